@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using ClusterGroups.Api.Nodes;
+
+namespace ClusterGroups.Api.FanOut;
+
+// Spans: one per operation, a child per node step (apply, verify, compensate) and per call.
+// Metrics: operations by outcome, node call latency, retries, compensations.
+public sealed class FanOutTelemetry : IDisposable
+{
+    public const string Name = "ClusterGroups.FanOut";
+    public static readonly ActivitySource Source = new(Name);
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _operations;
+    private readonly Histogram<double> _callDuration;
+    private readonly Counter<long> _retries;
+    private readonly Counter<long> _compensations;
+
+    public FanOutTelemetry(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(Name);
+        _operations = _meter.CreateCounter<long>("clustergroups.operations", "{operation}", "Operations by kind and outcome");
+        _callDuration = _meter.CreateHistogram<double>("clustergroups.node.call.duration", "ms", "Node call latency");
+        _retries = _meter.CreateCounter<long>("clustergroups.node.retries", "{retry}", "Node calls sent again");
+        _compensations = _meter.CreateCounter<long>("clustergroups.compensations", "{compensation}", "Rollback steps by result");
+    }
+
+    public static Activity? StartOperation(Operation op)
+    {
+        var activity = Source.StartActivity($"{op.Kind.ToString().ToLowerInvariant()} {op.GroupId}");
+        activity?.SetTag("clustergroups.operation.id", op.Id);
+        activity?.SetTag("clustergroups.operation.kind", op.Kind.ToString());
+        activity?.SetTag("clustergroups.group.id", op.GroupId);
+        return activity;
+    }
+
+    public static Activity? StartNodeStep(string phase, string node)
+    {
+        var activity = Source.StartActivity($"{phase} {node}");
+        activity?.SetTag("clustergroups.node", node);
+        activity?.SetTag("clustergroups.phase", phase);
+        return activity;
+    }
+
+    public void RecordCall(string node, string phase, NodeCall call)
+    {
+        _callDuration.Record(call.DurationMs,
+            new("node", node), new("request", call.Request), new("phase", phase),
+            new("status", call.Status?.ToString() ?? call.Error?.ToString()));
+    }
+
+    public void RecordRetry(string node, string phase) => _retries.Add(1, new("node", node), new("phase", phase));
+
+    public void RecordCompensation(string node, CompensationState state) =>
+        _compensations.Add(1, new("node", node), new("result", state.ToString()));
+
+    public void RecordOutcome(OperationReport report)
+    {
+        _operations.Add(1, new("kind", report.Kind.ToString()), new("outcome", report.Outcome.ToString()));
+        Activity.Current?.SetTag("clustergroups.outcome", report.Outcome.ToString());
+        if (report.Outcome is Outcome.RolledBack or Outcome.PendingRepair)
+        {
+            Activity.Current?.SetStatus(ActivityStatusCode.Error, report.Summary);
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

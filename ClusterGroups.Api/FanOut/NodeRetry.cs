@@ -1,0 +1,62 @@
+using ClusterGroups.Api.Cluster;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace ClusterGroups.Api.FanOut;
+
+// What one try of a protocol step says: finished, or try again (after the node's Retry-After, if it gave one).
+public readonly record struct NodeStep(bool Retry, TimeSpan? RetryAfter)
+{
+    public static NodeStep Done => new(false, null);
+    public static NodeStep Again(TimeSpan? retryAfter) => new(true, retryAfter);
+}
+
+// The protocol's own retry loop (exponential backoff with jitter, Retry-After honoured), built with Polly.
+// It wraps steps whose retry is known to be safe; the HTTP client below it never retries a POST or DELETE.
+public sealed class NodeRetry
+{
+    private static readonly ResiliencePropertyKey<string> NodeKey = new("clustergroups.node");
+    private static readonly ResiliencePropertyKey<string> PhaseKey = new("clustergroups.phase");
+    private readonly ResiliencePipeline<NodeStep> _pipeline;
+
+    public NodeRetry(IOptions<ClusterOptions> options, FanOutTelemetry telemetry)
+    {
+        var settings = options.Value.Resilience;
+        _pipeline = new ResiliencePipelineBuilder<NodeStep>()
+            .AddRetry(new RetryStrategyOptions<NodeStep>
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result.Retry),
+                MaxRetryAttempts = settings.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = settings.BaseDelay,
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result.RetryAfter is { } after
+                    ? (TimeSpan?)(after < settings.MaxRetryAfter ? after : settings.MaxRetryAfter)
+                    : null),
+                OnRetry = args =>
+                {
+                    telemetry.RecordRetry(
+                        args.Context.Properties.GetValue(NodeKey, "?"), args.Context.Properties.GetValue(PhaseKey, "?"));
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    public async Task ExecuteAsync(
+        string node, string phase, Func<CancellationToken, ValueTask<NodeStep>> step, CancellationToken ct)
+    {
+        var context = ResilienceContextPool.Shared.Get(ct);
+        context.Properties.Set(NodeKey, node);
+        context.Properties.Set(PhaseKey, phase);
+        try
+        {
+            await _pipeline.ExecuteAsync(static (ctx, run) => run(ctx.CancellationToken), context, step);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+global using ClusterGroups.Api.Cluster;
+global using ClusterGroups.Api.Groups;
+global using ClusterGroups.Api.Operations;

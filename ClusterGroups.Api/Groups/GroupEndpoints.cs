@@ -1,0 +1,100 @@
+using ClusterGroups.Api.Cluster;
+using ClusterGroups.Api.FanOut;
+using ClusterGroups.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ClusterGroups.Api.Groups;
+
+// The cluster-wide groups API: the seed's node contract, answered for the whole cluster.
+public static class GroupEndpoints
+{
+    public static IEndpointRouteBuilder MapGroupsApi(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1").WithTags("Groups");
+
+        v1.MapPost("/group", Create)
+            .WithName("CreateGroup")
+            .WithSummary("Create a group on every node, or on none")
+            .WithDescription("201 committed · 409 already on every node · 503 failed and rolled back (send again) · "
+                             + "202 failed, rollback pending (follow Location) · 400 bad input, no node touched")
+            .Accepts<GroupRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        v1.MapDelete("/group", DeleteFromBody)
+            .WithName("DeleteGroup")
+            .WithSummary("Delete a group from every node, or from none (body {\"groupId\"}, as the seed's nodes take it)")
+            .WithDescription("200 committed · 404 on no node · 503 failed and rolled back · 202 rollback pending · 400 bad input")
+            .Accepts<GroupRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        v1.MapDelete("/group/{groupId}", DeleteFromPath)
+            .WithName("DeleteGroupById")
+            .WithSummary("Delete a group from every node, or from none")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        v1.MapGet("/group/{groupId}", Get)
+            .WithName("GetGroup")
+            .WithSummary("A group and, per node, whether it is there");
+
+        v1.MapGet("/groups", List)
+            .WithName("ListGroups")
+            .WithSummary("Every group the cluster knows, with the nodes where each is missing");
+
+        return app;
+    }
+
+    private static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> Create(
+        HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime, CancellationToken ct)
+    {
+        var (groupId, error) = await GroupRequestReader.ReadAsync(http.Request, ct);
+        return error is not null
+            ? BadRequest(error)
+            : await RunAsync(OperationKind.Create, groupId!, http, protocol, lifetime);
+    }
+
+    private static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> DeleteFromBody(
+        HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime, CancellationToken ct)
+    {
+        var (groupId, error) = await GroupRequestReader.ReadAsync(http.Request, ct);
+        return error is not null
+            ? BadRequest(error)
+            : await RunAsync(OperationKind.Delete, groupId!, http, protocol, lifetime);
+    }
+
+    private static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> DeleteFromPath(
+        string groupId, HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime) =>
+        GroupId.IsValid(groupId)
+            ? await RunAsync(OperationKind.Delete, groupId, http, protocol, lifetime)
+            : BadRequest($"groupId is invalid: {GroupId.Rule}.");
+
+    private static async Task<Results<Ok<GroupView>, ProblemHttpResult>> Get(string groupId, ClusterScan scan, CancellationToken ct)
+    {
+        if (!GroupId.IsValid(groupId))
+        {
+            return BadRequest($"groupId is invalid: {GroupId.Rule}.");
+        }
+
+        var view = await scan.ReadGroupAsync(groupId, ct);
+        return view.PresentOn.Count > 0
+            ? TypedResults.Ok(view)
+            : TypedResults.Problem($"'{groupId}' is on no reachable node.", statusCode: StatusCodes.Status404NotFound,
+                title: "Not found", extensions: new Dictionary<string, object?> { ["group"] = view });
+    }
+
+    private static async Task<Ok<GroupListView>> List(ClusterScan scan, CancellationToken ct) =>
+        TypedResults.Ok(await scan.ListGroupsAsync(ct));
+
+    // The caller's disconnect must not stop an operation half-way: it runs on the application's lifetime token.
+    private static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> RunAsync(
+        OperationKind kind, string groupId, HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime)
+    {
+        var report = await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping);
+        return report is null ? OperationResults.Busy(http, groupId) : OperationResults.From(report, http);
+    }
+
+    private static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
+}

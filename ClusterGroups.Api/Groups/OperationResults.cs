@@ -1,0 +1,58 @@
+using System.Text.Json;
+using ClusterGroups.Api.FanOut;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace ClusterGroups.Api.Groups;
+
+// An operation's outcome class as an HTTP answer a caller can act on without reading the body:
+//   committed        create 201 Created, delete 200 OK (as a single node answers)
+//   already so       create 409 Conflict (the group exists), delete 404 Not Found (no node has it)
+//   rolled back      503 Service Unavailable + Retry-After: nothing changed, safe to send again
+//   pending repair   202 Accepted + Location /v1/operations/{id}: failed, the Api finishes the rollback itself
+// Failure answers are problem+json whose extension members are the operation report's fields.
+public static class OperationResults
+{
+    public static Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult> From(
+        OperationReport report, HttpContext http)
+    {
+        switch (report.Outcome)
+        {
+            case Outcome.Committed when report.Kind == OperationKind.Create:
+                return TypedResults.Created($"/v1/group/{report.GroupId}/", report);
+            case Outcome.Committed:
+                return TypedResults.Ok(report);
+            case Outcome.PendingRepair:
+                return TypedResults.Accepted($"/v1/operations/{report.OperationId}", report);
+            case Outcome.AlreadySo when report.Kind == OperationKind.Create:
+                return Problem(http, report, StatusCodes.Status409Conflict, "The group already exists on every node");
+            case Outcome.AlreadySo:
+                return Problem(http, report, StatusCodes.Status404NotFound, "The group exists on no node");
+            default:
+                http.Response.Headers.RetryAfter = "1";
+                return Problem(http, report, StatusCodes.Status503ServiceUnavailable,
+                    "The operation failed on some node and was rolled back; nothing changed");
+        }
+    }
+
+    public static ProblemHttpResult Busy(HttpContext http, string groupId)
+    {
+        http.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(
+            $"Another operation on '{groupId}' did not finish in time; nothing was done. Send again.",
+            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Group busy");
+    }
+
+    private static ProblemHttpResult Problem(HttpContext http, OperationReport report, int status, string title)
+    {
+        var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var extensions = new Dictionary<string, object?>();
+        foreach (var property in JsonSerializer.SerializeToElement(report, json).EnumerateObject())
+        {
+            extensions[property.Name] = property.Value;
+        }
+
+        return TypedResults.Problem(report.Summary, statusCode: status, title: title, extensions: extensions);
+    }
+}

@@ -1,0 +1,33 @@
+using System.Text.Json.Serialization;
+
+namespace ClusterGroups.Api.Nodes;
+
+// What went wrong on the wire, when no HTTP status came back.
+[JsonConverter(typeof(JsonStringEnumConverter<CallError>))]
+public enum CallError
+{
+    Timeout,
+    ConnectionRefused,
+    ConnectionReset,
+    CircuitOpen,
+    Other,
+}
+
+// One HTTP call to one node, as it happened: what was asked, what came back, how long it took.
+public sealed record NodeCall(
+    string Request,
+    int? Status,
+    CallError? Error,
+    string? Detail,
+    double DurationMs,
+    [property: JsonIgnore] bool Replayed = false,
+    [property: JsonIgnore] bool? Present = null,
+    [property: JsonIgnore] TimeSpan? RetryAfter = null)
+{
+    // Nothing reached the node: safe to send again.
+    [JsonIgnore]
+    public bool NotSent => Error is CallError.ConnectionRefused or CallError.CircuitOpen;
+
+    public override string ToString() =>
+        Status is { } s ? $"{Request} -> {s}{(Detail is null ? "" : $" ({Detail})")}" : $"{Request} -> {Error}: {Detail}";
+}

@@ -1,0 +1,16 @@
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.UseApiPipeline();
+app.MapDefaultEndpoints();
+app.MapApiDocumentation();
+app.MapClusterApi();
+app.MapGroupsApi();
+app.MapOperationsApi();
+
+app.Run();
+public partial class Program;

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+
+namespace ClusterGroups.AppHost.Cluster;
+
+public enum StoreKind { Garnet, RedisServer, Redis }
+
+public sealed class ClusterConfigurationException(string message) : Exception(message);
+
+// The AppHost's own settings (DESIGN.md): Cluster:Nodes, Cluster:Store, and Cluster:DataDir for the stores' files.
+public sealed record ClusterSettings(int Nodes, StoreKind Store, string DataDir)
+{
+    public const int MaxNodes = 32;
+
+    public static ClusterSettings Read(IConfiguration configuration, string appHostDirectory)
+    {
+        var nodesText = configuration["Cluster:Nodes"] ?? "3";
+        if (!int.TryParse(nodesText, out var nodes) || nodes is < 1 or > MaxNodes)
+        {
+            throw new ClusterConfigurationException(
+                $"Cluster:Nodes is '{nodesText}'; give a whole number from 1 to {MaxNodes}, e.g. -- --Cluster:Nodes=5.");
+        }
+
+        var kindText = configuration["Cluster:Store"] ?? "garnet";
+        var kind = kindText.ToLowerInvariant() switch
+        {
+            "garnet" => StoreKind.Garnet,
+            "redis-server" => StoreKind.RedisServer,
+            "redis" => StoreKind.Redis,
+            _ => throw new ClusterConfigurationException(
+                $"Cluster:Store is '{kindText}'; use garnet (embedded, the default), redis-server (a local redis-server binary) or redis (containers, needs Docker)."),
+        };
+
+        StorePreflight.Check(kind);
+
+        var dataDir = Path.GetFullPath(configuration["Cluster:DataDir"] ?? Path.Combine(appHostDirectory, "..", "data"));
+        return new ClusterSettings(nodes, kind, dataDir);
+    }
+
+    public string StoreDirectory(string storeName)
+    {
+        var dir = Path.Combine(DataDir, Store.ToString().ToLowerInvariant(), storeName);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+}

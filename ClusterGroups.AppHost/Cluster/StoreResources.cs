@@ -1,0 +1,68 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace ClusterGroups.AppHost.Cluster;
+
+// A node store as an Aspire resource with a Redis connection string ("host:port"), whatever runs it.
+public sealed class GarnetStoreResource(string name) : ProjectResource(name), IResourceWithConnectionString
+{
+    public const string EndpointName = "tcp";
+    public EndpointReference Endpoint => new(this, EndpointName);
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"{Endpoint.Property(EndpointProperty.HostAndPort)}");
+}
+
+public sealed class RedisServerStoreResource(string name, string workingDirectory)
+    : ExecutableResource(name, "redis-server", workingDirectory), IResourceWithConnectionString
+{
+    public const string EndpointName = "tcp";
+    public EndpointReference Endpoint => new(this, EndpointName);
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"{Endpoint.Property(EndpointProperty.HostAndPort)}");
+}
+
+public static class StoreResourceExtensions
+{
+    public static IResourceBuilder<IResourceWithConnectionString> AddNodeStore(
+        this IDistributedApplicationBuilder builder, string name, ClusterSettings cluster) =>
+        cluster.Store switch
+        {
+            StoreKind.Garnet => builder.AddGarnetStore(name, cluster.StoreDirectory(name)),
+            StoreKind.RedisServer => builder.AddRedisServerStore(name, cluster.StoreDirectory(name)),
+            _ => builder.AddRedis(name).WithDataVolume($"clustergroups-{name}").WithPersistence(),
+        };
+
+    // The embedded store: ClusterGroups.Store (Garnet) with an append-only file in dataDir, recovered at start.
+    public static IResourceBuilder<GarnetStoreResource> AddGarnetStore(
+        this IDistributedApplicationBuilder builder, string name, string dataDir)
+    {
+        var store = builder.AddResource(new GarnetStoreResource(name))
+            .WithAnnotation(new Projects.ClusterGroups_Store())
+            .WithEndpoint(name: GarnetStoreResource.EndpointName, scheme: "tcp", env: "STORE_PORT")
+            .WithArgs("--bind", "127.0.0.1",
+                "--checkpointdir", dataDir, "--aof", "--recover",
+                "--memory", "64m", "--index", "16m", "--aof-memory", "64m",
+                // The managed device: the native one needs libaio, which a fresh machine may lack.
+                "--device-type", "RandomAccess");
+        store.WithProjectDefaults(new ProjectResourceOptions { ExcludeLaunchProfile = true });
+        return store;
+    }
+
+    // A local redis-server binary (Debian: apt-get install redis-server), append-only persistence in dataDir.
+    public static IResourceBuilder<RedisServerStoreResource> AddRedisServerStore(
+        this IDistributedApplicationBuilder builder, string name, string dataDir)
+    {
+        var resource = new RedisServerStoreResource(name, dataDir);
+        return builder.AddResource(resource)
+            .WithEndpoint(name: RedisServerStoreResource.EndpointName, scheme: "tcp")
+            .WithArgs(ctx =>
+            {
+                ctx.Args.Add("--port");
+                ctx.Args.Add(resource.Endpoint.Property(EndpointProperty.TargetPort));
+                foreach (var arg in (string[])["--bind", "127.0.0.1", "--dir", dataDir, "--appendonly", "yes",
+                             "--save", "", "--protected-mode", "no"])
+                {
+                    ctx.Args.Add(arg);
+                }
+            });
+    }
+}

@@ -1,0 +1,26 @@
+namespace ClusterGroups.Contracts;
+
+// The seed's node contract (see DESIGN.md), shared by the node that serves it and the Api that calls it.
+public sealed record NodeInfo(string Name, string Version, string NodeId);
+
+public sealed record NodeGroup(string GroupId, string NodeId);
+
+public sealed record NodeGroupList(string NodeId, IReadOnlyList<NodeGroup> Groups);
+
+public static class NodeHeaders
+{
+    // Our nodes replay a write sent again with the same key instead of answering "exists"/"not found".
+    public const string IdempotencyKey = "Idempotency-Key";
+
+    // Sent on every answer of our nodes, so the Api knows the key is honoured (the seed's Flask nodes ignore it).
+    public const string IdempotencySupported = "X-Idempotency-Supported";
+
+    // Set when an answer is a replay of an earlier write with the same key.
+    public const string IdempotentReplay = "Idempotent-Replayed";
+}
+
+public static class NodeMessages
+{
+    public const string Exists = "Bad request. Perhaps the object exists.";
+    public const string NotFound = "Not found.";
+}

@@ -1,0 +1,121 @@
+using ClusterGroups.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace ClusterGroups.Node.Groups;
+
+// The seed's node contract (DESIGN.md), route by route. ASP.NET Core routing matches with and without the
+// trailing slash, so "/v1/group" and "/v1/group/" are the same endpoint.
+public static class GroupEndpoints
+{
+    public static IEndpointRouteBuilder MapNodeInfo(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", (IOptions<NodeOptions> node) =>
+                TypedResults.Ok(new NodeInfo("ClusterGroups.Node", NodeVersion, node.Value.Name)))
+            .WithName("NodeInfo");
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapGroupsApi(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1");
+        v1.MapGet("/groups", ListGroups).WithName("ListGroups");
+        v1.MapGet("/group/{groupId}", GetGroup).WithName("GetGroup");
+        v1.MapPost("/group", CreateGroup).WithName("CreateGroup");
+        v1.MapDelete("/group", DeleteGroup).WithName("DeleteGroup");
+        v1.MapDelete("/groups", DeleteAllGroups).WithName("DeleteAllGroups");
+        return app;
+    }
+
+    private static readonly string NodeVersion =
+        typeof(GroupEndpoints).Assembly.GetName().Version?.ToString(3) ?? "1.0.0";
+
+    private static async Task<Ok<NodeGroupList>> ListGroups(GroupStore store, IOptions<NodeOptions> node)
+    {
+        var ids = await store.ListAsync();
+        var nodeId = node.Value.Name;
+        return TypedResults.Ok(new NodeGroupList(nodeId, [.. ids.Select(id => new NodeGroup(id, nodeId))]));
+    }
+
+    private static async Task<Results<Ok<NodeGroup>, ProblemHttpResult>> GetGroup(
+        string groupId, GroupStore store, IOptions<NodeOptions> node)
+    {
+        if (!GroupId.IsValid(groupId))
+        {
+            return BadRequest($"groupId is invalid: {GroupId.Rule}.");
+        }
+
+        return await store.ExistsAsync(groupId)
+            ? TypedResults.Ok(new NodeGroup(groupId, node.Value.Name))
+            : NotFound();
+    }
+
+    private static async Task<Results<Created<NodeGroup>, ProblemHttpResult>> CreateGroup(
+        HttpContext http, GroupStore store, IOptions<NodeOptions> node, CancellationToken ct)
+    {
+        var (groupId, key, error) = await ReadWriteRequestAsync(http, ct);
+        if (error is not null)
+        {
+            return BadRequest(error);
+        }
+
+        var result = await store.CreateAsync(groupId!, key);
+        MarkReplay(http, result);
+        return result is WriteResult.AlreadySo
+            ? BadRequest(NodeMessages.Exists)
+            : TypedResults.Created($"/v1/group/{groupId}/", new NodeGroup(groupId!, node.Value.Name));
+    }
+
+    private static async Task<Results<Ok<NodeGroup>, ProblemHttpResult>> DeleteGroup(
+        HttpContext http, GroupStore store, IOptions<NodeOptions> node, CancellationToken ct)
+    {
+        var (groupId, key, error) = await ReadWriteRequestAsync(http, ct);
+        if (error is not null)
+        {
+            return BadRequest(error);
+        }
+
+        var result = await store.DeleteAsync(groupId!, key);
+        MarkReplay(http, result);
+        return result is WriteResult.AlreadySo
+            ? NotFound()
+            : TypedResults.Ok(new NodeGroup(groupId!, node.Value.Name));
+    }
+
+    private static async Task<Ok> DeleteAllGroups(GroupStore store)
+    {
+        await store.DeleteAllAsync();
+        return TypedResults.Ok();
+    }
+
+    private static async Task<(string? GroupId, string? Key, string? Error)> ReadWriteRequestAsync(
+        HttpContext http, CancellationToken ct)
+    {
+        string? key = null;
+        if (http.Request.Headers.TryGetValue(NodeHeaders.IdempotencyKey, out var keys))
+        {
+            key = keys.Count == 1 ? keys[0] : null;
+            if (!IdempotencyKeys.IsValid(key))
+            {
+                return (null, null, $"{NodeHeaders.IdempotencyKey} is invalid: {IdempotencyKeys.Rule}.");
+            }
+        }
+
+        var (groupId, error) = await GroupRequestReader.ReadAsync(http.Request, ct);
+        return (groupId, key, error);
+    }
+
+    private static void MarkReplay(HttpContext http, WriteResult result)
+    {
+        if (result is WriteResult.Replayed)
+        {
+            http.Response.Headers[NodeHeaders.IdempotentReplay] = "true";
+        }
+    }
+
+    private static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
+
+    private static ProblemHttpResult NotFound() =>
+        TypedResults.Problem(NodeMessages.NotFound, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+}

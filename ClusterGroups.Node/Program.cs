@@ -1,0 +1,15 @@
+using ClusterGroups.Node.Groups;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddNodeServices();
+
+var app = builder.Build();
+
+app.UseNodePipeline();
+app.MapDefaultEndpoints();
+app.MapNodeInfo();
+app.MapGroupsApi();
+
+app.Run();
