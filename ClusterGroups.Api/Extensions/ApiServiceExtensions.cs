@@ -3,6 +3,7 @@ using Microsoft.Extensions.Http.Resilience;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
 
 namespace Microsoft.Extensions.Hosting;
@@ -11,45 +12,50 @@ public static class ApiServiceExtensions
 {
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ClusterOptions>()
-            .Bind(builder.Configuration.GetSection(ClusterOptions.Section))
-            .ValidateDataAnnotations()
-            .Validate(o => o.Nodes.All(ClusterNode.IsValidEntry),
-                "Cluster:Nodes holds an entry that is neither a service name (node1) nor an http(s) URL.")
-            .Validate(o => o.Nodes.Distinct(StringComparer.OrdinalIgnoreCase).Count() == o.Nodes.Count,
-                "Cluster:Nodes names a node twice.")
-            .ValidateOnStart();
-        builder.Services.AddOptions<RecoveryOptions>()
-            .Bind(builder.Configuration.GetSection("Cluster:Recovery"))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ClusterDirectory>();
-        builder.Services.AddSingleton<NodeClient>();
-        builder.Services.AddSingleton<ClusterScan>();
-        builder.Services.AddSingleton<FanOutTelemetry>();
-        builder.Services.AddSingleton<NodeRetry>();
-        builder.Services.AddSingleton<FanOutProtocol>();
-        builder.Services.AddSingleton<IOperationJournal, InMemoryOperationJournal>();
-        builder.Services.AddSingleton<IGroupLocks, InProcessGroupLocks>();
-        builder.Services.AddSingleton<Recovery>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Recovery>());
-
-        builder.AddNodeHttpClient();
-
+        builder.Services.AddFanOut(builder.Configuration);
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         return builder;
     }
 
+    /// <summary>The fan-out protocol and what it stands on; also used by tests with scripted nodes.</summary>
+    public static IServiceCollection AddFanOut(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ClusterOptions>()
+            .Bind(configuration.GetSection(ClusterOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.Nodes.All(ClusterNode.IsValidEntry),
+                "Cluster:Nodes holds an entry that is neither a service name (node1) nor an http(s) URL.")
+            .Validate(o => o.Nodes.Distinct(StringComparer.OrdinalIgnoreCase).Count() == o.Nodes.Count,
+                "Cluster:Nodes names a node twice.")
+            .ValidateOnStart();
+        services.AddOptions<RecoveryOptions>()
+            .Bind(configuration.GetSection("Cluster:Recovery"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ClusterDirectory>();
+        services.AddSingleton<NodeClient>();
+        services.AddSingleton<ClusterScan>();
+        services.AddSingleton<FanOutTelemetry>();
+        services.AddSingleton<NodeRetry>();
+        services.AddSingleton<FanOutProtocol>();
+        services.TryAddSingleton<IOperationJournal, InMemoryOperationJournal>();
+        services.TryAddSingleton<IGroupLocks, InProcessGroupLocks>();
+        services.AddSingleton<Recovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<Recovery>());
+        services.AddNodeHttpClient();
+        return services;
+    }
+
     // The client for node calls. ServiceDefaults' resilience handler is replaced by one configured for what these
     // calls are: no retry of POST/DELETE (the protocol resolves those), a timeout per attempt and in total, and a
     // circuit breaker per node (selected by authority, so one dead node never trips the others).
-    private static void AddNodeHttpClient(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddHttpClient(NodeClient.HttpClientName)
+    public static IHttpClientBuilder AddNodeHttpClient(this IServiceCollection services) =>
+        services.AddHttpClient(NodeClient.HttpClientName)
             .RemoveAllResilienceHandlers()
             .AddStandardResilienceHandler()
             .Configure((options, services) =>
@@ -67,8 +73,8 @@ public static class ApiServiceExtensions
                 var sampling = settings.AttemptTimeout * 2;
                 options.CircuitBreaker.SamplingDuration = sampling > TimeSpan.FromSeconds(30) ? sampling : TimeSpan.FromSeconds(30);
             })
-            .SelectPipelineByAuthority();
-    }
+            .SelectPipelineByAuthority()
+            .Services.AddHttpClient(NodeClient.HttpClientName);
 
     public static WebApplication UseApiPipeline(this WebApplication app)
     {
