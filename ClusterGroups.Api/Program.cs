@@ -13,4 +13,3 @@ app.MapGroupsApi();
 app.MapOperationsApi();
 
 app.Run();
-public partial class Program;

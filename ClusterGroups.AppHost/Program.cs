@@ -14,7 +14,8 @@ catch (ClusterConfigurationException e)
 }
 
 var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithConsistencyCommand();
 
 for (var n = 1; n <= cluster.Nodes; n++)
 {
@@ -22,11 +23,14 @@ for (var n = 1; n <= cluster.Nodes; n++)
     var store = builder.AddNodeStore(storeName, cluster);
 
     var node = builder.AddProject<Projects.ClusterGroups_Node>(nodeName)
-        .WithHttpEndpoint()
+        // Not proxied: a stopped node then refuses connections, which the Api can tell from "answer lost".
+        .WithHttpEndpoint(isProxied: false)
         .WithReference(store, connectionName: "store")
         .WaitFor(store)
         .WithEnvironment("Node__Name", nodeName)
-        .WithHttpHealthCheck("/health");
+        .WithChaosSettings(cluster)
+        .WithHttpHealthCheck("/health")
+        .WithChaosCommands();
 
     api.WithReference(node)
         .WithEnvironment(nodeSetting, nodeName);

@@ -15,6 +15,10 @@ public static class NodeHeaders
     // Sent on every answer of our nodes, so the Api knows the key is honoured (the seed's Flask nodes ignore it).
     public const string IdempotencySupported = "X-Idempotency-Supported";
 
+    // On GET /v1/group/{id}/: the Idempotency-Key of the write that created the group (present) or deleted it (absent).
+    public const string CreatedBy = "X-Created-By";
+    public const string DeletedBy = "X-Deleted-By";
+
     // Set when an answer is a replay of an earlier write with the same key.
     public const string IdempotentReplay = "Idempotent-Replayed";
 }

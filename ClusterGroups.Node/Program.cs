@@ -1,3 +1,4 @@
+using ClusterGroups.Node.Chaos;
 using ClusterGroups.Node.Groups;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,5 +12,6 @@ app.UseNodePipeline();
 app.MapDefaultEndpoints();
 app.MapNodeInfo();
 app.MapGroupsApi();
+app.MapChaosAdmin();
 
 app.Run();

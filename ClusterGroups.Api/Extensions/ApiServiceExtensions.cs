@@ -40,6 +40,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<ClusterDirectory>();
         services.AddSingleton<NodeClient>();
         services.AddSingleton<ClusterScan>();
+        services.AddSingleton<ConsistencyCheck>();
         services.AddSingleton<FanOutTelemetry>();
         services.AddSingleton<NodeRetry>();
         services.AddSingleton<FanOutProtocol>();

@@ -11,8 +11,9 @@ namespace ClusterGroups.Api.FanOut;
 //   1. lock      one operation per groupId at a time (across Api replicas too: see IGroupLocks);
 //   2. journal   the operation is recorded before any node is touched, so a crash is finished by recovery;
 //   3. apply     every node in parallel. An answer that does not say what happened (timeout, 5xx, reset) is never
-//                counted as success or failure: it is resolved on the node, by sending the same request again with
-//                the same Idempotency-Key (our nodes replay it) or, on nodes that ignore the key, by reading;
+//                counted as success or failure: the node is read. Our nodes name the write that made the state
+//                (X-Created-By / X-Deleted-By); other nodes were read before the write. Only a node known not to
+//                have applied it gets the write again, with the same Idempotency-Key (our nodes replay, never repeat);
 //   4. decide    all nodes applied or already so -> committed (or "already so" if no node changed);
 //   5. undo      otherwise every node this operation changed, or may have changed, is put back as it was;
 //                what cannot be undone now stays open in the journal as "pending repair" and recovery finishes it.
@@ -134,11 +135,7 @@ public sealed partial class FanOutProtocol(
         using var activity = FanOutTelemetry.StartNodeStep("compensate", node.Name);
         if (nodeReport.Effect is NodeEffect.Unknown)
         {
-            // Our nodes: the same request with the same key replays its answer (or applies it now, which is then
-            // undone like any other). Other nodes: a read tells, since the state before was read in step 3.
-            var (effect, last) = node.HonoursIdempotency
-                ? await WriteUntilKnownAsync(op.Kind, op.GroupId, op.Id, node, nodeReport, "resolve", ct)
-                : await ReadEffectAsync(op, node, nodeReport, ct);
+            var (effect, last) = await ResolveAsync(op.Kind, op.GroupId, op.Id, node, nodeReport, ct);
             SetEffect(nodeReport, effect, op.Kind, last);
         }
 
@@ -148,6 +145,7 @@ public sealed partial class FanOutProtocol(
         }
         else
         {
+            // Already so counts as undone: the node is back in the state it had before the operation.
             var (undo, last) = await WriteUntilKnownAsync(op.Inverse, op.GroupId, op.UndoKey, node, nodeReport, "compensate", ct);
             nodeReport.Compensation = undo is NodeEffect.Applied or NodeEffect.AlreadySo
                 ? CompensationState.Undone
@@ -162,7 +160,9 @@ public sealed partial class FanOutProtocol(
         LogCompensation(op.Id, node.Name, nodeReport.Compensation, nodeReport.Action);
     }
 
-    // Sends one write until its effect on the node is known, or the tries run out.
+    // Sends one write until its effect on the node is known, or the tries run out. After an answer that does not say
+    // what happened, the node is read before anything is sent again; only a node known not to have applied the write
+    // gets it again (with the same Idempotency-Key, so even a late first copy cannot apply twice).
     private async Task<(NodeEffect Effect, NodeCall? Last)> WriteUntilKnownAsync(
         OperationKind kind, string groupId, string idempotencyKey, ClusterNode node, NodeReport nodeReport,
         string phase, CancellationToken ct)
@@ -175,23 +175,21 @@ public sealed partial class FanOutProtocol(
         await retry.ExecuteAsync(node.Name, phase, async token =>
         {
             attempt++;
-            // After an unknown answer, a node that ignores the key is read, not written again: a second write's
-            // "exists"/"not found" could not be told apart from the first write having worked.
-            if (outcomeUnknown && !node.HonoursIdempotency)
+            if (outcomeUnknown)
             {
-                last = await CallAsync(nodeReport, node, $"{phase}-verify", attempt, () => nodes.ReadAsync(node, groupId, token));
-                if (last.Present == DesiredPresence(kind))
-                {
-                    effect = NodeEffect.Applied;
-                    return NodeStep.Done;
-                }
-
-                if (last.Present is null)
+                (var known, last) = await ReadEffectAsync(kind, groupId, idempotencyKey, node, nodeReport, $"{phase}-verify", attempt, token);
+                if (known is NodeEffect.Unknown)
                 {
                     return NodeStep.Again(last.RetryAfter);
                 }
 
-                outcomeUnknown = false; // known not applied: writing again is safe
+                if (known is not NodeEffect.NotApplied)
+                {
+                    effect = known;
+                    return NodeStep.Done;
+                }
+
+                outcomeUnknown = false;
             }
 
             last = await CallAsync(nodeReport, node, phase, attempt, () => kind == OperationKind.Create
@@ -218,6 +216,41 @@ public sealed partial class FanOutProtocol(
         }, ct);
 
         return (effect is NodeEffect.NotApplied && outcomeUnknown ? NodeEffect.Unknown : effect, last);
+    }
+
+    // Reads the node until it answers, to learn what a write whose answer was lost did there.
+    private async Task<(NodeEffect, NodeCall?)> ResolveAsync(
+        OperationKind kind, string groupId, string idempotencyKey, ClusterNode node, NodeReport nodeReport, CancellationToken ct)
+    {
+        var result = (Effect: NodeEffect.Unknown, Last: (NodeCall?)null);
+        var attempt = 0;
+        await retry.ExecuteAsync(node.Name, "resolve", async token =>
+        {
+            result = await ReadEffectAsync(kind, groupId, idempotencyKey, node, nodeReport, "resolve", ++attempt, token);
+            return result.Effect is NodeEffect.Unknown ? NodeStep.Again(result.Last?.RetryAfter) : NodeStep.Done;
+        }, ct);
+        return result;
+    }
+
+    // What the write with this key did, from one read. In the desired state, our nodes name the write that made it so
+    // (X-Created-By / X-Deleted-By): this write -> Applied, another -> AlreadySo. Nodes that do not tell were read
+    // before the write (step 3), so the desired state now means this write applied.
+    private async Task<(NodeEffect Effect, NodeCall Last)> ReadEffectAsync(
+        OperationKind kind, string groupId, string idempotencyKey, ClusterNode node, NodeReport nodeReport,
+        string phase, int attempt, CancellationToken ct)
+    {
+        var read = await CallAsync(nodeReport, node, phase, attempt, () => nodes.ReadAsync(node, groupId, ct));
+        if (read.Present is null)
+        {
+            return (NodeEffect.Unknown, read);
+        }
+
+        if (read.Present != DesiredPresence(kind))
+        {
+            return (NodeEffect.NotApplied, read);
+        }
+
+        return (!node.HonoursIdempotency || read.WrittenBy == idempotencyKey ? NodeEffect.Applied : NodeEffect.AlreadySo, read);
     }
 
     private enum Answer { Done, AlreadySo, NotSent, Unknown, Refused }
@@ -251,25 +284,6 @@ public sealed partial class FanOutProtocol(
             default:
                 return Answer.Refused;
         }
-    }
-
-    // For a node that ignores the key, whose state before the operation was read in step 3.
-    private async Task<(NodeEffect, NodeCall?)> ReadEffectAsync(Operation op, ClusterNode node, NodeReport nodeReport, CancellationToken ct)
-    {
-        NodeCall? last = null;
-        var attempt = 0;
-        await retry.ExecuteAsync(node.Name, "resolve", async token =>
-        {
-            last = await CallAsync(nodeReport, node, "resolve", ++attempt, () => nodes.ReadAsync(node, op.GroupId, token));
-            return last.Present is null ? NodeStep.Again(last.RetryAfter) : NodeStep.Done;
-        }, ct);
-
-        return last?.Present switch
-        {
-            null => (NodeEffect.Unknown, last),
-            var present when present == DesiredPresence(op.Kind) => (NodeEffect.Applied, last),
-            _ => (NodeEffect.NotApplied, last),
-        };
     }
 
     private async Task<NodeCall> CallAsync(

@@ -22,8 +22,11 @@ public sealed record NodeCall(
     double DurationMs,
     [property: JsonIgnore] bool Replayed = false,
     [property: JsonIgnore] bool? Present = null,
-    [property: JsonIgnore] TimeSpan? RetryAfter = null)
+    [property: JsonIgnore] TimeSpan? RetryAfter = null,
+    [property: JsonIgnore] string? WrittenBy = null)
 {
+    // WrittenBy: on a read, the Idempotency-Key of the write that made the group present (X-Created-By) or absent
+    // (X-Deleted-By), when the node tells.
     // Nothing reached the node: safe to send again.
     [JsonIgnore]
     public bool NotSent => Error is CallError.ConnectionRefused or CallError.CircuitOpen;

@@ -35,6 +35,11 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory)
         };
     }
 
+    private static string? WrittenBy(HttpResponseMessage response) =>
+        response.Headers.TryGetValues(NodeHeaders.CreatedBy, out var created) ? created.FirstOrDefault()
+        : response.Headers.TryGetValues(NodeHeaders.DeletedBy, out var deleted) ? deleted.FirstOrDefault()
+        : null;
+
     public async Task<(NodeGroupList? Groups, NodeCall Call)> ListAsync(ClusterNode node, CancellationToken ct)
     {
         NodeGroupList? groups = null;
@@ -92,7 +97,8 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory)
 
             return new NodeCall(what, (int)response.StatusCode, null, detail, Elapsed(),
                 Replayed: response.Headers.Contains(NodeHeaders.IdempotentReplay),
-                RetryAfter: response.Headers.RetryAfter?.Delta);
+                RetryAfter: response.Headers.RetryAfter?.Delta,
+                WrittenBy: WrittenBy(response));
         }
         catch (Exception e) when (!ct.IsCancellationRequested && Classify(e) is { } error)
         {

@@ -7,7 +7,7 @@ public enum StoreKind { Garnet, RedisServer, Redis }
 public sealed class ClusterConfigurationException(string message) : Exception(message);
 
 // The AppHost's own settings (DESIGN.md): Cluster:Nodes, Cluster:Store, and Cluster:DataDir for the stores' files.
-public sealed record ClusterSettings(int Nodes, StoreKind Store, string DataDir)
+public sealed record ClusterSettings(int Nodes, StoreKind Store, string DataDir, IReadOnlyDictionary<string, string> Chaos)
 {
     public const int MaxNodes = 32;
 
@@ -33,7 +33,21 @@ public sealed record ClusterSettings(int Nodes, StoreKind Store, string DataDir)
         StorePreflight.Check(kind);
 
         var dataDir = Path.GetFullPath(configuration["Cluster:DataDir"] ?? Path.Combine(appHostDirectory, "..", "data"));
-        return new ClusterSettings(nodes, kind, dataDir);
+        // Chaos:* is handed to every node as it is (e.g. -- --Chaos:FaultRate=0.1); the nodes validate it.
+        var chaos = configuration.GetSection("Chaos").AsEnumerable(makePathsRelative: true)
+            .Where(kv => kv.Value is not null)
+            .ToDictionary(kv => kv.Key, kv => kv.Value!);
+        return new ClusterSettings(nodes, kind, dataDir, chaos);
+    }
+
+    public IResourceBuilder<ProjectResource> ApplyChaos(IResourceBuilder<ProjectResource> node)
+    {
+        foreach (var (key, value) in Chaos)
+        {
+            node.WithEnvironment($"Chaos__{key.Replace(":", "__", StringComparison.Ordinal)}", value);
+        }
+
+        return node;
     }
 
     public string StoreDirectory(string storeName)

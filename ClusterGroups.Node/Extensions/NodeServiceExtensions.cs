@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using ClusterGroups.Contracts;
+using ClusterGroups.Node.Chaos;
 using ClusterGroups.Node.Groups;
 
 namespace Microsoft.Extensions.Hosting;
@@ -23,6 +24,13 @@ public static class NodeServiceExtensions
         // A node must come up while its store is still starting (or stopped) and report unhealthy, not crash.
         builder.AddRedisClient("store", configureOptions: options => options.AbortOnConnectFail = false);
 
+        builder.Services.AddOptions<ChaosSettings>()
+            .Bind(builder.Configuration.GetSection("Chaos"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ChaosController>();
+        builder.Services.AddSingleton<ChaosPipeline>();
+
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<GroupStore>();
         return builder;
@@ -38,6 +46,7 @@ public static class NodeServiceExtensions
             ctx.Response.Headers[NodeHeaders.IdempotencySupported] = "true";
             return next(ctx);
         });
+        app.UseMiddleware<ChaosMiddleware>();
         return app;
     }
 }

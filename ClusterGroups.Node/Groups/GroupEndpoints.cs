@@ -37,17 +37,23 @@ public static class GroupEndpoints
         return TypedResults.Ok(new NodeGroupList(nodeId, [.. ids.Select(id => new NodeGroup(id, nodeId))]));
     }
 
+    // Besides the seed's answer, tells which Idempotency-Key created (or deleted) the group: that lets the Api
+    // resolve a write whose answer was lost by reading, and tell its own write from an earlier one.
     private static async Task<Results<Ok<NodeGroup>, ProblemHttpResult>> GetGroup(
-        string groupId, GroupStore store, IOptions<NodeOptions> node)
+        string groupId, HttpContext http, GroupStore store, IOptions<NodeOptions> node)
     {
         if (!GroupId.IsValid(groupId))
         {
             return BadRequest($"groupId is invalid: {GroupId.Rule}.");
         }
 
-        return await store.ExistsAsync(groupId)
-            ? TypedResults.Ok(new NodeGroup(groupId, node.Value.Name))
-            : NotFound();
+        var (present, createdBy, deletedBy) = await store.ReadAsync(groupId);
+        if (!string.IsNullOrEmpty(present ? createdBy : deletedBy))
+        {
+            http.Response.Headers[present ? NodeHeaders.CreatedBy : NodeHeaders.DeletedBy] = present ? createdBy : deletedBy;
+        }
+
+        return present ? TypedResults.Ok(new NodeGroup(groupId, node.Value.Name)) : NotFound();
     }
 
     private static async Task<Results<Created<NodeGroup>, ProblemHttpResult>> CreateGroup(

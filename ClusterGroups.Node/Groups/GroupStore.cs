@@ -4,19 +4,24 @@ namespace ClusterGroups.Node.Groups;
 
 public enum WriteResult { Applied, Replayed, AlreadySo }
 
-// A node's groups live in one Redis hash: field = groupId, value = the Idempotency-Key of the write that created it.
+// A node's groups live in one Redis hash: field = groupId, value = the Idempotency-Key of the write that created it
+// ("~" for none).
 // Every change is one atomic command (HSETNX, HDEL) or one WATCH/MULTI/EXEC transaction, so of N concurrent POSTs
 // of one id exactly one creates it.
 public sealed class GroupStore(IConnectionMultiplexer redis)
 {
     private const string GroupsKey = "groups";
+
+    // The creator of a group written without a key. Not a valid Idempotency-Key, so it never matches one
+    // (and not "": an empty hash value does not read back as present on every store).
+    private const string NoKey = "~";
     private static readonly TimeSpan ReplayWindow = TimeSpan.FromDays(1);
 
     private IDatabase Db => redis.GetDatabase();
 
     public async Task<WriteResult> CreateAsync(string groupId, string? idempotencyKey)
     {
-        if (await Db.HashSetAsync(GroupsKey, groupId, idempotencyKey ?? string.Empty, When.NotExists))
+        if (await Db.HashSetAsync(GroupsKey, groupId, idempotencyKey ?? NoKey, When.NotExists))
         {
             return WriteResult.Applied;
         }
@@ -34,12 +39,14 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
             return await Db.HashDeleteAsync(GroupsKey, groupId) ? WriteResult.Applied : WriteResult.AlreadySo;
         }
 
-        // Delete and remember who deleted, atomically, so the same request sent again is answered as it was.
+        // Delete and remember who deleted, atomically, so the same request sent again is answered as it was
+        // and a reader can tell which operation removed the group.
         var tombstone = DeleteTombstone(idempotencyKey);
         var tx = Db.CreateTransaction();
         tx.AddCondition(Condition.HashExists(GroupsKey, groupId));
         _ = tx.HashDeleteAsync(GroupsKey, groupId);
         _ = tx.StringSetAsync(tombstone, groupId, ReplayWindow);
+        _ = tx.StringSetAsync(DeletedBy(groupId), idempotencyKey, ReplayWindow);
         if (await tx.ExecuteAsync())
         {
             return WriteResult.Applied;
@@ -48,7 +55,18 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         return await Db.StringGetAsync(tombstone) == groupId ? WriteResult.Replayed : WriteResult.AlreadySo;
     }
 
-    public Task<bool> ExistsAsync(string groupId) => Db.HashExistsAsync(GroupsKey, groupId);
+    // Present: the key of the write that created it ("" if none). Absent: the key of the write that deleted it, if known.
+    public async Task<(bool Present, string? CreatedBy, string? DeletedBy)> ReadAsync(string groupId)
+    {
+        var creator = await Db.HashGetAsync(GroupsKey, groupId);
+        if (creator.HasValue)
+        {
+            return (true, creator == NoKey ? null : creator.ToString(), null);
+        }
+
+        var deleter = await Db.StringGetAsync(DeletedBy(groupId));
+        return (false, null, deleter.HasValue ? deleter.ToString() : null);
+    }
 
     public async Task<IReadOnlyList<string>> ListAsync()
     {
@@ -59,4 +77,6 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
     public Task<bool> DeleteAllAsync() => Db.KeyDeleteAsync(GroupsKey);
 
     private static RedisKey DeleteTombstone(string idempotencyKey) => $"idem:delete:{idempotencyKey}";
+
+    private static RedisKey DeletedBy(string groupId) => $"deleted-by:{groupId}";
 }

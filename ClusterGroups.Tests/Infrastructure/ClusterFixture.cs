@@ -10,6 +10,9 @@ public class ClusterFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
     public virtual int NodeCount => 3;
+
+    // The Api's per-call timeout: the production default; chaos fixtures shorten it (and their fault delays) for speed.
+    protected virtual string AttemptTimeout => "00:00:02";
     protected virtual string StoreKind => "garnet";
 
     public IEnumerable<string> NodeNames => Enumerable.Range(1, NodeCount).Select(i => $"node{i}");
@@ -20,9 +23,9 @@ public class ClusterFixture : IAsyncLifetime
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ClusterGroups_AppHost>(
             [$"--Cluster:Nodes={NodeCount}", $"--Cluster:Store={StoreKind}", $"--Cluster:DataDir={_dataDir}"], cts.Token);
 
-        // Short timeouts keep fault tests fast; production defaults are in the Api's appsettings.json.
+        // Short backoff and recovery rounds keep fault tests fast; production defaults are in the Api's appsettings.json.
         builder.CreateResourceBuilder<ProjectResource>("api")
-            .WithEnvironment("Cluster__Resilience__AttemptTimeout", "00:00:01")
+            .WithEnvironment("Cluster__Resilience__AttemptTimeout", AttemptTimeout)
             .WithEnvironment("Cluster__Resilience__BaseDelay", "00:00:00.050")
             .WithEnvironment("Cluster__Recovery__Interval", "00:00:00.500");
         Configure(builder);
@@ -57,6 +60,16 @@ public class ClusterFixture : IAsyncLifetime
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cts.Token);
         Assert.True(result.Success, $"start {resource}: {result.Message}");
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
+        if (NodeNames.Contains(resource))
+        {
+            // The Api's circuit breaker for the node may still be open from while it was down.
+            var api = Api();
+            await Wait.UntilAsync(async () =>
+            {
+                var view = System.Text.Json.Nodes.JsonNode.Parse(await api.GetStringAsync("/v1/cluster", cts.Token))!;
+                return view["nodes"]!.AsArray().Any(n => n!["name"]!.GetValue<string>() == resource && n["reachable"]!.GetValue<bool>());
+            }, Wait.Resource, $"the api reaches {resource} again");
+        }
     }
 
     public async Task DisposeAsync()

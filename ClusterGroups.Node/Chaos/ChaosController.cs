@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace ClusterGroups.Node.Chaos;
+
+public sealed record FailNext(FaultKind Kind, string Method, int Count);
+
+public sealed record ChaosStatus(ChaosSettings Settings, IReadOnlyList<FailNext> FailNext, IReadOnlyDictionary<string, long> Injected);
+
+// The node's live chaos state: the settings in force (swapped whole, never mutated), one-shot faults queued by
+// "fail next", and how many faults of each kind were injected.
+public sealed class ChaosController(IOptions<ChaosSettings> initial)
+{
+    private volatile ChaosSettings _settings = initial.Value;
+    private readonly ConcurrentQueue<FailNextSlot> _failNext = new();
+    private readonly ConcurrentDictionary<FaultKind, long> _injected = new();
+
+    public ChaosSettings Settings => _settings;
+
+    public static IReadOnlyList<string> Check(ChaosSettings settings)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(settings, new ValidationContext(settings), results, validateAllProperties: true);
+        return [.. results.Select(r => r.ErrorMessage ?? "invalid")];
+    }
+
+    public void Set(ChaosSettings settings) => _settings = settings;
+
+    public void Enqueue(FailNext failNext)
+    {
+        for (var i = 0; i < failNext.Count; i++)
+        {
+            _failNext.Enqueue(new FailNextSlot(failNext.Kind, failNext.Method.ToUpperInvariant()));
+        }
+    }
+
+    public void ClearFailNext() => _failNext.Clear();
+
+    // Takes a queued one-shot fault for this method, if the first queued one is for it.
+    public FaultKind TakeFailNext(string method)
+    {
+        if (_failNext.TryPeek(out var slot) && slot.Method == method.ToUpperInvariant()
+            && _failNext.TryDequeue(out var taken))
+        {
+            return taken.Kind;
+        }
+
+        return FaultKind.None;
+    }
+
+    public void Count(FaultKind kind) => _injected.AddOrUpdate(kind, 1, (_, n) => n + 1);
+
+    public ChaosStatus Status() => new(
+        _settings,
+        [.. _failNext.GroupBy(s => (s.Kind, s.Method)).Select(g => new FailNext(g.Key.Kind, g.Key.Method, g.Count()))],
+        FaultKinds.All.ToDictionary(k => k.Slug(), k => _injected.GetValueOrDefault(k)));
+
+    private sealed record FailNextSlot(FaultKind Kind, string Method);
+}

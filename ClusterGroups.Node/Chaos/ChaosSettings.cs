@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ClusterGroups.Node.Chaos;
+
+// Chaos:* — set at start (the AppHost passes -- --Chaos:FaultRate=0.1 to every node) and replaced at run time
+// through PUT /admin/chaos. FaultRate is the combined rate, spread evenly over the kinds not given their own rate.
+public sealed class ChaosSettings : IValidatableObject
+{
+    [Range(0.0, 1.0)]
+    public double FaultRate { get; set; }
+
+    [Range(0.0, 1.0)] public double? ErrorBeforeApply { get; set; }
+    [Range(0.0, 1.0)] public double? ErrorAfterApply { get; set; }
+    [Range(0.0, 1.0)] public double? TimeoutBeforeApply { get; set; }
+    [Range(0.0, 1.0)] public double? TimeoutAfterApply { get; set; }
+    [Range(0.0, 1.0)] public double? DropConnection { get; set; }
+    [Range(0.0, 1.0)] public double? Unavailable { get; set; }
+
+    // Which requests may be hit: HTTP methods, on the /v1 routes only (health, info and admin never are).
+    public List<string> Methods { get; set; } = ["GET", "POST", "DELETE"];
+
+    // How long a "timeout" fault holds the answer; longer than the Api's attempt timeout.
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(3);
+
+    [Range(0, 3600)]
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    public double RateOf(FaultKind kind) =>
+        Own(kind) ?? FaultRate / Math.Max(1, FaultKinds.All.Count(k => Own(k) is null));
+
+    private double? Own(FaultKind kind) => kind switch
+    {
+        FaultKind.ErrorBeforeApply => ErrorBeforeApply,
+        FaultKind.ErrorAfterApply => ErrorAfterApply,
+        FaultKind.TimeoutBeforeApply => TimeoutBeforeApply,
+        FaultKind.TimeoutAfterApply => TimeoutAfterApply,
+        FaultKind.DropConnection => DropConnection,
+        FaultKind.Unavailable => Unavailable,
+        _ => 0,
+    };
+
+    public bool Covers(string method) => Methods.Contains(method, StringComparer.OrdinalIgnoreCase);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var unknown = Methods.Where(m => m.ToUpperInvariant() is not ("GET" or "POST" or "DELETE")).ToList();
+        if (unknown.Count > 0)
+        {
+            yield return new ValidationResult($"Methods may hold GET, POST, DELETE; not {string.Join(", ", unknown)}.", [nameof(Methods)]);
+        }
+    }
+}
