@@ -137,7 +137,7 @@ public sealed partial class FanOutProtocol(
             // Our nodes: the same request with the same key replays its answer (or applies it now, which is then
             // undone like any other). Other nodes: a read tells, since the state before was read in step 3.
             var (effect, last) = node.HonoursIdempotency
-                ? await WriteUntilKnownAsync(op.Kind, op.GroupId, op.Id, node, nodeReport, "resolve", ct)
+                ? await WriteUntilKnownAsync(op.Kind, op.GroupId, op.Id, node, nodeReport, "resolve", ct, mayHaveApplied: true)
                 : await ReadEffectAsync(op, node, nodeReport, ct);
             SetEffect(nodeReport, effect, op.Kind, last);
         }
@@ -165,10 +165,11 @@ public sealed partial class FanOutProtocol(
     // Sends one write until its effect on the node is known, or the tries run out.
     private async Task<(NodeEffect Effect, NodeCall? Last)> WriteUntilKnownAsync(
         OperationKind kind, string groupId, string idempotencyKey, ClusterNode node, NodeReport nodeReport,
-        string phase, CancellationToken ct)
+        string phase, CancellationToken ct, bool mayHaveApplied = false)
     {
         var effect = NodeEffect.NotApplied;
-        var outcomeUnknown = false;
+        // When resolving, an earlier try may have applied the write: tries that never reach the node leave it unknown.
+        var outcomeUnknown = mayHaveApplied;
         NodeCall? last = null;
         var attempt = 0;
 
