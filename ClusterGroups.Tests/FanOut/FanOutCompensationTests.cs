@@ -128,6 +128,8 @@ public sealed class FanOutCompensationTests
         var report = await h.CreateAsync("g1");
 
         HasOutcome(report, Outcome.Committed);
+        HasEffects(report, Applied, Applied, Applied);
+        NothingToUndo(report);
         Everywhere(h.Cluster, "g1");
         Assert.Equal(3, h[1].RequestsOf(HttpMethod.Post).Count);
     }

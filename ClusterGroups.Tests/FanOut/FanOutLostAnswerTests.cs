@@ -20,6 +20,7 @@ public sealed class FanOutLostAnswerTests
 
         HasOutcome(report, Outcome.Committed);
         HasEffects(report, Applied, Applied, Applied);
+        NothingToUndo(report);
         Everywhere(h.Cluster, "g1");
         var calls = Calls(report, 1, "apply");
         Assert.Equal(2, calls.Count);
@@ -39,6 +40,7 @@ public sealed class FanOutLostAnswerTests
 
         HasOutcome(report, Outcome.Committed);
         HasEffects(report, Applied, Applied, Applied);
+        NothingToUndo(report);
         Everywhere(h.Cluster, "g1");
         Assert.Single(h[1].RequestsOf(HttpMethod.Post));
         Assert.Equal(CallError.Timeout, Assert.Single(Calls(report, 1, "apply")).Error);
@@ -57,6 +59,7 @@ public sealed class FanOutLostAnswerTests
 
         HasOutcome(report, Outcome.Committed);
         HasEffects(report, Applied, Applied, Applied);
+        NothingToUndo(report);
         Nowhere(h.Cluster, "g1");
         Assert.True(Calls(report, 1, "apply")[^1].Replayed);
         Assert.Single(h[2].RequestsOf(HttpMethod.Delete));
@@ -132,6 +135,7 @@ public sealed class FanOutLostAnswerTests
 
         HasOutcome(report, Outcome.Committed);
         HasEffects(report, Applied, Applied, Applied);
+        NothingToUndo(report);
         Everywhere(h.Cluster, "g1");
         Assert.Equal(500, Calls(report, 1, "apply")[0].Status);
         Assert.Equal(ignoresKey ? 1 : 2, h[1].RequestsOf(HttpMethod.Post).Count);
@@ -150,6 +154,7 @@ public sealed class FanOutLostAnswerTests
 
         HasOutcome(report, Outcome.Committed);
         HasEffects(report, Applied, Applied, Applied);
+        NothingToUndo(report);
         Nowhere(h.Cluster, "g1");
         Assert.All(h.Cluster.Nodes, n => Assert.Empty(n.RequestsOf(HttpMethod.Post)));
     }
@@ -167,6 +172,7 @@ public sealed class FanOutLostAnswerTests
 
         HasOutcome(report, Outcome.Committed);
         HasEffects(report, Applied, Applied, Applied);
+        NothingToUndo(report);
         Everywhere(h.Cluster, "g1");
         // Each POST the report shows is exactly one POST the node received: the HTTP pipeline never retried one.
         Assert.All(Enumerable.Range(0, 3), i =>

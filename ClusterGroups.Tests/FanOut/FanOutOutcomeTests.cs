@@ -41,6 +41,7 @@ public sealed class FanOutOutcomeTests
 
         HasOutcome(report, Outcome.Committed);
         HasEffects(report, Applied, Applied, Applied);
+        NothingToUndo(report);
         Nowhere(h.Cluster, "g1");
         Everywhere(h.Cluster, "other");
         Assert.All(h.Cluster.Nodes, n => Assert.Single(n.RequestsOf(HttpMethod.Delete)));
@@ -80,6 +81,7 @@ public sealed class FanOutOutcomeTests
 
         HasOutcome(report, Outcome.AlreadySo);
         HasEffects(report, AlreadySo, AlreadySo, AlreadySo);
+        NothingToUndo(report);
         Nowhere(h.Cluster, "g1");
         Everywhere(h.Cluster, "warm-up");
         Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(404, Assert.Single(Calls(report, i, "apply")).Status));
@@ -97,6 +99,7 @@ public sealed class FanOutOutcomeTests
 
         HasOutcome(report, Outcome.Committed);
         HasEffects(report, AlreadySo, Applied, Applied, AlreadySo);
+        NothingToUndo(report);
         Everywhere(h.Cluster, "g1");
         Assert.All(h.Cluster.Nodes, n => Assert.Empty(n.RequestsOf(HttpMethod.Delete)));
     }
@@ -112,6 +115,7 @@ public sealed class FanOutOutcomeTests
 
         HasOutcome(report, Outcome.Committed);
         HasEffects(report, AlreadySo, Applied, AlreadySo, Applied);
+        NothingToUndo(report);
         Nowhere(h.Cluster, "g1");
         Assert.All(h.Cluster.Nodes, n => Assert.Empty(n.RequestsOf(HttpMethod.Post)));
     }

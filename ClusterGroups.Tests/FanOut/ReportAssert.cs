@@ -17,6 +17,9 @@ public static class ReportAssert
         Assert.True(report.Nodes.Select(n => n.Compensation).SequenceEqual(expected),
             $"compensations: expected [{string.Join(", ", expected)}]\n{Describe(report)}");
 
+    public static void NothingToUndo(OperationReport report) =>
+        Assert.True(report.Nodes.All(n => n.Compensation == CompensationState.NotNeeded), $"nothing should be undone\n{Describe(report)}");
+
     // Where the group is now, node by node.
     public static void Presence(FakeCluster cluster, string groupId, params bool[] expected)
     {
