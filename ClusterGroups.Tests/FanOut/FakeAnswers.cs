@@ -1,0 +1,63 @@
+using System.Text;
+using System.Text.Json;
+using ClusterGroups.Contracts;
+
+namespace ClusterGroups.Tests.FanOut;
+
+// The answers of one request: ProblemDetails and X-Idempotency-Supported like ClusterGroups.Node, or, for a node that
+// ignores Idempotency-Key, bare HTML error pages like the seed's Flask node.
+internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRequestMessage request)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public HttpResponseMessage Info() => Ok(new { name = "FakeNode", version = "1.0.0", nodeId });
+
+    public HttpResponseMessage List(IEnumerable<string> groupIds) =>
+        Ok(new { nodeId, groups = groupIds.Order(StringComparer.Ordinal).Select(groupId => new { groupId, nodeId }) });
+
+    public HttpResponseMessage Group(string groupId, HttpStatusCode status, bool replayed = false)
+    {
+        var response = Answer(status, JsonContent(new { groupId, nodeId }, "application/json"));
+        if (replayed)
+        {
+            response.Headers.Add(NodeHeaders.IdempotentReplay, "true");
+        }
+
+        return response;
+    }
+
+    public HttpResponseMessage Cleared(int count) => Ok(new { nodeId, deleted = count });
+
+    public HttpResponseMessage Exists() => Error(HttpStatusCode.BadRequest, NodeMessages.Exists);
+    public HttpResponseMessage NotFound() => Error(HttpStatusCode.NotFound, NodeMessages.NotFound);
+    public HttpResponseMessage BadRequest() => Error(HttpStatusCode.BadRequest, "The body is not a JSON object of the form {\"groupId\": \"<id>\"}.");
+    public HttpResponseMessage ServerError() => Error(HttpStatusCode.InternalServerError, "An error occurred while processing your request.");
+
+    private HttpResponseMessage Ok(object body) => Answer(HttpStatusCode.OK, JsonContent(body, "application/json"));
+
+    private HttpResponseMessage Error(HttpStatusCode status, string detail)
+    {
+        if (ignoresIdempotency)
+        {
+            var html = $"<!doctype html>\n<html lang=en>\n<title>{(int)status} {status}</title>\n<h1>{status}</h1>\n<p>{detail}</p>\n";
+            return Answer(status, new StringContent(html, Encoding.UTF8, "text/html"));
+        }
+
+        var problem = new { type = "about:blank", title = status.ToString(), status = (int)status, detail };
+        return Answer(status, JsonContent(problem, "application/problem+json"));
+    }
+
+    private static StringContent JsonContent(object body, string mediaType) =>
+        new(JsonSerializer.Serialize(body, Json), Encoding.UTF8, mediaType);
+
+    private HttpResponseMessage Answer(HttpStatusCode status, HttpContent content)
+    {
+        var response = new HttpResponseMessage(status) { Content = content, RequestMessage = request };
+        if (!ignoresIdempotency)
+        {
+            response.Headers.Add(NodeHeaders.IdempotencySupported, "true");
+        }
+
+        return response;
+    }
+}

@@ -1,0 +1,100 @@
+using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ClusterGroups.Tests.FanOut;
+
+// The real protocol (AddFanOut: journal, locks, retry, the node client with its resilience pipeline) wired to fake
+// nodes n1.test … nN.test. Short timings: 200 ms per attempt, 4 tries, 1 ms base backoff; the circuit breaker
+// effectively off unless a test sets Cluster:Resilience:BreakerMinimumThroughput.
+public sealed class FanOutHarness : IAsyncDisposable
+{
+    public static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ServiceProvider _provider;
+
+    private FanOutHarness(FakeCluster cluster, IDictionary<string, string?> settings)
+    {
+        Cluster = cluster;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddFanOut(configuration);
+        services.AddHttpClient(NodeClient.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => cluster)
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        Protocol = _provider.GetRequiredService<FanOutProtocol>();
+        Recovery = _provider.GetRequiredService<Recovery>();
+        Journal = _provider.GetRequiredService<IOperationJournal>();
+    }
+
+    public FakeCluster Cluster { get; }
+    public FanOutProtocol Protocol { get; }
+    public Recovery Recovery { get; }
+    public IOperationJournal Journal { get; }
+
+    public FakeNode this[int index] => Cluster[index];
+
+    /// <param name="nodes">how many nodes</param>
+    /// <param name="ignoringIdempotency">indexes of nodes that behave like the seed's Flask node</param>
+    public static FanOutHarness Start(int nodes, params int[] ignoringIdempotency) => Start(nodes, ignoringIdempotency, null);
+
+    public static FanOutHarness Start(int nodes, int[] ignoringIdempotency, IDictionary<string, string?>? overrides)
+    {
+        var fakes = Enumerable.Range(0, nodes).Select(i => new FakeNode($"n{i + 1}.test", ignoringIdempotency.Contains(i)));
+        var settings = new Dictionary<string, string?>
+        {
+            ["Cluster:Resilience:AttemptTimeout"] = "00:00:00.200",
+            ["Cluster:Resilience:BaseDelay"] = "00:00:00.001",
+            ["Cluster:Resilience:MaxAttempts"] = "4",
+            ["Cluster:Resilience:BreakerMinimumThroughput"] = "1000",
+            ["Cluster:Resilience:LockTimeout"] = "00:00:30",
+        };
+        for (var i = 0; i < nodes; i++)
+        {
+            settings[$"Cluster:Nodes:{i}"] = $"http://n{i + 1}.test";
+        }
+
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return new FanOutHarness(new FakeCluster(fakes), settings);
+    }
+
+    public Task<OperationReport> CreateAsync(string groupId) => RunAsync(OperationKind.Create, groupId);
+    public Task<OperationReport> DeleteAsync(string groupId) => RunAsync(OperationKind.Delete, groupId);
+
+    public async Task<OperationReport> RunAsync(OperationKind kind, string groupId)
+    {
+        using var cts = new CancellationTokenSource(OperationTimeout);
+        var report = await Protocol.RunAsync(kind, groupId, cts.Token).WaitAsync(OperationTimeout);
+        Assert.NotNull(report);
+        return report;
+    }
+
+    /// <summary>Recovery rounds until the operation is closed (at most <paramref name="rounds"/>); its journal entry.</summary>
+    public async Task<OperationReport> RecoverAsync(string operationId, int rounds = 5)
+    {
+        using var cts = new CancellationTokenSource(OperationTimeout);
+        for (var round = 0; round < rounds; round++)
+        {
+            await Recovery.RunOnceAsync(cts.Token).WaitAsync(OperationTimeout);
+            var entry = await Journal.GetAsync(operationId, cts.Token);
+            Assert.NotNull(entry);
+            if (!entry.IsOpen)
+            {
+                return entry;
+            }
+        }
+
+        Assert.Fail($"operation {operationId} still open after {rounds} recovery rounds");
+        return null!;
+    }
+
+    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+}
