@@ -26,6 +26,18 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
         return response;
     }
 
+    // Our nodes name the write that made the state (X-Created-By / X-Deleted-By); the seed's nodes do not.
+    public HttpResponseMessage Read(string groupId, (bool Present, string? WrittenBy) state)
+    {
+        var response = state.Present ? Group(groupId, HttpStatusCode.OK) : NotFound();
+        if (!ignoresIdempotency && state.WrittenBy is not null)
+        {
+            response.Headers.Add(state.Present ? NodeHeaders.CreatedBy : NodeHeaders.DeletedBy, state.WrittenBy);
+        }
+
+        return response;
+    }
+
     public HttpResponseMessage Cleared(int count) => Ok(new { nodeId, deleted = count });
 
     public HttpResponseMessage Exists() => Error(HttpStatusCode.BadRequest, NodeMessages.Exists);

@@ -8,6 +8,7 @@ internal sealed class FakeGroups
 {
     private readonly Dictionary<string, string> _creators = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _deleted = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _deletedBy = new(StringComparer.Ordinal);
 
     public FakeWrite Create(string groupId, string? key)
     {
@@ -31,12 +32,24 @@ internal sealed class FakeGroups
                 if (key is not null)
                 {
                     _deleted[key] = groupId;
+                    _deletedBy[groupId] = key;
                 }
 
                 return FakeWrite.Applied;
             }
 
             return key is not null && _deleted.GetValueOrDefault(key) == groupId ? FakeWrite.Replayed : FakeWrite.AlreadySo;
+        }
+    }
+
+    // As GET /v1/group/{id}/ tells it: present and the key that created it, or absent and the key that deleted it.
+    public (bool Present, string? WrittenBy) Read(string groupId)
+    {
+        lock (_creators)
+        {
+            return _creators.TryGetValue(groupId, out var creator)
+                ? (true, creator.Length == 0 ? null : creator)
+                : (false, _deletedBy.GetValueOrDefault(groupId));
         }
     }
 

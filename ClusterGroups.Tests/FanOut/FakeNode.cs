@@ -131,7 +131,7 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
         {
             ("GET", "") => answers.Info(),
             ("GET", "/v1/groups") => answers.List(_groups.Snapshot()),
-            ("GET", _) when groupId is not null => _groups.Contains(groupId) ? answers.Group(groupId, HttpStatusCode.OK) : answers.NotFound(),
+            ("GET", _) when groupId is not null => answers.Read(groupId, _groups.Read(groupId)),
             ("POST", "/v1/group") when groupId is not null => _groups.Create(groupId, honouredKey) switch
             {
                 FakeWrite.AlreadySo => answers.Exists(),
