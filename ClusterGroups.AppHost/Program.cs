@@ -14,13 +14,22 @@ catch (ClusterConfigurationException e)
 }
 
 var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
+    .WithReplicas(cluster.ApiReplicas)
     .WithHttpHealthCheck("/health")
-    .WithConsistencyCommand();
+    .WithConsistencyCommand()
+    .WithReconcileCommand();
+
+if (cluster.Coordinator)
+{
+    // The Api's own store: the operation journal and the per-group leases, shared by its replicas.
+    var coordinator = builder.AddStore("coordinator", cluster);
+    api.WithReference(coordinator).WaitFor(coordinator);
+}
 
 for (var n = 1; n <= cluster.Nodes; n++)
 {
     string nodeName = $"node{n}", storeName = $"store{n}", nodeSetting = $"Cluster__Nodes__{n - 1}";
-    var store = builder.AddNodeStore(storeName, cluster);
+    var store = builder.AddStore(storeName, cluster);
 
     var node = builder.AddProject<Projects.ClusterGroups_Node>(nodeName)
         // Not proxied: a stopped node then refuses connections, which the Api can tell from "answer lost".

@@ -1,4 +1,6 @@
 using ClusterGroups.Api.Cluster;
+using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Reconciliation;
 using Microsoft.Extensions.Http.Resilience;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
@@ -12,11 +14,37 @@ public static class ApiServiceExtensions
 {
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.AddCoordinator();
         builder.Services.AddFanOut(builder.Configuration);
+        builder.Services.AddOptions<ReconcilerOptions>()
+            .Bind(builder.Configuration.GetSection("Cluster:Reconciler"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Reconciler>();
+        builder.Services.AddHostedService<ReconcilerService>();
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         return builder;
+    }
+
+    // With a coordinator store (ConnectionStrings:coordinator, set by the AppHost) the journal and the per-group
+    // leases live there, shared by every Api replica and surviving a crash. Without one, the Api keeps them in memory:
+    // a single replica, no crash recovery (fine for pointing the Api at a few nodes by hand).
+    private static void AddCoordinator(this IHostApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration.GetConnectionString("coordinator")))
+        {
+            return;
+        }
+
+        builder.AddRedisClient("coordinator", configureOptions: o => o.AbortOnConnectFail = false);
+        builder.Services.AddOptions<CoordinatorOptions>()
+            .Bind(builder.Configuration.GetSection("Cluster:Coordinator"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IOperationJournal, RedisOperationJournal>();
+        builder.Services.AddSingleton<IGroupLocks, RedisGroupLocks>();
     }
 
     /// <summary>The fan-out protocol and what it stands on; also used by tests with scripted nodes.</summary>

@@ -32,14 +32,34 @@ public sealed partial class FanOutProtocol(
 {
     private readonly ParallelOptions _parallel = new() { MaxDegreeOfParallelism = options.Value.MaxParallelism };
 
-    /// <summary>Runs one operation to its end; null when another operation held the groupId for too long.</summary>
-    public async Task<OperationReport?> RunAsync(OperationKind kind, string groupId, CancellationToken stopping)
+    /// <summary>
+    /// Runs one operation to its end, or says why it could not start. With <paramref name="onlyAfter"/>, it starts
+    /// only if the group's last journaled operation is still that one (the reconciler's repairs use this).
+    /// </summary>
+    public async Task<FanOutResult> RunAsync(
+        OperationKind kind, string groupId, CancellationToken stopping, LastOperationIs? onlyAfter = null)
     {
         // 1. lock
         await using var lease = await locks.AcquireAsync(groupId, options.Value.Resilience.LockTimeout, stopping);
         if (lease is null)
         {
-            return null;
+            return FanOutResult.Busy($"Another operation on '{groupId}' did not finish in time; nothing was done.");
+        }
+
+        // An earlier operation on this group that is still open (its Api died, or its rollback is pending) is
+        // finished first: a new operation must never run on top of a half-undone one.
+        foreach (var earlier in await journal.ListOpenAsync(groupId, stopping))
+        {
+            if (!await ResumeAsync(earlier, stopping))
+            {
+                return FanOutResult.Busy(
+                    $"The rollback of an earlier operation on '{groupId}' ({earlier.OperationId}) is still pending; nothing was done.");
+            }
+        }
+
+        if (onlyAfter is not null && (await journal.LastForGroupAsync(groupId, stopping))?.OperationId != onlyAfter.OperationId)
+        {
+            return FanOutResult.Busy($"Another operation on '{groupId}' ran meanwhile; nothing was done.");
         }
 
         var op = Operation.New(kind, groupId);
@@ -52,6 +72,7 @@ public sealed partial class FanOutProtocol(
             GroupId = groupId,
             StartedAt = time.GetUtcNow(),
             Owner = lease.Owner,
+            TraceParent = activity?.Id,
             Nodes = [.. cluster.Nodes.Select(n => new NodeReport { Node = n.Name })],
         };
 
@@ -59,26 +80,97 @@ public sealed partial class FanOutProtocol(
         await journal.BeginAsync(report, stopping);
 
         // 3. apply
-        await ForEachNodeAsync(report, node => true, (node, nodeReport) => ApplyAsync(op, node, nodeReport, stopping));
-        await journal.SaveAsync(report, stopping);
+        await ForEachNodeAsync(report, node => true, (node, nodeReport) => ApplyAsync(report, node, nodeReport, stopping));
+        await SaveAsync(report, stopping);
 
-        // 4. decide
+        // 4. decide, 5. undo
+        await DecideAsync(report, stopping);
+        Close(report, started);
+        await SaveAsync(report, stopping);
+        return FanOutResult.Done(report);
+    }
+
+    /// <summary>
+    /// Drives an open operation to its end: one whose Api died mid-way (each node's effect is learned by reading,
+    /// then it is committed if every node already applied it, else rolled back), or one pending repair.
+    /// The caller holds the group's lease. Returns true when the operation is closed.
+    /// </summary>
+    public async Task<bool> ResumeAsync(OperationReport report, CancellationToken stopping)
+    {
+        var links = ActivityContext.TryParse(report.TraceParent, null, out var original) ? [new ActivityLink(original)] : Array.Empty<ActivityLink>();
+        using var activity = FanOutTelemetry.Source.StartActivity(ActivityKind.Internal, links: links, name: $"recover {report.GroupId}");
+        activity?.SetTag("clustergroups.operation.id", report.OperationId);
+        var started = time.GetTimestamp();
+        report.Recoveries++;
+        telemetry.RecordRecovery(report.Outcome);
+
+        if (report.Outcome is Outcome.Running)
+        {
+            await ForEachNodeAsync(report, n => n.Effect is NodeEffect.Unknown,
+                (node, nodeReport) => LearnEffectAsync(report, node, nodeReport, stopping));
+            await DecideAsync(report, stopping);
+        }
+        else
+        {
+            await CompensateAsync(report, stopping);
+        }
+
+        if (!report.IsOpen)
+        {
+            report.EndedAt = time.GetUtcNow();
+            report.DurationMs += time.GetElapsedTime(started).TotalMilliseconds;
+        }
+
+        report.Summary = Summarize(report);
+        await SaveAsync(report, stopping);
+        LogResumed(report.OperationId, report.GroupId, report.Outcome, report.Summary);
+        return !report.IsOpen;
+    }
+
+    private async Task DecideAsync(OperationReport report, CancellationToken stopping)
+    {
         if (report.Nodes.All(n => n.Effect is NodeEffect.Applied or NodeEffect.AlreadySo))
         {
             report.Outcome = report.Nodes.All(n => n.Effect is NodeEffect.AlreadySo) ? Outcome.AlreadySo : Outcome.Committed;
         }
         else
         {
-            // 5. undo
-            LogRollingBack(op.Id, op.Kind, op.GroupId, Describe(report, n => n.Effect is NodeEffect.NotApplied or NodeEffect.Unknown));
+            LogRollingBack(report.OperationId, report.Kind, report.GroupId,
+                Describe(report, n => n.Effect is NodeEffect.NotApplied or NodeEffect.Unknown));
             await CompensateAsync(report, stopping);
         }
 
-        Close(report, started);
-        await journal.SaveAsync(report, stopping);
         telemetry.RecordOutcome(report);
-        LogOutcome(op.Id, op.Kind, op.GroupId, report.Outcome, report.Summary);
-        return report;
+        LogOutcome(report.OperationId, report.Kind, report.GroupId, report.Outcome, Summarize(report));
+    }
+
+    // A node left Unknown by an Api that died. A node that ignores Idempotency-Key is written only after its
+    // read-before is journaled: without one in the journal, nothing was sent to it.
+    private async Task LearnEffectAsync(OperationReport report, ClusterNode node, NodeReport nodeReport, CancellationToken ct)
+    {
+        // A restarted Api first learns whether the node names its writes; unreachable, it stays Unknown for now.
+        if (!node.HonoursIdempotency && (await nodes.InfoAsync(node, ct)).Info is null)
+        {
+            return;
+        }
+
+        var (effect, last) = !node.HonoursIdempotency && nodeReport.Calls.All(c => c.Phase != "read-before")
+            ? (NodeEffect.NotApplied, null)
+            : await ResolveAsync(report.Kind, report.GroupId, report.OperationId, node, nodeReport, ct);
+        SetEffect(nodeReport, effect, report.Kind, last);
+    }
+
+    private async Task SaveAsync(OperationReport report, CancellationToken ct)
+    {
+        await report.SaveGate.WaitAsync(ct);
+        try
+        {
+            await journal.SaveAsync(report, ct);
+        }
+        finally
+        {
+            report.SaveGate.Release();
+        }
     }
 
     /// <summary>
@@ -102,8 +194,9 @@ public sealed partial class FanOutProtocol(
     }
 
     // Step 3 on one node.
-    private async Task ApplyAsync(Operation op, ClusterNode node, NodeReport nodeReport, CancellationToken ct)
+    private async Task ApplyAsync(OperationReport report, ClusterNode node, NodeReport nodeReport, CancellationToken ct)
     {
+        var op = report.Operation;
         using var activity = FanOutTelemetry.StartNodeStep("apply", node.Name);
         var desired = DesiredPresence(op.Kind);
 
@@ -122,6 +215,9 @@ public sealed partial class FanOutProtocol(
                 SetEffect(nodeReport, NodeEffect.NotApplied, op.Kind, before);
                 return;
             }
+
+            // The state before is journaled before the write, so recovery can attribute what it finds there.
+            await SaveAsync(report, ct);
         }
 
         var (effect, last) = await WriteUntilKnownAsync(op.Kind, op.GroupId, op.Id, node, nodeReport, "apply", ct);
@@ -358,6 +454,9 @@ public sealed partial class FanOutProtocol(
 
     private static string Describe(OperationReport report, Func<NodeReport, bool> which) =>
         string.Join(", ", report.Nodes.Where(which).Select(n => n.Node));
+
+    [LoggerMessage(LogLevel.Information, "Recovery of {OperationId} ({GroupId}): {Outcome}, {Summary}")]
+    private partial void LogResumed(string operationId, string groupId, Outcome outcome, string summary);
 
     [LoggerMessage(LogLevel.Warning, "Operation {OperationId} {Kind} {GroupId}: rolling back; failed on {Nodes}")]
     private partial void LogRollingBack(string operationId, OperationKind kind, string groupId, string nodes);

@@ -16,6 +16,7 @@ public sealed class FanOutTelemetry : IDisposable
     private readonly Histogram<double> _callDuration;
     private readonly Counter<long> _retries;
     private readonly Counter<long> _compensations;
+    private readonly Counter<long> _recoveries;
 
     public FanOutTelemetry(IMeterFactory meterFactory)
     {
@@ -24,6 +25,7 @@ public sealed class FanOutTelemetry : IDisposable
         _callDuration = _meter.CreateHistogram<double>("clustergroups.node.call.duration", "ms", "Node call latency");
         _retries = _meter.CreateCounter<long>("clustergroups.node.retries", "{retry}", "Node calls sent again");
         _compensations = _meter.CreateCounter<long>("clustergroups.compensations", "{compensation}", "Rollback steps by result");
+        _recoveries = _meter.CreateCounter<long>("clustergroups.recoveries", "{recovery}", "Open operations taken over by recovery");
     }
 
     public static Activity? StartOperation(Operation op)
@@ -54,6 +56,11 @@ public sealed class FanOutTelemetry : IDisposable
 
     public void RecordCompensation(string node, CompensationState state) =>
         _compensations.Add(1, new("node", node), new("result", state.ToString()));
+
+    public void RecordRecovery(Outcome from) => _recoveries.Add(1, new KeyValuePair<string, object?>("from", from.ToString()));
+
+    public void ObserveOpenOperations(Func<long> count) =>
+        _meter.CreateObservableGauge("clustergroups.operations.open", count, "{operation}", "Operations running or pending repair");
 
     public void RecordOutcome(OperationReport report)
     {

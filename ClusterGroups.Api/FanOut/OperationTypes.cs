@@ -63,6 +63,18 @@ public sealed class NodeReport
 
     // The effect in words, e.g. "created", "already present", "not created: connection refused".
     public string Action { get; set; } = "pending";
+
+    // A copy taken while no call is being added, for the journal.
+    public NodeReport Snapshot()
+    {
+        lock (this)
+        {
+            return new NodeReport
+            {
+                Node = Node, Effect = Effect, Compensation = Compensation, DurationMs = DurationMs, Action = Action, Calls = [.. Calls],
+            };
+        }
+    }
 }
 
 public sealed class OperationReport
@@ -76,7 +88,26 @@ public sealed class OperationReport
     public DateTimeOffset? EndedAt { get; set; }
     public double DurationMs { get; set; }
     public string? Owner { get; set; }
+
+    // The W3C trace id of the operation's span, so a recovery's span can link to it.
+    public string? TraceParent { get; set; }
+
+    // How often recovery took the operation over (its Api died, or its rollback was pending).
+    public int Recoveries { get; set; }
+
     public List<NodeReport> Nodes { get; init; } = [];
+
+    // Journal writes of one operation happen one at a time, each with a fresh snapshot, so a later state is never
+    // overwritten by an earlier one.
+    [JsonIgnore]
+    public SemaphoreSlim SaveGate { get; } = new(1, 1);
+
+    public OperationReport Snapshot() => new()
+    {
+        OperationId = OperationId, Kind = Kind, GroupId = GroupId, Outcome = Outcome, Summary = Summary,
+        StartedAt = StartedAt, EndedAt = EndedAt, DurationMs = DurationMs, Owner = Owner, TraceParent = TraceParent,
+        Recoveries = Recoveries, Nodes = [.. Nodes.Select(n => n.Snapshot())],
+    };
 
     [JsonIgnore]
     public bool IsOpen => Outcome is Outcome.Running or Outcome.PendingRepair;
@@ -84,3 +115,13 @@ public sealed class OperationReport
     [JsonIgnore]
     public Operation Operation => new(OperationId, Kind, GroupId);
 }
+
+// What RunAsync gives back: the finished operation's report, or why none was started (Refusal).
+public sealed record FanOutResult(OperationReport? Report, string? Refusal)
+{
+    public static FanOutResult Done(OperationReport report) => new(report, null);
+    public static FanOutResult Busy(string refusal) => new(null, refusal);
+}
+
+// A precondition of RunAsync: the group's last journaled operation (null: none).
+public sealed record LastOperationIs(string? OperationId);

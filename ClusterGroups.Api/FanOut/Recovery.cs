@@ -8,20 +8,25 @@ public sealed class RecoveryOptions
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(2);
 }
 
-// Finishes what operations left open: a rollback that could not be completed ("pending repair") is driven again,
-// with the protocol's own steps, until every node is back as it was. It never gives up; it logs every round.
+// Finishes what operations left open, at start and then every Interval: an operation whose Api died mid-way (its
+// lease expired) and a rollback that could not be completed ("pending repair") are driven to their end with the
+// protocol's own steps. It never gives up; a round that fails is logged and the next one tries again.
 public sealed partial class Recovery(
     IOperationJournal journal,
     IGroupLocks locks,
     FanOutProtocol protocol,
     IOptions<RecoveryOptions> options,
     TimeProvider time,
+    FanOutTelemetry telemetry,
     ILogger<Recovery> logger) : BackgroundService
 {
+    private long openCount;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        telemetry.ObserveOpenOperations(() => Interlocked.Read(ref openCount));
         using var timer = new PeriodicTimer(options.Value.Interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        do
         {
             try
             {
@@ -32,42 +37,33 @@ public sealed partial class Recovery(
                 LogRoundFailed(e);
             }
         }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>One pass over the open operations; returns how many were finished.</summary>
+    /// <summary>One pass over the open operations; returns how many were closed.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        var finished = 0;
-        foreach (var report in await journal.ListAsync(openOnly: true, max: 1000, ct))
+        var open = await journal.ListOpenAsync(null, ct);
+        openCount = open.Count;
+        var closed = 0;
+        foreach (var report in open)
         {
-            if (report.Outcome is not Outcome.PendingRepair)
-            {
-                continue;
-            }
-
+            // A free lease means no live Api runs the operation: its owner died, or it is pending repair.
             await using var lease = await locks.AcquireAsync(report.GroupId, TimeSpan.Zero, ct);
             if (lease is null)
             {
-                continue; // an operation on this group is running; the next round takes it
-            }
-
-            // Read again under the lock: another replica may have finished it meanwhile.
-            if (await journal.GetAsync(report.OperationId, ct) is not { Outcome: Outcome.PendingRepair } current)
-            {
                 continue;
             }
 
-            if (await protocol.CompensateAsync(current, ct))
+            // Read again under the lease: another replica may have finished it meanwhile.
+            if (await journal.GetAsync(report.OperationId, ct) is { IsOpen: true } current && await protocol.ResumeAsync(current, ct))
             {
-                current.EndedAt = time.GetUtcNow();
-                finished++;
+                closed++;
                 LogRepaired(current.OperationId, current.GroupId, current.Summary);
             }
-
-            await journal.SaveAsync(current, ct);
         }
 
-        return finished;
+        return closed;
     }
 
     [LoggerMessage(LogLevel.Information, "Recovery finished the rollback of {OperationId} ({GroupId}): {Summary}")]

@@ -91,8 +91,8 @@ public static class GroupEndpoints
     private static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> RunAsync(
         OperationKind kind, string groupId, HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime)
     {
-        var report = await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping);
-        return report is null ? OperationResults.Busy(http, groupId) : OperationResults.From(report, http);
+        var result = await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping);
+        return result.Report is { } report ? OperationResults.From(report, http) : OperationResults.Busy(http, result.Refusal!);
     }
 
     private static ProblemHttpResult BadRequest(string detail) =>

@@ -36,12 +36,11 @@ public static class OperationResults
         }
     }
 
-    public static ProblemHttpResult Busy(HttpContext http, string groupId)
+    public static ProblemHttpResult Busy(HttpContext http, string refusal)
     {
         http.Response.Headers.RetryAfter = "1";
-        return TypedResults.Problem(
-            $"Another operation on '{groupId}' did not finish in time; nothing was done. Send again.",
-            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Group busy");
+        return TypedResults.Problem($"{refusal} Send again.", statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Group busy", extensions: new Dictionary<string, object?> { ["outcome"] = "Busy" });
     }
 
     private static ProblemHttpResult Problem(HttpContext http, OperationReport report, int status, string title)

@@ -7,7 +7,8 @@ public enum StoreKind { Garnet, RedisServer, Redis }
 public sealed class ClusterConfigurationException(string message) : Exception(message);
 
 // The AppHost's own settings (DESIGN.md): Cluster:Nodes, Cluster:Store, and Cluster:DataDir for the stores' files.
-public sealed record ClusterSettings(int Nodes, StoreKind Store, string DataDir, IReadOnlyDictionary<string, string> Chaos)
+public sealed record ClusterSettings(
+    int Nodes, StoreKind Store, string DataDir, bool Coordinator, int ApiReplicas, IReadOnlyDictionary<string, string> Chaos)
 {
     public const int MaxNodes = 32;
 
@@ -32,12 +33,26 @@ public sealed record ClusterSettings(int Nodes, StoreKind Store, string DataDir,
 
         StorePreflight.Check(kind);
 
+        var coordinatorText = configuration["Cluster:Coordinator"] ?? "true";
+        if (!bool.TryParse(coordinatorText, out var coordinator))
+        {
+            throw new ClusterConfigurationException(
+                $"Cluster:Coordinator is '{coordinatorText}'; give true (journal and locks in the coordinator store, the default) or false (in the Api's memory).");
+        }
+
+        var replicasText = configuration["Cluster:ApiReplicas"] ?? "1";
+        if (!int.TryParse(replicasText, out var replicas) || replicas is < 1 or > 8 || (replicas > 1 && !coordinator))
+        {
+            throw new ClusterConfigurationException(
+                $"Cluster:ApiReplicas is '{replicasText}'; give 1 to 8 (more than 1 needs Cluster:Coordinator=true, where replicas share locks).");
+        }
+
         var dataDir = Path.GetFullPath(configuration["Cluster:DataDir"] ?? Path.Combine(appHostDirectory, "..", "data"));
         // Chaos:* is handed to every node as it is (e.g. -- --Chaos:FaultRate=0.1); the nodes validate it.
         var chaos = configuration.GetSection("Chaos").AsEnumerable(makePathsRelative: true)
             .Where(kv => kv.Value is not null)
             .ToDictionary(kv => kv.Key, kv => kv.Value!);
-        return new ClusterSettings(nodes, kind, dataDir, chaos);
+        return new ClusterSettings(nodes, kind, dataDir, coordinator, replicas, chaos);
     }
 
     public IResourceBuilder<ProjectResource> ApplyChaos(IResourceBuilder<ProjectResource> node)

@@ -30,6 +30,10 @@ public static class DashboardCommands
                 },
             });
 
+    public static IResourceBuilder<ProjectResource> WithReconcileCommand(this IResourceBuilder<ProjectResource> api) =>
+        api.WithHttpCommand("/v1/cluster/reconcile", "Reconcile now", commandName: "reconcile",
+            commandOptions: Post("Repair the divergent groups the journal explains; list the others", "ArrowSync"));
+
     private static HttpCommandOptions Post(string description, string icon) =>
         new() { Method = HttpMethod.Post, Description = description, IconName = icon };
 

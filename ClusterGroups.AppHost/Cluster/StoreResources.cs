@@ -22,7 +22,7 @@ public sealed class RedisServerStoreResource(string name, string workingDirector
 
 public static class StoreResourceExtensions
 {
-    public static IResourceBuilder<IResourceWithConnectionString> AddNodeStore(
+    public static IResourceBuilder<IResourceWithConnectionString> AddStore(
         this IDistributedApplicationBuilder builder, string name, ClusterSettings cluster) =>
         cluster.Store switch
         {

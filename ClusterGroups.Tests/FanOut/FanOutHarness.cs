@@ -72,9 +72,9 @@ public sealed class FanOutHarness : IAsyncDisposable
     public async Task<OperationReport> RunAsync(OperationKind kind, string groupId)
     {
         using var cts = new CancellationTokenSource(OperationTimeout);
-        var report = await Protocol.RunAsync(kind, groupId, cts.Token).WaitAsync(OperationTimeout);
-        Assert.NotNull(report);
-        return report;
+        var result = await Protocol.RunAsync(kind, groupId, cts.Token).WaitAsync(OperationTimeout);
+        Assert.True(result.Report is not null, result.Refusal);
+        return result.Report;
     }
 
     /// <summary>Recovery rounds until the operation is closed (at most <paramref name="rounds"/>); its journal entry.</summary>

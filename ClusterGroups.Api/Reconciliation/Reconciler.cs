@@ -1,0 +1,89 @@
+using System.Diagnostics.Metrics;
+using ClusterGroups.Api.FanOut;
+
+namespace ClusterGroups.Api.Reconciliation;
+
+// What to do with a divergent group the journal cannot explain (someone wrote to a node directly).
+public enum UnexplainedPolicy
+{
+    // Only list it (the default, and what the background reconciler does).
+    Report,
+    // Create it on every node.
+    PresenceWins,
+    // Delete it from every node.
+    AbsenceWins,
+    // Whatever most nodes have; a tie is only reported.
+    Majority,
+}
+
+public sealed record Repair(string GroupId, string Action, IReadOnlyList<string> Nodes, string Reason, string? OperationId, string Outcome);
+
+public sealed record ReconcileReport(
+    IReadOnlyList<Repair> Repaired, IReadOnlyList<DivergentGroup> Unexplained, IReadOnlyList<DivergentGroup> LeftToRecovery, bool Consistent);
+
+// Compares the nodes and repairs divergence: a group whose last operation in the journal committed is put back in
+// the state that operation asked for, with a new operation through the protocol (so the repair is journaled too).
+// Divergence the journal cannot explain is changed only by a policy the caller chooses.
+public sealed partial class Reconciler(
+    ConsistencyCheck check, FanOutProtocol protocol, IMeterFactory meters, IHostApplicationLifetime lifetime, ILogger<Reconciler> logger)
+{
+    private readonly Counter<long> _repairs = meters.Create(FanOutTelemetry.Name)
+        .CreateCounter<long>("clustergroups.reconciler.repairs", "{repair}", "Divergent groups repaired by the reconciler");
+
+    public async Task<ReconcileReport> RunAsync(UnexplainedPolicy policy, CancellationToken ct)
+    {
+        var before = await check.RunAsync(ct);
+        var repaired = new List<Repair>();
+        var unexplained = new List<DivergentGroup>();
+        var leftToRecovery = new List<DivergentGroup>();
+        foreach (var group in before.Divergent)
+        {
+            var (kind, reason) = Explain(group, policy);
+            if (group.LastOperation?.Outcome is Outcome.Running or Outcome.PendingRepair)
+            {
+                leftToRecovery.Add(group);
+                continue;
+            }
+
+            if (kind is null)
+            {
+                unexplained.Add(group);
+                continue;
+            }
+
+            // The repair runs on the application's lifetime: a caller who hangs up does not stop it half-way.
+            // Only if no operation ran on the group since it was read: a newer one decides the state, not this repair.
+            var result = await protocol.RunAsync(kind.Value, group.GroupId, lifetime.ApplicationStopping,
+                new LastOperationIs(group.LastOperation?.OperationId));
+            var nodes = kind == OperationKind.Create ? group.MissingOn : group.PresentOn;
+            var outcome = result.Report?.Outcome.ToString() ?? "Busy";
+            repaired.Add(new Repair(group.GroupId, kind == OperationKind.Create ? "created" : "deleted", nodes, reason,
+                result.Report?.OperationId, outcome));
+            _repairs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+            LogRepair(group.GroupId, kind.Value, string.Join(", ", nodes), reason, outcome);
+        }
+
+        var after = repaired.Count > 0 ? await check.RunAsync(ct) : before;
+        return new ReconcileReport(repaired, unexplained, leftToRecovery, after.Consistent);
+    }
+
+    private static (OperationKind? Kind, string Reason) Explain(DivergentGroup group, UnexplainedPolicy policy)
+    {
+        if (group.LastOperation is { Outcome: Outcome.Committed or Outcome.AlreadySo } last)
+        {
+            return (last.Kind, $"its last operation {last.OperationId} ({last.Kind}) committed");
+        }
+
+        return policy switch
+        {
+            UnexplainedPolicy.PresenceWins => (OperationKind.Create, "policy presence-wins"),
+            UnexplainedPolicy.AbsenceWins => (OperationKind.Delete, "policy absence-wins"),
+            UnexplainedPolicy.Majority when group.PresentOn.Count > group.MissingOn.Count => (OperationKind.Create, "policy majority"),
+            UnexplainedPolicy.Majority when group.PresentOn.Count < group.MissingOn.Count => (OperationKind.Delete, "policy majority"),
+            _ => (null, "not explained by the journal"),
+        };
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Reconciler: {GroupId} {Kind} on {Nodes} ({Reason}): {Outcome}")]
+    private partial void LogRepair(string groupId, OperationKind kind, string nodes, string reason, string outcome);
+}

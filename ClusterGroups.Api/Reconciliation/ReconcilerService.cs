@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace ClusterGroups.Api.Reconciliation;
+
+public sealed class ReconcilerOptions
+{
+    // How often the background reconciler compares the nodes; 00:00:00 turns it off.
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+// Runs the reconciler in the background, repairing only what the journal explains (UnexplainedPolicy.Report).
+public sealed partial class ReconcilerService(Reconciler reconciler, IOptions<ReconcilerOptions> options, TimeProvider time,
+    ILogger<ReconcilerService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.Interval == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(options.Value.Interval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var report = await reconciler.RunAsync(UnexplainedPolicy.Report, stoppingToken);
+                if (report.Unexplained.Count > 0)
+                {
+                    LogUnexplained(report.Unexplained.Count, string.Join(", ", report.Unexplained.Take(10).Select(g => g.GroupId)));
+                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogRoundFailed(e);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Reconciler: {Count} divergent group(s) the journal cannot explain, left as they are: {Groups}")]
+    private partial void LogUnexplained(int count, string groups);
+
+    [LoggerMessage(LogLevel.Warning, "Reconciler round failed; trying again next round")]
+    private partial void LogRoundFailed(Exception e);
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using ClusterGroups.Tests.Infrastructure;
+
+namespace ClusterGroups.Tests.Coordinator;
+
+public sealed class ReplicatedApiFixture : ClusterFixture
+{
+    protected override int ApiReplicas => 2;
+    protected override string AttemptTimeout => "00:00:01";
+}
+
+[CollectionDefinition(Name)]
+public sealed class ReplicatedApiCollection : ICollectionFixture<ReplicatedApiFixture>
+{
+    public const string Name = "cluster (2 api replicas)";
+}
+
+// Two Api replicas share the journal and the per-group leases in the coordinator store.
+[Collection(ReplicatedApiCollection.Name)]
+public sealed class ReplicaTests(ReplicatedApiFixture cluster) : IAsyncLifetime
+{
+    private static readonly TimeSpan Duration =
+        TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("REPLICA_SOAK_SECONDS"), out var s) ? s : 30);
+
+    public Task InitializeAsync() => cluster.MakeStableAsync();
+
+    public Task DisposeAsync() => cluster.MakeStableAsync();
+
+    [Fact]
+    public async Task Two_replicas_hammering_five_ids_under_faults_never_overlap_on_an_id_and_end_consistent()
+    {
+        foreach (var node in cluster.NodeNames)
+        {
+            await cluster.SetChaosAsync(node, new { faultRate = 0.1, delay = "00:00:01.200" });
+        }
+
+        var ids = Enumerable.Range(0, 5).Select(i => $"rep{i}-{Guid.NewGuid():N}"[..14]).ToArray();
+        var operations = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource(Duration);
+        // 8 callers, each with its own connections; the proxy spreads them over both replicas.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async caller =>
+        {
+            var api = cluster.Api();
+            var random = new Random(caller);
+            while (!stop.IsCancellationRequested)
+            {
+                var id = ids[random.Next(ids.Length)];
+                var response = random.Next(2) == 0 ? await api.PostGroupAsync(id) : await api.DeleteGroupAsync(id);
+                if ((await response.JsonAsync())["operationId"]?.GetValue<string>() is { } op)
+                {
+                    operations.Add(op);
+                }
+            }
+        })).WaitAsync(Duration + Wait.Resource);
+
+        await cluster.MakeStableAsync();
+        var client = cluster.Api();
+        await Wait.UntilAsync(async () =>
+            (await (await client.GetAsync("/v1/operations?state=open")).JsonAsync())["operations"]!.AsArray().Count == 0,
+            Wait.Resource, "no operation left open");
+
+        var reports = new List<JsonNode>();
+        foreach (var op in operations)
+        {
+            reports.Add(await (await client.GetAsync($"/v1/operations/{op}")).JsonAsync());
+        }
+
+        // Both replicas served operations (the owner names the process), and none overlapped another on its id.
+        var processes = reports.Select(r => string.Join(':', r["owner"]!.GetValue<string>().Split(':').Take(2))).Distinct().ToList();
+        Assert.True(processes.Count >= 2, $"operations came from {string.Join(", ", processes)} only");
+        foreach (var byId in reports.GroupBy(r => r["groupId"]!.GetValue<string>()))
+        {
+            var ordered = byId.OrderBy(r => r["startedAt"]!.GetValue<DateTimeOffset>()).ToList();
+            for (var i = 1; i < ordered.Count; i++)
+            {
+                Assert.True(ordered[i - 1]["endedAt"]!.GetValue<DateTimeOffset>() <= ordered[i]["startedAt"]!.GetValue<DateTimeOffset>(),
+                    $"{ordered[i - 1]["operationId"]} and {ordered[i]["operationId"]} overlapped on {byId.Key}");
+            }
+        }
+
+        var consistency = await (await client.GetAsync("/v1/cluster/consistency")).JsonAsync();
+        Assert.True(consistency["consistent"]!.GetValue<bool>(), consistency.ToJsonString());
+        Assert.True(operations.Count > 20, $"only {operations.Count} operations in {Duration}");
+    }
+}
