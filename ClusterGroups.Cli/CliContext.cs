@@ -48,6 +48,13 @@ public sealed class CliContext : IDisposable
         return new CliContext(host, json, verbose, new ApiClient(uri, key, TimeSpan.FromSeconds(seconds), host.Handler));
     }
 
+    /// <summary>One sentence on the error console, for a failure after the command's output was written.</summary>
+    public ExitCode Error(ExitCode code, string message)
+    {
+        Host.Error.MarkupLineInterpolated($"[red]error:[/] {message}");
+        return code;
+    }
+
     /// <summary>Writes JSON unwrapped (Spectre would break long lines): the Api's body as it came, or a value.</summary>
     public void WriteJson(string raw) => Host.OutWriter.WriteLine(raw);
 

@@ -14,14 +14,17 @@ public static class ClusterCommands
             var cluster = GroupCommands.Success(await context.Api.GetAsync("/v1/cluster", ct), context);
             var nodes = cluster.Read<ClusterView>();
             var consistency = await context.Api.GetAsync("/v1/cluster/consistency", ct);
-            var missing = consistency.Code == 404;
-            var report = missing ? null : GroupCommands.Success(consistency, context).Read<ConsistencyReport>();
+            var report = consistency.Code == 404 ? null : GroupCommands.Success(consistency, context).Read<ConsistencyReport>();
+            var missing = report is null
+                ? "This Api has no consistency report (GET /v1/cluster/consistency answered 404); it needs a newer Api."
+                : null;
             if (context.Json)
             {
                 context.WriteJson(new
                 {
                     cluster = CliContext.ParseJson(cluster.Body),
                     consistency = report is null ? null : CliContext.ParseJson(consistency.Body),
+                    error = missing,
                 });
             }
             else
@@ -33,10 +36,7 @@ public static class ClusterCommands
                 }
             }
 
-            return missing
-                ? throw new CliException(ExitCode.ApiError,
-                    "This Api has no consistency report (GET /v1/cluster/consistency answered 404); it needs a newer Api.")
-                : ExitCode.Committed;
+            return missing is null ? ExitCode.Committed : context.Error(ExitCode.ApiError, missing);
         });
         return command;
     }

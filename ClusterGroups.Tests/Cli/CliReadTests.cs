@@ -165,6 +165,19 @@ public class CliReadTests
     }
 
     [Fact]
+    public async Task Status_json_against_an_api_without_the_consistency_report_is_one_json_document()
+    {
+        var api = new FakeApi().On(Get, "/v1/cluster", 200, Cluster);
+
+        var run = await CliRunner.RunAsync(api, "status", "--json");
+
+        Assert.True(run.Code == ExitCode.ApiError, run.ToString());
+        Assert.Equal(3, run.Json()["cluster"]!["nodeCount"]!.GetValue<int>());
+        Assert.Null(run.Json()["consistency"]);
+        Assert.Contains("no consistency report", run.Json()["error"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Reconcile_shows_repairs_and_exits_0_when_consistent()
     {
         var api = new FakeApi().On(HttpMethod.Post, "/v1/cluster/reconcile", 200,

@@ -25,8 +25,8 @@ public static class CliRunner
     public static async Task<CliRun> RunAsync(
         HttpMessageHandler? handler, IReadOnlyDictionary<string, string>? environment, string[] args, TextReader? input = null)
     {
-        var output = new TestConsole().Width(220);
-        var error = new TestConsole().Width(220);
+        var output = new TestConsole().Width(400);
+        var error = new TestConsole().Width(400);
         var host = new CliHost(output, error, handler, name => environment?.GetValueOrDefault(name))
         {
             Input = input ?? TextReader.Null,
