@@ -27,6 +27,7 @@ public static class BatchView
                     Styles.Plain(result.Report?.OperationId));
             }
 
+            items.Columns[3].NoWrap = true;
             console.Write(items);
         }
 

@@ -34,12 +34,13 @@ public static class Styles
 
     public static Text Plain(string? text) => new(text ?? "");
 
+    /// <summary>A table; its first column (an id) is never wrapped, so ids stay copyable.</summary>
     public static Table Table(params string[] columns)
     {
         var table = new Table().Border(TableBorder.Rounded);
         foreach (var column in columns)
         {
-            table.AddColumn(new TableColumn(Markup.Escape(column)));
+            table.AddColumn(new TableColumn(Markup.Escape(column)) { NoWrap = table.Columns.Count == 0 });
         }
 
         return table;
