@@ -12,9 +12,13 @@ public sealed class Batch(CliContext context, bool create, int parallel)
     {
         var answer = await context.Api.WriteGroupAsync(Method, groupId, ct);
         var result = OperationResult.From(groupId, answer, create, context.Api.KeyGiven);
-        if (context.Json)
+        if (context.Json && CliContext.ParseJson(answer.Body) is null)
         {
-            context.WriteJson(string.IsNullOrWhiteSpace(answer.Body) ? "{}" : answer.Body);
+            context.WriteJson(new { error = result.Message, exitCode = (int)result.Code, outcome = result.Code.ToString() });
+        }
+        else if (context.Json)
+        {
+            context.WriteJson(answer.Body);
         }
 
         OperationView.Write(context, result, verbose: context.Verbose);

@@ -33,7 +33,7 @@ public static class OperationCommands
     public static Command Get(CommandRunner runner)
     {
         var id = new Argument<string>("operation-id") { Description = "The operation's id (op-...)" };
-        var command = new Command("op", "One operation's report; exits with its outcome's code") { id };
+        var command = new Command("op", "One operation's full report; exits with its outcome's code (still running: 5)") { id };
         runner.SetAction(command, async (context, parse, ct) =>
         {
             var operationId = parse.GetValue(id)!;

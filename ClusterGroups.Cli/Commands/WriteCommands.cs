@@ -1,5 +1,4 @@
 using System.CommandLine;
-using ClusterGroups.Cli.Output;
 
 namespace ClusterGroups.Cli.Commands;
 

@@ -199,6 +199,18 @@ public class CliOutcomeTests
     }
 
     [Fact]
+    public async Task Json_of_an_answer_without_a_body_is_an_error_object()
+    {
+        var api = new FakeApi().On(Post, "/v1/group/", 401, "");
+
+        var run = await CliRunner.RunAsync(api, "create", "g1", "--json", "--key", "k");
+
+        Assert.True(run.Code == ExitCode.Unauthorized, run.ToString());
+        Assert.Equal(7, run.Json()["exitCode"]!.GetValue<int>());
+        Assert.Contains("refused the key", run.Json()["error"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_batch_exits_with_the_worst_code_and_summarizes()
     {
         var api = new BatchApi();
