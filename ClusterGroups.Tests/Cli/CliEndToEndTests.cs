@@ -1,12 +1,15 @@
 using System.Net.Sockets;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using ClusterGroups.Cli;
 using ClusterGroups.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace ClusterGroups.Tests.Cli;
 
 // `groups ...` run in-process against the real cluster (3 nodes, Garnet stores, the Api) started by Aspire.
 [Collection(ClusterCollection.Name)]
-public class CliEndToEndTests(ClusterFixture cluster)
+public class CliEndToEndTests(ClusterFixture cluster, ITestOutputHelper output)
 {
     private string Api => cluster.App.GetEndpoint("api", "http").ToString();
 
@@ -183,7 +186,7 @@ public class CliEndToEndTests(ClusterFixture cluster)
         var rolledBack = new List<string>();
         try
         {
-            await cluster.StopAsync("node3");
+            await StopNodeAsync("node3");
             await Wait.UntilAsync(async () =>
             {
                 var id = NewId();
@@ -237,6 +240,21 @@ public class CliEndToEndTests(ClusterFixture cluster)
         await Wait.UntilAsync(async () => (await Groups("create", retry)).Code == ExitCode.Committed,
             Wait.Resource, "a create commits once node3 is back");
         await AssertOnNodesAsync(retry, present: true);
+    }
+
+    // Like ClusterFixture.StopAsync, but tolerant of DCP answering "timed out waiting for process to stop" on a loaded
+    // machine (seen here in 2 of 4 runs): the node stops a little later all the same; the wait for a terminal state
+    // is what counts.
+    private async Task StopNodeAsync(string name)
+    {
+        using var cts = new CancellationTokenSource(Wait.Resource);
+        var result = await cluster.App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StopCommand, cts.Token);
+        if (!result.Success)
+        {
+            output.WriteLine($"stop {name}: {result.Message}; waiting for it to stop all the same");
+        }
+
+        await cluster.App.ResourceNotifications.WaitForResourceAsync(name, KnownResourceStates.TerminalStates, cts.Token);
     }
 
     private async Task AssertOnNodesAsync(string id, bool present)
