@@ -1,0 +1,61 @@
+using System.CommandLine;
+using ClusterGroups.Cli.Output;
+
+namespace ClusterGroups.Cli.Commands;
+
+// get / list: what the nodes hold, read from every node by the Api.
+public static class GroupCommands
+{
+    public static Command Get(CommandRunner runner)
+    {
+        var id = new Argument<string>("id") { Description = "The group id (or the seed's form '{\"groupId\": \"1\"}')" };
+        var command = new Command("get", "One group: on which nodes it is, and where it is missing") { id };
+        runner.SetAction(command, async (context, parse, ct) =>
+        {
+            var groupId = GroupIdInput.Parse(parse.GetValue(id)!);
+            var answer = await context.Api.GetAsync($"/v1/group/{ApiClient.Escape(groupId)}/", ct);
+            if (answer.Code == 404 && answer.TryRead<ProblemDetails>() is not null)
+            {
+                throw new CliException(ExitCode.NotFound, $"'{groupId}' is on no reachable node.");
+            }
+
+            var view = Success(answer, context).Read<GroupView>();
+            if (context.Json)
+            {
+                context.WriteJson(answer.Body);
+            }
+            else
+            {
+                GroupViews.Write(context.Out, view);
+            }
+
+            return ExitCode.Committed;
+        });
+        return command;
+    }
+
+    public static Command List(CommandRunner runner)
+    {
+        var command = new Command("list", "Every group the cluster knows, with the nodes where each is missing");
+        runner.SetAction(command, async (context, parse, ct) =>
+        {
+            var answer = Success(await context.Api.GetAsync("/v1/groups", ct), context);
+            var view = answer.Read<GroupListView>();
+            if (context.Json)
+            {
+                context.WriteJson(answer.Body);
+            }
+            else
+            {
+                GroupViews.Write(context.Out, view);
+            }
+
+            return ExitCode.Committed;
+        });
+        return command;
+    }
+
+    /// <summary>The answer if it is a success; any other answer is the failure it stands for.</summary>
+    public static ApiAnswer Success(ApiAnswer answer, CliContext context) =>
+        answer.IsSuccess ? answer : throw answer.Failure(context.Api.KeyGiven);
+}

@@ -1,0 +1,3 @@
+using ClusterGroups.Cli;
+
+return await CliApp.RunAsync(args, CliHost.System());

@@ -1,0 +1,90 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ApiTypes = ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Nodes;
+
+namespace ClusterGroups.Tests.Cli;
+
+// A scripted Api for parsing and rendering tests: answers by method and path, records what it was sent.
+public sealed class FakeApi : HttpMessageHandler
+{
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+    private readonly List<(HttpMethod Method, string Path, Func<HttpResponseMessage> Answer)> _routes = [];
+
+    public List<(HttpRequestMessage Request, string? Body)> Received { get; } = [];
+
+    public FakeApi On(HttpMethod method, string path, int status, string? json, string contentType = "application/json")
+    {
+        _routes.Add((method, path, () => new HttpResponseMessage((HttpStatusCode)status)
+        {
+            Content = new StringContent(json ?? "", Encoding.UTF8, contentType),
+        }));
+        return this;
+    }
+
+    public FakeApi Throw(HttpMethod method, string path, Exception error)
+    {
+        _routes.Add((method, path, () => throw error));
+        return this;
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        Received.Add((request, request.Content is null ? null : await request.Content.ReadAsStringAsync(ct)));
+        var path = request.RequestUri!.PathAndQuery;
+        foreach (var route in _routes)
+        {
+            if (route.Method == request.Method && (route.Path == path || route.Path == request.RequestUri.AbsolutePath))
+            {
+                return route.Answer();
+            }
+        }
+
+        return new HttpResponseMessage(HttpStatusCode.NotFound) { Content = new StringContent("") };
+    }
+
+    // An operation report serialized from the Api's own types, so the client is tested against the real shape.
+    public static string Report(string groupId, ApiTypes.Outcome outcome, ApiTypes.OperationKind kind = ApiTypes.OperationKind.Create,
+        string summary = "created on 3 of 3 nodes", ApiTypes.NodeReport[]? nodes = null) =>
+        JsonSerializer.Serialize(new ApiTypes.OperationReport
+        {
+            OperationId = "op-0123",
+            Kind = kind,
+            GroupId = groupId,
+            Outcome = outcome,
+            Summary = summary,
+            StartedAt = DateTimeOffset.UtcNow,
+            EndedAt = DateTimeOffset.UtcNow,
+            DurationMs = 12.5,
+            Nodes = [.. nodes ?? [Node("node1"), Node("node2"), Node("node3")]],
+        }, Web);
+
+    // problem+json as OperationResults writes it: the report's fields as extension members.
+    public static string Problem(string reportJson, int status, string title)
+    {
+        var body = JsonNode.Parse(reportJson)!.AsObject();
+        body["type"] = "https://tools.ietf.org/html/rfc9110";
+        body["title"] = title;
+        body["status"] = status;
+        body["detail"] = body["summary"]!.GetValue<string>();
+        return body.ToJsonString();
+    }
+
+    public static string PlainProblem(int status, string title, string detail) =>
+        JsonSerializer.Serialize(new { type = "about:blank", title, status, detail });
+
+    public static ApiTypes.NodeReport Node(string name, ApiTypes.NodeEffect effect = ApiTypes.NodeEffect.Applied,
+        ApiTypes.CompensationState compensation = ApiTypes.CompensationState.NotNeeded, string action = "created",
+        params (string Phase, NodeCall Call)[] calls) =>
+        new()
+        {
+            Node = name,
+            Effect = effect,
+            Compensation = compensation,
+            Action = action,
+            DurationMs = 4.2,
+            Calls = [.. (calls.Length == 0 ? [("apply", new NodeCall("create", 201, null, null, 3.1))] : calls)
+                .Select((c, i) => new ApiTypes.CallRecord(c.Phase, i + 1, c.Call, DateTimeOffset.UtcNow))],
+        };
+}
