@@ -175,71 +175,66 @@ public class CliEndToEndTests(ClusterFixture cluster, ITestOutputHelper output)
         Assert.Equal($"error: Cannot reach the Api at http://127.0.0.1:{port}/: connection refused.", run.Error.Trim());
     }
 
-    // A stopped node, for real. Aspire's proxy keeps node3's port open while the process is down, so a call hangs until
-    // the Api's attempt timeout: the Api cannot tell whether node3 applied the create, and the outcome is pending
-    // repair (202). Once node3's circuit breaker is open, calls fail before anything is sent: the create is rolled back
-    // (503). Which one a create meets depends on the breaker's state, so creates are sent until both were seen.
+    // A stopped node, for real: it refuses connections, nothing was applied there, the others are undone (exit 4);
+    // once it is back, the same create commits (exit 0).
     [Fact]
-    public async Task A_stopped_node_gives_pending_repair_and_rolled_back_and_op_follows_the_repair()
+    public async Task A_stopped_node_rolls_a_create_back_and_it_commits_once_the_node_is_back()
     {
-        var pending = new List<(string Id, string OperationId)>();
-        var rolledBack = new List<string>();
+        var id = NewId();
         try
         {
             await StopNodeAsync("node3");
-            await Wait.UntilAsync(async () =>
-            {
-                var id = NewId();
-                var run = await Groups("create", id, "--verbose");
-                if (run.Code == ExitCode.PendingRepair)
-                {
-                    Assert.Contains($"pending repair create '{id}': failed, and the rollback on node3 could not be finished yet", run.Out);
-                    Assert.Matches(@"node3\s*│\s*Unknown\s*│.*│\s*Pending\s*│", run.Out);
-                    var follow = System.Text.RegularExpressions.Regex.Match(run.Out, @"follow it with: groups op (op-[0-9a-f]+)");
-                    Assert.True(follow.Success, run.ToString());
-                    pending.Add((id, follow.Groups[1].Value));
-                }
-                else
-                {
-                    Assert.True(run.Code == ExitCode.RolledBack, run.ToString());
-                    Assert.Contains($"rolled back create '{id}': failed on node3; undone on node1, node2", run.Out);
-                    Assert.Contains("Nothing changed; it is safe to send again.", run.Out);
-                    Assert.Matches(@"node3\s*│\s*NotApplied", run.Out);
-                    Assert.Matches(@"node1\s*│\s*Applied\s*│\s*created, then undone\s*│\s*Undone", run.Out);
-                    rolledBack.Add(id);
-                }
-
-                return pending.Count > 0 && rolledBack.Count > 0;
-            }, Wait.Resource, "a create answered pending repair and one answered rolled back");
-
-            var (_, pendingOp) = pending[0];
-            var open = await Groups("ops", "--open", "--json");
-            Assert.Contains(open.Json()["operations"]!.AsArray(), o => o!["operationId"]!.GetValue<string>() == pendingOp);
-            var stillPending = await Groups("op", pendingOp);
-            Assert.True(stillPending.Code == ExitCode.PendingRepair, stillPending.ToString());
-            foreach (var node in new[] { "node1", "node2" })
-            {
-                var groups = await cluster.Node(node).GroupIdsAsync();
-                Assert.DoesNotContain(groups, g => rolledBack.Contains(g) || pending.Any(p => p.Id == g));
-            }
+            var run = await Groups("create", id, "--verbose");
+            Assert.True(run.Code == ExitCode.RolledBack, run.ToString());
+            Assert.Contains($"rolled back create '{id}': failed on node3; undone on node1, node2", run.Out);
+            Assert.Contains("Nothing changed; it is safe to send again.", run.Out);
+            Assert.Matches(@"node3\s*│\s*NotApplied", run.Out);
+            Assert.Matches(@"node1\s*│\s*Applied\s*│\s*created, then undone\s*│\s*Undone", run.Out);
+            Assert.DoesNotContain(id, await cluster.Node("node1").GroupIdsAsync());
+            Assert.DoesNotContain(id, await cluster.Node("node2").GroupIdsAsync());
         }
         finally
         {
             await cluster.StartAsync("node3");
         }
 
-        // The Api finishes the rollback by itself once node3 is back: `op` then exits with the final outcome.
-        foreach (var (id, operationId) in pending)
+        await Wait.UntilAsync(async () => (await Groups("create", id)).Code == ExitCode.Committed,
+            Wait.Resource, "a create commits once node3 is back");
+        await AssertOnNodesAsync(id, present: true);
+    }
+
+    // A rollback that cannot finish, provoked with node fault injection: node3 refuses the create and node2 refuses
+    // every DELETE, so node2's undo stays pending (exit 5); `op` follows it until the Api has finished it itself.
+    [Fact]
+    public async Task A_pending_repair_exits_5_and_op_follows_it_to_rolled_back()
+    {
+        var id = NewId();
+        string operationId;
+        try
         {
-            await Wait.UntilAsync(async () => (await Groups("op", operationId)).Code == ExitCode.RolledBack,
-                Wait.Resource, $"{operationId} to be rolled back by the Api");
-            await AssertOnNodesAsync(id, present: false);
+            await cluster.SetChaosAsync("node3", new { errorBeforeApply = 1.0, methods = new[] { "POST" } });
+            await cluster.SetChaosAsync("node2", new { errorBeforeApply = 1.0, methods = new[] { "DELETE" } });
+            var run = await Groups("create", id, "--verbose");
+            Assert.True(run.Code == ExitCode.PendingRepair, run.ToString());
+            Assert.Contains($"pending repair create '{id}': failed, and the rollback on node2 could not be finished yet", run.Out);
+            Assert.Matches(@"node2\s*│\s*Applied\s*│.*│\s*Pending\s*│", run.Out);
+            var follow = System.Text.RegularExpressions.Regex.Match(run.Out, @"follow it with: groups op (op-[0-9a-f]+)");
+            Assert.True(follow.Success, run.ToString());
+            operationId = follow.Groups[1].Value;
+
+            var open = await Groups("ops", "--open", "--json");
+            Assert.Contains(open.Json()["operations"]!.AsArray(), o => o!["operationId"]!.GetValue<string>() == operationId);
+            var stillPending = await Groups("op", operationId);
+            Assert.True(stillPending.Code == ExitCode.PendingRepair, stillPending.ToString());
+        }
+        finally
+        {
+            await cluster.MakeStableAsync();
         }
 
-        var retry = rolledBack[0];
-        await Wait.UntilAsync(async () => (await Groups("create", retry)).Code == ExitCode.Committed,
-            Wait.Resource, "a create commits once node3 is back");
-        await AssertOnNodesAsync(retry, present: true);
+        await Wait.UntilAsync(async () => (await Groups("op", operationId)).Code == ExitCode.RolledBack,
+            Wait.Resource, $"{operationId} to be rolled back by the Api");
+        await AssertOnNodesAsync(id, present: false);
     }
 
     // Like ClusterFixture.StopAsync, but tolerant of DCP answering "timed out waiting for process to stop" on a loaded
@@ -254,7 +249,8 @@ public class CliEndToEndTests(ClusterFixture cluster, ITestOutputHelper output)
             output.WriteLine($"stop {name}: {result.Message}; waiting for it to stop all the same");
         }
 
-        await cluster.App.ResourceNotifications.WaitForResourceAsync(name, KnownResourceStates.TerminalStates, cts.Token);
+        await cluster.App.ResourceNotifications.WaitForResourceAsync(name,
+            e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text) || e.Snapshot.State?.Text == "Unknown", cts.Token);
     }
 
     private async Task AssertOnNodesAsync(string id, bool present)
