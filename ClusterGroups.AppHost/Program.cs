@@ -13,11 +13,17 @@ catch (ClusterConfigurationException e)
     return 1;
 }
 
+// Secrets, generated on first run and kept in user secrets; the dashboard shows them masked.
+var clusterKey = builder.AddSecretKey("cluster-key");
+var apiKey = builder.AddSecretKey("api-key");
+
 var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
     .WithReplicas(cluster.ApiReplicas)
+    .WithEnvironment("Cluster__Key", clusterKey)
+    .WithEnvironment("Api__Keys__default", apiKey)
     .WithHttpHealthCheck("/health")
-    .WithConsistencyCommand()
-    .WithReconcileCommand();
+    .WithConsistencyCommand(apiKey)
+    .WithReconcileCommand(apiKey);
 
 if (cluster.Coordinator)
 {
@@ -37,9 +43,10 @@ for (var n = 1; n <= cluster.Nodes; n++)
         .WithReference(store, connectionName: "store")
         .WaitFor(store)
         .WithEnvironment("Node__Name", nodeName)
+        .WithEnvironment("Cluster__Key", clusterKey)
         .WithChaosSettings(cluster)
         .WithHttpHealthCheck("/health")
-        .WithChaosCommands();
+        .WithChaosCommands(clusterKey);
 
     api.WithReference(node)
         .WithEnvironment(nodeSetting, nodeName);

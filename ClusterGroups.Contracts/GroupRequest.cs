@@ -23,9 +23,14 @@ public static class GroupRequestReader
     };
 
     /// <summary>Reads and validates the body; returns the groupId or a reason fit for a 400 answer.</summary>
+    /// <remarks>
+    /// The body is always read to its end, also when it is refused: an unread body makes the server close the
+    /// connection, and the caller may then see a reset instead of the 400.
+    /// </remarks>
     public static async Task<(string? GroupId, string? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
     {
-        if (request.ContentLength is > MaxBodyBytes)
+        var (body, tooLarge) = await ReadCappedAsync(request.Body, ct);
+        if (tooLarge)
         {
             return (null, $"The body is larger than {MaxBodyBytes} bytes.");
         }
@@ -33,16 +38,6 @@ public static class GroupRequestReader
         if (!request.HasJsonContentType() && !string.IsNullOrEmpty(request.ContentType))
         {
             return (null, "The body must be JSON (Content-Type: application/json).");
-        }
-
-        byte[] body;
-        try
-        {
-            body = await ReadCappedAsync(request.Body, ct);
-        }
-        catch (InvalidDataException)
-        {
-            return (null, $"The body is larger than {MaxBodyBytes} bytes.");
         }
 
         return Parse(body);
@@ -76,21 +71,22 @@ public static class GroupRequestReader
             : (null, $"groupId is invalid: {GroupId.Rule}.");
     }
 
-    private static async Task<byte[]> ReadCappedAsync(Stream body, CancellationToken ct)
+    // Keeps at most MaxBodyBytes; the rest is read and dropped.
+    private static async Task<(byte[] Body, bool TooLarge)> ReadCappedAsync(Stream body, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
-        var chunk = new byte[1024];
+        var chunk = new byte[4096];
+        var tooLarge = false;
         int read;
         while ((read = await body.ReadAsync(chunk, ct)) > 0)
         {
-            if (buffer.Length + read > MaxBodyBytes)
+            tooLarge |= buffer.Length + read > MaxBodyBytes;
+            if (!tooLarge)
             {
-                throw new InvalidDataException();
+                buffer.Write(chunk, 0, read);
             }
-
-            buffer.Write(chunk, 0, read);
         }
 
-        return buffer.ToArray();
+        return (buffer.ToArray(), tooLarge);
     }
 }

@@ -1,4 +1,5 @@
 using ClusterGroups.Api.Reconciliation;
+using ClusterGroups.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClusterGroups.Api.Cluster;
@@ -7,7 +8,8 @@ public static class ClusterEndpoints
 {
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
-        var cluster = app.MapGroup("/v1/cluster").WithTags("Cluster");
+        var cluster = app.MapGroup("/v1/cluster").WithTags("Cluster").RequireCaller(app, reads: true);
+        var repairs = app.MapGroup("/v1/cluster").WithTags("Cluster").RequireCaller(app, reads: false);
 
         cluster.MapGet("/", Status)
             .WithName("ClusterStatus")
@@ -17,7 +19,7 @@ public static class ClusterEndpoints
             .WithName("Consistency")
             .WithSummary("Every group that is not on all nodes (where it is, where not, its last operation); empty = consistent");
 
-        cluster.MapPost("/reconcile", Reconcile)
+        repairs.MapPost("/reconcile", Reconcile)
             .WithName("Reconcile")
             .WithSummary("Repair divergent groups: those the journal explains always; others only by the chosen policy")
             .WithDescription("policy: report (default: only list what the journal cannot explain) · presence-wins (create it "

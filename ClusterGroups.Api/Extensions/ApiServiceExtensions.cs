@@ -1,6 +1,7 @@
 using ClusterGroups.Api.Cluster;
 using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Reconciliation;
+using ClusterGroups.Api.Security;
 using Microsoft.Extensions.Http.Resilience;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
@@ -15,6 +16,7 @@ public static class ApiServiceExtensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddCoordinator();
+        builder.AddApiSecurity();
         builder.Services.AddFanOut(builder.Configuration);
         builder.Services.AddOptions<ReconcilerOptions>()
             .Bind(builder.Configuration.GetSection("Cluster:Reconciler"))
@@ -103,12 +105,14 @@ public static class ApiServiceExtensions
                 options.CircuitBreaker.SamplingDuration = sampling > TimeSpan.FromSeconds(30) ? sampling : TimeSpan.FromSeconds(30);
             })
             .SelectPipelineByAuthority()
-            .Services.AddHttpClient(NodeClient.HttpClientName);
+            .Services.AddHttpClient(NodeClient.HttpClientName)
+            .AddHttpMessageHandler(services => new ClusterKeyHandler(services.GetRequiredService<IConfiguration>()["Cluster:Key"]));
 
     public static WebApplication UseApiPipeline(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiSecurity();
         return app;
     }
 

@@ -1,6 +1,7 @@
 using ClusterGroups.Api.Cluster;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Contracts;
+using ClusterGroups.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClusterGroups.Api.Groups;
@@ -10,7 +11,8 @@ public static class GroupEndpoints
 {
     public static IEndpointRouteBuilder MapGroupsApi(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").WithTags("Groups");
+        var v1 = app.MapGroup("/v1").WithTags("Groups").RequireCaller(app, reads: false).RequireRateLimiting(ApiSecurity.OperationsLimit);
+        var reads = app.MapGroup("/v1").WithTags("Groups").RequireCaller(app, reads: true);
 
         v1.MapPost("/group", Create)
             .WithName("CreateGroup")
@@ -35,11 +37,11 @@ public static class GroupEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        v1.MapGet("/group/{groupId}", Get)
+        reads.MapGet("/group/{groupId}", Get)
             .WithName("GetGroup")
             .WithSummary("A group and, per node, whether it is there");
 
-        v1.MapGet("/groups", List)
+        reads.MapGet("/groups", List)
             .WithName("ListGroups")
             .WithSummary("Every group the cluster knows, with the nodes where each is missing");
 

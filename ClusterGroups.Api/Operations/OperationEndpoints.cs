@@ -1,4 +1,5 @@
 using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClusterGroups.Api.Operations;
@@ -9,7 +10,7 @@ public static class OperationEndpoints
 {
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
-        var operations = app.MapGroup("/v1/operations").WithTags("Operations");
+        var operations = app.MapGroup("/v1/operations").WithTags("Operations").RequireCaller(app, reads: true);
 
         operations.MapGet("/{operationId}", Get)
             .WithName("GetOperation")

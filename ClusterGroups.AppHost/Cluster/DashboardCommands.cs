@@ -3,24 +3,34 @@ namespace ClusterGroups.AppHost.Cluster;
 // Buttons in the Aspire dashboard: fault injection on each node, the consistency report on the api.
 public static class DashboardCommands
 {
-    public static IResourceBuilder<ProjectResource> WithChaosCommands(this IResourceBuilder<ProjectResource> node) =>
+    public static IResourceBuilder<ProjectResource> WithChaosCommands(
+        this IResourceBuilder<ProjectResource> node, IResourceBuilder<ParameterResource> clusterKey) =>
         node.WithHttpCommand("/admin/chaos/unstable", "Make unstable", commandName: "chaos-unstable",
-                commandOptions: Post("Inject every fault kind at a combined rate of 30 %", "Flash"))
+                commandOptions: Post("Inject every fault kind at a combined rate of 30 %", "Flash", ClusterKeyHeader, clusterKey))
             .WithHttpCommand("/admin/chaos/stable", "Make stable", commandName: "chaos-stable",
-                commandOptions: Post("Stop injecting faults", "CheckmarkCircle"))
+                commandOptions: Post("Stop injecting faults", "CheckmarkCircle", ClusterKeyHeader, clusterKey))
             .WithHttpCommand("/admin/chaos/fail-next-delete", "Fail next DELETE", commandName: "chaos-fail-next-delete",
-                commandOptions: Post("The next DELETE on this node answers 500 without applying (a rollback that fails)", "ErrorCircle"));
+                commandOptions: Post("The next DELETE on this node answers 500 without applying (a rollback that fails)", "ErrorCircle",
+                    ClusterKeyHeader, clusterKey));
+
+    private const string ClusterKeyHeader = "X-Cluster-Key";
+    private const string ApiKeyHeader = "X-Api-Key";
+
+    public static IResourceBuilder<ParameterResource> AddSecretKey(this IDistributedApplicationBuilder builder, string name) =>
+        builder.AddParameter(name, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
     public static IResourceBuilder<ProjectResource> WithChaosSettings(this IResourceBuilder<ProjectResource> node, ClusterSettings cluster) =>
         cluster.ApplyChaos(node);
 
-    public static IResourceBuilder<ProjectResource> WithConsistencyCommand(this IResourceBuilder<ProjectResource> api) =>
+    public static IResourceBuilder<ProjectResource> WithConsistencyCommand(
+        this IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> apiKey) =>
         api.WithHttpCommand("/v1/cluster/consistency", "Consistency report", commandName: "consistency",
             commandOptions: new HttpCommandOptions
             {
                 Method = HttpMethod.Get,
                 Description = "List the groups that are not on every node",
                 IconName = "DocumentSearch",
+                PrepareRequest = ctx => AddHeaderAsync(ctx.Request, ApiKeyHeader, apiKey, ctx.CancellationToken),
                 GetCommandResult = async ctx =>
                 {
                     var body = await ctx.Response.Content.ReadAsStringAsync(ctx.CancellationToken);
@@ -30,12 +40,22 @@ public static class DashboardCommands
                 },
             });
 
-    public static IResourceBuilder<ProjectResource> WithReconcileCommand(this IResourceBuilder<ProjectResource> api) =>
+    public static IResourceBuilder<ProjectResource> WithReconcileCommand(
+        this IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> apiKey) =>
         api.WithHttpCommand("/v1/cluster/reconcile", "Reconcile now", commandName: "reconcile",
-            commandOptions: Post("Repair the divergent groups the journal explains; list the others", "ArrowSync"));
+            commandOptions: Post("Repair the divergent groups the journal explains; list the others", "ArrowSync", ApiKeyHeader, apiKey));
 
-    private static HttpCommandOptions Post(string description, string icon) =>
-        new() { Method = HttpMethod.Post, Description = description, IconName = icon };
+    private static HttpCommandOptions Post(string description, string icon, string header, IResourceBuilder<ParameterResource> key) =>
+        new()
+        {
+            Method = HttpMethod.Post,
+            Description = description,
+            IconName = icon,
+            PrepareRequest = ctx => AddHeaderAsync(ctx.Request, header, key, ctx.CancellationToken),
+        };
+
+    private static async Task AddHeaderAsync(HttpRequestMessage request, string header, IResourceBuilder<ParameterResource> key, CancellationToken ct) =>
+        request.Headers.Add(header, await key.Resource.GetValueAsync(ct));
 
     private static string Summarize(string json)
     {

@@ -9,7 +9,13 @@ public static class ChaosEndpoints
 
     public static IEndpointRouteBuilder MapChaosAdmin(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin/chaos").WithTags("Chaos");
+        // Without a cluster key there is no way to tell the Api from anyone else: no admin endpoints at all.
+        if (!ClusterKey.Required(app))
+        {
+            return app;
+        }
+
+        var admin = app.MapGroup("/admin/chaos").WithTags("Chaos").RequireClusterKey(app);
         admin.MapGet("/", (ChaosController chaos) => TypedResults.Ok(chaos.Status())).WithName("GetChaos");
         admin.MapPut("/", Put).WithName("SetChaos");
         admin.MapPost("/fail-next", Enqueue).WithName("FailNext");

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using ClusterGroups.Contracts;
+using ClusterGroups.Contracts.Security;
 using ClusterGroups.Node.Chaos;
 using ClusterGroups.Node.Groups;
 
@@ -33,13 +34,38 @@ public static class NodeServiceExtensions
 
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<GroupStore>();
+        builder.AddClusterKey();
         return builder;
+    }
+
+    // Cluster:Key: writes, wipes and admin calls need it in X-Cluster-Key (a 401 otherwise). A node started on its own
+    // without one stays open for reads and writes (the seed's own client works against it) and has no admin endpoints.
+    private static void AddClusterKey(this IHostApplicationBuilder builder)
+    {
+        var key = builder.Configuration["Cluster:Key"];
+        builder.Services.AddAuthentication(ClusterKey.Scheme)
+            .AddScheme<KeyAuthenticationOptions, KeyAuthenticationHandler>(ClusterKey.Scheme, o =>
+            {
+                o.Header = SecurityHeaders.ClusterKey;
+                if (!string.IsNullOrEmpty(key))
+                {
+                    o.Keys["api"] = key;
+                }
+            });
+        builder.Services.AddAuthorizationBuilder().AddPolicy(ClusterKey.Policy, p => p.RequireAuthenticatedUser());
     }
 
     public static WebApplication UseNodePipeline(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        if (!ClusterKey.Required(app))
+        {
+            app.Logger.LogWarning("No Cluster:Key is configured: this node accepts writes from anyone, and its admin endpoints are off.");
+        }
+
+        app.UseAuthentication();
+        app.UseAuthorization();
         // Tells the Api that this node honours Idempotency-Key (the seed's Flask nodes do not).
         app.Use((ctx, next) =>
         {
@@ -49,4 +75,18 @@ public static class NodeServiceExtensions
         app.UseMiddleware<ChaosMiddleware>();
         return app;
     }
+}
+
+public static class ClusterKey
+{
+    public const string Scheme = "ClusterKey";
+    public const string Policy = "cluster";
+
+    public static bool Required(IEndpointRouteBuilder app) =>
+        !string.IsNullOrEmpty(app.ServiceProvider.GetRequiredService<IConfiguration>()["Cluster:Key"]);
+
+    // Protects what follows with the cluster key, when the node has one.
+    public static TBuilder RequireClusterKey<TBuilder>(this TBuilder builder, IEndpointRouteBuilder app)
+        where TBuilder : IEndpointConventionBuilder =>
+        Required(app) ? builder.RequireAuthorization(Policy) : builder;
 }

@@ -18,12 +18,14 @@ public static class GroupEndpoints
 
     public static IEndpointRouteBuilder MapGroupsApi(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1");
-        v1.MapGet("/groups", ListGroups).WithName("ListGroups");
-        v1.MapGet("/group/{groupId}", GetGroup).WithName("GetGroup");
-        v1.MapPost("/group", CreateGroup).WithName("CreateGroup");
-        v1.MapDelete("/group", DeleteGroup).WithName("DeleteGroup");
-        v1.MapDelete("/groups", DeleteAllGroups).WithName("DeleteAllGroups");
+        var reads = app.MapGroup("/v1");
+        reads.MapGet("/groups", ListGroups).WithName("ListGroups");
+        reads.MapGet("/group/{groupId}", GetGroup).WithName("GetGroup");
+
+        var writes = app.MapGroup("/v1").RequireClusterKey(app);
+        writes.MapPost("/group", CreateGroup).WithName("CreateGroup");
+        writes.MapDelete("/group", DeleteGroup).WithName("DeleteGroup");
+        writes.MapDelete("/groups", DeleteAllGroups).WithName("DeleteAllGroups");
         return app;
     }
 

@@ -13,6 +13,7 @@ public sealed class AbsoluteUrlNodesTests(ClusterFixture cluster)
     {
         await using var factory = new WebApplicationFactory<ClusterGroups.Api.FanOut.FanOutProtocol>().WithWebHostBuilder(web =>
         {
+            web.UseSetting("Cluster:Key", cluster.ClusterKey);
             var i = 0;
             foreach (var node in cluster.NodeNames)
             {

@@ -11,7 +11,7 @@ public class CliClusterCommandsTests(ClusterFixture cluster)
 {
     private string Api => cluster.App.GetEndpoint("api", "http").ToString();
 
-    private Task<CliRun> Groups(params string[] args) => CliRunner.RunAsync([.. args, "--api", Api]);
+    private Task<CliRun> Groups(params string[] args) => CliRunner.RunAsync([.. args, "--api", Api, "--key", cluster.ApiKey]);
 
     [Fact]
     public async Task Status_shows_every_node_reachable_with_latency_and_the_consistency_report()

@@ -13,9 +13,20 @@ public class CliEndToEndTests(ClusterFixture cluster, ITestOutputHelper output)
 {
     private string Api => cluster.App.GetEndpoint("api", "http").ToString();
 
-    private Task<CliRun> Groups(params string[] args) => CliRunner.RunAsync([.. args, "--api", Api]);
+    private Task<CliRun> Groups(params string[] args) => CliRunner.RunAsync([.. args, "--api", Api, "--key", cluster.ApiKey]);
 
     private static string NewId() => $"cli-{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task A_wrong_or_missing_key_exits_unauthorized_and_changes_nothing()
+    {
+        var id = NewId();
+        var wrong = await CliRunner.RunAsync("create", id, "--api", Api, "--key", "not-the-key");
+        Assert.True(wrong.Code == ExitCode.Unauthorized, wrong.ToString());
+        var missing = await CliRunner.RunAsync("create", id, "--api", Api);
+        Assert.True(missing.Code == ExitCode.Unauthorized, missing.ToString());
+        Assert.DoesNotContain(id, await cluster.Node("node1").GroupIdsAsync());
+    }
 
     [Fact]
     public async Task Create_and_delete_exit_with_committed_then_already_so()

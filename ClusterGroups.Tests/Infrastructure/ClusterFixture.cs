@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClusterGroups.Tests.Infrastructure;
 
@@ -9,6 +10,10 @@ public class ClusterFixture : IAsyncLifetime
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "clustergroups-tests", Guid.NewGuid().ToString("N"));
 
     public DistributedApplication App { get; private set; } = null!;
+
+    // The AppHost's secret parameters, chosen by the test so that clients can send them.
+    public string ClusterKey { get; } = $"ck{Guid.NewGuid():N}";
+    public string ApiKey { get; } = $"ak{Guid.NewGuid():N}";
     public virtual int NodeCount => 3;
 
     // The Api's per-call timeout: the production default; chaos fixtures shorten it (and their fault delays) for speed.
@@ -22,29 +27,75 @@ public class ClusterFixture : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(Wait.AppStart);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ClusterGroups_AppHost>(
-            [$"--Cluster:Nodes={NodeCount}", $"--Cluster:Store={StoreKind}", $"--Cluster:DataDir={_dataDir}", $"--Cluster:ApiReplicas={ApiReplicas}"], cts.Token);
+            [$"--Cluster:Nodes={NodeCount}", $"--Cluster:Store={StoreKind}", $"--Cluster:DataDir={_dataDir}", $"--Cluster:ApiReplicas={ApiReplicas}",
+             $"--Parameters:cluster-key={ClusterKey}", $"--Parameters:api-key={ApiKey}"], cts.Token);
 
         // Short backoff and recovery rounds keep fault tests fast; production defaults are in the Api's appsettings.json.
         builder.CreateResourceBuilder<ProjectResource>("api")
             .WithEnvironment("Cluster__Resilience__AttemptTimeout", AttemptTimeout)
             .WithEnvironment("Cluster__Resilience__BaseDelay", "00:00:00.050")
             .WithEnvironment("Cluster__Recovery__Interval", "00:00:00.500")
-            .WithEnvironment("Cluster__Coordinator__LeaseDuration", "00:00:03");
+            .WithEnvironment("Cluster__Coordinator__LeaseDuration", "00:00:03")
+            // The per-caller rate limit is tested on its own (RateLimitTests); here it must not get in the way.
+            .WithEnvironment("Api__PermitsPerSecond", "100000")
+            .WithEnvironment("Api__Burst", "100000");
         Configure(builder);
 
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
         await Task.WhenAll(NodeNames.Append("api").Append("coordinator").Select(name =>
             App.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token)));
+        CaptureLogs();
     }
+
+    // Every line every resource logs, for tests that check what must never be logged.
+    public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
+
+    private void CaptureLogs()
+    {
+        var logger = App.Services.GetRequiredService<ResourceLoggerService>();
+        foreach (var name in NodeNames.Concat(["api", "coordinator"]).Concat(NodeNames.Select(n => n.Replace("node", "store"))))
+        {
+            // Logs are kept per instance: watch the resource's id (e.g. api-xk2f), not its name.
+            var resource = App.ResourceNotifications.TryGetCurrentState(name, out var state) ? state.ResourceId : name;
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var batch in logger.WatchAsync(resource).WithCancellation(_stopLogs.Token))
+                    {
+                        foreach (var line in batch)
+                        {
+                            Logs.Enqueue($"{resource}: {line.Content}");
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            });
+        }
+    }
+
+    private readonly CancellationTokenSource _stopLogs = new();
 
     protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
     {
     }
 
-    public HttpClient Api() => App.CreateHttpClient("api", "http");
+    public HttpClient Api() => WithHeader(ApiAnonymous(), "X-Api-Key", ApiKey);
 
-    public HttpClient Node(string name) => App.CreateHttpClient(name, "http");
+    public HttpClient ApiAnonymous() => App.CreateHttpClient("api", "http");
+
+    public HttpClient Node(string name) => WithHeader(NodeAnonymous(name), "X-Cluster-Key", ClusterKey);
+
+    public HttpClient NodeAnonymous(string name) => App.CreateHttpClient(name, "http");
+
+    private static HttpClient WithHeader(HttpClient client, string header, string value)
+    {
+        client.DefaultRequestHeaders.Add(header, value);
+        return client;
+    }
 
     public Uri NodeUri(string name) => App.GetEndpoint(name, "http");
 
@@ -97,6 +148,7 @@ public class ClusterFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await _stopLogs.CancelAsync();
         if (App is not null)
         {
             using var cts = new CancellationTokenSource(Wait.Resource);

@@ -1,0 +1,60 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClusterGroups.Contracts.Security;
+
+// Keys allowed by a scheme: name -> key. The name becomes the caller's identity (rate limiting, logs); the key is
+// never logged.
+public sealed class KeyAuthenticationOptions : AuthenticationSchemeOptions
+{
+    public string Header { get; set; } = SecurityHeaders.ApiKey;
+    public IDictionary<string, string> Keys { get; set; } = new Dictionary<string, string>();
+}
+
+// One handler for both keys (callers -> Api, Api -> nodes): a header compared in constant time with each allowed key.
+// A refusal is a 401 problem+json, never an echo of what was sent.
+public sealed class KeyAuthenticationHandler(
+    IOptionsMonitor<KeyAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+    : AuthenticationHandler<KeyAuthenticationOptions>(options, logger, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(Options.Header, out var values))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        var presented = values.Count == 1 ? values[0] : null;
+        foreach (var (name, key) in Options.Keys)
+        {
+            if (!string.IsNullOrEmpty(key) && KeyComparer.Matches(presented, key))
+            {
+                var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], Scheme.Name);
+                return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+            }
+        }
+
+        return Task.FromResult(AuthenticateResult.Fail($"The {Options.Header} header does not hold a valid key."));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = Scheme.Name;
+        await Context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status401Unauthorized,
+                Title = "Unauthorized",
+                Detail = $"Send a valid key in the {Options.Header} header.",
+            },
+        });
+    }
+}
