@@ -78,14 +78,14 @@ public static class ApiServiceExtensions
         services.TryAddSingleton<IGroupLocks, InProcessGroupLocks>();
         services.AddSingleton<Recovery>();
         services.AddHostedService(sp => sp.GetRequiredService<Recovery>());
-        services.AddNodeHttpClient();
+        services.AddNodeHttpClient(configuration["Cluster:Key"]);
         return services;
     }
 
     // The client for node calls. ServiceDefaults' resilience handler is replaced by one configured for what these
     // calls are: no retry of POST/DELETE (the protocol resolves those), a timeout per attempt and in total, and a
     // circuit breaker per node (selected by authority, so one dead node never trips the others).
-    public static IHttpClientBuilder AddNodeHttpClient(this IServiceCollection services) =>
+    public static IHttpClientBuilder AddNodeHttpClient(this IServiceCollection services, string? clusterKey) =>
         services.AddHttpClient(NodeClient.HttpClientName)
             .RemoveAllResilienceHandlers()
             .AddStandardResilienceHandler()
@@ -106,7 +106,7 @@ public static class ApiServiceExtensions
             })
             .SelectPipelineByAuthority()
             .Services.AddHttpClient(NodeClient.HttpClientName)
-            .AddHttpMessageHandler(services => new ClusterKeyHandler(services.GetRequiredService<IConfiguration>()["Cluster:Key"]));
+            .AddHttpMessageHandler(() => new ClusterKeyHandler(clusterKey));
 
     public static WebApplication UseApiPipeline(this WebApplication app)
     {
