@@ -102,6 +102,7 @@ public sealed partial class FanOutProtocol(
         activity?.SetTag("clustergroups.operation.id", report.OperationId);
         var started = time.GetTimestamp();
         report.Recoveries++;
+        report.LastRecoveryAt = time.GetUtcNow();
         telemetry.RecordRecovery(report.Outcome);
 
         if (report.Outcome is Outcome.Running)

@@ -95,6 +95,9 @@ public sealed class OperationReport
     // How often recovery took the operation over (its Api died, or its rollback was pending).
     public int Recoveries { get; set; }
 
+    // When recovery last tried it; the next try waits longer each time (see Recovery).
+    public DateTimeOffset? LastRecoveryAt { get; set; }
+
     public List<NodeReport> Nodes { get; init; } = [];
 
     // Journal writes of one operation happen one at a time, each with a fresh snapshot, so a later state is never
@@ -106,7 +109,7 @@ public sealed class OperationReport
     {
         OperationId = OperationId, Kind = Kind, GroupId = GroupId, Outcome = Outcome, Summary = Summary,
         StartedAt = StartedAt, EndedAt = EndedAt, DurationMs = DurationMs, Owner = Owner, TraceParent = TraceParent,
-        Recoveries = Recoveries, Nodes = [.. Nodes.Select(n => n.Snapshot())],
+        Recoveries = Recoveries, LastRecoveryAt = LastRecoveryAt, Nodes = [.. Nodes.Select(n => n.Snapshot())],
     };
 
     [JsonIgnore]

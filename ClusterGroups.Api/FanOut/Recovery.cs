@@ -40,14 +40,22 @@ public sealed partial class Recovery(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>One pass over the open operations; returns how many were closed.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken ct)
+    /// <summary>
+    /// One pass over the open operations; returns how many were closed. <paramref name="now"/> tries every open
+    /// operation at once, whatever its backoff (an operator's "try again now").
+    /// </summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct, bool now = false)
     {
         var open = await journal.ListOpenAsync(null, ct);
         openCount = open.Count;
         var closed = 0;
         foreach (var report in open)
         {
+            if (!now && !IsDue(report))
+            {
+                continue;
+            }
+
             // A free lease means no live Api runs the operation: its owner died, or it is pending repair.
             await using var lease = await locks.AcquireAsync(report.GroupId, TimeSpan.Zero, ct);
             if (lease is null)
@@ -64,6 +72,20 @@ public sealed partial class Recovery(
         }
 
         return closed;
+    }
+
+    // A rollback that keeps failing is tried again with exponential backoff: after n tries, Interval x 2^n, at most
+    // 10 x Interval, so a node that comes back is repaired within a bounded time. A crashed Api's operation is due at once.
+    private bool IsDue(OperationReport report)
+    {
+        if (report.LastRecoveryAt is not { } last || report.Outcome is Outcome.Running)
+        {
+            return true;
+        }
+
+        var interval = options.Value.Interval;
+        var wait = interval * Math.Min(10, Math.Pow(2, Math.Min(report.Recoveries, 10)));
+        return time.GetUtcNow() >= last + wait;
     }
 
     [LoggerMessage(LogLevel.Information, "Recovery finished the rollback of {OperationId} ({GroupId}): {Summary}")]

@@ -83,7 +83,7 @@ public sealed class FanOutHarness : IAsyncDisposable
         using var cts = new CancellationTokenSource(OperationTimeout);
         for (var round = 0; round < rounds; round++)
         {
-            await Recovery.RunOnceAsync(cts.Token).WaitAsync(OperationTimeout);
+            await Recovery.RunOnceAsync(cts.Token, now: true).WaitAsync(OperationTimeout);
             var entry = await Journal.GetAsync(operationId, cts.Token);
             Assert.NotNull(entry);
             if (!entry.IsOpen)
