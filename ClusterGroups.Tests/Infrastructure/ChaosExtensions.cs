@@ -44,4 +44,16 @@ public static class ChaosExtensions
 
         return [.. where];
     }
+
+    // Every node's groups, as one comparable string: "nothing changed" is this, equal before and after.
+    public static async Task<string> SnapshotAsync(this ClusterFixture cluster)
+    {
+        var parts = new List<string>();
+        foreach (var node in cluster.NodeNames)
+        {
+            parts.Add(string.Join(",", (await cluster.Node(node).GroupIdsAsync()).Order(StringComparer.Ordinal)));
+        }
+
+        return string.Join("|", parts);
+    }
 }

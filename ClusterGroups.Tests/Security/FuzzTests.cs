@@ -16,13 +16,13 @@ public sealed class FuzzTests(ClusterFixture cluster, ITestOutputHelper output)
     [Fact]
     public async Task Malformed_requests_to_the_api_and_a_node_get_4xx_and_change_nothing()
     {
-        var before = await SnapshotAsync();
+        var before = await cluster.SnapshotAsync();
         var answers = new ConcurrentDictionary<string, int>();
 
         await FuzzAsync("api", cluster.Api(), answers);
         await FuzzAsync("node1", cluster.Node("node1"), answers);
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await cluster.SnapshotAsync());
         output.WriteLine($"fuzz: {answers.Values.Sum()} requests; answers: {string.Join(", ", answers.OrderBy(a => a.Key).Select(a => $"{a.Key}={a.Value}"))}");
         Assert.Equal(2 * PerTarget, answers.Values.Sum());
     }
@@ -47,16 +47,5 @@ public sealed class FuzzTests(ClusterFixture cluster, ITestOutputHelper output)
             answers.AddOrUpdate($"{target} {status}", 1, (_, n) => n + 1);
             Assert.True(status is >= 400 and < 500, $"{target}: {status} for {request}");
         }, iter: PerTarget, threads: 4);
-    }
-
-    private async Task<string> SnapshotAsync()
-    {
-        var parts = new List<string>();
-        foreach (var node in cluster.NodeNames)
-        {
-            parts.Add(string.Join(",", (await cluster.Node(node).GroupIdsAsync()).Order(StringComparer.Ordinal)));
-        }
-
-        return string.Join("|", parts);
     }
 }

@@ -25,7 +25,7 @@ public sealed class KeyTests(ClusterFixture cluster)
     [MemberData(nameof(ApiRoutes))]
     public async Task Api_routes_need_a_valid_key(string method, string path)
     {
-        var before = await SnapshotAsync();
+        var before = await cluster.SnapshotAsync();
         foreach (var key in new[] { null, "wrong", cluster.ClusterKey })
         {
             var client = cluster.ApiAnonymous();
@@ -39,7 +39,7 @@ public sealed class KeyTests(ClusterFixture cluster)
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await cluster.SnapshotAsync());
         Assert.Equal(HttpStatusCode.OK, (await cluster.ApiAnonymous().GetAsync("/health").WaitAsync(Wait.Request)).StatusCode);
     }
 
@@ -47,7 +47,7 @@ public sealed class KeyTests(ClusterFixture cluster)
     [MemberData(nameof(NodeRoutes))]
     public async Task Node_writes_and_admin_need_the_cluster_key(string method, string path)
     {
-        var before = await SnapshotAsync();
+        var before = await cluster.SnapshotAsync();
         foreach (var key in new[] { null, "wrong", cluster.ApiKey })
         {
             var client = cluster.NodeAnonymous("node1");
@@ -61,7 +61,7 @@ public sealed class KeyTests(ClusterFixture cluster)
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await cluster.SnapshotAsync());
         var chaos = await (await cluster.Node("node1").GetAsync("/admin/chaos").WaitAsync(Wait.Request)).JsonAsync();
         Assert.Equal(0, chaos["settings"]!["faultRate"]!.GetValue<double>());
         // Reads stay open, as the seed's contract has them.
@@ -78,16 +78,5 @@ public sealed class KeyTests(ClusterFixture cluster)
         Assert.NotEmpty(cluster.Logs);
         Assert.DoesNotContain(cluster.Logs, line => line.Contains(cluster.ApiKey, StringComparison.Ordinal));
         Assert.DoesNotContain(cluster.Logs, line => line.Contains(cluster.ClusterKey, StringComparison.Ordinal));
-    }
-
-    private async Task<string> SnapshotAsync()
-    {
-        var parts = new List<string>();
-        foreach (var node in cluster.NodeNames)
-        {
-            parts.Add(string.Join(",", (await cluster.Node(node).GroupIdsAsync()).Order(StringComparer.Ordinal)));
-        }
-
-        return string.Join("|", parts);
     }
 }
