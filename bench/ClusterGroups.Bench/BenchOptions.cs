@@ -21,6 +21,8 @@ public sealed record BenchOptions
           --api-key K --cluster-key K
                                   keys to send (started mode generates both and passes them to the AppHost)
           --api-env NAME=VALUE    extra environment for the api resource (started mode; for A/B profiling)
+          --otlp                  keep the services' OTLP exporter pointed at the (absent) dashboard, as the testing
+                                  builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
           --out DIR               where results go (default bench/results/<full|quick|external>)
         """;
 
@@ -34,6 +36,7 @@ public sealed record BenchOptions
     public string ClusterKey { get; init; } = NewKey();
     public IReadOnlyDictionary<string, string> ApiEnvironment { get; init; } = new Dictionary<string, string>();
     public string? OutputDirectory { get; init; }
+    public bool KeepOtlpExport { get; init; }
 
     public bool External => ApiUrl is not null;
     public string Mode => External ? "external" : Quick ? "quick" : "full";
@@ -58,6 +61,7 @@ public sealed record BenchOptions
                 "--cluster-key" => options with { ClusterKey = Next() },
                 "--api-env" => AddEnvironment(options, env, Next()),
                 "--out" => options with { OutputDirectory = Next() },
+                "--otlp" => options with { KeepOtlpExport = true },
                 "--help" or "-h" => null,
                 _ => throw new FormatException($"Unknown option {args[i]}."),
             };

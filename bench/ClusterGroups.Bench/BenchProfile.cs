@@ -10,7 +10,8 @@ public sealed record BenchProfile(
     TimeSpan ApiThroughput,
     TimeSpan Fault,
     TimeSpan Drain,
-    int MaxOpsPerPhase)
+    int MaxOpsPerPhase,
+    bool CountStoreCommands = true)
 {
     public static readonly IReadOnlyList<int> Concurrency = [1, 16, 64];
     public static readonly IReadOnlyList<double> FaultRates = [0.05, 0.2];
@@ -29,12 +30,13 @@ public sealed record BenchProfile(
         MaxOpsPerPhase: 500_000);
 
     public static readonly BenchProfile QuickRun = new(
-        Warmup: TimeSpan.FromSeconds(1.5),
-        Idle: TimeSpan.FromSeconds(1),
+        Warmup: TimeSpan.FromSeconds(1),
+        Idle: TimeSpan.FromSeconds(0.5),
         Direct: TimeSpan.FromSeconds(1),
         ApiLatency: TimeSpan.FromSeconds(2),
         ApiThroughput: TimeSpan.FromSeconds(1.5),
-        Fault: TimeSpan.FromSeconds(4),
+        Fault: TimeSpan.FromSeconds(3),
         Drain: TimeSpan.FromSeconds(30),
-        MaxOpsPerPhase: 100_000);
+        MaxOpsPerPhase: 100_000,
+        CountStoreCommands: false);
 }

@@ -28,11 +28,21 @@ public static class BenchRun
         {
             foreach (var n in options.Sizes)
             {
-                await using var cluster = await AspireCluster.StartAsync(n, options, [], ct);
-                runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.Default, n == options.FaultSize, ct));
+                var cluster = await AspireCluster.StartAsync(n, options, [], ct);
+                try
+                {
+                    runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.Default, n == options.FaultSize, ct));
+                }
+                finally
+                {
+                    await StopAsync(cluster);
+                }
             }
 
             await MeasureJournalAsync(options, runs, notes, ct);
+            notes.Add(options.KeepOtlpExport
+                ? "OTLP export kept as the testing builder sets it (no dashboard runs, so every export fails)."
+                : "OTLP export off (OTEL_EXPORTER_OTLP_ENDPOINT cleared): the testing builder runs no dashboard; tracing and metrics still run in every service.");
         }
 
         var figures = Analysis.Compute(runs);
@@ -61,14 +71,28 @@ public static class BenchRun
             return;
         }
 
-        await using var cluster = await AspireCluster.StartAsync(size, options, JournalSwitch.InMemoryArgs, ct);
-        if (cluster.HasCoordinator == true)
+        var cluster = await AspireCluster.StartAsync(size, options, JournalSwitch.InMemoryArgs, ct);
+        try
         {
-            notes.Add($"{string.Join(' ', JournalSwitch.InMemoryArgs)} did not remove the '{JournalSwitch.CoordinatorResource}' resource; "
-                      + "the journal comparison is of two runs with it.");
-        }
+            if (cluster.HasCoordinator == true)
+            {
+                notes.Add($"{string.Join(' ', JournalSwitch.InMemoryArgs)} did not remove the '{JournalSwitch.CoordinatorResource}' resource; "
+                          + "the journal comparison is of two runs with it.");
+            }
 
-        runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.InMemoryJournal, withFaults: false, ct));
+            runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.InMemoryJournal, withFaults: false, ct));
+        }
+        finally
+        {
+            await StopAsync(cluster);
+        }
+    }
+
+    private static async Task StopAsync(AspireCluster cluster)
+    {
+        var clock = Stopwatch.StartNew();
+        await cluster.DisposeAsync();
+        Console.WriteLine($"  stopped in {clock.Elapsed.TotalSeconds:F1} s");
     }
 
     private static string? GitCommit()

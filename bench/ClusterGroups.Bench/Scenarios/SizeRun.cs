@@ -36,14 +36,14 @@ public static class SizeRun
         var directPhases = new List<PhaseResult>();
         foreach (var c in BenchProfile.Concurrency)
         {
-            var spec = new PhaseSpec("direct", c, profile.Direct, CountStoreCommands: c == Analysis.Throughput);
+            var spec = new PhaseSpec("direct", c, profile.Direct, CountStoreCommands: profile.CountStoreCommands && c == Analysis.Throughput);
             directPhases.Add(await Phase.RunAsync(spec, context, direct, ct));
         }
 
         var apiPhases = new List<PhaseResult>();
         foreach (var c in BenchProfile.Concurrency)
         {
-            var spec = new PhaseSpec("api", c, c == 1 ? profile.ApiLatency : profile.ApiThroughput, CountStoreCommands: c == Analysis.Throughput);
+            var spec = new PhaseSpec("api", c, c == 1 ? profile.ApiLatency : profile.ApiThroughput, CountStoreCommands: profile.CountStoreCommands && c == Analysis.Throughput);
             apiPhases.Add(await Phase.RunAsync(spec, context, api, ct));
         }
 
