@@ -5,6 +5,7 @@ namespace ClusterGroups.Bench;
 public sealed record BenchProfile(
     TimeSpan Warmup,
     TimeSpan Idle,
+    TimeSpan Settle,
     TimeSpan Direct,
     TimeSpan ApiLatency,
     TimeSpan ApiThroughput,
@@ -21,7 +22,8 @@ public sealed record BenchProfile(
 
     public static readonly BenchProfile FullRun = new(
         Warmup: TimeSpan.FromSeconds(6),
-        Idle: TimeSpan.FromSeconds(3),
+        Idle: TimeSpan.FromSeconds(2),
+        Settle: TimeSpan.FromSeconds(60),
         Direct: TimeSpan.FromSeconds(6),
         ApiLatency: TimeSpan.FromSeconds(15),
         ApiThroughput: TimeSpan.FromSeconds(10),
@@ -32,6 +34,7 @@ public sealed record BenchProfile(
     public static readonly BenchProfile QuickRun = new(
         Warmup: TimeSpan.FromSeconds(1),
         Idle: TimeSpan.FromSeconds(0.5),
+        Settle: TimeSpan.FromSeconds(8),
         Direct: TimeSpan.FromSeconds(1),
         ApiLatency: TimeSpan.FromSeconds(2),
         ApiThroughput: TimeSpan.FromSeconds(1.5),

@@ -28,9 +28,9 @@ public static class SizeRun
             await LoadRunner.RunAsync(16, profile.Warmup / 2, profile.Drain, profile.MaxOpsPerPhase, warm, null, ct);
         }
 
-        // CPU at rest, measured now and again after the fault-free phases; the lower figure counts (right after the
-        // warm-up, background JIT and GC still run).
-        var idle = new Dictionary<Role, double>(await IdleCpuAsync(cluster, profile.Idle, ct));
+        // CPU at rest, measured once the cluster has settled and again after the fault-free phases; the lower figure
+        // counts (freshly started services keep compiling and collecting in the background for a while).
+        var idle = new Dictionary<Role, double>(await SettleAsync(cluster, profile, ct));
         var context = new PhaseContext(cluster, profile, idle);
 
         var directPhases = new List<PhaseResult>();
@@ -92,6 +92,27 @@ public static class SizeRun
             cluster.Processes.ApiPeakRssBytes() is { } peak ? Math.Round(peak / 1024.0 / 1024.0, 1) : null,
             cluster.Processes.ApiPid is not null && apiOps > 0 ? Math.Round(apiCpuMs / apiOps, 3) : null);
     }
+
+    // Waits (up to profile.Settle) until the app's processes use less than SettledCores at rest: with 2 cores and 19
+    // freshly started processes (N=9), background JIT and GC otherwise run into the first phases.
+    private static async Task<IReadOnlyDictionary<Role, double>> SettleAsync(IBenchCluster cluster, BenchProfile profile, CancellationToken ct)
+    {
+        const double SettledCores = 0.15;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        IReadOnlyDictionary<Role, double> idle;
+        do
+        {
+            idle = await IdleCpuAsync(cluster, profile.Idle, ct);
+        }
+        while (AppCores(idle) > SettledCores && clock.Elapsed < profile.Settle);
+
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"  at rest after {clock.Elapsed.TotalSeconds:F0} s: the app uses {AppCores(idle) * 100:F0} % of a core"));
+        return idle;
+    }
+
+    private static double AppCores(IReadOnlyDictionary<Role, double> idle) =>
+        idle.Where(kv => kv.Key != Role.Bench).Sum(kv => kv.Value);
 
     // CPU seconds per second each role uses with no load (after the warm-up).
     private static async Task<IReadOnlyDictionary<Role, double>> IdleCpuAsync(IBenchCluster cluster, TimeSpan span, CancellationToken ct)
