@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace ClusterGroups.Bench;
+
+// The command line. Started mode (default): the bench starts the app once per node count. External mode
+// (--api URL --nodes URL,...): it measures a running cluster as it is.
+public sealed record BenchOptions
+{
+    public const string Usage = """
+        ClusterGroups.Bench — fan-out cost, throughput, scaling with N and cost under faults.
+
+          dotnet run -c Release --project bench/ClusterGroups.Bench -- [options]
+
+          --quick                 short phases (the whole run under 2 minutes)
+          --sizes 1,3,9           node counts to start, one app start each (started mode)
+          --store garnet          node store kind: garnet | redis-server (redis needs Docker)
+          --fault-size 3          the node count whose run also measures faults (0 = none)
+          --api URL --nodes URL,URL,...
+                                  measure a running cluster instead of starting one (loopback only)
+          --api-key K --cluster-key K
+                                  keys to send (started mode generates both and passes them to the AppHost)
+          --api-env NAME=VALUE    extra environment for the api resource (started mode; for A/B profiling)
+          --otlp                  keep the services' OTLP exporter pointed at the (absent) dashboard, as the testing
+                                  builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
+          --out DIR               where results go (default bench/results/<full|quick|external>)
+        """;
+
+    public bool Quick { get; init; }
+    public IReadOnlyList<int> Sizes { get; init; } = [1, 3, 9];
+    public string Store { get; init; } = "garnet";
+    public int FaultSize { get; init; } = 3;
+    public Uri? ApiUrl { get; init; }
+    public IReadOnlyList<Uri> NodeUrls { get; init; } = [];
+    public string ApiKey { get; init; } = NewKey();
+    public string ClusterKey { get; init; } = NewKey();
+    public IReadOnlyDictionary<string, string> ApiEnvironment { get; init; } = new Dictionary<string, string>();
+    public string? OutputDirectory { get; init; }
+    public bool KeepOtlpExport { get; init; }
+
+    public bool External => ApiUrl is not null;
+    public string Mode => External ? "external" : Quick ? "quick" : "full";
+    public BenchProfile Profile => Quick ? BenchProfile.QuickRun : BenchProfile.FullRun;
+
+    public static BenchOptions? Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchOptions();
+        var env = new Dictionary<string, string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            string Next() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
+            options = args[i] switch
+            {
+                "--quick" => options with { Quick = true },
+                "--sizes" => options with { Sizes = [.. Next().Split(',').Select(ParseCount)] },
+                "--store" => options with { Store = Next() },
+                "--fault-size" => options with { FaultSize = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--api" => options with { ApiUrl = Loopback.Require(Next()) },
+                "--nodes" => options with { NodeUrls = [.. Next().Split(',').Select(Loopback.Require)] },
+                "--api-key" => options with { ApiKey = Next() },
+                "--cluster-key" => options with { ClusterKey = Next() },
+                "--api-env" => AddEnvironment(options, env, Next()),
+                "--out" => options with { OutputDirectory = Next() },
+                "--otlp" => options with { KeepOtlpExport = true },
+                "--help" or "-h" => null,
+                _ => throw new FormatException($"Unknown option {args[i]}."),
+            };
+            if (options is null)
+            {
+                return null;
+            }
+        }
+
+        if (options.External != (options.NodeUrls.Count > 0))
+        {
+            throw new FormatException("--api and --nodes go together.");
+        }
+
+        return options;
+    }
+
+    private static BenchOptions AddEnvironment(BenchOptions options, Dictionary<string, string> env, string pair)
+    {
+        var at = pair.IndexOf('=', StringComparison.Ordinal);
+        if (at < 1)
+        {
+            throw new FormatException($"--api-env takes NAME=VALUE, not '{pair}'.");
+        }
+
+        env[pair[..at]] = pair[(at + 1)..];
+        return options with { ApiEnvironment = env };
+    }
+
+    private static int ParseCount(string text) =>
+        int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 32
+            ? n
+            : throw new FormatException($"A node count is 1-32, not '{text}'.");
+
+    private static string NewKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+}

@@ -1,0 +1,28 @@
+namespace ClusterGroups.Bench.Measurement;
+
+// One measured phase: which path (direct to a node, or through the Api), at what concurrency and fault rate, and
+// what it cost. CpuMsPerOp is CPU time per operation by role (api, nodes, stores, orchestration, bench); NetCpuMsPerOp
+// the same less what those processes use at rest (health checks, telemetry, timers) over the phase's duration.
+public sealed record PhaseResult(
+    string Path,
+    int Nodes,
+    int Concurrency,
+    double FaultRate,
+    double Seconds,
+    long Operations,
+    double OpsPerSecond,
+    bool Truncated,
+    LatencySummary Latency,
+    IReadOnlyDictionary<string, LatencySummary> ByKind,
+    IReadOnlyDictionary<string, long> Outcomes,
+    double SuccessRate,
+    double? NodeCallsPerOp,
+    IReadOnlyDictionary<string, double> CpuMsPerOp,
+    IReadOnlyDictionary<string, double> NetCpuMsPerOp,
+    double? StoreCommandsPerOp,
+    double? CoordinatorCommandsPerOp,
+    int? ConnectionsToNodes,
+    int? TimeWaitToNodes)
+{
+    public LatencySummary Kind(string kind) => ByKind.TryGetValue(kind, out var summary) ? summary : Latency;
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text;
+using ClusterGroups.Bench.Measurement;
+
+namespace ClusterGroups.Bench.Output;
+
+// The run as Markdown tables: printed on the console, saved next to the JSON, pasted into README's Performance section.
+public static class MarkdownReport
+{
+    public static string Render(BenchReport report)
+    {
+        var md = new StringBuilder();
+        var m = report.Machine;
+        md.AppendLine(Invariant($"Run `{report.Mode}` of {report.StartedAt:yyyy-MM-dd HH:mm zzz}, commit {report.Commit ?? "?"}, store {report.Store}, {report.TotalSeconds:F0} s in all."));
+        md.AppendLine(Invariant($"Machine: {m.Cores} cores ({m.Cpu}), {m.MemoryGb} GB, {m.Runtime}; load average {m.LoadAverageAtStart} at the start, {m.LoadAverageAtEnd} at the end."));
+        md.AppendLine();
+        Latency(md, report);
+        Throughput(md, report);
+        Targets(md, report);
+        Faults(md, report);
+        Journal(md, report);
+        Costs(md, report);
+        foreach (var note in report.Notes)
+        {
+            md.AppendLine($"- {note}");
+        }
+
+        return md.ToString();
+    }
+
+    private static void Latency(StringBuilder md, BenchReport report)
+    {
+        md.AppendLine("Latency at concurrency 1 (ms)").AppendLine();
+        md.AppendLine("| path | N | ops | p50 | p95 | p99 | max |").AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var run in report.Main)
+        {
+            foreach (var (phase, kind, label) in (ReadOnlySpan<(PhaseResult?, string, string)>)
+                     [(run.DirectAt(1), "post", "direct POST (one node)"), (run.DirectAt(1), "delete", "direct DELETE (one node)"),
+                      (run.ApiAt(1), "create", "Api create"), (run.ApiAt(1), "delete", "Api delete")])
+            {
+                if (phase is not null)
+                {
+                    var l = phase.Kind(kind);
+                    md.AppendLine(Invariant($"| {label} | {run.Nodes} | {l.Count} | {l.P50Ms:F2} | {l.P95Ms:F2} | {l.P99Ms:F2} | {l.MaxMs:F1} |"));
+                }
+            }
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Throughput(StringBuilder md, BenchReport report)
+    {
+        md.AppendLine("Throughput (operations/s; an operation is one create or one delete) and the Api's cost").AppendLine();
+        md.AppendLine("| path | N | c=1 | c=16 | c=64 | Api CPU s per 1000 ops | Api peak memory MB |").AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var run in report.Main)
+        {
+            md.AppendLine(Invariant($"| direct (one node of N) | {run.Nodes} | {Ops(run.DirectAt(1))} | {Ops(run.DirectAt(16))} | {Ops(run.DirectAt(64))} | | |"));
+            md.AppendLine(Invariant($"| Api | {run.Nodes} | {Ops(run.ApiAt(1))} | {Ops(run.ApiAt(16))} | {Ops(run.ApiAt(64))} | {run.ApiCpuSecondsPer1000Ops?.ToString("F2", CultureInfo.InvariantCulture) ?? "?"} | {run.ApiPeakMemoryMb?.ToString("F0", CultureInfo.InvariantCulture) ?? "?"} |"));
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Targets(StringBuilder md, BenchReport report)
+    {
+        md.AppendLine("Targets of issue 6 (fault-free figures at the default journal)").AppendLine();
+        md.AppendLine("| target | goal | measured | met |").AppendLine("|---|---|---:|---|");
+        foreach (var t in report.Targets)
+        {
+            md.AppendLine($"| {t.Target} | {t.Goal} | {t.Measured} | {t.Met switch { true => "yes", false => "**no**", _ => "?" }} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Faults(StringBuilder md, BenchReport report)
+    {
+        foreach (var run in report.Main.Where(r => r.Faults.Count > 0))
+        {
+            var clean = run.ApiAt(run.Faults[0].Concurrency);
+            md.AppendLine(Invariant($"Under faults (N={run.Nodes}, concurrency {run.Faults[0].Concurrency}, every fault kind at the combined rate on every node)")).AppendLine();
+            md.AppendLine("| fault rate | ops | committed or already so | outcomes | p50 ms | p99 ms | p99 / fault-free |").AppendLine("|---:|---:|---:|---|---:|---:|---:|");
+            foreach (var p in (clean is null ? [] : new[] { clean }).Concat(run.Faults))
+            {
+                var ratio = clean is { Latency.P99Ms: > 0 } ? p.Latency.P99Ms / clean.Latency.P99Ms : 0;
+                md.AppendLine(Invariant($"| {p.FaultRate} | {p.Operations} | {p.SuccessRate:P2} | {Outcomes(p)} | {p.Latency.P50Ms:F2} | {p.Latency.P99Ms:F1} | {ratio:F1} |"));
+            }
+
+            if (run.AfterFaults is { } after)
+            {
+                md.AppendLine().AppendLine($"After the fault phases: {after.OpenOperations} operations still open; consistency report: {after.Consistency}");
+            }
+
+            md.AppendLine();
+        }
+    }
+
+    private static void Journal(StringBuilder md, BenchReport report)
+    {
+        if (report.Figures.Journal is { } j)
+        {
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Journal cost (N={j.Nodes}): create p50 {j.CreateP50WithMs:F2} ms with the {j.WithJournal} journal, {j.CreateP50WithoutMs:F2} ms in memory; "
+                                    + $"c=64 throughput {j.OpsPerSecondWithAt64:F0} vs {j.OpsPerSecondWithoutAt64:F0} ops/s.")).AppendLine();
+        }
+    }
+
+    private static void Costs(StringBuilder md, BenchReport report)
+    {
+        md.AppendLine("Cost per operation at concurrency 64: node calls the Api reported, store commands (summed over the node stores; the journal's "
+                      + "store apart), CPU ms per operation by process role less their CPU use at rest, TCP connections to the nodes at the end of the phase").AppendLine();
+        md.AppendLine("| path | N | node calls | store cmds | journal cmds | api | nodes | stores | dcp + launchers | bench | conns to nodes | TIME_WAIT |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var run in report.Runs)
+        {
+            foreach (var p in new[] { run.DirectAt(64), run.ApiAt(64) }.OfType<PhaseResult>())
+            {
+                string Cpu(string role) => p.NetCpuMsPerOp.TryGetValue(role, out var v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "";
+                var label = p.Path == "api" && run.Variant != SizeRunVariants.Default ? $"api ({run.Variant})" : p.Path;
+                md.AppendLine(Invariant($"| {label} | {run.Nodes} | {p.NodeCallsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.StoreCommandsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.CoordinatorCommandsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {Cpu("api")} | {Cpu("nodes")} | {Cpu("stores")} | {Cpu("orchestration")} | {Cpu("bench")} | {p.ConnectionsToNodes} | {p.TimeWaitToNodes} |"));
+            }
+        }
+
+        md.AppendLine();
+    }
+
+    private static string Ops(PhaseResult? phase) => phase is null ? "" : phase.OpsPerSecond.ToString("F0", CultureInfo.InvariantCulture);
+
+    private static string Outcomes(PhaseResult phase) =>
+        string.Join(", ", phase.Outcomes.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"));
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

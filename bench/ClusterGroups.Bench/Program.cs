@@ -1,0 +1,36 @@
+using ClusterGroups.Bench;
+using ClusterGroups.Bench.Output;
+using ClusterGroups.Bench.Scenarios;
+
+BenchOptions? options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (FormatException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+if (options is null)
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+var report = await BenchRun.RunAsync(options, stop.Token);
+var markdown = MarkdownReport.Render(report);
+var directory = ReportWriter.Write(report, markdown, options.OutputDirectory ?? ReportWriter.DefaultDirectory(options.Mode));
+Console.WriteLine();
+Console.WriteLine(markdown);
+Console.WriteLine($"Results: {directory}");
+return 0;

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using ClusterGroups.Bench.Measurement;
+using ClusterGroups.Bench.Output;
+using ClusterGroups.Bench.Target;
+
+namespace ClusterGroups.Bench.Scenarios;
+
+// The whole run: one app start per node count (faults measured on one of them), then, when the AppHost has a
+// coordinator store, one more start with the in-memory journal for the journal's cost. Every app is disposed
+// before the next starts.
+public static class BenchRun
+{
+    public static async Task<BenchReport> RunAsync(BenchOptions options, CancellationToken ct)
+    {
+        var startedAt = DateTimeOffset.Now;
+        var clock = Stopwatch.StartNew();
+        var loadAtStart = Machine.LoadAverage();
+        var runs = new List<SizeResult>();
+        var notes = new List<string>();
+
+        if (options.External)
+        {
+            await using var cluster = new ExternalCluster(options.ApiUrl!, options.NodeUrls);
+            runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.Default, options.FaultSize != 0, ct));
+            notes.Add("External cluster: node stores unknown, so store commands per operation are not measured.");
+        }
+        else
+        {
+            foreach (var n in options.Sizes)
+            {
+                var cluster = await AspireCluster.StartAsync(n, options, [], ct);
+                try
+                {
+                    runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.Default, n == options.FaultSize, ct));
+                }
+                finally
+                {
+                    await StopAsync(cluster);
+                }
+            }
+
+            await MeasureJournalAsync(options, runs, notes, ct);
+            notes.Add(options.KeepOtlpExport
+                ? "OTLP export kept as the testing builder sets it (no dashboard runs, so every export fails)."
+                : "OTLP export off (OTEL_EXPORTER_OTLP_ENDPOINT cleared): the testing builder runs no dashboard; tracing and metrics still run in every service.");
+        }
+
+        var figures = Analysis.Compute(runs);
+        return new BenchReport(
+            options.Mode,
+            options.External ? "external" : options.Store,
+            startedAt,
+            Math.Round(clock.Elapsed.TotalSeconds, 1),
+            GitCommit(),
+            Machine.Describe(loadAtStart),
+            runs,
+            figures,
+            Analysis.Targets(runs, figures),
+            notes);
+    }
+
+    // Journal cost: the default run of the journal size used the coordinator; this start runs the in-memory journal.
+    private static async Task MeasureJournalAsync(BenchOptions options, List<SizeResult> runs, List<string> notes, CancellationToken ct)
+    {
+        var size = options.Sizes.Contains(3) ? 3 : options.Sizes[^1];
+        var withJournal = runs.First(r => r.Nodes == size);
+        if (withJournal.Journal != JournalSwitch.Describe(true))
+        {
+            notes.Add($"Journal cost not measured: this AppHost has no '{JournalSwitch.CoordinatorResource}' resource, so the Api ran its "
+                      + $"in-memory journal throughout. Once it has one, the bench measures both by itself ({string.Join(' ', JournalSwitch.InMemoryArgs)}).");
+            return;
+        }
+
+        var cluster = await AspireCluster.StartAsync(size, options, JournalSwitch.InMemoryArgs, ct);
+        try
+        {
+            if (cluster.HasCoordinator == true)
+            {
+                notes.Add($"{string.Join(' ', JournalSwitch.InMemoryArgs)} did not remove the '{JournalSwitch.CoordinatorResource}' resource; "
+                          + "the journal comparison is of two runs with it.");
+            }
+
+            runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.InMemoryJournal, withFaults: false, ct));
+        }
+        finally
+        {
+            await StopAsync(cluster);
+        }
+    }
+
+    private static async Task StopAsync(AspireCluster cluster)
+    {
+        var clock = Stopwatch.StartNew();
+        await cluster.DisposeAsync();
+        Console.WriteLine($"  stopped in {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    private static string? GitCommit()
+    {
+        try
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD") { RedirectStandardOutput = true, RedirectStandardError = true });
+            var commit = git?.StandardOutput.ReadToEnd().Trim();
+            git?.WaitForExit(5000);
+            return string.IsNullOrEmpty(commit) ? null : commit;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using ClusterGroups.Bench.Measurement;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterGroups.Bench.Target;
+
+// The real app (ClusterGroups.AppHost) started with Aspire.Hosting.Testing: N nodes, their stores, the Api, in a
+// temporary data directory that is removed afterwards. The Api's endpoint is not proxied, so requests reach the Api
+// itself (as the nodes' endpoints already are), not dcp's proxy in front of it.
+public sealed class AspireCluster : IBenchCluster
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly DistributedApplication _app;
+    private readonly string _dataDir;
+
+    private AspireCluster(DistributedApplication app, string dataDir, int nodes, bool hasCoordinator, double startSeconds)
+    {
+        _app = app;
+        _dataDir = dataDir;
+        NodeCount = nodes;
+        HasCoordinator = hasCoordinator;
+        StartSeconds = startSeconds;
+        Api = Loopback.Require(app.GetEndpoint("api", "http"));
+        Nodes = [.. Enumerable.Range(1, nodes).Select(i => Loopback.Require(app.GetEndpoint($"node{i}", "http")))];
+        Processes = ProcessRoles.FromOwnOrchestrator();
+    }
+
+    public int NodeCount { get; }
+    public Uri Api { get; }
+    public IReadOnlyList<Uri> Nodes { get; }
+    public IReadOnlyList<string> Stores { get; private set; } = [];
+    public string? Coordinator { get; private set; }
+    public bool? HasCoordinator { get; }
+    public ProcessRoles Processes { get; }
+    public double StartSeconds { get; }
+
+    public static async Task<AspireCluster> StartAsync(
+        int nodes, BenchOptions options, IReadOnlyList<string> extraArgs, CancellationToken ct)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "clustergroups-bench", Guid.NewGuid().ToString("N"));
+        string[] args =
+        [
+            $"--Cluster:Nodes={nodes}", $"--Cluster:Store={options.Store}", $"--Cluster:DataDir={dataDir}",
+            $"--Parameters:api-key={options.ApiKey}", $"--Parameters:cluster-key={options.ClusterKey}",
+            .. extraArgs,
+        ];
+
+        using var startup = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        startup.CancelAfter(StartTimeout);
+        var clock = Stopwatch.StartNew();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ClusterGroups_AppHost>(args, startup.Token);
+        var hasCoordinator = builder.Resources.Any(r => r.Name == JournalSwitch.CoordinatorResource);
+        QuietLogs(builder);
+        CountStoreCommands(builder);
+        if (!options.KeepOtlpExport)
+        {
+            NoOtlpExport(builder);
+        }
+
+        var api = builder.CreateResourceBuilder<ProjectResource>("api")
+            .WithEndpoint("http", endpoint =>
+            {
+                endpoint.IsProxied = false;
+                endpoint.Port = null;
+            });
+        foreach (var (name, value) in options.ApiEnvironment)
+        {
+            api.WithEnvironment(name, value);
+        }
+
+        var app = await builder.BuildAsync(startup.Token);
+        try
+        {
+            await app.StartAsync(startup.Token);
+            await Task.WhenAll(Enumerable.Range(1, nodes).Select(i => $"node{i}").Append("api")
+                .Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, startup.Token)));
+            var cluster = new AspireCluster(app, dataDir, nodes, hasCoordinator, Math.Round(clock.Elapsed.TotalSeconds, 1));
+            cluster.Stores = await Task.WhenAll(Enumerable.Range(1, nodes).Select(i => HostAndPortAsync(app, $"store{i}", startup.Token)));
+            cluster.Coordinator = hasCoordinator ? await HostAndPortAsync(app, JournalSwitch.CoordinatorResource, startup.Token) : null;
+            return cluster;
+        }
+        catch
+        {
+            await StopAsync(app, dataDir);
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync(_app, _dataDir));
+
+    // The testing builder forwards every resource's console output to this process's console at Information; the
+    // bench keeps errors only (printing the Api's log lines would cost the bench CPU and drown the results).
+    private static void QuietLogs(IDistributedApplicationTestingBuilder builder) =>
+        builder.Services.PostConfigure<LoggerFilterOptions>(options =>
+        {
+            options.Rules.Add(new LoggerFilterRule(null, null, LogLevel.Warning, null));
+            options.Rules.Add(new LoggerFilterRule(null, "ClusterGroups.AppHost.Resources", LogLevel.Error, null));
+            options.Rules.Add(new LoggerFilterRule(null, "Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None, null));
+            options.Rules.Add(new LoggerFilterRule(null, "Aspire.Hosting.Health", LogLevel.None, null));
+        });
+
+    // The testing builder starts no dashboard, yet still points every service's OTLP exporter at one: each export
+    // then fails (about 35 exceptions/s in the Api under load, and 5 % of a core per idle service). The bench clears
+    // the endpoint, so the services trace and count as usual but export nothing (--otlp keeps it).
+    private static void NoOtlpExport(IDistributedApplicationTestingBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+        }
+    }
+
+    // Garnet counts processed commands (INFO stats) only with its metrics sampler on; redis-server always does.
+    private static void CountStoreCommands(IDistributedApplicationTestingBuilder builder)
+    {
+        foreach (var store in builder.Resources.OfType<ProjectResource>()
+                     .Where(r => r.Name.StartsWith("store", StringComparison.Ordinal) || r.Name == JournalSwitch.CoordinatorResource)
+                     .Where(r => r.GetType().Name.Contains("Garnet", StringComparison.Ordinal))
+                     .ToList())
+        {
+            builder.CreateResourceBuilder(store).WithArgs("--metrics-sampling-freq", "1");
+        }
+    }
+
+    // "host:port" or "host:port,password=...": the first entry's address.
+    private static async Task<string> HostAndPortAsync(DistributedApplication app, string resource, CancellationToken ct) =>
+        (await app.GetConnectionStringAsync(resource, ct) ?? "").Split(',')[0];
+
+    private static async Task StopAsync(DistributedApplication app, string dataDir)
+    {
+        try
+        {
+            using var stop = new CancellationTokenSource(StopTimeout);
+            await app.StopAsync(stop.Token).WaitAsync(StopTimeout);
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+        {
+            Console.Error.WriteLine($"  the app did not stop within {StopTimeout.TotalSeconds:F0} s; disposing it");
+        }
+        finally
+        {
+            await app.DisposeAsync().AsTask().WaitAsync(StopTimeout);
+            try
+            {
+                Directory.Delete(dataDir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
