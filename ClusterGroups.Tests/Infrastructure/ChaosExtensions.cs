@@ -22,6 +22,14 @@ public static class ChaosExtensions
             var response = await cluster.Node(node).PostAsync("/admin/chaos/stable", null).WaitAsync(Wait.Request);
             Assert.True(response.IsSuccessStatusCode, $"stable on {node}: {(int)response.StatusCode}");
         }
+
+        // The next test starts only once the Api reaches every node again.
+        var api = cluster.Api();
+        await Wait.UntilAsync(async () =>
+        {
+            var view = await (await api.GetAsync("/v1/cluster")).JsonAsync();
+            return view["reachableCount"]!.GetValue<int>() == cluster.NodeCount;
+        }, Wait.Resource, "the Api reaches every node");
     }
 
     public static async Task<bool> IsPresentAsync(this ClusterFixture cluster, string node, string groupId)

@@ -36,6 +36,9 @@ public class ClusterFixture : IAsyncLifetime
             .WithEnvironment("Cluster__Resilience__BaseDelay", "00:00:00.050")
             .WithEnvironment("Cluster__Recovery__Interval", "00:00:00.500")
             .WithEnvironment("Cluster__Coordinator__LeaseDuration", "00:00:03")
+            // The per-node circuit breaker is tested with scripted nodes (FanOutBreakerTests); here, where tests share
+            // one Api, a breaker opened by one test's faults would fail the next test's calls for BreakDuration.
+            .WithEnvironment("Cluster__Resilience__BreakerMinimumThroughput", "10000")
             // The per-caller rate limit is tested on its own (RateLimitTests); here it must not get in the way.
             .WithEnvironment("Api__PermitsPerSecond", "100000")
             .WithEnvironment("Api__Burst", "100000");
