@@ -55,16 +55,6 @@ public sealed record ClusterSettings(
         return new ClusterSettings(nodes, kind, dataDir, coordinator, replicas, chaos);
     }
 
-    public IResourceBuilder<ProjectResource> ApplyChaos(IResourceBuilder<ProjectResource> node)
-    {
-        foreach (var (key, value) in Chaos)
-        {
-            node.WithEnvironment($"Chaos__{key.Replace(":", "__", StringComparison.Ordinal)}", value);
-        }
-
-        return node;
-    }
-
     public string StoreDirectory(string storeName)
     {
         var dir = Path.Combine(DataDir, Store.ToString().ToLowerInvariant(), storeName);

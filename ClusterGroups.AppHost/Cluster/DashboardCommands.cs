@@ -19,9 +19,6 @@ public static class DashboardCommands
     public static IResourceBuilder<ParameterResource> AddSecretKey(this IDistributedApplicationBuilder builder, string name) =>
         builder.AddParameter(name, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
-    public static IResourceBuilder<ProjectResource> WithChaosSettings(this IResourceBuilder<ProjectResource> node, ClusterSettings cluster) =>
-        cluster.ApplyChaos(node);
-
     public static IResourceBuilder<ProjectResource> WithConsistencyCommand(
         this IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> apiKey) =>
         api.WithHttpCommand("/v1/cluster/consistency", "Consistency report", commandName: "consistency",

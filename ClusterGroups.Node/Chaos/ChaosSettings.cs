@@ -16,8 +16,10 @@ public sealed class ChaosSettings : IValidatableObject
     [Range(0.0, 1.0)] public double? DropConnection { get; set; }
     [Range(0.0, 1.0)] public double? Unavailable { get; set; }
 
-    // Which requests may be hit: HTTP methods, on the /v1 routes only (health, info and admin never are).
-    public List<string> Methods { get; set; } = ["GET", "POST", "DELETE"];
+    // Which requests may be hit: HTTP methods (empty: all), on the /v1 routes only (health, info and admin never are).
+    // Empty by default rather than listing all three: the configuration binder appends to a list's initial items, so
+    // Chaos:Methods:0=DELETE would otherwise still hit GET and POST.
+    public List<string> Methods { get; set; } = [];
 
     // How long a "timeout" fault holds the answer; longer than the Api's attempt timeout.
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
@@ -40,7 +42,7 @@ public sealed class ChaosSettings : IValidatableObject
         _ => 0,
     };
 
-    public bool Covers(string method) => Methods.Contains(method, StringComparer.OrdinalIgnoreCase);
+    public bool Covers(string method) => Methods.Count == 0 || Methods.Contains(method, StringComparer.OrdinalIgnoreCase);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
