@@ -21,6 +21,7 @@ public sealed record BenchOptions
           --api-key K --cluster-key K
                                   keys to send (started mode generates both and passes them to the AppHost)
           --api-env NAME=VALUE    extra environment for the api resource (started mode; for A/B profiling)
+          --env NAME=VALUE        extra environment for every service: api, nodes, stores (started mode)
           --otlp                  keep the services' OTLP exporter pointed at the (absent) dashboard, as the testing
                                   builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
           --out DIR               where results go (default bench/results/<full|quick|external>)
@@ -35,6 +36,7 @@ public sealed record BenchOptions
     public string ApiKey { get; init; } = NewKey();
     public string ClusterKey { get; init; } = NewKey();
     public IReadOnlyDictionary<string, string> ApiEnvironment { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
     public string? OutputDirectory { get; init; }
     public bool KeepOtlpExport { get; init; }
 
@@ -46,6 +48,7 @@ public sealed record BenchOptions
     {
         var options = new BenchOptions();
         var env = new Dictionary<string, string>();
+        var serviceEnv = new Dictionary<string, string>();
         for (var i = 0; i < args.Count; i++)
         {
             string Next() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
@@ -59,7 +62,8 @@ public sealed record BenchOptions
                 "--nodes" => options with { NodeUrls = [.. Next().Split(',').Select(Loopback.Require)] },
                 "--api-key" => options with { ApiKey = Next() },
                 "--cluster-key" => options with { ClusterKey = Next() },
-                "--api-env" => AddEnvironment(options, env, Next()),
+                "--api-env" => options with { ApiEnvironment = AddPair(env, Next()) },
+                "--env" => options with { ServiceEnvironment = AddPair(serviceEnv, Next()) },
                 "--out" => options with { OutputDirectory = Next() },
                 "--otlp" => options with { KeepOtlpExport = true },
                 "--help" or "-h" => null,
@@ -79,16 +83,16 @@ public sealed record BenchOptions
         return options;
     }
 
-    private static BenchOptions AddEnvironment(BenchOptions options, Dictionary<string, string> env, string pair)
+    private static Dictionary<string, string> AddPair(Dictionary<string, string> env, string pair)
     {
         var at = pair.IndexOf('=', StringComparison.Ordinal);
         if (at < 1)
         {
-            throw new FormatException($"--api-env takes NAME=VALUE, not '{pair}'.");
+            throw new FormatException($"Environment is given as NAME=VALUE, not '{pair}'.");
         }
 
         env[pair[..at]] = pair[(at + 1)..];
-        return options with { ApiEnvironment = env };
+        return env;
     }
 
     private static int ParseCount(string text) =>

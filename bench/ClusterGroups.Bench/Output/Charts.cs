@@ -34,7 +34,8 @@ public static class Charts
         };
         for (var i = 0; i < series.Length; i++)
         {
-            var line = plot.Add.Scatter(nodes, [.. runs.Select(series[i].Value)]);
+            // Latencies span three orders of magnitude: plotted as log10(ms), labelled in ms.
+            var line = plot.Add.Scatter(nodes, [.. runs.Select(r => Math.Log10(Math.Max(0.01, series[i].Value(r))))]);
             line.LegendText = series[i].Label;
             line.Color = palette.GetColor(i);
             line.LineWidth = 2;
@@ -47,10 +48,17 @@ public static class Charts
 
         plot.Title("Latency at concurrency 1 vs node count");
         plot.XLabel("nodes (N)");
-        plot.YLabel("ms");
+        plot.YLabel("ms (log scale)");
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(nodes, [.. runs.Select(r => r.Nodes.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = y => Math.Pow(10, y).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+        };
         plot.Axes.AutoScale();
-        plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top * 1.1);
+        var limits = plot.Axes.GetLimits();
+        plot.Axes.SetLimitsY(Math.Floor(limits.Bottom), Math.Ceiling(limits.Top));
         plot.ShowLegend(Alignment.UpperLeft);
         plot.SavePng(path, 900, 560);
     }

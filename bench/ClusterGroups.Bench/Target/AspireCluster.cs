@@ -69,6 +69,14 @@ public sealed class AspireCluster : IBenchCluster
                 endpoint.IsProxied = false;
                 endpoint.Port = null;
             });
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            foreach (var (name, value) in options.ServiceEnvironment)
+            {
+                builder.CreateResourceBuilder(project).WithEnvironment(name, value);
+            }
+        }
+
         foreach (var (name, value) in options.ApiEnvironment)
         {
             api.WithEnvironment(name, value);
