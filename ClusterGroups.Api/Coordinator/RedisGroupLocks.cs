@@ -11,9 +11,10 @@ public sealed class CoordinatorOptions
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
 }
 
-// Per-groupId leases in the coordinator store, shared by every Api replica: StackExchange.Redis LockTake/LockExtend/
-// LockRelease (SET NX PX with an owner token; extend and release only by the owner). The lease is renewed while the
-// operation runs; if the Api dies, it expires and recovery takes the operation over.
+// Per-groupId leases in the coordinator store, shared by every Api replica: StackExchange.Redis LockTake/LockExtend
+// (SET NX PX with an owner token; extend only by the owner) and a compare-and-delete script to release (one round trip
+// where LockRelease takes two: it runs on every operation). The lease is renewed while the operation runs; if the Api
+// dies, it expires and recovery takes the operation over.
 public sealed class RedisGroupLocks(IConnectionMultiplexer redis, IOptions<CoordinatorOptions> options, TimeProvider time)
     : IGroupLocks
 {
@@ -42,6 +43,8 @@ public sealed class RedisGroupLocks(IConnectionMultiplexer redis, IOptions<Coord
         return new Lease(db, key, token, lease, time);
     }
 
+    private const string Release = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
     private sealed class Lease : IGroupLease
     {
         private readonly IDatabase _db;
@@ -63,7 +66,7 @@ public sealed class RedisGroupLocks(IConnectionMultiplexer redis, IOptions<Coord
         public async ValueTask DisposeAsync()
         {
             await _renewal.DisposeAsync();
-            await _db.LockReleaseAsync(_key, _token);
+            await _db.ScriptEvaluateAsync(Release, [_key], [_token]);
         }
     }
 }

@@ -8,33 +8,45 @@ namespace ClusterGroups.Api.Coordinator;
 //   cg:ops                   sorted set of every operation id, by start time (the newest 100 000 kept)
 //   cg:ops:open              set of the ids still open (running, or pending repair)
 //   cg:group:{groupId}:last  the id of the last operation started on the group
-// Each save is one MULTI/EXEC transaction, so the entry and the indexes never disagree.
+// Begin and close are one MULTI/EXEC transaction each, so the entry and the indexes never disagree; an operation
+// that commits at once costs two writes (begin, close) and one read (the group's last operation).
 public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOperationJournal
 {
     private const string All = "cg:ops";
     private const string Open = "cg:ops:open";
+    private const string OpPrefix = "cg:op:";
     private const int Keep = 100_000;
     private static readonly TimeSpan ClosedRetention = TimeSpan.FromDays(7);
 
+    // KEYS: the group's last pointer. ARGV: the entry key prefix. The group's last entry, in one round trip.
+    private const string LastEntry = "local id = redis.call('GET', KEYS[1]) if not id then return false end return redis.call('GET', ARGV[1] .. id)";
+
     private IDatabase Db => redis.GetDatabase();
 
-    public Task BeginAsync(OperationReport report, CancellationToken ct) => SaveAsync(report, ct);
+    public async Task BeginAsync(OperationReport report, CancellationToken ct)
+    {
+        var tx = Db.CreateTransaction();
+        _ = tx.StringSetAsync(OpKey(report.OperationId), JournalFormat.Write(report));
+        _ = tx.SortedSetAddAsync(All, report.OperationId, report.StartedAt.ToUnixTimeMilliseconds());
+        _ = tx.StringSetAsync(LastKey(report.GroupId), report.OperationId);
+        _ = tx.SetAddAsync(Open, report.OperationId);
+        await ExecuteAsync(tx, report);
+    }
 
     public async Task SaveAsync(OperationReport report, CancellationToken ct)
     {
         var json = JournalFormat.Write(report);
-        var tx = Db.CreateTransaction();
-        _ = report.IsOpen
-            ? tx.StringSetAsync(OpKey(report.OperationId), json)
-            : tx.StringSetAsync(OpKey(report.OperationId), json, ClosedRetention);
-        _ = tx.SortedSetAddAsync(All, report.OperationId, report.StartedAt.ToUnixTimeMilliseconds());
-        _ = tx.StringSetAsync(LastKey(report.GroupId), report.OperationId);
-        _ = report.IsOpen ? tx.SetAddAsync(Open, report.OperationId) : tx.SetRemoveAsync(Open, report.OperationId);
-        _ = tx.SortedSetRemoveRangeByRankAsync(All, 0, -Keep - 1);
-        if (!await tx.ExecuteAsync())
+        if (report.IsOpen)
         {
-            throw new RedisException($"The journal did not record {report.OperationId}.");
+            await Db.StringSetAsync(OpKey(report.OperationId), json);
+            return;
         }
+
+        var tx = Db.CreateTransaction();
+        _ = tx.StringSetAsync(OpKey(report.OperationId), json, ClosedRetention);
+        _ = tx.SetRemoveAsync(Open, report.OperationId);
+        _ = tx.SortedSetRemoveRangeByRankAsync(All, 0, -Keep - 1);
+        await ExecuteAsync(tx, report);
     }
 
     public async Task<OperationReport?> GetAsync(string operationId, CancellationToken ct)
@@ -47,23 +59,28 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOpera
     {
         if (openOnly)
         {
-            return [.. (await ListOpenAsync(null, ct)).OrderByDescending(r => r.StartedAt).Take(max)];
+            return [.. (await ListOpenAsync(ct)).OrderByDescending(r => r.StartedAt).Take(max)];
         }
 
         var ids = await Db.SortedSetRangeByRankAsync(All, 0, max - 1, Order.Descending);
         return await ReadManyAsync(ids);
     }
 
-    public async Task<IReadOnlyList<OperationReport>> ListOpenAsync(string? groupId, CancellationToken ct)
-    {
-        var open = await ReadManyAsync(await Db.SetMembersAsync(Open));
-        return [.. open.Where(r => groupId is null || r.GroupId == groupId).OrderBy(r => r.StartedAt)];
-    }
+    public async Task<IReadOnlyList<OperationReport>> ListOpenAsync(CancellationToken ct) =>
+        [.. (await ReadManyAsync(await Db.SetMembersAsync(Open))).OrderBy(r => r.StartedAt)];
 
     public async Task<OperationReport?> LastForGroupAsync(string groupId, CancellationToken ct)
     {
-        var id = await Db.StringGetAsync(LastKey(groupId));
-        return id.HasValue ? await GetAsync(id.ToString(), ct) : null;
+        var json = await Db.ScriptEvaluateAsync(LastEntry, [LastKey(groupId)], [OpPrefix]);
+        return json.IsNull ? null : JournalFormat.Read(json.ToString());
+    }
+
+    private static async Task ExecuteAsync(ITransaction tx, OperationReport report)
+    {
+        if (!await tx.ExecuteAsync())
+        {
+            throw new RedisException($"The journal did not record {report.OperationId}.");
+        }
     }
 
     private async Task<IReadOnlyList<OperationReport>> ReadManyAsync(RedisValue[] ids)
@@ -77,6 +94,6 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOpera
         return [.. values.Where(v => v.HasValue).Select(v => JournalFormat.Read(v.ToString())).OfType<OperationReport>()];
     }
 
-    private static RedisKey OpKey(string id) => $"cg:op:{id}";
+    private static RedisKey OpKey(string id) => OpPrefix + id;
     private static RedisKey LastKey(string groupId) => $"cg:group:{groupId}:last";
 }

@@ -46,11 +46,11 @@ public sealed class InMemoryOperationJournal : IOperationJournal
                 .Take(max),
         ]);
 
-    public Task<IReadOnlyList<OperationReport>> ListOpenAsync(string? groupId, CancellationToken ct) =>
+    public Task<IReadOnlyList<OperationReport>> ListOpenAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<OperationReport>>(
         [
-            .. _open.Where(o => groupId is null || o.Value == groupId)
-                .Select(o => _entries.GetValueOrDefault(o.Key)).OfType<string>()
+            .. _open.Keys
+                .Select(id => _entries.GetValueOrDefault(id)).OfType<string>()
                 .Select(JournalFormat.Read).OfType<OperationReport>()
                 .OrderBy(r => r.StartedAt),
         ]);

@@ -46,7 +46,7 @@ public sealed partial class Recovery(
     /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken ct, bool now = false)
     {
-        var open = await journal.ListOpenAsync(null, ct);
+        var open = await journal.ListOpenAsync(ct);
         openCount = open.Count;
         var closed = 0;
         foreach (var report in open)

@@ -41,6 +41,8 @@ public static class StoreResourceExtensions
             .WithArgs("--bind", "127.0.0.1",
                 "--checkpointdir", dataDir, "--aof", "--recover",
                 "--memory", "64m", "--index", "16m", "--aof-memory", "64m",
+                // Lua: nodes and the coordinator do each conditional write in one round trip (EVALSHA).
+                "--lua",
                 // The managed device: the native one needs libaio, which a fresh machine may lack.
                 "--device-type", "RandomAccess");
         store.WithProjectDefaults(new ProjectResourceOptions { ExcludeLaunchProfile = true });

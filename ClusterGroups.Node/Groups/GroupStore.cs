@@ -6,8 +6,8 @@ public enum WriteResult { Applied, Replayed, AlreadySo }
 
 // A node's groups live in one Redis hash: field = groupId, value = the Idempotency-Key of the write that created it
 // ("~" for none).
-// Every change is one atomic command (HSETNX, HDEL) or one WATCH/MULTI/EXEC transaction, so of N concurrent POSTs
-// of one id exactly one creates it.
+// Every change is one atomic command (HSETNX, HDEL) or one Lua script (the store runs Lua: Garnet with --lua, Redis),
+// so of N concurrent POSTs of one id exactly one creates it, and a keyed delete costs one round trip.
 public sealed class GroupStore(IConnectionMultiplexer redis)
 {
     private const string GroupsKey = "groups";
@@ -39,21 +39,30 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
             return await Db.HashDeleteAsync(GroupsKey, groupId) ? WriteResult.Applied : WriteResult.AlreadySo;
         }
 
-        // Delete and remember who deleted, atomically, so the same request sent again is answered as it was
-        // and a reader can tell which operation removed the group.
-        var tombstone = DeleteTombstone(idempotencyKey);
-        var tx = Db.CreateTransaction();
-        tx.AddCondition(Condition.HashExists(GroupsKey, groupId));
-        _ = tx.HashDeleteAsync(GroupsKey, groupId);
-        _ = tx.StringSetAsync(tombstone, groupId, ReplayWindow);
-        _ = tx.StringSetAsync(DeletedBy(groupId), idempotencyKey, ReplayWindow);
-        if (await tx.ExecuteAsync())
+        // Delete and remember who deleted, atomically and in one round trip, so the same request sent again is
+        // answered as it was and a reader can tell which operation removed the group.
+        var result = (int)await Db.ScriptEvaluateAsync(KeyedDelete,
+            [GroupsKey, DeleteTombstone(idempotencyKey), DeletedBy(groupId)],
+            [groupId, idempotencyKey, (long)ReplayWindow.TotalMilliseconds]);
+        return result switch
         {
-            return WriteResult.Applied;
-        }
-
-        return await Db.StringGetAsync(tombstone) == groupId ? WriteResult.Replayed : WriteResult.AlreadySo;
+            1 => WriteResult.Applied,
+            2 => WriteResult.Replayed,
+            _ => WriteResult.AlreadySo,
+        };
     }
+
+    // KEYS: groups hash, tombstone of this key, deleted-by of this group. ARGV: groupId, idempotency key, window ms.
+    // 1 = deleted now, 2 = this key deleted it before (replay), 0 = it was not there.
+    private const string KeyedDelete = """
+        if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
+          redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+          redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
+          return 1
+        end
+        if redis.call('GET', KEYS[2]) == ARGV[1] then return 2 end
+        return 0
+        """;
 
     // Present: the key of the write that created it ("" if none). Absent: the key of the write that deleted it, if known.
     public async Task<(bool Present, string? CreatedBy, string? DeletedBy)> ReadAsync(string groupId)

@@ -77,6 +77,9 @@ public sealed class AspireCluster : IBenchCluster
             }
         }
 
+        // The bench is one caller measuring capacity: the per-caller rate limit (a defence against floods, 200/s by
+        // default) would otherwise be what it measures. --api-env can set it back.
+        api.WithEnvironment("Api__PermitsPerSecond", "100000").WithEnvironment("Api__Burst", "100000");
         foreach (var (name, value) in options.ApiEnvironment)
         {
             api.WithEnvironment(name, value);
