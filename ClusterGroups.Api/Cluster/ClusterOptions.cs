@@ -22,9 +22,17 @@ public sealed class ClusterOptions
 // Cluster:Resilience:* — how the Api treats one node.
 public sealed class ResilienceSettings
 {
-    // One HTTP call to a node; past it the call's outcome is unknown and gets resolved, never guessed.
+    // The longest one HTTP call to a node may go unanswered; past it the call's outcome is unknown and gets
+    // resolved, never guessed. The timeout actually used adapts to the node (NodeLatency): AttemptTimeoutFactor
+    // times its recent p99, at least MinAttemptTimeout. MinAttemptTimeout = AttemptTimeout makes it fixed.
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan MinAttemptTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    [Range(1.0, 100.0)]
+    public double AttemptTimeoutFactor { get; set; } = 5;
 
     // Tries of one step (write, undo) on one node before it is declared unreachable.
     [Range(2, 20)]

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Http.Resilience;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Options;
+using Polly;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
 
@@ -69,6 +70,7 @@ public static class ApiServiceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ClusterDirectory>();
         services.AddSingleton<NodeClient>();
+        services.AddSingleton<NodeLatency>();
         services.AddSingleton<ClusterScan>();
         services.AddSingleton<ConsistencyCheck>();
         services.AddSingleton<FanOutTelemetry>();
@@ -83,8 +85,8 @@ public static class ApiServiceExtensions
     }
 
     // The client for node calls. ServiceDefaults' resilience handler is replaced by one configured for what these
-    // calls are: no retry of POST/DELETE (the protocol resolves those), a timeout per attempt and in total, and a
-    // circuit breaker per node (selected by authority, so one dead node never trips the others).
+    // calls are: no retry of POST/DELETE (the protocol resolves those), a timeout per attempt (adapted to each node by
+    // NodeLatency) and in total, and a circuit breaker per node (selected by authority, so one dead node never trips the others).
     public static IHttpClientBuilder AddNodeHttpClient(this IServiceCollection services, string? clusterKey) =>
         services.AddHttpClient(NodeClient.HttpClientName)
             .RemoveAllResilienceHandlers()
@@ -97,6 +99,9 @@ public static class ApiServiceExtensions
                 options.Retry.Delay = settings.BaseDelay;
                 options.Retry.UseJitter = true;
                 options.AttemptTimeout.Timeout = settings.AttemptTimeout;
+                var latency = services.GetRequiredService<NodeLatency>();
+                options.AttemptTimeout.TimeoutGenerator = args => ValueTask.FromResult(latency.AttemptTimeout(
+                    args.Context.GetRequestMessage()?.Options.TryGetValue(NodeLatency.NodeKey, out var node) == true ? node : null));
                 options.TotalRequestTimeout.Timeout = settings.AttemptTimeout * (settings.MaxAttempts + 1);
                 options.CircuitBreaker.FailureRatio = settings.BreakerFailureRatio;
                 options.CircuitBreaker.MinimumThroughput = settings.BreakerMinimumThroughput;

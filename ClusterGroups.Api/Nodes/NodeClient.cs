@@ -12,7 +12,7 @@ namespace ClusterGroups.Api.Nodes;
 
 // The seed's node contract, spoken over HTTP. Every call returns a NodeCall, never throws for a node's failure:
 // the fan-out protocol decides what an answer means.
-public sealed class NodeClient(IHttpClientFactory httpClientFactory)
+public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency latency)
 {
     public const string HttpClientName = "nodes";
 
@@ -79,7 +79,9 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory)
         try
         {
             using var request = createRequest();
+            request.Options.Set(NodeLatency.NodeKey, node.Name);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+            latency.Record(node.Name, Stopwatch.GetElapsedTime(started));
             if (response.Headers.Contains(NodeHeaders.IdempotencySupported))
             {
                 node.HonoursIdempotency = true;
@@ -102,6 +104,11 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory)
         }
         catch (Exception e) when (!ct.IsCancellationRequested && Classify(e) is { } error)
         {
+            if (error.Kind == CallError.Timeout)
+            {
+                latency.Record(node.Name, Stopwatch.GetElapsedTime(started));
+            }
+
             return new NodeCall(what, null, error.Kind, error.Detail, Elapsed());
         }
     }
