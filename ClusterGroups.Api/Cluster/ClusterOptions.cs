@@ -24,7 +24,7 @@ public sealed class ResilienceSettings
 {
     // The longest one HTTP call to a node may go unanswered; past it the call's outcome is unknown and gets
     // resolved, never guessed. The timeout actually used adapts to the node (NodeLatency): AttemptTimeoutFactor
-    // times its recent p99, at least MinAttemptTimeout. MinAttemptTimeout = AttemptTimeout makes it fixed.
+    // times its recent p90, at least MinAttemptTimeout. MinAttemptTimeout = AttemptTimeout makes it fixed.
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(2);
 

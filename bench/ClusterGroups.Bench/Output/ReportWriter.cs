@@ -21,12 +21,12 @@ public static class ReportWriter
         return directory;
     }
 
-    // bench/results (a full run, committed), bench/results/quick or bench/results/external, under the repository root.
+    // bench/results/full (committed), bench/results/quick or bench/results/external, under the repository root.
     public static string DefaultDirectory(string mode)
     {
         var root = FindRoot(Directory.GetCurrentDirectory()) ?? FindRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
         var results = Path.Combine(root, "bench", "results");
-        return mode == "full" ? results : Path.Combine(results, mode);
+        return Path.Combine(results, mode);
     }
 
     private static string? FindRoot(string start)
