@@ -12,8 +12,8 @@ public sealed record BenchOptions
 
           dotnet run -c Release --project bench/ClusterGroups.Bench -- [options]
 
-          --quick                 short phases (the whole run under 2 minutes)
-          --sizes 1,3,9           node counts to start, one app start each (started mode)
+          --quick                 short phases and N = 1, 3 (the whole run under 2 minutes); a smoke run, not figures
+          --sizes 1,3,9           node counts to start, one app start each (started mode; --quick: 1,3)
           --store garnet          node store kind: garnet | redis-server (redis needs Docker)
           --fault-size 3          the node count whose run also measures faults (0 = none)
           --api URL --nodes URL,URL,...
@@ -47,11 +47,13 @@ public sealed record BenchOptions
     public static BenchOptions? Parse(IReadOnlyList<string> args)
     {
         var options = new BenchOptions();
+        var sizesGiven = false;
         var env = new Dictionary<string, string>();
         var serviceEnv = new Dictionary<string, string>();
         for (var i = 0; i < args.Count; i++)
         {
             string Next() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
+            sizesGiven |= args[i] == "--sizes";
             options = args[i] switch
             {
                 "--quick" => options with { Quick = true },
@@ -73,6 +75,12 @@ public sealed record BenchOptions
             {
                 return null;
             }
+        }
+
+        // Nine nodes take ~45 s to start here: a quick run leaves them out unless asked.
+        if (options.Quick && !sizesGiven)
+        {
+            options = options with { Sizes = [1, 3] };
         }
 
         if (options.External != (options.NodeUrls.Count > 0))
