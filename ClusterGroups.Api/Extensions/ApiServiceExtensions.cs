@@ -6,7 +6,6 @@ using Microsoft.Extensions.Http.Resilience;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Options;
-using Polly;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
 
@@ -99,9 +98,7 @@ public static class ApiServiceExtensions
                 options.Retry.Delay = settings.BaseDelay;
                 options.Retry.UseJitter = true;
                 options.AttemptTimeout.Timeout = settings.AttemptTimeout;
-                var latency = services.GetRequiredService<NodeLatency>();
-                options.AttemptTimeout.TimeoutGenerator = args => ValueTask.FromResult(latency.AttemptTimeout(
-                    args.Context.GetRequestMessage()?.Options.TryGetValue(NodeLatency.NodeKey, out var node) == true ? node : null));
+                options.AttemptTimeout.TimeoutGenerator = services.GetRequiredService<NodeLatency>().TimeoutFor;
                 options.TotalRequestTimeout.Timeout = settings.AttemptTimeout * (settings.MaxAttempts + 1);
                 options.CircuitBreaker.FailureRatio = settings.BreakerFailureRatio;
                 options.CircuitBreaker.MinimumThroughput = settings.BreakerMinimumThroughput;

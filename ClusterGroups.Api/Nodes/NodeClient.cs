@@ -81,7 +81,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             using var request = createRequest();
             request.Options.Set(NodeLatency.NodeKey, node.Name);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
-            latency.Record(node.Name, Stopwatch.GetElapsedTime(started));
+            latency.Record(node.Name, Elapsed());
             if (response.Headers.Contains(NodeHeaders.IdempotencySupported))
             {
                 node.HonoursIdempotency = true;
@@ -106,7 +106,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         {
             if (error.Kind == CallError.Timeout)
             {
-                latency.Record(node.Name, Stopwatch.GetElapsedTime(started));
+                latency.Record(node.Name, Elapsed());
             }
 
             return new NodeCall(what, null, error.Kind, error.Detail, Elapsed());

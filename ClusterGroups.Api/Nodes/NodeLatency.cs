@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using ClusterGroups.Api.Cluster;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Timeout;
 
 namespace ClusterGroups.Api.Nodes;
 
@@ -20,8 +22,12 @@ public sealed class NodeLatency(IOptions<ClusterOptions> options)
     private const int MinSamples = 20;
     private readonly ConcurrentDictionary<string, Recent> _nodes = new(StringComparer.OrdinalIgnoreCase);
 
-    public void Record(string node, TimeSpan took) =>
-        _nodes.GetOrAdd(node, _ => new Recent()).Add(took.TotalMilliseconds);
+    public void Record(string node, double milliseconds) =>
+        _nodes.GetOrAdd(node, _ => new Recent()).Add(milliseconds);
+
+    // The resilience handler's TimeoutGenerator: the node is named on the request (NodeKey) by NodeClient.
+    public ValueTask<TimeSpan> TimeoutFor(TimeoutGeneratorArguments args) => ValueTask.FromResult(AttemptTimeout(
+        args.Context.GetRequestMessage()?.Options.TryGetValue(NodeKey, out var node) == true ? node : null));
 
     public TimeSpan AttemptTimeout(string? node)
     {
