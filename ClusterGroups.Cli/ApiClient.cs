@@ -1,12 +1,13 @@
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using ClusterGroups.Contracts.Security;
 
 namespace ClusterGroups.Cli;
 
 // The Api's HTTP calls. Any answer is returned as it came; only "no answer" becomes a CliException (exit 6).
 public sealed class ApiClient : IDisposable
 {
-    public const string KeyHeader = "X-Api-Key";
+    public const string KeyHeader = SecurityHeaders.ApiKey;
 
     private readonly HttpClient _http;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http;
 
 namespace ClusterGroups.Contracts;
 
@@ -21,27 +20,6 @@ public static class GroupRequestReader
         PropertyNameCaseInsensitive = false,
         MaxDepth = 4,
     };
-
-    /// <summary>Reads and validates the body; returns the groupId or a reason fit for a 400 answer.</summary>
-    /// <remarks>
-    /// The body is always read to its end, also when it is refused: an unread body makes the server close the
-    /// connection, and the caller may then see a reset instead of the 400.
-    /// </remarks>
-    public static async Task<(string? GroupId, string? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
-    {
-        var (body, tooLarge) = await ReadCappedAsync(request.Body, ct);
-        if (tooLarge)
-        {
-            return (null, $"The body is larger than {MaxBodyBytes} bytes.");
-        }
-
-        if (!request.HasJsonContentType() && !string.IsNullOrEmpty(request.ContentType))
-        {
-            return (null, "The body must be JSON (Content-Type: application/json).");
-        }
-
-        return Parse(body);
-    }
 
     public static (string? GroupId, string? Error) Parse(ReadOnlySpan<byte> body)
     {
@@ -69,24 +47,5 @@ public static class GroupRequestReader
         return GroupId.IsValid(parsed.GroupId)
             ? (parsed.GroupId, null)
             : (null, $"groupId is invalid: {GroupId.Rule}.");
-    }
-
-    // Keeps at most MaxBodyBytes; the rest is read and dropped.
-    private static async Task<(byte[] Body, bool TooLarge)> ReadCappedAsync(Stream body, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[4096];
-        var tooLarge = false;
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            tooLarge |= buffer.Length + read > MaxBodyBytes;
-            if (!tooLarge)
-            {
-                buffer.Write(chunk, 0, read);
-            }
-        }
-
-        return (buffer.ToArray(), tooLarge);
     }
 }

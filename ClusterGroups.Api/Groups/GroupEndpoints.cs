@@ -1,6 +1,7 @@
 using ClusterGroups.Api.Cluster;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Contracts;
+using ClusterGroups.Web.Http;
 using ClusterGroups.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -51,7 +52,7 @@ public static class GroupEndpoints
     private static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> Create(
         HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime, CancellationToken ct)
     {
-        var (groupId, error) = await GroupRequestReader.ReadAsync(http.Request, ct);
+        var (groupId, error) = await GroupRequestBody.ReadAsync(http.Request, ct);
         return error is not null
             ? BadRequest(error)
             : await RunAsync(OperationKind.Create, groupId!, http, protocol, lifetime);
@@ -60,7 +61,7 @@ public static class GroupEndpoints
     private static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> DeleteFromBody(
         HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime, CancellationToken ct)
     {
-        var (groupId, error) = await GroupRequestReader.ReadAsync(http.Request, ct);
+        var (groupId, error) = await GroupRequestBody.ReadAsync(http.Request, ct);
         return error is not null
             ? BadRequest(error)
             : await RunAsync(OperationKind.Delete, groupId!, http, protocol, lifetime);

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using ClusterGroups.Contracts.Security;
+using ClusterGroups.Web.Security;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace ClusterGroups.Api.Security;

@@ -1,3 +1,5 @@
+using ClusterGroups.Contracts.Security;
+
 namespace ClusterGroups.AppHost.Cluster;
 
 // Buttons in the Aspire dashboard: fault injection on each node, the consistency report on the api.
@@ -13,8 +15,8 @@ public static class DashboardCommands
                 commandOptions: Post("The next DELETE on this node answers 500 without applying (a rollback that fails)", "ErrorCircle",
                     ClusterKeyHeader, clusterKey));
 
-    private const string ClusterKeyHeader = "X-Cluster-Key";
-    private const string ApiKeyHeader = "X-Api-Key";
+    private const string ClusterKeyHeader = SecurityHeaders.ClusterKey;
+    private const string ApiKeyHeader = SecurityHeaders.ApiKey;
 
     public static IResourceBuilder<ParameterResource> AddSecretKey(this IDistributedApplicationBuilder builder, string name) =>
         builder.AddParameter(name, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using ClusterGroups.Contracts;
 using ClusterGroups.Contracts.Security;
+using ClusterGroups.Web.Security;
 using ClusterGroups.Node.Chaos;
 using ClusterGroups.Node.Groups;
 

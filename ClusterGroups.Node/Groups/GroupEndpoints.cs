@@ -1,4 +1,5 @@
 using ClusterGroups.Contracts;
+using ClusterGroups.Web.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -109,7 +110,7 @@ public static class GroupEndpoints
             }
         }
 
-        var (groupId, error) = await GroupRequestReader.ReadAsync(http.Request, ct);
+        var (groupId, error) = await GroupRequestBody.ReadAsync(http.Request, ct);
         return (groupId, key, error);
     }
 

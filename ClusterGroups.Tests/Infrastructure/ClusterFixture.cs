@@ -86,11 +86,11 @@ public class ClusterFixture : IAsyncLifetime
     {
     }
 
-    public HttpClient Api() => WithHeader(ApiAnonymous(), "X-Api-Key", ApiKey);
+    public HttpClient Api() => WithHeader(ApiAnonymous(), SecurityHeaders.ApiKey, ApiKey);
 
     public HttpClient ApiAnonymous() => App.CreateHttpClient("api", "http");
 
-    public HttpClient Node(string name) => WithHeader(NodeAnonymous(name), "X-Cluster-Key", ClusterKey);
+    public HttpClient Node(string name) => WithHeader(NodeAnonymous(name), SecurityHeaders.ClusterKey, ClusterKey);
 
     public HttpClient NodeAnonymous(string name) => App.CreateHttpClient(name, "http");
 

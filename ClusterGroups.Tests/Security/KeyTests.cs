@@ -31,7 +31,7 @@ public sealed class KeyTests(ClusterFixture cluster)
             var client = cluster.ApiAnonymous();
             if (key is not null)
             {
-                client.DefaultRequestHeaders.Add("X-Api-Key", key);
+                client.DefaultRequestHeaders.Add(SecurityHeaders.ApiKey, key);
             }
 
             var response = await client.SendRawAsync(new HttpMethod(method), path, "{\"groupId\": \"k1\"}");
@@ -53,7 +53,7 @@ public sealed class KeyTests(ClusterFixture cluster)
             var client = cluster.NodeAnonymous("node1");
             if (key is not null)
             {
-                client.DefaultRequestHeaders.Add("X-Cluster-Key", key);
+                client.DefaultRequestHeaders.Add(SecurityHeaders.ClusterKey, key);
             }
 
             var body = path.StartsWith("/admin", StringComparison.Ordinal) ? "{\"faultRate\": 1}" : "{\"groupId\": \"k1\"}";

@@ -20,9 +20,9 @@ public sealed class RateLimitTests(ClusterFixture cluster)
             web.UseSetting("Api:Burst", "3");
         });
         var alice = factory.CreateClient();
-        alice.DefaultRequestHeaders.Add("X-Api-Key", "alice-key");
+        alice.DefaultRequestHeaders.Add(SecurityHeaders.ApiKey, "alice-key");
         var bob = factory.CreateClient();
-        bob.DefaultRequestHeaders.Add("X-Api-Key", "bob-key");
+        bob.DefaultRequestHeaders.Add(SecurityHeaders.ApiKey, "bob-key");
 
         var answers = new List<HttpResponseMessage>();
         for (var i = 0; i < 10; i++)

@@ -1,4 +1,5 @@
 using System.Net;
+using ClusterGroups.Contracts.Security;
 
 namespace ClusterGroups.Bench.Scenarios;
 
@@ -6,8 +7,8 @@ namespace ClusterGroups.Bench.Scenarios;
 // per-request timeout (an operation under faults may take several node timeouts), and the keys on every request.
 public static class BenchHttp
 {
-    public const string ApiKeyHeader = "X-Api-Key";
-    public const string ClusterKeyHeader = "X-Cluster-Key";
+    public const string ApiKeyHeader = SecurityHeaders.ApiKey;
+    public const string ClusterKeyHeader = SecurityHeaders.ClusterKey;
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
 
     public static HttpClient ForApi(string apiKey) => Create(ApiKeyHeader, apiKey);

@@ -2,7 +2,9 @@ using ClusterGroups.Api.FanOut;
 using ClusterGroups.Cli;
 using ExitCode = ClusterGroups.Cli.ExitCode;
 
-namespace ClusterGroups.Tests.Cli;
+using ClusterGroups.Tests.Infrastructure;
+
+namespace ClusterGroups.UnitTests.Cli;
 
 // get, list, ops, op, status, reconcile against a scripted Api: what they print and how they exit.
 public class CliReadTests

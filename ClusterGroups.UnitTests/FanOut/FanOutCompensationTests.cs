@@ -1,9 +1,9 @@
 using ClusterGroups.Api.FanOut;
 using static ClusterGroups.Api.FanOut.CompensationState;
 using static ClusterGroups.Api.FanOut.NodeEffect;
-using static ClusterGroups.Tests.FanOut.ReportAssert;
+using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // The rollback (DESIGN.md row 2: the rollback call itself fails) and what it may and may not touch.
 public sealed class FanOutCompensationTests

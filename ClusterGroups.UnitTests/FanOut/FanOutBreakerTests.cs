@@ -1,8 +1,8 @@
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
-using static ClusterGroups.Tests.FanOut.ReportAssert;
+using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // The circuit breaker is per node: a dead node trips its own, calls to it stop reaching it, and the others never see
 // an open circuit. A call refused by an open circuit counts as not sent: safe, never as applied.

@@ -2,7 +2,7 @@ using ClusterGroups.Api.FanOut;
 using CsCheck;
 using Xunit.Abstractions;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // Random clusters, random faults per request, random create/delete sequences: after every operation each group is
 // on every node or on none (after recovery when the operation was left pending), and the outcome tells the truth

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // The real protocol (AddFanOut: journal, locks, retry, the node client with its resilience pipeline) wired to fake
 // nodes n1.test … nN.test. Short timings: 200 ms per attempt, 4 tries, 1 ms base backoff; the circuit breaker

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ClusterGroups.Contracts;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // One request as the fake node saw it; Start/End are Stopwatch timestamps.
 public sealed record FakeRequest(HttpMethod Method, string Path, string? GroupId, string? Key, FaultKind Fault, long Start, long End);

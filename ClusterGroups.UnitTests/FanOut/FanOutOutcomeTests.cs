@@ -1,8 +1,8 @@
 using ClusterGroups.Api.FanOut;
 using static ClusterGroups.Api.FanOut.NodeEffect;
-using static ClusterGroups.Tests.FanOut.ReportAssert;
+using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // The outcome classes without faults: committed, already so, and convergence from a group on some nodes only
 // (DESIGN.md row 3), and two concurrent creates of one id (row 4).

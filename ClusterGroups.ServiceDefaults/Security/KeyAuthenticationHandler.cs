@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ClusterGroups.Contracts.Security;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ClusterGroups.Contracts.Security;
+namespace ClusterGroups.Web.Security;
 
 // Keys allowed by a scheme: name -> key. The name becomes the caller's identity (rate limiting, logs); the key is
 // never logged.

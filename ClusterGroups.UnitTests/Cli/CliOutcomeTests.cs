@@ -5,7 +5,9 @@ using ClusterGroups.Cli;
 using ExitCode = ClusterGroups.Cli.ExitCode;
 using NodeCall = ClusterGroups.Api.Nodes.NodeCall;
 
-namespace ClusterGroups.Tests.Cli;
+using ClusterGroups.Tests.Infrastructure;
+
+namespace ClusterGroups.UnitTests.Cli;
 
 // Every answer of the Api to a create/delete, as exit code and output (scripted Api, real report shapes).
 public class CliOutcomeTests

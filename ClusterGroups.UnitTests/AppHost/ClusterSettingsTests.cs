@@ -1,7 +1,7 @@
 using ClusterGroups.AppHost.Cluster;
 using Microsoft.Extensions.Configuration;
 
-namespace ClusterGroups.Tests.AppHost;
+namespace ClusterGroups.UnitTests.AppHost;
 
 // The AppHost stops at start with one clear sentence naming the fix, instead of hanging (Aspire waits forever for a
 // container runtime that is not running).

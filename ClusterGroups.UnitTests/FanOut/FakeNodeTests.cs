@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using ClusterGroups.Contracts;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // The fake node is the oracle of the fan-out tests: it must answer like ClusterGroups.Node (NodeContractTests checks
 // the real one the same way), or like the seed's Flask node, and consume its script as documented.

@@ -1,18 +1,24 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiTypes = ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
 
-namespace ClusterGroups.Tests.Cli;
+using ClusterGroups.Tests.Infrastructure;
+
+namespace ClusterGroups.UnitTests.Cli;
 
 // A scripted Api for parsing and rendering tests: answers by method and path, records what it was sent.
+// The CLI sends batch requests concurrently, so what was received is kept in a thread-safe queue (a List lost
+// requests here once: "expected s1 and s2, received only s2").
 public sealed class FakeApi : HttpMessageHandler
 {
+    private readonly ConcurrentQueue<(HttpRequestMessage Request, string? Body)> _received = new();
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
     private readonly List<(HttpMethod Method, string Path, Func<HttpResponseMessage> Answer)> _routes = [];
 
-    public List<(HttpRequestMessage Request, string? Body)> Received { get; } = [];
+    public IReadOnlyList<(HttpRequestMessage Request, string? Body)> Received => [.. _received];
 
     public FakeApi On(HttpMethod method, string path, int status, string? json, string contentType = "application/json")
     {
@@ -31,7 +37,7 @@ public sealed class FakeApi : HttpMessageHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
-        Received.Add((request, request.Content is null ? null : await request.Content.ReadAsStringAsync(ct)));
+        _received.Enqueue((request, request.Content is null ? null : await request.Content.ReadAsStringAsync(ct)));
         var path = request.RequestUri!.PathAndQuery;
         foreach (var route in _routes)
         {

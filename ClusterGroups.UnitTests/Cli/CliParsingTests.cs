@@ -1,6 +1,8 @@
 using ClusterGroups.Cli;
 
-namespace ClusterGroups.Tests.Cli;
+using ClusterGroups.Tests.Infrastructure;
+
+namespace ClusterGroups.UnitTests.Cli;
 
 // The command line: ids in both forms, files, options, usage errors, help. No Api involved (a scripted one at most).
 public class CliParsingTests
@@ -117,7 +119,7 @@ public class CliParsingTests
 
         Assert.Equal(
             [null, "env-key", "option-key"],
-            api.Received.Select(r => r.Request.Headers.TryGetValues("X-Api-Key", out var v) ? v.Single() : null));
+            api.Received.Select(r => r.Request.Headers.TryGetValues(SecurityHeaders.ApiKey, out var v) ? v.Single() : null));
     }
 
     [Fact]

@@ -1,9 +1,9 @@
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
 using static ClusterGroups.Api.FanOut.NodeEffect;
-using static ClusterGroups.Tests.FanOut.ReportAssert;
+using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // Answers that do not say what happened (DESIGN.md row 1: the answer of an applied POST is lost; row 6: a 500 from a
 // node that did apply). They are resolved on the node, never guessed, and a write is never sent blindly again to a

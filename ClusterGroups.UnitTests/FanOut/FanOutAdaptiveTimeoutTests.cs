@@ -2,9 +2,9 @@ using ClusterGroups.Api.Cluster;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Options;
-using static ClusterGroups.Tests.FanOut.ReportAssert;
+using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // The attempt timeout follows each node's recent latency (NodeLatency): a lost answer from a node that answers in
 // milliseconds costs a fraction of a second, not the whole Cluster:Resilience:AttemptTimeout.

@@ -1,4 +1,4 @@
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // The primary handler of the Api's node client: every node call lands here and goes to the fake node named by the
 // request's host. What sits above it (attempt timeout, retry of GETs, circuit breaker) is the product's own pipeline.

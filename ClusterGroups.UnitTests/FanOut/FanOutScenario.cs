@@ -1,7 +1,7 @@
 using ClusterGroups.Api.FanOut;
 using CsCheck;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // One operation of a random scenario: what to do, and each node's script for it (index = node).
 public sealed record ScenarioStep(OperationKind Kind, string GroupId, Fault[][] Faults)

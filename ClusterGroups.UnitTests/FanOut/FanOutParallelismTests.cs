@@ -1,7 +1,7 @@
 using ClusterGroups.Api.FanOut;
-using static ClusterGroups.Tests.FanOut.ReportAssert;
+using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // Latency (DESIGN.md row 7) without timed asserts: slow nodes are called at the same time, which the fake nodes' own
 // records of when each request started and ended show. Operations on one groupId never overlap; on two they do.

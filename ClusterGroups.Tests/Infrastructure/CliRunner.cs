@@ -1,9 +1,8 @@
 using System.Text.Json.Nodes;
 using ClusterGroups.Cli;
-using ClusterGroups.Tests.Infrastructure;
 using Spectre.Console.Testing;
 
-namespace ClusterGroups.Tests.Cli;
+namespace ClusterGroups.Tests.Infrastructure;
 
 // What one in-process run of `groups ...` printed and returned.
 public sealed record CliRun(int ExitCode, string Out, string Error)

@@ -1,7 +1,7 @@
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // Assertions on an operation's report and on the fake nodes, with messages that show the whole report.
 public static class ReportAssert

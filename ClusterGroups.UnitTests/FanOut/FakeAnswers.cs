@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using ClusterGroups.Contracts;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // The answers of one request: ProblemDetails and X-Idempotency-Supported like ClusterGroups.Node, or, for a node that
 // ignores Idempotency-Key, bare HTML error pages like the seed's Flask node.

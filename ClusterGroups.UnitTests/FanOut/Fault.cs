@@ -1,4 +1,4 @@
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 public enum FaultKind
 {

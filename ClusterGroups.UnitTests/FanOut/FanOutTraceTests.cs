@@ -4,7 +4,7 @@ using System.Text;
 using ClusterGroups.Api.FanOut;
 using Xunit.Abstractions;
 
-namespace ClusterGroups.Tests.FanOut;
+namespace ClusterGroups.UnitTests.FanOut;
 
 // A failed-and-rolled-back create reads as a story in the trace: the operation's span, under it one span per node
 // step (apply, compensate) and per call, with the outcome, the node, and the error of the call that failed.
