@@ -20,7 +20,10 @@ var apiKey = builder.AddSecretKey("api-key");
 var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
     .WithReplicas(cluster.ApiReplicas)
     .WithEnvironment("Cluster__Key", clusterKey)
-    .WithEnvironment("Api__Keys__default", apiKey)
+    // The generated default key is an admin key: the dashboard's commands and the CLI can do everything with it.
+    // Give monitoring a read key of its own (README "Roles").
+    .WithEnvironment("Api__Keys__default__Key", apiKey)
+    .WithEnvironment("Api__Keys__default__Role", "admin")
     .WithHttpHealthCheck("/health")
     .WithConsistencyCommand(apiKey)
     .WithReconcileCommand(apiKey);

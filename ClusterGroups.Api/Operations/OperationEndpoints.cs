@@ -10,7 +10,7 @@ public static class OperationEndpoints
 {
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
-        var operations = app.MapGroup("/v1/operations").WithTags("Operations").RequireCaller(app, reads: true);
+        var operations = app.MapGroup("/v1/operations").WithTags("Operations").RequireApiRole(app, ApiRoles.Read);
 
         operations.MapGet("/{operationId}", Get)
             .WithName("GetOperation")
