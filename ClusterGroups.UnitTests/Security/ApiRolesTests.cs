@@ -44,10 +44,11 @@ public sealed class ApiRolesTests
             http.Request.QueryString = new QueryString($"?policy={policy}");
         }
 
-        foreach (var role in ApiRoles.All)
+        string[] allowed = needed == "read" ? ["read", "write", "admin"] : ["admin"];
+        foreach (var role in new[] { "read", "write", "admin" })
         {
             var result = await Authorization.AuthorizeAsync(Key(role), http, ApiRoles.ReconcilePolicy);
-            Assert.Equal(ApiRoles.Implied(role).Contains(needed), result.Succeeded);
+            Assert.Equal(allowed.Contains(role), result.Succeeded);
             if (!result.Succeeded)
             {
                 Assert.Equal(needed, Assert.Single(result.Failure!.FailureReasons).Message);
