@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ClusterGroups.Tests.Infrastructure;
 using ClusterGroups.Web.Security;
 using Xunit.Abstractions;
@@ -17,29 +16,14 @@ public sealed class KeyRotationTests(SecureClusterFixture cluster, ITestOutputHe
     {
         var old = cluster.CurrentClusterKey;
         var next = $"ck{Guid.NewGuid():N}";
-        var answers = new ConcurrentQueue<(string Phase, string GroupId, HttpStatusCode Status)>();
-        var phase = "before";
-        using var stop = new CancellationTokenSource();
-        var load = Enumerable.Range(0, Callers).Select(c => Task.Run(async () =>
+        await using var load = new PhasedLoad(() => cluster.Api(cluster.WriteKey), Callers, "rot", "before");
+        Task AnsweredInAsync(string phase)
         {
-            var api = cluster.Api(cluster.WriteKey);
-            for (var i = 0; !stop.IsCancellationRequested; i++)
-            {
-                var id = $"rot-{c}-{i}-{Guid.NewGuid():N}"[..40];
-                var current = Volatile.Read(ref phase);
-                var response = await api.PostGroupAsync(id);
-                answers.Enqueue((current, id, response.StatusCode));
-            }
-        })).ToList();
-
-        async Task AnswersInAsync(string name)
-        {
-            Volatile.Write(ref phase, name);
-            await Wait.UntilAsync(() => Task.FromResult(answers.Count(a => a.Phase == name) >= 2 * Callers), Wait.Resource,
-                $"operations answered during '{name}'");
+            load.Enter(phase);
+            return load.AnsweredAsync(phase, _ => true, 2 * Callers);
         }
 
-        await AnswersInAsync("before");
+        await AnsweredInAsync("before");
 
         // 1. Every node accepts both keys.
         foreach (var node in cluster.NodeNames)
@@ -49,14 +33,14 @@ public sealed class KeyRotationTests(SecureClusterFixture cluster, ITestOutputHe
             Assert.True(await AcceptsAsync(node, old), $"{node} still accepts the old key");
         }
 
-        await AnswersInAsync("both accepted");
+        await AnsweredInAsync("both accepted");
 
         // 2. The Api sends the new key (its log names the key it sends by fingerprint).
         cluster.WriteApiSecrets(next);
         var fingerprint = KeyFingerprint.Of(next);
         await Wait.UntilAsync(() => Task.FromResult(cluster.Logs.Any(l => l.Contains($"Sending cluster key {fingerprint}", StringComparison.Ordinal))),
             Wait.Resource, "the api sends the new key");
-        await AnswersInAsync("api switched");
+        await AnsweredInAsync("api switched");
 
         // 3. The old key is withdrawn, node by node.
         foreach (var node in cluster.NodeNames)
@@ -66,12 +50,12 @@ public sealed class KeyRotationTests(SecureClusterFixture cluster, ITestOutputHe
         }
 
         cluster.CurrentClusterKey = next;
-        await AnswersInAsync("old withdrawn");
-        await stop.CancelAsync();
-        await Task.WhenAll(load).WaitAsync(Wait.Request);
+        await AnsweredInAsync("old withdrawn");
+        await load.StopAsync();
 
-        output.WriteLine(string.Join(", ", answers.GroupBy(a => (a.Phase, a.Status)).Select(g => $"{g.Key.Phase} {(int)g.Key.Status}: {g.Count()}")));
-        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.Status));
+        var answers = load.Answers.ToList();
+        output.WriteLine(load.Summary());
+        Assert.All(answers, a => Assert.True(a.Status == 201, $"{a.Phase}: {a.Status} {a.Body}"));
         foreach (var node in cluster.NodeNames)
         {
             Assert.True(await AcceptsAsync(node, next), $"{node} accepts the new key");
