@@ -123,8 +123,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError }
             => (CallError.ConnectionRefused, "the node's address did not resolve"),
         // The TLS handshake comes before the request is sent: as sure a "not applied" as a refused connection.
-        HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError }
-            => (CallError.ConnectionRefused, "TLS handshake failed (is the node's certificate signed by a CA in Cluster:Tls:CaBundle?)"),
+
         HttpRequestException h => (CallError.ConnectionReset, $"connection lost ({h.HttpRequestError})"),
         TaskCanceledException or OperationCanceledException => (CallError.Timeout, "no answer in time"),
         JsonException => (CallError.Other, "the node's answer was not the expected JSON"),
