@@ -122,8 +122,6 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             => (CallError.ConnectionRefused, "connection refused"),
         HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError }
             => (CallError.ConnectionRefused, "the node's address did not resolve"),
-        // The TLS handshake comes before the request is sent: as sure a "not applied" as a refused connection.
-
         HttpRequestException h => (CallError.ConnectionReset, $"connection lost ({h.HttpRequestError})"),
         TaskCanceledException or OperationCanceledException => (CallError.Timeout, "no answer in time"),
         JsonException => (CallError.Other, "the node's answer was not the expected JSON"),
