@@ -51,8 +51,8 @@ public sealed class ApiRoleHandler : AuthorizationHandler<ApiRoleRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ApiRoleRequirement requirement)
     {
-        var role = requirement.Role
-                   ?? ApiRoles.ForReconcile(context.Resource is HttpContext http ? http.Request.Query["policy"].ToString() is { Length: > 0 } p ? p : null : null);
+        var policy = context.Resource is HttpContext http && http.Request.Query["policy"].ToString() is { Length: > 0 } p ? p : null;
+        var role = requirement.Role ?? ApiRoles.ForReconcile(policy);
         if (context.User.Identity?.IsAuthenticated != true)
         {
             return Task.CompletedTask; // no key: the challenge answers 401

@@ -98,7 +98,7 @@ public static class ApiSecurity
     }
 
     /// <summary>
-    /// What follows needs a key holding <paramref name="role"/> (ApiRoles.Read, Write, Admin) or, with
+    /// What follows needs a key holding the role <paramref name="policy"/> (ApiRoles.Read, Write, Admin) or, with
     /// ApiRoles.ReconcilePolicy, the role reconcile's ?policy= asks for. Open when no keys are configured at start;
     /// reads also when Api:OpenReads. A key without the role gets a 403 problem (ForbiddenAsProblem).
     /// </summary>

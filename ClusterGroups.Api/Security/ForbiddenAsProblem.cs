@@ -20,6 +20,7 @@ public sealed class ForbiddenAsProblem(IProblemDetailsService problems) : IAutho
         var needed = authorizeResult.AuthorizationFailure?.FailureReasons
             .Where(r => r.Handler is ApiRoleHandler).Select(r => r.Message).FirstOrDefault();
         var name = context.User.FindFirstValue(ClaimTypes.Name);
+        // A key's role claims run from the lowest to its own (ApiRoles.Implied): the last is its role.
         var held = context.User.FindAll(ClaimTypes.Role).Select(c => c.Value).LastOrDefault();
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         await problems.WriteAsync(new ProblemDetailsContext
