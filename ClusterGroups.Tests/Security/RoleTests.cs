@@ -8,11 +8,9 @@ namespace ClusterGroups.Tests.Security;
 [Collection(SecureClusterCollection.Name)]
 public sealed class RoleTests(SecureClusterFixture cluster)
 {
-    private const string Body = "{\"groupId\": \"role-k1\"}";
-
     public static TheoryData<string, string> WriteRoutes => new()
     {
-        { "POST", "/v1/group/" }, { "DELETE", "/v1/group/" }, { "DELETE", "/v1/group/role-k1" },
+        { "POST", "/v1/group/" }, { "DELETE", "/v1/group/" }, { "DELETE", "/v1/group/{id}" },
     };
 
     public static TheoryData<string, string> AdminRoutes => new()
@@ -33,12 +31,14 @@ public sealed class RoleTests(SecureClusterFixture cluster)
     [MemberData(nameof(AdminRoutes))]
     public async Task A_read_key_gets_403_on_every_write_and_admin_route_and_nothing_changes(string method, string path)
     {
-        // A divergent group, so that a destructive reconcile would have something to destroy.
-        await cluster.Api(cluster.WriteKey).PostGroupAsync("role-k1");
-        await cluster.Node("node2").DeleteGroupAsync("role-k1");
+        // A group on one node only, written there directly: the journal cannot explain it, so only a destructive
+        // reconcile would change it (the background reconciler leaves it alone), and a write would too.
+        var id = $"role-{Guid.NewGuid():N}";
+        Assert.Equal(HttpStatusCode.Created, (await cluster.Node("node1").PostGroupAsync(id)).StatusCode);
         var before = await cluster.SnapshotAsync();
 
-        var response = await cluster.Api(cluster.ReadKey).SendRawAsync(new HttpMethod(method), path, Body);
+        var response = await cluster.Api(cluster.ReadKey).SendRawAsync(new HttpMethod(method), path.Replace("{id}", id, StringComparison.Ordinal),
+            $"{{\"groupId\": \"{id}\"}}");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
