@@ -1,0 +1,91 @@
+using ClusterGroups.Api.Cluster;
+using ClusterGroups.Api.Nodes;
+using ClusterGroups.Api.Security;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ClusterGroups.UnitTests.Deploy;
+
+// What the manifests give the Api, fed to the Api's own wiring (no process started): it must come out as the node
+// list, the cluster key on node calls, the callers' keys and the coordinator. A setting name the Api does not read
+// (or reads differently) shows here, whatever SettingNames says.
+public sealed class ApiWiringTests
+{
+    public static TheoryData<string> Sources() => ["k8s:base", "k8s:overlays/example", "compose"];
+
+    [Theory, MemberData(nameof(Sources))]
+    public async Task The_Api_reads_the_nodes_keys_and_coordinator_it_is_given(string source)
+    {
+        var (settings, expectedNodes, clusterKey, callerKey) = ApiSettings(source);
+        // As .NET reads environment variables: Cluster__Nodes__0 is Cluster:Nodes:0.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), (string?)kv.Value)))
+            .Build();
+
+        var sent = new List<string?>();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddFanOut(configuration);
+        services.AddHttpClient(NodeClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new Recorder(sent));
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.Equal(expectedNodes, provider.GetRequiredService<ClusterDirectory>().Nodes.Select(n => n.BaseAddress.ToString().TrimEnd('/')));
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient(NodeClient.HttpClientName);
+        using var response = await client.GetAsync(new Uri(expectedNodes[0] + "/v1/groups")).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(clusterKey, Assert.Single(sent));
+
+        var host = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Configuration = new ConfigurationManager() });
+        host.Configuration.AddConfiguration(configuration);
+        host.AddApplicationServices(); // the Api's Program: security (Api:Keys), coordinator, fan-out
+        await using var api = host.Services.BuildServiceProvider();
+        Assert.Equal(callerKey, api.GetRequiredService<IOptions<ApiOptions>>().Value.Keys["default"]);
+        // With ConnectionStrings:coordinator the journal and leases go to the coordinator store (not resolved: no connection).
+        Assert.Contains(host.Services, d => d.ServiceType == typeof(IConnectionMultiplexer));
+    }
+
+    private static (Dictionary<string, string> Settings, List<string> Nodes, string ClusterKey, string CallerKey) ApiSettings(string source)
+    {
+        if (source == "compose")
+        {
+            var compose = ComposeFile.Load(DeployFiles.Compose);
+            var api = compose.Services.Values.Single(s => DeployFiles.Repository(s.Image) == DeployFiles.ApiImage);
+            // What docker compose makes of ${CLUSTER_KEY:?...} with CLUSTER_KEY set.
+            var settings = api.Environment.ToDictionary(kv => kv.Key, kv => kv.Value switch
+            {
+                var v when v.StartsWith("${CLUSTER_KEY", StringComparison.Ordinal) => "compose-cluster-key",
+                var v when v.StartsWith("${API_KEY", StringComparison.Ordinal) => "compose-api-key",
+                var v => v,
+            });
+            var nodes = compose.Services.Where(s => DeployFiles.Repository(s.Value.Image) == DeployFiles.NodeImage)
+                .Select(s => $"http://{s.Key}:8080").Order(StringComparer.Ordinal).ToList();
+            return (settings, nodes, "compose-cluster-key", "compose-api-key");
+        }
+
+        var output = KustomizeOutput.Build(source["k8s:".Length..]);
+        var secret = output.OfKind<k8s.Models.V1Secret>().Single();
+        string SecretValue(string key) => secret.StringData?.TryGetValue(key, out var s) == true
+            ? s : System.Text.Encoding.UTF8.GetString(secret.Data[key]);
+        var env = ContainerEnvironment.Of(Workload.Running(output, DeployFiles.ApiImage).Container(output, DeployFiles.ApiImage), output);
+        // What the kubelet makes of secretKeyRef.
+        var values = env.ToDictionary(e => e.Name, e => e.Value ?? SecretValue(e.Secret!.Key));
+        var set = output.Find<k8s.Models.V1StatefulSet>("node")!;
+        var expected = Enumerable.Range(0, set.Spec.Replicas ?? 1).Select(i => $"http://node-{i}.{set.Spec.ServiceName}:8080").ToList();
+        return (values, expected, SecretValue("cluster-key"), SecretValue("api-key-default"));
+    }
+
+    private sealed class Recorder(List<string?> sent) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            lock (sent)
+            {
+                sent.Add(request.Headers.TryGetValues(SecurityHeaders.ClusterKey, out var v) ? v.Single() : null);
+            }
+
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("""{"nodeId":"x","groups":[]}""") });
+        }
+    }
+}
