@@ -1,6 +1,7 @@
 using ClusterGroups.Api.Cluster;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Api.Security;
+using ClusterGroups.Contracts.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -42,8 +43,11 @@ public sealed class ApiWiringTests
         host.AddApplicationServices(); // the Api's Program: security (Api:Keys), coordinator, fan-out
         await using var api = host.Services.BuildServiceProvider();
         Assert.Equal(callerKey, api.GetRequiredService<IOptions<ApiOptions>>().Value.Keys["default"]);
-        // With ConnectionStrings:coordinator the journal and leases go to the coordinator store (not resolved: no connection).
+        // With ConnectionStrings:coordinator the journal and leases go to the coordinator store, at the address given
+        // (read from Aspire's Redis client options; nothing connects).
         Assert.Contains(host.Services, d => d.ServiceType == typeof(IConnectionMultiplexer));
+        var coordinator = settings[SettingNames.EnvironmentVariable(SettingNames.ConnectionString(SettingNames.CoordinatorConnection))];
+        Assert.Equal([coordinator], api.GetRequiredService<IOptionsMonitor<ConfigurationOptions>>().Get(Options.DefaultName).EndPoints.Select(Address));
     }
 
     private static (Dictionary<string, string> Settings, List<string> Nodes, string ClusterKey, string CallerKey) ApiSettings(string source)
@@ -75,6 +79,13 @@ public sealed class ApiWiringTests
         var expected = Enumerable.Range(0, set.Spec.Replicas ?? 1).Select(i => $"http://node-{i}.{set.Spec.ServiceName}:8080").ToList();
         return (values, expected, SecretValue("cluster-key"), SecretValue("api-key-default"));
     }
+
+    internal static string Address(System.Net.EndPoint endPoint) => endPoint switch
+    {
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        IPEndPoint ip => $"{ip.Address}:{ip.Port}",
+        _ => endPoint.ToString() ?? "",
+    };
 
     private sealed class Recorder(List<string?> sent) : HttpMessageHandler
     {
