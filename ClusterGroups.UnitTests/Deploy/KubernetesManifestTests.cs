@@ -40,6 +40,22 @@ public sealed class KubernetesManifestTests
         Assert.ThrowsAny<Exception>(() => KubernetesYaml.LoadAllFromString(api.Replace("readinessProbe:", "readynessProbe:"), strict: true));
     }
 
+    [Fact]
+    public void A_kustomize_field_the_checks_do_not_model_fails_to_load()
+    {
+        var directory = Directory.CreateTempSubdirectory("kustomization-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "kustomization.yaml"),
+                File.ReadAllText(Path.Combine(DeployFiles.K8s, "base", "kustomization.yaml")) + "commonLabels:\n  a: b\n");
+            Assert.ThrowsAny<YamlDotNet.Core.YamlException>(() => Kustomization.Load(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Theory, MemberData(nameof(Kustomizations))]
     public void The_kustomization_builds(string directory)
     {
