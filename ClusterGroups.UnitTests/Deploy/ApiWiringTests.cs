@@ -2,7 +2,6 @@ using ClusterGroups.Api.Cluster;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Api.Security;
 using ClusterGroups.Contracts.Settings;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -15,16 +14,11 @@ namespace ClusterGroups.UnitTests.Deploy;
 // (or reads differently) shows here, whatever SettingNames says.
 public sealed class ApiWiringTests
 {
-    public static TheoryData<string> Sources() => ["k8s:base", "k8s:overlays/example", "compose"];
-
-    [Theory, MemberData(nameof(Sources))]
+    [Theory, MemberData(nameof(PodSettings.Sources), MemberType = typeof(PodSettings))]
     public async Task The_Api_reads_the_nodes_keys_and_coordinator_it_is_given(string source)
     {
         var (settings, expectedNodes, clusterKey, callerKey) = ApiSettings(source);
-        // As .NET reads environment variables: Cluster__Nodes__0 is Cluster:Nodes:0.
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), (string?)kv.Value)))
-            .Build();
+        var configuration = PodSettings.AsConfiguration(settings);
 
         var sent = new List<string?>();
         var services = new ServiceCollection();
@@ -38,8 +32,7 @@ public sealed class ApiWiringTests
         using var response = await client.GetAsync(new Uri(expectedNodes[0] + "/v1/groups")).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(clusterKey, Assert.Single(sent));
 
-        var host = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Configuration = new ConfigurationManager() });
-        host.Configuration.AddConfiguration(configuration);
+        var host = PodSettings.Host(settings);
         host.AddApplicationServices(); // the Api's Program: security (Api:Keys), coordinator, fan-out
         await using var api = host.Services.BuildServiceProvider();
         Assert.Equal(callerKey, api.GetRequiredService<IOptions<ApiOptions>>().Value.Keys["default"]);
@@ -50,42 +43,31 @@ public sealed class ApiWiringTests
         Assert.Equal([coordinator], api.GetRequiredService<IOptionsMonitor<ConfigurationOptions>>().Get(Options.DefaultName).EndPoints.Select(Address));
     }
 
-    private static (Dictionary<string, string> Settings, List<string> Nodes, string ClusterKey, string CallerKey) ApiSettings(string source)
-    {
-        if (source == "compose")
-        {
-            var compose = ComposeFile.Load(DeployFiles.Compose);
-            var api = compose.Services.Values.Single(s => DeployFiles.Repository(s.Image) == DeployFiles.ApiImage);
-            // What docker compose makes of ${CLUSTER_KEY:?...} with CLUSTER_KEY set.
-            var settings = api.Environment.ToDictionary(kv => kv.Key, kv => kv.Value switch
-            {
-                var v when v.StartsWith("${CLUSTER_KEY", StringComparison.Ordinal) => "compose-cluster-key",
-                var v when v.StartsWith("${API_KEY", StringComparison.Ordinal) => "compose-api-key",
-                var v => v,
-            });
-            var nodes = compose.Services.Where(s => DeployFiles.Repository(s.Value.Image) == DeployFiles.NodeImage)
-                .Select(s => $"http://{s.Key}:8080").Order(StringComparer.Ordinal).ToList();
-            return (settings, nodes, "compose-cluster-key", "compose-api-key");
-        }
-
-        var output = KustomizeOutput.Build(source["k8s:".Length..]);
-        var secret = output.OfKind<k8s.Models.V1Secret>().Single();
-        string SecretValue(string key) => secret.StringData?.TryGetValue(key, out var s) == true
-            ? s : System.Text.Encoding.UTF8.GetString(secret.Data[key]);
-        var env = ContainerEnvironment.Of(Workload.Running(output, DeployFiles.ApiImage).Container(output, DeployFiles.ApiImage), output);
-        // What the kubelet makes of secretKeyRef.
-        var values = env.ToDictionary(e => e.Name, e => e.Value ?? SecretValue(e.Secret!.Key));
-        var set = output.Find<k8s.Models.V1StatefulSet>("node")!;
-        var expected = Enumerable.Range(0, set.Spec.Replicas ?? 1).Select(i => $"http://node-{i}.{set.Spec.ServiceName}:8080").ToList();
-        return (values, expected, SecretValue("cluster-key"), SecretValue("api-key-default"));
-    }
-
     internal static string Address(System.Net.EndPoint endPoint) => endPoint switch
     {
         DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
         IPEndPoint ip => $"{ip.Address}:{ip.Port}",
         _ => endPoint.ToString() ?? "",
     };
+
+    private static (Dictionary<string, string> Settings, List<string> Nodes, string ClusterKey, string CallerKey) ApiSettings(string source)
+    {
+        if (source == "compose")
+        {
+            var compose = ComposeFile.Load(DeployFiles.Compose);
+            var api = compose.Services.Values.Single(s => DeployFiles.Repository(s.Image) == DeployFiles.ApiImage);
+            var nodes = compose.Services.Where(s => DeployFiles.Repository(s.Value.Image) == DeployFiles.NodeImage)
+                .Select(s => $"http://{s.Key}:8080").Order(StringComparer.Ordinal).ToList();
+            return (PodSettings.Compose(api), nodes, PodSettings.ComposeClusterKey, PodSettings.ComposeApiKey);
+        }
+
+        var output = KustomizeOutput.Build(source["k8s:".Length..]);
+        var container = Workload.Running(output, DeployFiles.ApiImage).Container(output, DeployFiles.ApiImage);
+        var set = output.Find<k8s.Models.V1StatefulSet>("node")!;
+        var expected = Enumerable.Range(0, set.Spec.Replicas ?? 1).Select(i => $"http://node-{i}.{set.Spec.ServiceName}:8080").ToList();
+        return (PodSettings.Kubernetes(output, container, "api-0"), expected,
+            PodSettings.SecretValue(output, "cluster-key"), PodSettings.SecretValue(output, "api-key-default"));
+    }
 
     private sealed class Recorder(List<string?> sent) : HttpMessageHandler
     {

@@ -1,6 +1,5 @@
 using ClusterGroups.Contracts.Settings;
 using ClusterGroups.Web.Security;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -12,20 +11,18 @@ namespace ClusterGroups.UnitTests.Deploy;
 // demands, its store's address.
 public sealed class NodeWiringTests
 {
-    public static TheoryData<string> Sources() => ["k8s:base", "k8s:overlays/example", "compose"];
-
-    [Theory, MemberData(nameof(Sources))]
+    [Theory, MemberData(nameof(PodSettings.Sources), MemberType = typeof(PodSettings))]
     public async Task A_node_reads_its_name_key_and_store_it_is_given(string source)
     {
         var (settings, name, clusterKey) = NodeSettings(source);
-        var host = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Configuration = new ConfigurationManager() });
-        host.Configuration.AddInMemoryCollection(settings.Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), (string?)kv.Value)));
+        var host = PodSettings.Host(settings);
         host.AddNodeServices();
         await using var node = host.Services.BuildServiceProvider();
 
         Assert.Equal(name, node.GetRequiredService<IOptions<NodeOptions>>().Value.Name);
         Assert.Equal(clusterKey, node.GetRequiredService<IOptionsMonitor<KeyAuthenticationOptions>>().Get(ClusterKey.Scheme).Keys.Values.Single());
-        var store = settings[SettingNames.EnvironmentVariable(SettingNames.ConnectionString(SettingNames.StoreConnection))];
+        var store = settings.GetValueOrDefault(SettingNames.EnvironmentVariable(SettingNames.ConnectionString(SettingNames.StoreConnection)));
+        Assert.NotNull(store);
         Assert.Equal([store], node.GetRequiredService<IOptionsMonitor<ConfigurationOptions>>().Get(Options.DefaultName).EndPoints.Select(ApiWiringTests.Address));
     }
 
@@ -33,22 +30,14 @@ public sealed class NodeWiringTests
     {
         if (source == "compose")
         {
-            var compose = ComposeFile.Load(DeployFiles.Compose);
-            var (service, node) = compose.Services.First(s => DeployFiles.Repository(s.Value.Image) == DeployFiles.NodeImage);
-            var settings = node.Environment.ToDictionary(kv => kv.Key,
-                kv => kv.Value.StartsWith("${CLUSTER_KEY", StringComparison.Ordinal) ? "compose-cluster-key" : kv.Value);
-            return (settings, service, "compose-cluster-key");
+            var (service, node) = ComposeFile.Load(DeployFiles.Compose).Services.First(s => DeployFiles.Repository(s.Value.Image) == DeployFiles.NodeImage);
+            return (PodSettings.Compose(node), service, PodSettings.ComposeClusterKey);
         }
 
         var output = KustomizeOutput.Build(source["k8s:".Length..]);
-        var secret = output.OfKind<k8s.Models.V1Secret>().Single();
-        string SecretValue(string key) => secret.StringData?.TryGetValue(key, out var s) == true
-            ? s : System.Text.Encoding.UTF8.GetString(secret.Data[key]);
         var set = Workload.Running(output, DeployFiles.NodeImage);
         var podName = $"{set.Name}-{set.Replicas - 1}"; // the last pod, as the StatefulSet names it
-        // What the kubelet makes of fieldRef metadata.name and secretKeyRef.
-        var values = ContainerEnvironment.Of(set.Container(output, DeployFiles.NodeImage), output).ToDictionary(e => e.Name,
-            e => e.Value ?? (e.FieldPath == "metadata.name" ? podName : SecretValue(e.Secret!.Key)));
-        return (values, podName, SecretValue("cluster-key"));
+        return (PodSettings.Kubernetes(output, set.Container(output, DeployFiles.NodeImage), podName), podName,
+            PodSettings.SecretValue(output, "cluster-key"));
     }
 }
