@@ -8,7 +8,7 @@ namespace ClusterGroups.Api.Security;
 // Rotating a caller's key = a second name with the same role, then the first removed (README "Rotating keys").
 public static class ApiKeys
 {
-    public const string Section = "Api:Keys";
+    public const string Section = ClusterGroups.Contracts.Settings.SettingNames.ApiKeys;
 
     public static (IReadOnlyList<AcceptedKey> Keys, IReadOnlyList<string> Errors) Read(IConfiguration configuration)
     {

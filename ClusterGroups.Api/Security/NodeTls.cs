@@ -10,7 +10,7 @@ namespace ClusterGroups.Api.Security;
 // host the Api calls) — the machine's own trust store is then not consulted for node calls.
 public sealed class NodeTlsOptions
 {
-    public const string Section = "Cluster:Tls";
+    public const string Section = ClusterGroups.Contracts.Settings.SettingNames.ClusterTls;
 
     public bool RequireHttps { get; set; }
 

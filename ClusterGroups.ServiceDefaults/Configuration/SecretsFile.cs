@@ -7,7 +7,7 @@ namespace Microsoft.Extensions.Hosting;
 // rename it over the old one; a Kubernetes secret volume does this): a half-written file reads as empty.
 public static class SecretsFile
 {
-    public const string Setting = "SecretsFile";
+    public const string Setting = ClusterGroups.Contracts.Settings.SettingNames.SecretsFile;
 
     public static TBuilder AddSecretsFile<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {

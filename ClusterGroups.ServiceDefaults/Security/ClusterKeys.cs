@@ -7,8 +7,8 @@ namespace ClusterGroups.Web.Security;
 // make it the Api's first, then withdraw the old one from the nodes (README "Rotating keys").
 public static class ClusterKeys
 {
-    public const string Section = "Cluster:Keys";
-    public const string Single = "Cluster:Key";
+    public const string Section = ClusterGroups.Contracts.Settings.SettingNames.ClusterKeys;
+    public const string Single = ClusterGroups.Contracts.Settings.SettingNames.ClusterKey;
 
     public static IReadOnlyList<string> Read(IConfiguration configuration) =>
         [.. configuration.GetSection(Section).GetChildren()
