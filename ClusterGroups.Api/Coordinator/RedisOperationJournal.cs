@@ -4,19 +4,19 @@ using StackExchange.Redis;
 namespace ClusterGroups.Api.Coordinator;
 
 // The journal in the coordinator store, shared by every Api replica. Keys (format version JournalFormat.Version):
-//   cg:op:{id}               the operation's JSON; expires a week after it closed
+//   cg:op:{id}               the operation's JSON; expires Cluster:Coordinator:ClosedRetention (a week) after it closed
 //   cg:ops                   sorted set of every operation id, by start time (the newest 100 000 kept)
 //   cg:ops:open              set of the ids still open (running, or pending repair)
 //   cg:group:{groupId}:last  the id of the last operation started on the group
 // Begin and close are one MULTI/EXEC transaction each, so the entry and the indexes never disagree; an operation
 // that commits at once costs two writes (begin, close) and one read (the group's last operation).
-public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOperationJournal
+public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsoft.Extensions.Options.IOptions<CoordinatorOptions> options)
+    : IOperationJournal
 {
     private const string All = "cg:ops";
     private const string Open = "cg:ops:open";
     private const string OpPrefix = "cg:op:";
     private const int Keep = 100_000;
-    private static readonly TimeSpan ClosedRetention = TimeSpan.FromDays(7);
 
     // KEYS: the group's last pointer. ARGV: the entry key prefix. The group's last entry, in one round trip.
     private const string LastEntry = "local id = redis.call('GET', KEYS[1]) if not id then return false end return redis.call('GET', ARGV[1] .. id)";
@@ -43,7 +43,7 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOpera
         }
 
         var tx = Db.CreateTransaction();
-        _ = tx.StringSetAsync(OpKey(report.OperationId), json, ClosedRetention);
+        _ = tx.StringSetAsync(OpKey(report.OperationId), json, options.Value.ClosedRetention);
         _ = tx.SetRemoveAsync(Open, report.OperationId);
         _ = tx.SortedSetRemoveRangeByRankAsync(All, 0, -Keep - 1);
         await ExecuteAsync(tx, report);

@@ -3,6 +3,7 @@ using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Reconciliation;
 using ClusterGroups.Api.Security;
 using Microsoft.Extensions.Http.Resilience;
+using Polly;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Options;
@@ -46,6 +47,7 @@ public static class ApiServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IOperationJournal, RedisOperationJournal>();
+        builder.Services.AddSingleton<IDesiredState, DesiredStateStore>();
         builder.Services.AddSingleton<IGroupLocks, RedisGroupLocks>();
     }
 
@@ -70,16 +72,19 @@ public static class ApiServiceExtensions
         services.AddSingleton<ClusterDirectory>();
         services.AddSingleton<NodeClient>();
         services.AddSingleton<NodeLatency>();
+        services.AddSingleton<ClusterDigests>();
         services.AddSingleton<ClusterScan>();
         services.AddSingleton<ConsistencyCheck>();
         services.AddSingleton<FanOutTelemetry>();
         services.AddSingleton<NodeRetry>();
         services.AddSingleton<FanOutProtocol>();
         services.TryAddSingleton<IOperationJournal, InMemoryOperationJournal>();
+        services.TryAddSingleton<IDesiredState, InMemoryDesiredState>();
         services.TryAddSingleton<IGroupLocks, InProcessGroupLocks>();
         services.AddSingleton<Recovery>();
         services.AddHostedService(sp => sp.GetRequiredService<Recovery>());
         services.AddNodeHttpClient(configuration["Cluster:Key"]);
+        services.AddNodeReadsHttpClient();
         return services;
     }
 
@@ -109,6 +114,33 @@ public static class ApiServiceExtensions
             .SelectPipelineByAuthority()
             .Services.AddHttpClient(NodeClient.HttpClientName)
             .AddHttpMessageHandler(() => new ClusterKeyHandler(clusterKey));
+
+    // The client for reads of lists, digests and buckets: safe to repeat (one retry), a timeout of its own
+    // (Cluster:Resilience:ListTimeout, or the size-aware one NodeClient sets on a whole-list request), a breaker of
+    // its own, so a slow listing never trips the write path's breaker or skews its adaptive timeout.
+    private static IServiceCollection AddNodeReadsHttpClient(this IServiceCollection services) =>
+        services.AddHttpClient(NodeClient.ReadsClientName)
+            .RemoveAllResilienceHandlers()
+            .AddStandardResilienceHandler()
+            .Configure((options, services) =>
+            {
+                var settings = services.GetRequiredService<IOptions<ClusterOptions>>().Value.Resilience;
+                options.Retry.MaxRetryAttempts = 1;
+                options.Retry.Delay = settings.BaseDelay;
+                options.Retry.UseJitter = true;
+                options.AttemptTimeout.Timeout = settings.ListTimeout;
+                options.AttemptTimeout.TimeoutGenerator = args => ValueTask.FromResult(
+                    args.Context.GetRequestMessage()?.Options.TryGetValue(NodeClient.ReadTimeoutKey, out var timeout) == true
+                        ? timeout : settings.ListTimeout);
+                options.TotalRequestTimeout.Timeout = settings.ListTimeout * ClusterDigests.MaxListTimeoutFactor * 2 + settings.BaseDelay * 4;
+                options.CircuitBreaker.FailureRatio = settings.BreakerFailureRatio;
+                options.CircuitBreaker.MinimumThroughput = settings.BreakerMinimumThroughput;
+                options.CircuitBreaker.BreakDuration = settings.BreakDuration;
+                var sampling = settings.ListTimeout * 2;
+                options.CircuitBreaker.SamplingDuration = sampling > TimeSpan.FromSeconds(30) ? sampling : TimeSpan.FromSeconds(30);
+            })
+            .SelectPipelineByAuthority()
+            .Services;
 
     public static WebApplication UseApiPipeline(this WebApplication app)
     {

@@ -23,6 +23,7 @@ public sealed partial class FanOutProtocol(
     ClusterDirectory cluster,
     NodeClient nodes,
     IOperationJournal journal,
+    Coordinator.IDesiredState desiredState,
     IGroupLocks locks,
     NodeRetry retry,
     FanOutTelemetry telemetry,
@@ -180,6 +181,11 @@ public sealed partial class FanOutProtocol(
         try
         {
             await journal.SaveAsync(report, ct);
+            // The close step also records the group's desired state, which outlives the journal's retention.
+            if (!report.IsOpen)
+            {
+                await desiredState.RecordAsync(report, ct);
+            }
         }
         finally
         {

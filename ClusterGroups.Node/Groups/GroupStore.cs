@@ -1,16 +1,24 @@
+using ClusterGroups.Contracts;
 using StackExchange.Redis;
 
 namespace ClusterGroups.Node.Groups;
 
 public enum WriteResult { Applied, Replayed, AlreadySo }
 
-// A node's groups live in one Redis hash: field = groupId, value = the Idempotency-Key of the write that created it
-// ("~" for none).
-// Every change is one atomic command (HSETNX, HDEL) or one Lua script (the store runs Lua: Garnet with --lua, Redis),
-// so of N concurrent POSTs of one id exactly one creates it, and a keyed delete costs one round trip.
+// A node's groups in its Redis-protocol store:
+//   groups          hash: field = groupId, value = the Idempotency-Key of the write that created it ("~" for none)
+//   digest          hash: per bucket b (GroupBuckets) "b:n" its group count, "b:lo" / "b:hi" the sums of its ids' hash halves
+//   bucket:{b}      set: the ids of bucket b (GET /v1/digest/{b} without scanning every group)
+//   idem:delete:{k} / deleted-by:{id}   what a keyed delete leaves for replays and readers (a day)
+// Every change is one Lua script (the store runs Lua: Garnet with --lua, Redis), so the group, its bucket and the
+// digest never disagree, of N concurrent POSTs of one id exactly one creates it, and a write costs one round trip.
+// The digest is plain HINCRBY arithmetic on integers the node computes (GroupBuckets.Halves): no Lua bit operations,
+// which the stores do not offer alike.
 public sealed class GroupStore(IConnectionMultiplexer redis)
 {
     private const string GroupsKey = "groups";
+    private const string DigestKey = "digest";
+    private const string BucketPrefix = "bucket:";
 
     // The creator of a group written without a key. Not a valid Idempotency-Key, so it never matches one
     // (and not "": an empty hash value does not read back as present on every store).
@@ -19,31 +27,108 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
 
     private IDatabase Db => redis.GetDatabase();
 
+    // The scripts share one layout, so each reads the same way:
+    //   KEYS[1] groups, KEYS[2] digest, KEYS[3] the group's bucket set (KEYS[4], KEYS[5]: see the keyed delete)
+    //   ARGV[1] groupId, ARGV[2] bucket, ARGV[3] low half, ARGV[4] high half (negated for a delete), ARGV[5]...
+    // Digest(sign) adds (create) or removes (delete) the group from its bucket's count and sums.
+    private const string Digest = """
+        local function digest(sign)
+          redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':n', sign)
+          redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':lo', ARGV[3])
+          redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':hi', ARGV[4])
+        end
+
+        """;
+
+    // ARGV[5] the creator (Idempotency-Key or "~"). {1} = created; {0, creator} = it was there, created by creator.
+    private const string Create = Digest + """
+        local creator = redis.call('HGET', KEYS[1], ARGV[1])
+        if creator then return {0, creator} end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[5])
+        redis.call('SADD', KEYS[3], ARGV[1])
+        digest(1)
+        return {1}
+        """;
+
+    // 1 = deleted now, 0 = it was not there.
+    private const string Delete = Digest + """
+        if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+        redis.call('SREM', KEYS[3], ARGV[1])
+        digest(-1)
+        return 1
+        """;
+
+    // KEYS[4] the tombstone of this key, KEYS[5] the group's deleted-by. ARGV[5] the key, ARGV[6] the window in ms.
+    // Delete and remember who deleted, so the same request sent again is answered as it was and a reader can tell
+    // which operation removed the group. 1 = deleted now, 2 = this key deleted it before (replay), 0 = it was not there.
+    private const string KeyedDelete = Digest + """
+        if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
+          redis.call('SREM', KEYS[3], ARGV[1])
+          digest(-1)
+          redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[6])
+          redis.call('SET', KEYS[5], ARGV[5], 'PX', ARGV[6])
+          return 1
+        end
+        if redis.call('GET', KEYS[4]) == ARGV[1] then return 2 end
+        return 0
+        """;
+
+    // KEYS[1] groups, KEYS[2] digest. ARGV[1] the bucket-set key prefix, ARGV[2] the number of buckets.
+    // Every group, every bucket set and the digest go together.
+    private const string Wipe = """
+        redis.call('DEL', KEYS[1], KEYS[2])
+        for b = 0, tonumber(ARGV[2]) - 1 do redis.call('DEL', ARGV[1] .. b) end
+        return 1
+        """;
+
+    // KEYS[1] groups, KEYS[2] digest. ARGV[1] the bucket-set key prefix, then 4 values per group: groupId, bucket,
+    // low, high. Creates those not there yet (without a key), adds each bucket's deltas once; returns how many it
+    // created. The sums of one batch stay far below 2^53, exact in Lua's doubles ('%.0f' prints them whole).
+    private const string BulkCreate = """
+        local created, n, lo, hi = 0, {}, {}, {}
+        for i = 2, #ARGV, 4 do
+          if redis.call('HSETNX', KEYS[1], ARGV[i], '~') == 1 then
+            local b = ARGV[i + 1]
+            redis.call('SADD', ARGV[1] .. b, ARGV[i])
+            n[b] = (n[b] or 0) + 1
+            lo[b] = (lo[b] or 0) + tonumber(ARGV[i + 2])
+            hi[b] = (hi[b] or 0) + tonumber(ARGV[i + 3])
+            created = created + 1
+          end
+        end
+        for b, count in pairs(n) do
+          redis.call('HINCRBY', KEYS[2], b .. ':n', count)
+          redis.call('HINCRBY', KEYS[2], b .. ':lo', string.format('%.0f', lo[b]))
+          redis.call('HINCRBY', KEYS[2], b .. ':hi', string.format('%.0f', hi[b]))
+        end
+        return created
+        """;
+
+    public const int BulkBatch = 2_000;
+
     public async Task<WriteResult> CreateAsync(string groupId, string? idempotencyKey)
     {
-        if (await Db.HashSetAsync(GroupsKey, groupId, idempotencyKey ?? NoKey, When.NotExists))
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(Create, Keys(groupId), Args(groupId, +1, idempotencyKey ?? NoKey)))!;
+        if ((int)result[0] == 1)
         {
             return WriteResult.Applied;
         }
 
         // Sent again with the key of the write that created it: the first answer was lost, replay it.
-        return idempotencyKey is not null && await Db.HashGetAsync(GroupsKey, groupId) == idempotencyKey
-            ? WriteResult.Replayed
-            : WriteResult.AlreadySo;
+        return idempotencyKey is not null && result[1].ToString() == idempotencyKey ? WriteResult.Replayed : WriteResult.AlreadySo;
     }
 
     public async Task<WriteResult> DeleteAsync(string groupId, string? idempotencyKey)
     {
         if (idempotencyKey is null)
         {
-            return await Db.HashDeleteAsync(GroupsKey, groupId) ? WriteResult.Applied : WriteResult.AlreadySo;
+            return (int)await Db.ScriptEvaluateAsync(Delete, Keys(groupId), Args(groupId, -1)) == 1
+                ? WriteResult.Applied : WriteResult.AlreadySo;
         }
 
-        // Delete and remember who deleted, atomically and in one round trip, so the same request sent again is
-        // answered as it was and a reader can tell which operation removed the group.
         var result = (int)await Db.ScriptEvaluateAsync(KeyedDelete,
-            [GroupsKey, DeleteTombstone(idempotencyKey), DeletedBy(groupId)],
-            [groupId, idempotencyKey, (long)ReplayWindow.TotalMilliseconds]);
+            [.. Keys(groupId), DeleteTombstone(idempotencyKey), DeletedBy(groupId)],
+            Args(groupId, -1, idempotencyKey, (long)ReplayWindow.TotalMilliseconds));
         return result switch
         {
             1 => WriteResult.Applied,
@@ -52,17 +137,14 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         };
     }
 
-    // KEYS: groups hash, tombstone of this key, deleted-by of this group. ARGV: groupId, idempotency key, window ms.
-    // 1 = deleted now, 2 = this key deleted it before (replay), 0 = it was not there.
-    private const string KeyedDelete = """
-        if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
-          redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
-          redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
-          return 1
-        end
-        if redis.call('GET', KEYS[2]) == ARGV[1] then return 2 end
-        return 0
-        """;
+    private static RedisKey[] Keys(string groupId) => [GroupsKey, DigestKey, BucketKey(GroupBuckets.Of(groupId))];
+
+    private static RedisValue[] Args(string groupId, int sign, params RedisValue[] more)
+    {
+        var hash = GroupBuckets.Hash(groupId);
+        var (low, high) = GroupBuckets.Halves(hash);
+        return [groupId, GroupBuckets.Of(hash), sign * low, sign * high, .. more];
+    }
 
     // Present: the key of the write that created it ("" if none). Absent: the key of the write that deleted it, if known.
     public async Task<(bool Present, string? CreatedBy, string? DeletedBy)> ReadAsync(string groupId)
@@ -77,13 +159,91 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         return (false, null, deleter.HasValue ? deleter.ToString() : null);
     }
 
+    // Everything at once: the seed's GET /v1/groups (its client knows no pages). O(groups) in time and memory.
     public async Task<IReadOnlyList<string>> ListAsync()
     {
         var ids = await Db.HashKeysAsync(GroupsKey);
         return [.. ids.Select(id => id.ToString()).Order(StringComparer.Ordinal)];
     }
 
-    public Task<bool> DeleteAllAsync() => Db.KeyDeleteAsync(GroupsKey);
+    // One page by the store's own cursor (HSCAN): every group present for the whole walk is returned at least once,
+    // whatever is written meanwhile (a group may come twice if the hash grows mid-walk; one created or deleted
+    // during the walk may or may not be seen). A sorted set would give a stable order but cost a second index on
+    // every write; the guarantee callers need ("nothing that stayed is missed") is HSCAN's. Cursor "0" = the start;
+    // the next cursor is null at the end. COUNT is a hint: a page can be somewhat larger or smaller than limit.
+    public async Task<(IReadOnlyList<string> Ids, string? Next)> PageAsync(string cursor, int limit)
+    {
+        var reply = (RedisResult[])(await Db.ExecuteAsync("HSCAN", GroupsKey, cursor, "COUNT", limit))!;
+        var next = reply[0].ToString();
+        var fields = (RedisResult[])reply[1]!;
+        var ids = new List<string>(fields.Length / 2);
+        for (var i = 0; i < fields.Length; i += 2)
+        {
+            ids.Add(fields[i].ToString());
+        }
+
+        return (ids, next == "0" ? null : next);
+    }
+
+    // Per bucket: count and hash (GroupBuckets.Format). One HGETALL of at most 3 x 1 024 fields, whatever the size.
+    public async Task<(int[] Counts, string[] Hashes)> DigestAsync()
+    {
+        var counts = new int[GroupBuckets.Count];
+        var low = new long[GroupBuckets.Count];
+        var high = new long[GroupBuckets.Count];
+        foreach (var entry in await Db.HashGetAllAsync(DigestKey))
+        {
+            var field = entry.Name.ToString();
+            var colon = field.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0 || !int.TryParse(field.AsSpan(0, colon), out var bucket) || bucket is < 0 or >= GroupBuckets.Count)
+            {
+                continue;
+            }
+
+            var value = (long)entry.Value;
+            switch (field[(colon + 1)..])
+            {
+                case "n": counts[bucket] = (int)value; break;
+                case "lo": low[bucket] = value; break;
+                case "hi": high[bucket] = value; break;
+            }
+        }
+
+        return (counts, [.. Enumerable.Range(0, GroupBuckets.Count).Select(b => GroupBuckets.Format(low[b], high[b]))]);
+    }
+
+    public async Task<IReadOnlyList<string>> BucketAsync(int bucket) =>
+        [.. (await Db.SetMembersAsync(BucketKey(bucket))).Select(id => id.ToString()).Order(StringComparer.Ordinal)];
+
+    public Task DeleteAllAsync() =>
+        Db.ScriptEvaluateAsync(Wipe, [GroupsKey, DigestKey], [BucketPrefix, GroupBuckets.Count]);
+
+    // Creates (without a key) those of the ids not there yet, BulkBatch per script; returns how many it created.
+    public async Task<int> BulkCreateAsync(IEnumerable<string> groupIds, CancellationToken ct)
+    {
+        var created = 0;
+        foreach (var batch in groupIds.Chunk(BulkBatch))
+        {
+            ct.ThrowIfCancellationRequested();
+            var args = new RedisValue[1 + batch.Length * 4];
+            args[0] = BucketPrefix;
+            for (var i = 0; i < batch.Length; i++)
+            {
+                var hash = GroupBuckets.Hash(batch[i]);
+                var (low, high) = GroupBuckets.Halves(hash);
+                args[1 + i * 4] = batch[i];
+                args[2 + i * 4] = GroupBuckets.Of(hash);
+                args[3 + i * 4] = low;
+                args[4 + i * 4] = high;
+            }
+
+            created += (int)await Db.ScriptEvaluateAsync(BulkCreate, [GroupsKey, DigestKey], args);
+        }
+
+        return created;
+    }
+
+    private static RedisKey BucketKey(int bucket) => $"{BucketPrefix}{bucket}";
 
     private static RedisKey DeleteTombstone(string idempotencyKey) => $"idem:delete:{idempotencyKey}";
 

@@ -1,0 +1,25 @@
+using System.Collections.Concurrent;
+using ClusterGroups.Api.Coordinator;
+
+namespace ClusterGroups.Api.FanOut;
+
+// The desired state of an Api run without a coordinator store: in this process's memory, like its journal.
+public sealed class InMemoryDesiredState : IDesiredState
+{
+    private readonly ConcurrentDictionary<string, DesiredGroup> _groups = new(StringComparer.Ordinal);
+
+    public Task RecordAsync(OperationReport report, CancellationToken ct)
+    {
+        if (DesiredStates.Of(report) is { } desired)
+        {
+            _groups[report.GroupId] = desired;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyDictionary<string, DesiredGroup>> GetAsync(IReadOnlyCollection<string> groupIds, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyDictionary<string, DesiredGroup>>(groupIds
+            .Where(_groups.ContainsKey).Distinct(StringComparer.Ordinal)
+            .ToDictionary(id => id, id => _groups[id], StringComparer.Ordinal));
+}
