@@ -49,7 +49,9 @@ public sealed class ClusterDigests(ClusterDirectory cluster, NodeClient nodes, I
             return new NodeDigestView(node, digest, null, null);
         }
 
-        if (call.Status is not (404 or 405))
+        // An answer that is not a digest, from a node that answers otherwise (the seed's Flask node: 404; others 400,
+        // 405, 501): it keeps none. No answer at all: unreachable.
+        if (call.Status is not (400 or 404 or 405 or 501))
         {
             return new NodeDigestView(node, null, call, null);
         }

@@ -25,6 +25,7 @@ public static class BulkEndpoints
         return app;
     }
 
+    // 503 when the store fails mid-way (a timeout on a loaded machine): idempotent, so safe to send again.
     private static async Task<Results<Ok<BulkLoadResult>, ProblemHttpResult>> Load(
         BulkLoadRequest request, GroupStore store, IOptions<NodeOptions> node, CancellationToken ct)
     {
@@ -37,7 +38,18 @@ public static class BulkEndpoints
             ? given
             : new Named(request.Prefix!, request.Count!.Value);
         var started = Stopwatch.GetTimestamp();
-        var created = await store.BulkCreateAsync(ids, ct);
+        int created;
+        try
+        {
+            created = await store.BulkCreateAsync(ids, ct);
+        }
+        catch (StackExchange.Redis.RedisException e)
+        {
+            // Batches already written stay (each is whole): the same request again creates only what is missing.
+            return TypedResults.Problem($"The store failed mid-way ({e.GetType().Name}: {e.Message}); send the same request again.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Store unavailable");
+        }
+
         return TypedResults.Ok(new BulkLoadResult(node.Value.Name, ids.Count, created,
             Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1)));
     }

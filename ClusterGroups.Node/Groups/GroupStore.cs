@@ -10,8 +10,8 @@ public enum WriteResult { Applied, Replayed, AlreadySo }
 //   digest          hash: per bucket b (GroupBuckets) "b:n" its group count, "b:lo" / "b:hi" the sums of its ids' hash halves
 //   bucket:{b}      set: the ids of bucket b (GET /v1/digest/{b} without scanning every group)
 //   idem:delete:{k} / deleted-by:{id}   what a keyed delete leaves for replays and readers (a day)
-// Every change is one Lua script (the store runs Lua: Garnet with --lua, Redis), so the group, its bucket and the
-// digest never disagree, of N concurrent POSTs of one id exactly one creates it, and a write costs one round trip.
+// Every change is one Lua script (the store runs Lua: Garnet with --lua --lua-transaction-mode, Redis), so the
+// group, its bucket and the digest never disagree, of N concurrent POSTs of one id exactly one creates it, and a write costs one round trip.
 // The digest is plain HINCRBY arithmetic on integers the node computes (GroupBuckets.Halves): no Lua bit operations,
 // which the stores do not offer alike.
 public sealed class GroupStore(IConnectionMultiplexer redis)
@@ -73,23 +73,23 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         return 0
         """;
 
-    // KEYS[1] groups, KEYS[2] digest. ARGV[1] the bucket-set key prefix, ARGV[2] the number of buckets.
-    // Every group, every bucket set and the digest go together.
+    // KEYS: groups, digest, then every bucket set. Every group, every bucket set and the digest go together.
+    // (Every key a script touches is in KEYS: Garnet locks only those in --lua-transaction-mode.)
     private const string Wipe = """
-        redis.call('DEL', KEYS[1], KEYS[2])
-        for b = 0, tonumber(ARGV[2]) - 1 do redis.call('DEL', ARGV[1] .. b) end
+        for i = 1, #KEYS do redis.call('DEL', KEYS[i]) end
         return 1
         """;
 
-    // KEYS[1] groups, KEYS[2] digest. ARGV[1] the bucket-set key prefix, then 4 values per group: groupId, bucket,
-    // low, high. Creates those not there yet (without a key), adds each bucket's deltas once; returns how many it
-    // created. The sums of one batch stay far below 2^53, exact in Lua's doubles ('%.0f' prints them whole).
+    // KEYS[1] groups, KEYS[2] digest, then the bucket sets this batch touches. ARGV: 5 values per group: groupId,
+    // bucket, low, high, the index in KEYS of its bucket set. Creates those not there yet (without a key), adds each
+    // bucket's deltas once; returns how many it created. The sums of one batch stay far below 2^53, exact in Lua's
+    // doubles ('%.0f' prints them whole).
     private const string BulkCreate = """
         local created, n, lo, hi = 0, {}, {}, {}
-        for i = 2, #ARGV, 4 do
+        for i = 1, #ARGV, 5 do
           if redis.call('HSETNX', KEYS[1], ARGV[i], '~') == 1 then
             local b = ARGV[i + 1]
-            redis.call('SADD', ARGV[1] .. b, ARGV[i])
+            redis.call('SADD', KEYS[tonumber(ARGV[i + 4])], ARGV[i])
             n[b] = (n[b] or 0) + 1
             lo[b] = (lo[b] or 0) + tonumber(ARGV[i + 2])
             hi[b] = (hi[b] or 0) + tonumber(ARGV[i + 3])
@@ -104,7 +104,8 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         return created
         """;
 
-    public const int BulkBatch = 2_000;
+    // Small enough that one script stays well under the client's 5 s timeout on a loaded machine.
+    public const int BulkBatch = 500;
 
     public async Task<WriteResult> CreateAsync(string groupId, string? idempotencyKey)
     {
@@ -215,8 +216,10 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
     public async Task<IReadOnlyList<string>> BucketAsync(int bucket) =>
         [.. (await Db.SetMembersAsync(BucketKey(bucket))).Select(id => id.ToString()).Order(StringComparer.Ordinal)];
 
-    public Task DeleteAllAsync() =>
-        Db.ScriptEvaluateAsync(Wipe, [GroupsKey, DigestKey], [BucketPrefix, GroupBuckets.Count]);
+    private static readonly RedisKey[] AllKeys =
+        [GroupsKey, DigestKey, .. Enumerable.Range(0, GroupBuckets.Count).Select(BucketKey)];
+
+    public Task DeleteAllAsync() => Db.ScriptEvaluateAsync(Wipe, AllKeys);
 
     // Creates (without a key) those of the ids not there yet, BulkBatch per script; returns how many it created.
     public async Task<int> BulkCreateAsync(IEnumerable<string> groupIds, CancellationToken ct)
@@ -225,19 +228,28 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         foreach (var batch in groupIds.Chunk(BulkBatch))
         {
             ct.ThrowIfCancellationRequested();
-            var args = new RedisValue[1 + batch.Length * 4];
-            args[0] = BucketPrefix;
+            var keys = new List<RedisKey> { GroupsKey, DigestKey };
+            var keyIndex = new Dictionary<int, int>();
+            var args = new RedisValue[batch.Length * 5];
             for (var i = 0; i < batch.Length; i++)
             {
                 var hash = GroupBuckets.Hash(batch[i]);
+                var bucket = GroupBuckets.Of(hash);
                 var (low, high) = GroupBuckets.Halves(hash);
-                args[1 + i * 4] = batch[i];
-                args[2 + i * 4] = GroupBuckets.Of(hash);
-                args[3 + i * 4] = low;
-                args[4 + i * 4] = high;
+                if (!keyIndex.TryGetValue(bucket, out var index))
+                {
+                    keys.Add(BucketKey(bucket));
+                    keyIndex[bucket] = index = keys.Count;   // Lua's KEYS is 1-based
+                }
+
+                args[i * 5] = batch[i];
+                args[i * 5 + 1] = bucket;
+                args[i * 5 + 2] = low;
+                args[i * 5 + 3] = high;
+                args[i * 5 + 4] = index;
             }
 
-            created += (int)await Db.ScriptEvaluateAsync(BulkCreate, [GroupsKey, DigestKey], args);
+            created += (int)await Db.ScriptEvaluateAsync(BulkCreate, [.. keys], args);
         }
 
         return created;
