@@ -15,7 +15,7 @@ public sealed class ScaleTests(ScaleClusterFixture cluster)
     public async Task With_200_000_groups_per_node_consistency_lists_exactly_the_divergent_ones_reconcile_repairs_them_and_health_stays_healthy()
     {
         var api = cluster.Api();
-        await Task.WhenAll(cluster.NodeNames.Select(name => BulkLoadAsync(cluster.Node(name), name)));
+        await Task.WhenAll(cluster.NodeNames.Select(name => BulkLoadAsync(cluster, name)));
 
         await PagesAndDigestAgreeAsync(cluster.Node("node3"));
 
@@ -73,8 +73,9 @@ public sealed class ScaleTests(ScaleClusterFixture cluster)
 
     // Setup, not the subject: on a loaded machine the store can time out mid-load (503); the load is idempotent
     // (it creates only what is missing), so it is sent again, a bounded number of times.
-    private static async Task BulkLoadAsync(HttpClient node, string name)
+    private static async Task BulkLoadAsync(ScaleClusterFixture cluster, string name)
     {
+        var node = cluster.Node(name);
         for (var attempt = 1; ; attempt++)
         {
             using var answer = await node.PostAsJsonAsync("/admin/groups/bulk", new { prefix = "bulk-", count = PerNode }).WaitAsync(Load);
@@ -84,7 +85,15 @@ public sealed class ScaleTests(ScaleClusterFixture cluster)
             }
 
             var body = await answer.Content.ReadAsStringAsync();
-            Assert.True(answer.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 5, $"{name}: {(int)answer.StatusCode} {body}");
+            if (answer.StatusCode != HttpStatusCode.ServiceUnavailable)
+            {
+                // The node's log says why; its lines arrive a little after the answer.
+                await Wait.UntilAsync(() => Task.FromResult(cluster.Logs.Any(l => l.StartsWith(name, StringComparison.Ordinal) && l.Contains("xception", StringComparison.Ordinal))),
+                    TimeSpan.FromSeconds(20), $"{name} logs the exception").ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+
+            Assert.True(answer.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 5, $"{name}: {(int)answer.StatusCode} {body}\n"
+                + string.Join("\n", cluster.Logs.Where(l => l.StartsWith(name, StringComparison.Ordinal)).SkipWhile(l => !l.Contains("xception", StringComparison.Ordinal)).Take(25)));
         }
     }
 
