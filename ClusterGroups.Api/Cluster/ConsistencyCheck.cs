@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using ClusterGroups.Api.Coordinator;
-using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Journal;
 
 namespace ClusterGroups.Api.Cluster;
 
@@ -59,7 +59,7 @@ public sealed class ConsistencyCheck(
         {
             var last = await journal.LastForGroupAsync(group.GroupId, ct);
             divergent.Add(new DivergentGroup(group.GroupId, group.PresentOn, group.MissingOn,
-                last is null ? null : new LastOperation(last.OperationId, last.Kind, last.Outcome, last.EndedAt),
+                last is null ? null : new LastOperation(last.Id, last.Kind, last.Outcome, last.EndedAt),
                 desired.GetValueOrDefault(group.GroupId)));
         }
 

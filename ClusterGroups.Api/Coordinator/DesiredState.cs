@@ -12,16 +12,16 @@ public sealed record DesiredGroup(bool Present, string OperationId);
 public interface IDesiredState
 {
     // The protocol's close step: records the state an operation that closed Committed/AlreadySo asked for; else nothing.
-    Task RecordAsync(OperationReport report, CancellationToken ct);
+    Task RecordAsync(OperationState op, CancellationToken ct);
 
     Task<IReadOnlyDictionary<string, DesiredGroup>> GetAsync(IReadOnlyCollection<string> groupIds, CancellationToken ct);
 }
 
 public static class DesiredStates
 {
-    public static DesiredGroup? Of(OperationReport report) =>
-        report.Outcome is Outcome.Committed or Outcome.AlreadySo
-            ? new DesiredGroup(report.Kind == OperationKind.Create, report.OperationId)
+    public static DesiredGroup? Of(OperationState op) =>
+        op.Outcome is Outcome.Committed or Outcome.AlreadySo
+            ? new DesiredGroup(op.Kind == OperationKind.Create, op.Id)
             : null;
 
     // "+op-…" present, "-op-…" absent: one short string per group.

@@ -11,11 +11,11 @@ public sealed class DesiredStateStore(IConnectionMultiplexer redis) : IDesiredSt
     private const string Key = "cg:desired";
     private const int Batch = 1_000;
 
-    public async Task RecordAsync(OperationReport report, CancellationToken ct)
+    public async Task RecordAsync(OperationState op, CancellationToken ct)
     {
-        if (DesiredStates.Of(report) is { } desired)
+        if (DesiredStates.Of(op) is { } desired)
         {
-            await redis.GetDatabase().HashSetAsync(Key, report.GroupId, DesiredStates.Write(desired));
+            await redis.GetDatabase().HashSetAsync(Key, op.GroupId, DesiredStates.Write(desired));
         }
     }
 

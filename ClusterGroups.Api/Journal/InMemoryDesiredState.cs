@@ -1,18 +1,19 @@
 using System.Collections.Concurrent;
 using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.FanOut;
 
-namespace ClusterGroups.Api.FanOut;
+namespace ClusterGroups.Api.Journal;
 
 // The desired state of an Api run without a coordinator store: in this process's memory, like its journal.
 public sealed class InMemoryDesiredState : IDesiredState
 {
     private readonly ConcurrentDictionary<string, DesiredGroup> _groups = new(StringComparer.Ordinal);
 
-    public Task RecordAsync(OperationReport report, CancellationToken ct)
+    public Task RecordAsync(OperationState op, CancellationToken ct)
     {
-        if (DesiredStates.Of(report) is { } desired)
+        if (DesiredStates.Of(op) is { } desired)
         {
-            _groups[report.GroupId] = desired;
+            _groups[op.GroupId] = desired;
         }
 
         return Task.CompletedTask;
