@@ -106,15 +106,21 @@ public static class ApiServiceExtensions
                 options.AttemptTimeout.Timeout = settings.AttemptTimeout;
                 options.AttemptTimeout.TimeoutGenerator = services.GetRequiredService<NodeLatency>().TimeoutFor;
                 options.TotalRequestTimeout.Timeout = settings.AttemptTimeout * (settings.MaxAttempts + 1);
-                options.CircuitBreaker.FailureRatio = settings.BreakerFailureRatio;
-                options.CircuitBreaker.MinimumThroughput = settings.BreakerMinimumThroughput;
-                options.CircuitBreaker.BreakDuration = settings.BreakDuration;
-                var sampling = settings.AttemptTimeout * 2;
-                options.CircuitBreaker.SamplingDuration = sampling > TimeSpan.FromSeconds(30) ? sampling : TimeSpan.FromSeconds(30);
+                Breaker(options.CircuitBreaker, settings, settings.AttemptTimeout);
             })
             .SelectPipelineByAuthority()
             .Services.AddHttpClient(NodeClient.HttpClientName)
             .AddHttpMessageHandler(() => new ClusterKeyHandler(clusterKey));
+
+    // Cluster:Resilience:Breaker*; sampling at least twice the attempt timeout (the options' own validation) and 30 s.
+    private static void Breaker(HttpCircuitBreakerStrategyOptions breaker, ResilienceSettings settings, TimeSpan attemptTimeout)
+    {
+        breaker.FailureRatio = settings.BreakerFailureRatio;
+        breaker.MinimumThroughput = settings.BreakerMinimumThroughput;
+        breaker.BreakDuration = settings.BreakDuration;
+        var sampling = attemptTimeout * 2;
+        breaker.SamplingDuration = sampling > TimeSpan.FromSeconds(30) ? sampling : TimeSpan.FromSeconds(30);
+    }
 
     // The client for reads of lists, digests and buckets: safe to repeat (one retry), a timeout of its own
     // (Cluster:Resilience:ListTimeout, or the size-aware one NodeClient sets on a whole-list request), a breaker of
@@ -134,11 +140,7 @@ public static class ApiServiceExtensions
                     args.Context.GetRequestMessage()?.Options.TryGetValue(NodeClient.ReadTimeoutKey, out var timeout) == true
                         ? timeout : settings.ListTimeout);
                 options.TotalRequestTimeout.Timeout = settings.ListTimeout * ClusterDigests.MaxListTimeoutFactor * 2 + settings.BaseDelay * 4;
-                options.CircuitBreaker.FailureRatio = settings.BreakerFailureRatio;
-                options.CircuitBreaker.MinimumThroughput = settings.BreakerMinimumThroughput;
-                options.CircuitBreaker.BreakDuration = settings.BreakDuration;
-                var sampling = settings.ListTimeout * 2;
-                options.CircuitBreaker.SamplingDuration = sampling > TimeSpan.FromSeconds(30) ? sampling : TimeSpan.FromSeconds(30);
+                Breaker(options.CircuitBreaker, settings, settings.ListTimeout);
             })
             .SelectPipelineByAuthority()
             .Services;
