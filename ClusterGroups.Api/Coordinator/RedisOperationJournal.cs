@@ -9,8 +9,11 @@ namespace ClusterGroups.Api.Coordinator;
 //   cg:ops                   sorted set of every operation id, by start time (the newest 100 000 kept)
 //   cg:ops:open              set of the ids still open (running, or pending repair)
 //   cg:group:{groupId}:last  the id of the last operation started on the group
-// Begin and close are one MULTI/EXEC transaction each, so the entry and the indexes never disagree; an operation
-// that commits at once costs two writes (begin, close) and one read (the group's last operation).
+//   cg:fences                the group's current fencing token (written by RedisGroupLocks when a lease is taken)
+// Begin and Save are one script each, owner-checked: they write only while the operation's Fence is still the group's
+// current token, so a replica that lost its lease (paused, cut off) cannot overwrite what the one that took over
+// wrote. The entry and the indexes never disagree; an operation that commits at once costs two writes (begin,
+// close) and one read (the group's last operation).
 public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsoft.Extensions.Options.IOptions<CoordinatorOptions> options)
     : IOperationJournal
 {
@@ -22,32 +25,52 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
     // KEYS: the group's last pointer. ARGV: the entry key prefix. The group's last entry, in one round trip.
     private const string LastEntry = "local id = redis.call('GET', KEYS[1]) if not id then return false end return redis.call('GET', ARGV[1] .. id)";
 
+    // The owner check both writes start with. KEYS[1] cg:fences; ARGV[1] groupId, ARGV[2] the operation's token.
+    private const string OwnerCheck = """
+        local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+        if tonumber(ARGV[2]) < current then return 0 end
+        """;
+
+    // KEYS: fences, entry, all, last pointer, open. ARGV: groupId, token, json, id, start ms. 1 written, 0 fenced.
+    private const string Begin = OwnerCheck + "\n" + """
+        redis.call('SET', KEYS[2], ARGV[3])
+        redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
+        redis.call('SET', KEYS[4], ARGV[4])
+        redis.call('SADD', KEYS[5], ARGV[4])
+        return 1
+        """;
+
+    // KEYS: fences, entry, open, all. ARGV: groupId, token, json, id, retention ms ('' while open), keep.
+    private const string Save = OwnerCheck + "\n" + """
+        if ARGV[5] == '' then
+          redis.call('SET', KEYS[2], ARGV[3])
+        else
+          redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
+          redis.call('SREM', KEYS[3], ARGV[4])
+          redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[6]) - 1)
+        end
+        return 1
+        """;
+
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task BeginAsync(OperationState op, CancellationToken ct)
-    {
-        var tx = Db.CreateTransaction();
-        _ = tx.StringSetAsync(OpKey(op.Id), JournalFormat.Write(op));
-        _ = tx.SortedSetAddAsync(All, op.Id, op.StartedAt.ToUnixTimeMilliseconds());
-        _ = tx.StringSetAsync(LastKey(op.GroupId), op.Id);
-        _ = tx.SetAddAsync(Open, op.Id);
-        await ExecuteAsync(tx, op);
-    }
+    public async Task BeginAsync(OperationState op, CancellationToken ct) =>
+        Written(op, await Db.ScriptEvaluateAsync(Begin,
+            [RedisGroupLocks.Fences, OpKey(op.Id), All, LastKey(op.GroupId), Open],
+            [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds()]));
 
-    public async Task SaveAsync(OperationState op, CancellationToken ct)
+    public async Task SaveAsync(OperationState op, CancellationToken ct) =>
+        Written(op, await Db.ScriptEvaluateAsync(Save,
+            [RedisGroupLocks.Fences, OpKey(op.Id), Open, All],
+            [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id,
+                op.IsOpen ? "" : (long)options.Value.ClosedRetention.TotalMilliseconds, Keep]));
+
+    private static void Written(OperationState op, RedisResult result)
     {
-        var json = JournalFormat.Write(op);
-        if (op.IsOpen)
+        if ((long)result != 1)
         {
-            await Db.StringSetAsync(OpKey(op.Id), json);
-            return;
+            throw new JournalFencedException(op.Id);
         }
-
-        var tx = Db.CreateTransaction();
-        _ = tx.StringSetAsync(OpKey(op.Id), json, options.Value.ClosedRetention);
-        _ = tx.SetRemoveAsync(Open, op.Id);
-        _ = tx.SortedSetRemoveRangeByRankAsync(All, 0, -Keep - 1);
-        await ExecuteAsync(tx, op);
     }
 
     public async Task<OperationState?> GetAsync(string operationId, CancellationToken ct)
@@ -74,14 +97,6 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
     {
         var json = await Db.ScriptEvaluateAsync(LastEntry, [LastKey(groupId)], [OpPrefix]);
         return json.IsNull ? null : JournalFormat.Read(json.ToString());
-    }
-
-    private static async Task ExecuteAsync(ITransaction tx, OperationState op)
-    {
-        if (!await tx.ExecuteAsync())
-        {
-            throw new RedisException($"The journal did not record {op.Id}.");
-        }
     }
 
     private async Task<IReadOnlyList<OperationState>> ReadManyAsync(RedisValue[] ids)

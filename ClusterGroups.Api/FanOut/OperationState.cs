@@ -25,6 +25,12 @@ public sealed class OperationState
     public DateTimeOffset StartedAt { get; }
     public string? Owner { get; set; }
 
+    // The fencing token of the lease the operation's current owner holds (0: none yet, e.g. read from a v1 entry).
+    public long Fence { get; set; }
+
+    // The lease of this run, while one runs (not journaled).
+    public IGroupLease? Lease { get; set; }
+
     // The W3C trace id of the operation's span, so a recovery's span can link to it.
     public string? TraceParent { get; set; }
 

@@ -110,7 +110,7 @@ public static class GroupEndpoints
         OperationKind kind, string groupId, HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime)
     {
         var result = await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping);
-        return result.Operation is { } op ? OperationResults.From(OperationReports.From(op), http) : OperationResults.Busy(http, result.Refusal!);
+        return result.Operation is not null ? OperationResults.From(result, http) : OperationResults.Busy(http, result.Refusal!);
     }
 
     private static ProblemHttpResult BadRequest(string detail) =>

@@ -3,20 +3,33 @@ using StackExchange.Redis;
 
 namespace ClusterGroups.Node.Groups;
 
-public enum WriteResult { Applied, Replayed, AlreadySo }
+public enum WriteResult
+{
+    Applied,
+    Replayed,
+    AlreadySo,
+    // The write carried a lower fencing token than this node has seen for the group.
+    Fenced,
+    // The write's key was aborted here (or used for another write): it never applies.
+    Aborted,
+}
 
-// A node's groups in its Redis-protocol store:
-//   groups          hash: field = groupId, value = the Idempotency-Key of the write that created it ("~" for none)
-//   digest          hash: per bucket b (GroupBuckets) "b:n" its group count, "b:lo" / "b:hi" the sums of its ids' hash halves
-//   bucket:{b}      set: the ids of bucket b (GET /v1/digest/{b} without scanning every group)
-//   idem:delete:{k} / deleted-by:{id}   what a keyed delete leaves for replays and readers (a day)
-// Every change is one Lua script (the store runs Lua: Garnet with --lua --lua-transaction-mode, Redis), so the
-// group, its bucket and the digest never disagree, of N concurrent POSTs of one id exactly one creates it, and a write costs one round trip.
-// The digest is plain HINCRBY arithmetic on integers the node computes (GroupBuckets.Halves): no Lua bit operations,
-// which the stores do not offer alike.
+// A write as the store recorded it: what happened, and for a replay what the first copy did.
+public readonly record struct WriteOutcome(WriteResult Result, WriteResult? First = null, long? SeenToken = null);
+
+// A node's groups live in one Redis hash: field = groupId, value = the Idempotency-Key of the write that created it
+// ("~" for none). Beside it, per group the highest fencing token seen ("fence" hash), per key the outcome of the write
+// that used it ("idem:{key}", kept for the replay window whatever later writes do to the group), and the key that
+// last deleted the group ("deleted-by:{groupId}").
+// For anti-entropy (GroupBuckets): per bucket b a set "bucket:{b}" of its ids, and in the "digest" hash "b:n" (count),
+// "b:lo" / "b:hi" (sums of the ids' hash halves, HINCRBY on integers the node computes: no Lua bit operations).
+// Every write is one Lua script (the store runs Lua: Garnet with --lua --lua-transaction-mode, Redis): check the key's
+// outcome, check and raise the fence, apply, keep the bucket and digest, record — atomically, in one round trip, with
+// every key it touches in KEYS. Of N concurrent POSTs of one id exactly one creates it.
 public sealed class GroupStore(IConnectionMultiplexer redis)
 {
     private const string GroupsKey = "groups";
+    private const string FenceKey = "fence";
     private const string DigestKey = "digest";
     private const string BucketPrefix = "bucket:";
 
@@ -27,51 +40,151 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
 
     private IDatabase Db => redis.GetDatabase();
 
-    // The scripts share one layout, so each reads the same way:
-    //   KEYS[1] groups, KEYS[2] digest, KEYS[3] the group's bucket set (KEYS[4], KEYS[5]: see the keyed delete)
-    //   ARGV[1] groupId, ARGV[2] bucket, ARGV[3] low half, ARGV[4] high half (negated for a delete), ARGV[5]...
-    // Digest(sign) adds (create) or removes (delete) the group from its bucket's count and sums.
+    public Task<WriteOutcome> CreateAsync(string groupId, string? key, long? token = null) =>
+        WriteAsync(Create, groupId, key, token);
+
+    public Task<WriteOutcome> DeleteAsync(string groupId, string? key, long? token = null) =>
+        WriteAsync(Delete, groupId, key, token);
+
+    /// <summary>Closes the door on the write with <paramref name="key"/>: from now on it never applies here.</summary>
+    /// <returns>What that write had done here before (Applied, AlreadySo), Aborted if it had not arrived, or Fenced.</returns>
+    public async Task<(WriteOutcome Outcome, string Write)> AbortAsync(string groupId, string key, long? token)
+    {
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(Abort,
+            [FenceKey, IdempotencyRecord(key)], [groupId, key, Token(token), Window]))!;
+        var tag = (string)result[0]!;
+        if (tag == "fenced")
+        {
+            return (new WriteOutcome(WriteResult.Fenced, SeenToken: (long)result[1]), "abort");
+        }
+
+        var record = tag == "known" ? (string)result[1]! : "abort:aborted";
+        var (write, first) = ParseRecord(record);
+        return (new WriteOutcome(first), write);
+    }
+
+    private async Task<WriteOutcome> WriteAsync(string script, string groupId, string? key, long? token)
+    {
+        var hash = GroupBuckets.Hash(groupId);
+        var bucket = GroupBuckets.Of(hash);
+        var (low, high) = GroupBuckets.Halves(hash);
+        var sign = script == Create ? 1 : -1;
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(script,
+            [GroupsKey, FenceKey, IdempotencyRecord(key ?? NoKey), DeletedBy(groupId), LegacyDeleteTombstone(key ?? NoKey),
+             DigestKey, BucketKey(bucket)],
+            [groupId, key ?? NoKey, Token(token), Window, bucket, sign * low, sign * high]))!;
+        var tag = (string)result[0]!;
+        return tag switch
+        {
+            "applied" => new WriteOutcome(WriteResult.Applied),
+            "alreadyso" => new WriteOutcome(WriteResult.AlreadySo),
+            "fenced" => new WriteOutcome(WriteResult.Fenced, SeenToken: (long)result[1]),
+            _ => Replay(script, (string)result[1]!),
+        };
+    }
+
+    // A key used before is answered as its first write was, and changes nothing. A key aborted, or used by a write
+    // of the other kind, is refused.
+    private static WriteOutcome Replay(string script, string record)
+    {
+        var (write, first) = ParseRecord(record);
+        return write == (script == Create ? "create" : "delete") && first is WriteResult.Applied or WriteResult.AlreadySo
+            ? new WriteOutcome(WriteResult.Replayed, first)
+            : new WriteOutcome(WriteResult.Aborted);
+    }
+
+    private static (string Write, WriteResult Result) ParseRecord(string record)
+    {
+        var parts = record.Split(':', 2);
+        var result = parts.Length == 2 ? parts[1] : "";
+        return (parts[0], result switch
+        {
+            "applied" => WriteResult.Applied,
+            "alreadyso" => WriteResult.AlreadySo,
+            _ => WriteResult.Aborted,
+        });
+    }
+
+    // The checks every write makes first, in this order: a key already used is answered from its record; then the
+    // fence. KEYS[2] fence hash, KEYS[3] the key's record; ARGV[1] groupId, ARGV[2] key ('~': none), ARGV[3] token
+    // ('': none).
+    private const string Checks = """
+        local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+        if key ~= '~' then
+          local prior = redis.call('GET', KEYS[3])
+          if prior then return {'replay', prior} end
+          if KEYS[5] and redis.call('GET', KEYS[5]) == id then return {'replay', 'delete:applied'} end
+        end
+        if token then
+          local seen = tonumber(redis.call('HGET', KEYS[2], id) or '0')
+          if token < seen then return {'fenced', seen} end
+          if token > seen then redis.call('HSET', KEYS[2], id, ARGV[3]) end
+        end
+        """;
+
+    // A group in or out of its bucket: KEYS[6] digest hash, KEYS[7] the group's bucket set; ARGV[5] bucket, ARGV[6] /
+    // ARGV[7] the low / high half of its hash (negated by the caller for a delete).
     private const string Digest = """
         local function digest(sign)
-          redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':n', sign)
-          redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':lo', ARGV[3])
-          redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':hi', ARGV[4])
+          if sign > 0 then redis.call('SADD', KEYS[7], ARGV[1]) else redis.call('SREM', KEYS[7], ARGV[1]) end
+          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':n', sign)
+          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':lo', ARGV[6])
+          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':hi', ARGV[7])
         end
-
         """;
 
-    // ARGV[5] the creator (Idempotency-Key or "~"). {1} = created; {0, creator} = it was there, created by creator.
-    private const string Create = Digest + """
-        local creator = redis.call('HGET', KEYS[1], ARGV[1])
-        if creator then return {0, creator} end
-        redis.call('HSET', KEYS[1], ARGV[1], ARGV[5])
-        redis.call('SADD', KEYS[3], ARGV[1])
-        digest(1)
-        return {1}
+    // KEYS: groups hash, fence hash, idem:{key}, deleted-by:{groupId}, (legacy) idem:delete:{key}, digest, bucket set.
+    // ARGV: groupId, key, token, window ms, bucket, low, high.
+    // Returns {'applied'} | {'alreadyso'} | {'replay', record} | {'fenced', seen}.
+    private const string Create = Digest + Checks + "\n" + """
+        local result = 'alreadyso'
+        if redis.call('HSETNX', KEYS[1], id, key) == 1 then
+          result = 'applied'
+          digest(1)
+        end
+        if key ~= '~' then redis.call('SET', KEYS[3], 'create:' .. result, 'PX', window) end
+        return {result}
         """;
 
-    // 1 = deleted now, 0 = it was not there.
-    private const string Delete = Digest + """
-        if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-        redis.call('SREM', KEYS[3], ARGV[1])
-        digest(-1)
-        return 1
-        """;
-
-    // KEYS[4] the tombstone of this key, KEYS[5] the group's deleted-by. ARGV[5] the key, ARGV[6] the window in ms.
-    // Delete and remember who deleted, so the same request sent again is answered as it was and a reader can tell
-    // which operation removed the group. 1 = deleted now, 2 = this key deleted it before (replay), 0 = it was not there.
-    private const string KeyedDelete = Digest + """
-        if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
-          redis.call('SREM', KEYS[3], ARGV[1])
+    // As Create; the deleting key is remembered per group, so a reader can tell which write removed it.
+    private const string Delete = Digest + Checks + "\n" + """
+        local result = 'alreadyso'
+        if redis.call('HDEL', KEYS[1], id) == 1 then
+          result = 'applied'
           digest(-1)
-          redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[6])
-          redis.call('SET', KEYS[5], ARGV[5], 'PX', ARGV[6])
-          return 1
+          if key ~= '~' then redis.call('SET', KEYS[4], key, 'PX', window) end
         end
-        if redis.call('GET', KEYS[4]) == ARGV[1] then return 2 end
-        return 0
+        if key ~= '~' then redis.call('SET', KEYS[3], 'delete:' .. result, 'PX', window) end
+        return {result}
         """;
+
+    // KEYS: fence hash, idem:{key}. ARGV: groupId, key, token, window ms. The fence first (a stale resolver is
+    // refused), then: a key already used is reported ({'known', record}), else recorded as aborted ({'aborted'}).
+    private const string Abort = """
+        local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+        if token then
+          local seen = tonumber(redis.call('HGET', KEYS[1], id) or '0')
+          if token < seen then return {'fenced', seen} end
+          if token > seen then redis.call('HSET', KEYS[1], id, ARGV[3]) end
+        end
+        local prior = redis.call('GET', KEYS[2])
+        if prior then return {'known', prior} end
+        redis.call('SET', KEYS[2], 'abort:aborted', 'PX', window)
+        return {'aborted'}
+        """;
+
+    // Present: the key of the write that created it ("" if none). Absent: the key of the write that deleted it, if known.
+    public async Task<(bool Present, string? CreatedBy, string? DeletedBy)> ReadAsync(string groupId)
+    {
+        var creator = await Db.HashGetAsync(GroupsKey, groupId);
+        if (creator.HasValue)
+        {
+            return (true, creator == NoKey ? null : creator.ToString(), null);
+        }
+
+        var deleter = await Db.StringGetAsync(DeletedBy(groupId));
+        return (false, null, deleter.HasValue ? deleter.ToString() : null);
+    }
 
     // KEYS: groups, digest, then every bucket set. Every group, every bucket set and the digest go together.
     // (Every key a script touches is in KEYS: Garnet locks only those in --lua-transaction-mode.)
@@ -106,59 +219,6 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
 
     // Small enough that one script stays well under the client's 5 s timeout on a loaded machine.
     public const int BulkBatch = 500;
-
-    public async Task<WriteResult> CreateAsync(string groupId, string? idempotencyKey)
-    {
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(Create, Keys(groupId), Args(groupId, +1, idempotencyKey ?? NoKey)))!;
-        if ((int)result[0] == 1)
-        {
-            return WriteResult.Applied;
-        }
-
-        // Sent again with the key of the write that created it: the first answer was lost, replay it.
-        return idempotencyKey is not null && result[1].ToString() == idempotencyKey ? WriteResult.Replayed : WriteResult.AlreadySo;
-    }
-
-    public async Task<WriteResult> DeleteAsync(string groupId, string? idempotencyKey)
-    {
-        if (idempotencyKey is null)
-        {
-            return (int)await Db.ScriptEvaluateAsync(Delete, Keys(groupId), Args(groupId, -1)) == 1
-                ? WriteResult.Applied : WriteResult.AlreadySo;
-        }
-
-        var result = (int)await Db.ScriptEvaluateAsync(KeyedDelete,
-            [.. Keys(groupId), DeleteTombstone(idempotencyKey), DeletedBy(groupId)],
-            Args(groupId, -1, idempotencyKey, (long)ReplayWindow.TotalMilliseconds));
-        return result switch
-        {
-            1 => WriteResult.Applied,
-            2 => WriteResult.Replayed,
-            _ => WriteResult.AlreadySo,
-        };
-    }
-
-    private static RedisKey[] Keys(string groupId) => [GroupsKey, DigestKey, BucketKey(GroupBuckets.Of(groupId))];
-
-    private static RedisValue[] Args(string groupId, int sign, params RedisValue[] more)
-    {
-        var hash = GroupBuckets.Hash(groupId);
-        var (low, high) = GroupBuckets.Halves(hash);
-        return [groupId, GroupBuckets.Of(hash), sign * low, sign * high, .. more];
-    }
-
-    // Present: the key of the write that created it ("" if none). Absent: the key of the write that deleted it, if known.
-    public async Task<(bool Present, string? CreatedBy, string? DeletedBy)> ReadAsync(string groupId)
-    {
-        var creator = await Db.HashGetAsync(GroupsKey, groupId);
-        if (creator.HasValue)
-        {
-            return (true, creator == NoKey ? null : creator.ToString(), null);
-        }
-
-        var deleter = await Db.StringGetAsync(DeletedBy(groupId));
-        return (false, null, deleter.HasValue ? deleter.ToString() : null);
-    }
 
     // Everything at once: the seed's GET /v1/groups (its client knows no pages). O(groups) in time and memory.
     public async Task<IReadOnlyList<string>> ListAsync()
@@ -219,6 +279,8 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
     private static readonly RedisKey[] AllKeys =
         [GroupsKey, DigestKey, .. Enumerable.Range(0, GroupBuckets.Count).Select(BucketKey)];
 
+    // The groups, their buckets and the digest; fences and key records stay, so a write from before the wipe is still
+    // fenced or replayed.
     public Task DeleteAllAsync() => Db.ScriptEvaluateAsync(Wipe, AllKeys);
 
     // Creates (without a key) those of the ids not there yet, BulkBatch per script; returns how many it created.
@@ -257,7 +319,14 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
 
     private static RedisKey BucketKey(int bucket) => $"{BucketPrefix}{bucket}";
 
-    private static RedisKey DeleteTombstone(string idempotencyKey) => $"idem:delete:{idempotencyKey}";
+    private static string Token(long? token) => token?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
+
+    private static readonly string Window = ((long)ReplayWindow.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static RedisKey IdempotencyRecord(string key) => $"idem:{key}";
+
+    // Written by nodes before durable idempotency (a delete's key -> the group it deleted); read for one replay window.
+    private static RedisKey LegacyDeleteTombstone(string key) => $"idem:delete:{key}";
 
     private static RedisKey DeletedBy(string groupId) => $"deleted-by:{groupId}";
 }
