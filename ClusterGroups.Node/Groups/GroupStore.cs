@@ -136,7 +136,7 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
     // KEYS: groups hash, fence hash, idem:{key}, deleted-by:{groupId}, (legacy) idem:delete:{key}, digest, bucket set.
     // ARGV: groupId, key, token, window ms, bucket, low, high.
     // Returns {'applied'} | {'alreadyso'} | {'replay', record} | {'fenced', seen}.
-    private const string Create = Digest + Checks + "\n" + """
+    private const string Create = Digest + "\n" + Checks + "\n" + """
         local result = 'alreadyso'
         if redis.call('HSETNX', KEYS[1], id, key) == 1 then
           result = 'applied'
@@ -147,7 +147,7 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         """;
 
     // As Create; the deleting key is remembered per group, so a reader can tell which write removed it.
-    private const string Delete = Digest + Checks + "\n" + """
+    private const string Delete = Digest + "\n" + Checks + "\n" + """
         local result = 'alreadyso'
         if redis.call('HDEL', KEYS[1], id) == 1 then
           result = 'applied'
