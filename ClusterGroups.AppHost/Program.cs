@@ -40,7 +40,7 @@ if (cluster.Coordinator)
 for (var n = 1; n <= cluster.Nodes; n++)
 {
     string nodeName = $"node{n}", storeName = $"store{n}";
-    var store = builder.AddStore(storeName, cluster);
+    var store = builder.AddStore(storeName, cluster, atomicScripts: true);
 
     var node = builder.AddProject<Projects.ClusterGroups_Node>(nodeName)
         // Not proxied: a stopped node then refuses connections, which the Api can tell from "answer lost".

@@ -6,7 +6,7 @@ namespace ClusterGroups.Cli;
 public sealed record ProblemDetails(string? Title, string? Detail, int? Status);
 
 public sealed record NodeStatus(
-    string Name, string? Address, bool Reachable, double LatencyMs, int? GroupCount, bool HonoursIdempotency, string? Error);
+    string Name, string? Address, bool Reachable, double LatencyMs, long? GroupCount, bool HonoursIdempotency, string? Error);
 
 public sealed record ClusterView(int NodeCount, int ReachableCount, IReadOnlyList<NodeStatus> Nodes);
 
@@ -15,7 +15,6 @@ public sealed record GroupView(
 
 public sealed record GroupEntry(string GroupId, IReadOnlyList<string> PresentOn, IReadOnlyList<string> MissingOn);
 
-public sealed record GroupListView(bool Consistent, IReadOnlyList<GroupEntry> Groups, IReadOnlyList<string> Unreachable);
 
 // GET /v1/cluster/consistency
 public sealed record ConsistencyReport(

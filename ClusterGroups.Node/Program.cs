@@ -12,6 +12,8 @@ app.UseNodePipeline();
 app.MapDefaultEndpoints();
 app.MapNodeInfo();
 app.MapGroupsApi();
+app.MapDigestApi();
+app.MapBulkAdmin();
 app.MapChaosAdmin();
 
 app.Run();

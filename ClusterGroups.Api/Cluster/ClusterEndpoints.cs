@@ -13,11 +13,11 @@ public static class ClusterEndpoints
 
         cluster.MapGet("/", Status)
             .WithName("ClusterStatus")
-            .WithSummary("The nodes: name, address, reachable, latency, group count");
+            .WithSummary("The nodes: name, address, reachable, latency, group count (from the digest)");
 
         cluster.MapGet("/consistency", Consistency)
             .WithName("Consistency")
-            .WithSummary("Every group that is not on all nodes (where it is, where not, its last operation); empty = consistent");
+            .WithSummary("Every group that is not on all nodes (where it is, where not, its last operation, its desired state); found by comparing bucket digests; empty = consistent");
 
         repairs.MapPost("/reconcile", Reconcile)
             .WithName("Reconcile")
@@ -49,5 +49,5 @@ public static class ClusterEndpoints
         TypedResults.Ok(await check.RunAsync(ct));
 
     private static async Task<Ok<ClusterView>> Status(ClusterScan scan, CancellationToken ct) =>
-        TypedResults.Ok(await scan.StatusAsync(ct));
+        TypedResults.Ok(await scan.StatusAsync(withCounts: true, ct));
 }

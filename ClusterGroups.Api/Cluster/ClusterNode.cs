@@ -16,6 +16,15 @@ public sealed class ClusterNode(string name, Uri baseAddress)
         set => _honoursIdempotency = value;
     }
 
+    // How many groups the node held when last counted (digest or listing): sizes the timeout of a whole-list read.
+    public long LastKnownCount
+    {
+        get => Interlocked.Read(ref _lastKnownCount);
+        set => Interlocked.Exchange(ref _lastKnownCount, value);
+    }
+
+    private long _lastKnownCount;
+
     public override string ToString() => Name;
 
     public static ClusterNode Parse(string entry)

@@ -57,6 +57,16 @@ public sealed class ResilienceSettings
     [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    // Reads of lists and digests (consistency, reconcile, listing) have their own timeout, not the write path's
+    // adaptive one: a digest is ~25 KB whatever the size, a bucket a few hundred ids, but a seed node without digests
+    // answers its whole list at once, and that call gets ListTimeout plus ListTimeoutPer100k per 100 000 groups it
+    // held last time (size-aware), at most 20 x ListTimeout.
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan ListTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ListTimeoutPer100k { get; set; } = TimeSpan.FromSeconds(5);
+
     // How long an operation waits for another one on the same groupId.
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);

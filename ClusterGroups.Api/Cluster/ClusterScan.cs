@@ -3,8 +3,10 @@ using ClusterGroups.Contracts;
 
 namespace ClusterGroups.Api.Cluster;
 
+// GroupCount: from the node's digest; null when not counted (health) or the node keeps no digest (counting it would
+// mean listing it).
 public sealed record NodeStatus(
-    string Name, string Address, bool Reachable, double LatencyMs, int? GroupCount, bool HonoursIdempotency, string? Error);
+    string Name, string Address, bool Reachable, double LatencyMs, long? GroupCount, bool HonoursIdempotency, string? Error);
 
 public sealed record ClusterView(int NodeCount, int ReachableCount, IReadOnlyList<NodeStatus> Nodes);
 
@@ -13,49 +15,72 @@ public sealed record GroupView(
 
 public sealed record GroupEntry(string GroupId, IReadOnlyList<string> PresentOn, IReadOnlyList<string> MissingOn);
 
-public sealed record GroupListView(bool Consistent, IReadOnlyList<GroupEntry> Groups, IReadOnlyList<string> Unreachable);
+// One page of the cluster's groups. Consistent speaks of this page; Next is the cursor of the next page (null: last).
+public sealed record GroupListView(bool Consistent, IReadOnlyList<GroupEntry> Groups, IReadOnlyList<string> Unreachable, string? Next);
 
-public sealed record NodeScan(ClusterNode Node, NodeGroupList? Groups, NodeCall Call)
+// Reads (never writes) every node in parallel: the views behind GET /v1/groups, /v1/group/{id}, /v1/cluster and
+// /health. None of them lists every group: reachability is GET /, counts come from digests, listing goes by bucket.
+public sealed class ClusterScan(ClusterDirectory cluster, NodeClient nodes, ClusterDigests digests)
 {
-    public bool Reachable => Groups is not null;
-}
+    public const int DefaultPageSize = 1_000;
+    public const int MaxPageSize = 10_000;
 
-// Reads (never writes) every node in parallel: the views behind GET /v1/groups, /v1/group/{id}, /v1/cluster.
-public sealed class ClusterScan(ClusterDirectory cluster, NodeClient nodes)
-{
-    public async Task<IReadOnlyList<NodeScan>> ScanAsync(CancellationToken ct) =>
-        await Task.WhenAll(cluster.Nodes.Select(async node =>
-        {
-            var (groups, call) = await nodes.ListAsync(node, ct);
-            return new NodeScan(node, groups, call);
-        }));
-
-    public async Task<ClusterView> StatusAsync(CancellationToken ct)
+    // withCounts: also each node's digest (its total); /health leaves it out and costs one GET / per node.
+    public async Task<ClusterView> StatusAsync(bool withCounts, CancellationToken ct)
     {
-        var scans = await ScanAsync(ct);
-        var statuses = scans.Select(s => new NodeStatus(
-            s.Node.Name, s.Node.BaseAddress.ToString(), s.Reachable, Math.Round(s.Call.DurationMs, 2),
-            s.Groups?.Groups.Count, s.Node.HonoursIdempotency, s.Reachable ? null : s.Call.ToString())).ToList();
-        return new ClusterView(statuses.Count, statuses.Count(s => s.Reachable), statuses);
+        var statuses = await Task.WhenAll(cluster.Nodes.Select(async node =>
+        {
+            var (info, call) = await nodes.InfoAsync(node, ct);
+            long? count = null;
+            if (info is not null && withCounts)
+            {
+                var (digest, _) = await nodes.DigestAsync(node, digests.WholeListTimeout(node), ct);
+                count = digest?.Total;
+            }
+
+            return new NodeStatus(node.Name, node.BaseAddress.ToString(), info is not null, Math.Round(call.DurationMs, 2),
+                count, node.HonoursIdempotency, info is null ? call.ToString() : null);
+        }));
+        return new ClusterView(statuses.Length, statuses.Count(s => s.Reachable), statuses);
     }
 
-    public async Task<GroupListView> ListGroupsAsync(CancellationToken ct)
+    // A page is whole buckets from the cursor on (the cursor is a bucket number), until at least limit groups:
+    // the Api holds one page, never the cluster. Order: by bucket, then ordinal within a bucket.
+    public async Task<GroupListView> ListGroupsAsync(int fromBucket, int limit, CancellationToken ct)
     {
-        var scans = await ScanAsync(ct);
-        var reachable = scans.Where(s => s.Reachable).ToList();
-        var groups = reachable
-            .SelectMany(s => s.Groups!.Groups.Select(g => (g.GroupId, Node: s.Node.Name)))
+        var scan = await digests.ScanAsync(ct);
+        var unreachable = scan.Unreachable.ToHashSet();
+        var reachable = scan.Reachable.ToList();
+        var groups = new List<GroupEntry>();
+        var bucket = fromBucket;
+        for (; bucket < GroupBuckets.Count && groups.Count < limit; bucket++)
+        {
+            if (reachable.All(n => n.Digest!.Counts[bucket] == 0))
+            {
+                continue;
+            }
+
+            var perNode = await digests.BucketAsync(scan, bucket, ct);
+            unreachable.UnionWith(perNode.Where(n => n.Ids is null).Select(n => n.Node.Name));
+            groups.AddRange(Merge(perNode.Where(n => n.Ids is not null).ToList()));
+        }
+
+        var next = bucket < GroupBuckets.Count ? bucket.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        return new GroupListView(unreachable.Count == 0 && groups.All(g => g.MissingOn.Count == 0), groups,
+            [.. cluster.Nodes.Select(n => n.Name).Where(unreachable.Contains)], next);
+    }
+
+    // Where each id of one bucket is and is not, among the nodes that answered.
+    public static IEnumerable<GroupEntry> Merge(IReadOnlyList<(ClusterNode Node, IReadOnlyList<string>? Ids)> perNode) =>
+        perNode
+            .SelectMany(n => n.Ids!.Select(id => (GroupId: id, n.Node.Name)))
             .GroupBy(x => x.GroupId, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g =>
             {
-                var present = g.Select(x => x.Node).Distinct().ToList();
-                return new GroupEntry(g.Key, present, [.. reachable.Select(s => s.Node.Name).Except(present)]);
-            })
-            .ToList();
-        var unreachable = scans.Where(s => !s.Reachable).Select(s => s.Node.Name).ToList();
-        return new GroupListView(unreachable.Count == 0 && groups.All(g => g.MissingOn.Count == 0), groups, unreachable);
-    }
+                var present = g.Select(x => x.Name).Distinct().ToList();
+                return new GroupEntry(g.Key, present, [.. perNode.Select(n => n.Node.Name).Except(present)]);
+            });
 
     public async Task<GroupView> ReadGroupAsync(string groupId, CancellationToken ct)
     {

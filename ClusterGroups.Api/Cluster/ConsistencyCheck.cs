@@ -1,37 +1,72 @@
+using System.Collections.Concurrent;
+using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Journal;
 
 namespace ClusterGroups.Api.Cluster;
 
 public sealed record LastOperation(string OperationId, OperationKind Kind, Outcome Outcome, DateTimeOffset? EndedAt);
 
+// Desired: what the desired state says of the group (present/absent, the operation that set it), if anything.
 public sealed record DivergentGroup(
-    string GroupId, IReadOnlyList<string> PresentOn, IReadOnlyList<string> MissingOn, LastOperation? LastOperation);
+    string GroupId, IReadOnlyList<string> PresentOn, IReadOnlyList<string> MissingOn, LastOperation? LastOperation,
+    DesiredGroup? Desired = null);
 
+// Counts: each reachable node's number of groups (from its digest). DifferingBuckets: how many of the
+// GroupBuckets.Count buckets were listed because their digests differ.
 public sealed record ConsistencyReport(
     bool Consistent, DateTimeOffset CheckedAt, IReadOnlyList<string> Nodes, IReadOnlyList<string> Unreachable,
-    IReadOnlyList<DivergentGroup> Divergent)
+    IReadOnlyList<DivergentGroup> Divergent, IReadOnlyDictionary<string, long>? Counts = null, int DifferingBuckets = 0)
 {
     public string Summary => Consistent
         ? $"consistent: every group is on all {Nodes.Count} nodes"
         : $"{Divergent.Count} divergent group(s){(Unreachable.Count > 0 ? $", unreachable: {string.Join(", ", Unreachable)}" : "")}";
 }
 
-// Reads every node and lists each group that is not on all of them, with the last operation the journal knows on it.
-public sealed class ConsistencyCheck(ClusterScan scan, ClusterDirectory cluster, IOperationJournal journal, TimeProvider time)
+// Anti-entropy by digest: compares the nodes' bucket digests, lists only the buckets that differ, and names each group
+// there that is not on every node, with the last operation the journal knows on it and its desired state. Costs
+// O(buckets) per node plus O(what differs), not O(groups).
+public sealed class ConsistencyCheck(
+    ClusterDigests digests, ClusterDirectory cluster, IOperationJournal journal, IDesiredState desiredState, TimeProvider time)
 {
+    private const int ParallelBuckets = 8;
+
     public async Task<ConsistencyReport> RunAsync(CancellationToken ct)
     {
-        var view = await scan.ListGroupsAsync(ct);
-        var divergent = new List<DivergentGroup>();
-        foreach (var group in view.Groups.Where(g => g.MissingOn.Count > 0))
+        var scan = await digests.ScanAsync(ct);
+        var differing = scan.DifferingBuckets();
+        var found = new ConcurrentBag<GroupEntry>();
+        var lost = new ConcurrentDictionary<string, bool>();
+        await Parallel.ForEachAsync(differing, new ParallelOptions { MaxDegreeOfParallelism = ParallelBuckets, CancellationToken = ct },
+            async (bucket, ct) =>
+            {
+                var perNode = await digests.BucketAsync(scan, bucket, ct);
+                foreach (var node in perNode.Where(n => n.Ids is null))
+                {
+                    lost[node.Node.Name] = true;
+                }
+
+                // A node that did not answer for this bucket cannot say it lacks a group: it is left out, and named unreachable.
+                foreach (var entry in ClusterScan.Merge([.. perNode.Where(n => n.Ids is not null)]).Where(e => e.MissingOn.Count > 0))
+                {
+                    found.Add(entry);
+                }
+            });
+
+        var groups = found.OrderBy(g => g.GroupId, StringComparer.Ordinal).ToList();
+        var desired = await desiredState.GetAsync([.. groups.Select(g => g.GroupId)], ct);
+        var divergent = new List<DivergentGroup>(groups.Count);
+        foreach (var group in groups)
         {
             var last = await journal.LastForGroupAsync(group.GroupId, ct);
             divergent.Add(new DivergentGroup(group.GroupId, group.PresentOn, group.MissingOn,
-                last is null ? null : new LastOperation(last.Id, last.Kind, last.Outcome, last.EndedAt)));
+                last is null ? null : new LastOperation(last.Id, last.Kind, last.Outcome, last.EndedAt),
+                desired.GetValueOrDefault(group.GroupId)));
         }
 
+        var unreachable = cluster.Nodes.Select(n => n.Name).Where(n => scan.Unreachable.Contains(n) || lost.ContainsKey(n)).ToList();
         return new ConsistencyReport(
-            divergent.Count == 0 && view.Unreachable.Count == 0, time.GetUtcNow(),
-            [.. cluster.Nodes.Select(n => n.Name)], view.Unreachable, divergent);
+            divergent.Count == 0 && unreachable.Count == 0, time.GetUtcNow(),
+            [.. cluster.Nodes.Select(n => n.Name)], unreachable, divergent,
+            scan.Reachable.ToDictionary(n => n.Node.Name, n => n.Digest!.Total), differing.Count);
     }
 }

@@ -9,6 +9,10 @@ public sealed class CoordinatorOptions
     // How long a lease on a groupId lives without renewal: an Api that dies frees its groups after this.
     [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    // How long a closed operation stays in the journal (a week); the group's desired state (IDesiredState) stays on.
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    public TimeSpan ClosedRetention { get; set; } = TimeSpan.FromDays(7);
 }
 
 // Per-groupId leases in the coordinator store, shared by every Api replica. Taking one is one script: SET NX PX with

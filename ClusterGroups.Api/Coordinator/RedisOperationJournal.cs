@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace ClusterGroups.Api.Coordinator;
 
 // The journal in the coordinator store, shared by every Api replica. Keys (format version JournalFormat.Version):
-//   cg:op:{id}               the operation's JSON; expires a week after it closed
+//   cg:op:{id}               the operation's JSON; expires Cluster:Coordinator:ClosedRetention (a week) after it closed
 //   cg:ops                   sorted set of every operation id, by start time (the newest 100 000 kept)
 //   cg:ops:open              set of the ids still open (running, or pending repair)
 //   cg:group:{groupId}:last  the id of the last operation started on the group
@@ -14,13 +14,13 @@ namespace ClusterGroups.Api.Coordinator;
 // current token, so a replica that lost its lease (paused, cut off) cannot overwrite what the one that took over
 // wrote. The entry and the indexes never disagree; an operation that commits at once costs two writes (begin,
 // close) and one read (the group's last operation).
-public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOperationJournal
+public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsoft.Extensions.Options.IOptions<CoordinatorOptions> options)
+    : IOperationJournal
 {
     private const string All = "cg:ops";
     private const string Open = "cg:ops:open";
     private const string OpPrefix = "cg:op:";
     private const int Keep = 100_000;
-    private static readonly TimeSpan ClosedRetention = TimeSpan.FromDays(7);
 
     // KEYS: the group's last pointer. ARGV: the entry key prefix. The group's last entry, in one round trip.
     private const string LastEntry = "local id = redis.call('GET', KEYS[1]) if not id then return false end return redis.call('GET', ARGV[1] .. id)";
@@ -63,7 +63,7 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOpera
         Written(op, await Db.ScriptEvaluateAsync(Save,
             [RedisGroupLocks.Fences, OpKey(op.Id), Open, All],
             [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id,
-                op.IsOpen ? "" : (long)ClosedRetention.TotalMilliseconds, Keep]));
+                op.IsOpen ? "" : (long)options.Value.ClosedRetention.TotalMilliseconds, Keep]));
 
     private static void Written(OperationState op, RedisResult result)
     {

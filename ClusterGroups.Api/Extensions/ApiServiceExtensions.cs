@@ -4,6 +4,7 @@ using ClusterGroups.Api.Errors;
 using ClusterGroups.Api.Reconciliation;
 using ClusterGroups.Api.Security;
 using Microsoft.Extensions.Http.Resilience;
+using Polly;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Nodes;
@@ -49,6 +50,7 @@ public static class ApiServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IOperationJournal, RedisOperationJournal>();
+        builder.Services.AddSingleton<IDesiredState, DesiredStateStore>();
         builder.Services.AddSingleton<IGroupLocks, RedisGroupLocks>();
     }
 
@@ -73,16 +75,19 @@ public static class ApiServiceExtensions
         services.AddSingleton<ClusterDirectory>();
         services.AddSingleton<NodeClient>();
         services.AddSingleton<NodeLatency>();
+        services.AddSingleton<ClusterDigests>();
         services.AddSingleton<ClusterScan>();
         services.AddSingleton<ConsistencyCheck>();
         services.AddSingleton<FanOutTelemetry>();
         services.AddSingleton<NodeRetry>();
         services.AddSingleton<FanOutProtocol>();
         services.TryAddSingleton<IOperationJournal, InMemoryOperationJournal>();
+        services.TryAddSingleton<IDesiredState, InMemoryDesiredState>();
         services.TryAddSingleton<IGroupLocks, InProcessGroupLocks>();
         services.AddSingleton<Recovery>();
         services.AddHostedService(sp => sp.GetRequiredService<Recovery>());
         services.AddNodeHttpClient(configuration);
+        services.AddNodeReadsHttpClient();
         return services;
     }
 

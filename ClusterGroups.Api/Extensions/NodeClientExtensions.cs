@@ -3,6 +3,7 @@ using ClusterGroups.Api.Nodes;
 using ClusterGroups.Api.Security;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -28,15 +29,46 @@ public static class NodeClientExtensions
                 options.AttemptTimeout.Timeout = settings.AttemptTimeout;
                 options.AttemptTimeout.TimeoutGenerator = services.GetRequiredService<NodeLatency>().TimeoutFor;
                 options.TotalRequestTimeout.Timeout = settings.AttemptTimeout * (settings.MaxAttempts + 1);
-                options.CircuitBreaker.FailureRatio = settings.BreakerFailureRatio;
-                options.CircuitBreaker.MinimumThroughput = settings.BreakerMinimumThroughput;
-                options.CircuitBreaker.BreakDuration = settings.BreakDuration;
-                var sampling = settings.AttemptTimeout * 2;
-                options.CircuitBreaker.SamplingDuration = sampling > TimeSpan.FromSeconds(30) ? sampling : TimeSpan.FromSeconds(30);
+                Breaker(options.CircuitBreaker, settings, settings.AttemptTimeout);
             })
             .SelectPipelineByAuthority()
             .Services.AddHttpClient(NodeClient.HttpClientName)
             .AddHttpMessageHandler(sp => new ClusterKeyHandler(sp.GetRequiredService<IOptionsMonitor<ClusterKeyOptions>>()))
             .UseSocketsHttpHandler((handler, sp) => sp.GetRequiredService<IOptions<NodeTlsOptions>>().Value.Apply(handler));
+    }
+
+    // The client for reads of lists, digests and buckets: safe to repeat (one retry), a timeout of its own
+    // (Cluster:Resilience:ListTimeout, or the size-aware one NodeClient sets on a whole-list request), a breaker of
+    // its own, so a slow listing never trips the write path's breaker or skews its adaptive timeout. Same TLS trust.
+    // (The TLS options are registered by AddNodeHttpClient, which AddFanOut calls first.)
+    public static IHttpClientBuilder AddNodeReadsHttpClient(this IServiceCollection services) =>
+        services.AddHttpClient(NodeClient.ReadsClientName)
+            .RemoveAllResilienceHandlers()
+            .AddStandardResilienceHandler()
+            .Configure((options, services) =>
+            {
+                var settings = services.GetRequiredService<IOptions<ClusterOptions>>().Value.Resilience;
+                options.Retry.MaxRetryAttempts = 1;
+                options.Retry.Delay = settings.BaseDelay;
+                options.Retry.UseJitter = true;
+                options.AttemptTimeout.Timeout = settings.ListTimeout;
+                options.AttemptTimeout.TimeoutGenerator = args => ValueTask.FromResult(
+                    args.Context.GetRequestMessage()?.Options.TryGetValue(NodeClient.ReadTimeoutKey, out var timeout) == true
+                        ? timeout : settings.ListTimeout);
+                options.TotalRequestTimeout.Timeout = settings.ListTimeout * ClusterDigests.MaxListTimeoutFactor * 2 + settings.BaseDelay * 4;
+                Breaker(options.CircuitBreaker, settings, settings.ListTimeout);
+            })
+            .SelectPipelineByAuthority()
+            .Services.AddHttpClient(NodeClient.ReadsClientName)
+            .UseSocketsHttpHandler((handler, sp) => sp.GetRequiredService<IOptions<NodeTlsOptions>>().Value.Apply(handler));
+
+    // Cluster:Resilience:Breaker*; sampling at least twice the attempt timeout (the options' own validation) and 30 s.
+    private static void Breaker(HttpCircuitBreakerStrategyOptions breaker, ResilienceSettings settings, TimeSpan attemptTimeout)
+    {
+        breaker.FailureRatio = settings.BreakerFailureRatio;
+        breaker.MinimumThroughput = settings.BreakerMinimumThroughput;
+        breaker.BreakDuration = settings.BreakDuration;
+        var sampling = attemptTimeout * 2;
+        breaker.SamplingDuration = sampling > TimeSpan.FromSeconds(30) ? sampling : TimeSpan.FromSeconds(30);
     }
 }

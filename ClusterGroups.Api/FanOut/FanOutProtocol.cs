@@ -34,6 +34,7 @@ public sealed class FanOutProtocol(
     ClusterDirectory cluster,
     NodeClient nodes,
     IOperationJournal journal,
+    Coordinator.IDesiredState desiredState,
     IGroupLocks locks,
     NodeRetry retry,
     FanOutTelemetry telemetry,
@@ -500,6 +501,11 @@ public sealed class FanOutProtocol(
         try
         {
             await journal.SaveAsync(op, ct);
+            // The close step also records the group's desired state, which outlives the journal's retention.
+            if (!op.IsOpen)
+            {
+                await desiredState.RecordAsync(op, ct);
+            }
         }
         finally
         {

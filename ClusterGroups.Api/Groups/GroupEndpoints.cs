@@ -44,7 +44,7 @@ public static class GroupEndpoints
 
         reads.MapGet("/groups", List)
             .WithName("ListGroups")
-            .WithSummary("Every group the cluster knows, with the nodes where each is missing");
+            .WithSummary("The groups the cluster knows, a page at a time (cursor, limit), with the nodes where each is missing");
 
         return app;
     }
@@ -87,8 +87,23 @@ public static class GroupEndpoints
                 title: "Not found", extensions: new Dictionary<string, object?> { ["group"] = view });
     }
 
-    private static async Task<Ok<GroupListView>> List(ClusterScan scan, CancellationToken ct) =>
-        TypedResults.Ok(await scan.ListGroupsAsync(ct));
+    // Pages by bucket (see ClusterScan.ListGroupsAsync): send "next" back as cursor until it is null.
+    private static async Task<Results<Ok<GroupListView>, ProblemHttpResult>> List(
+        ClusterScan scan, CancellationToken ct, string? cursor = null, int? limit = null)
+    {
+        var bucket = 0;
+        if (cursor is not null && (!int.TryParse(cursor, System.Globalization.NumberStyles.None, null, out bucket) || bucket >= GroupBuckets.Count))
+        {
+            return BadRequest("cursor is invalid: send back the \"next\" of the previous page.");
+        }
+
+        if (limit is < 1 or > ClusterScan.MaxPageSize)
+        {
+            return BadRequest($"limit must be 1-{ClusterScan.MaxPageSize}.");
+        }
+
+        return TypedResults.Ok(await scan.ListGroupsAsync(bucket, limit ?? ClusterScan.DefaultPageSize, ct));
+    }
 
     // The caller's disconnect must not stop an operation half-way: it runs on the application's lifetime token.
     private static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> RunAsync(

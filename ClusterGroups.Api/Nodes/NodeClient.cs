@@ -16,6 +16,13 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
 {
     public const string HttpClientName = "nodes";
 
+    // Reads of lists, digests and buckets: their own client and timeout (Cluster:Resilience:ListTimeout), and their
+    // durations stay out of NodeLatency, which sets the write path's adaptive timeout.
+    public const string ReadsClientName = "node-reads";
+
+    // The per-attempt timeout of one read, for the reads client's timeout generator (size-aware for whole lists).
+    public static readonly HttpRequestOptionsKey<TimeSpan> ReadTimeoutKey = new("clustergroups.read-timeout");
+
     public Task<NodeCall> CreateAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
         WriteAsync(node, HttpMethod.Post, groupId, idempotencyKey, token, ct);
 
@@ -56,13 +63,48 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         : response.Headers.TryGetValues(NodeHeaders.DeletedBy, out var deleted) ? deleted.FirstOrDefault()
         : null;
 
-    public async Task<(NodeGroupList? Groups, NodeCall Call)> ListAsync(ClusterNode node, CancellationToken ct)
+    // GET /v1/digest: null with the call when the node keeps none (404: the seed's) or did not answer.
+    public async Task<(NodeDigest? Digest, NodeCall Call)> DigestAsync(ClusterNode node, TimeSpan timeout, CancellationToken ct)
+    {
+        NodeDigest? digest = null;
+        var call = await SendAsync(node, "digest", () => Read(node, "/v1/digest", timeout), ct,
+            async response => digest = await response.Content.ReadFromJsonAsync<NodeDigest>(ct), reads: true);
+        return (digest is { BucketCount: GroupBuckets.Count } && digest.Counts.Count == GroupBuckets.Count
+            && digest.Hashes.Count == GroupBuckets.Count ? digest : null, call);
+    }
+
+    public async Task<(NodeBucket? Bucket, NodeCall Call)> BucketAsync(ClusterNode node, int bucket, TimeSpan timeout, CancellationToken ct)
+    {
+        NodeBucket? ids = null;
+        var call = await SendAsync(node, "bucket", () => Read(node, $"/v1/digest/{bucket}", timeout), ct,
+            async response => ids = await response.Content.ReadFromJsonAsync<NodeBucket>(ct), reads: true);
+        return (ids, call);
+    }
+
+    // GET /v1/groups?cursor=&limit=. A node that knows no pages (the seed's) answers its whole list, which reads as
+    // one last page (no "next").
+    public async Task<(NodeGroupPage? Page, NodeCall Call)> PageAsync(
+        ClusterNode node, string cursor, int limit, TimeSpan timeout, CancellationToken ct)
+    {
+        NodeGroupPage? page = null;
+        var call = await SendAsync(node, "list", () => Read(node, $"/v1/groups?cursor={Uri.EscapeDataString(cursor)}&limit={limit}", timeout), ct,
+            async response => page = await response.Content.ReadFromJsonAsync<NodeGroupPage>(ct), reads: true);
+        return (page, call);
+    }
+
+    public async Task<(NodeGroupList? Groups, NodeCall Call)> ListAsync(ClusterNode node, TimeSpan timeout, CancellationToken ct)
     {
         NodeGroupList? groups = null;
-        var call = await SendAsync(node, "list", () =>
-            new HttpRequestMessage(HttpMethod.Get, new Uri(node.BaseAddress, "/v1/groups")), ct,
-            async response => groups = await response.Content.ReadFromJsonAsync<NodeGroupList>(ct));
+        var call = await SendAsync(node, "list", () => Read(node, "/v1/groups", timeout), ct,
+            async response => groups = await response.Content.ReadFromJsonAsync<NodeGroupList>(ct), reads: true);
         return (groups, call);
+    }
+
+    private static HttpRequestMessage Read(ClusterNode node, string path, TimeSpan timeout)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node.BaseAddress, path));
+        request.Options.Set(ReadTimeoutKey, timeout);
+        return request;
     }
 
     public async Task<(NodeInfo? Info, NodeCall Call)> InfoAsync(ClusterNode node, CancellationToken ct)
@@ -92,17 +134,21 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
 
     private async Task<NodeCall> SendAsync(
         ClusterNode node, string what, Func<HttpRequestMessage> createRequest, CancellationToken ct,
-        Func<HttpResponseMessage, Task>? readSuccess = null)
+        Func<HttpResponseMessage, Task>? readSuccess = null, bool reads = false)
     {
         var started = Stopwatch.GetTimestamp();
         double Elapsed() => Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var client = httpClientFactory.CreateClient(HttpClientName);
+        var client = httpClientFactory.CreateClient(reads ? ReadsClientName : HttpClientName);
         try
         {
             using var request = createRequest();
             request.Options.Set(NodeLatency.NodeKey, node.Name);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
-            latency.Record(node.Name, Elapsed());
+            if (!reads)
+            {
+                latency.Record(node.Name, Elapsed());
+            }
+
             if (response.Headers.Contains(NodeHeaders.IdempotencySupported))
             {
                 node.HonoursIdempotency = true;
@@ -127,7 +173,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         }
         catch (Exception e) when (!ct.IsCancellationRequested && Classify(e) is { } error)
         {
-            if (error.Kind == CallError.Timeout)
+            if (error.Kind == CallError.Timeout && !reads)
             {
                 latency.Record(node.Name, Elapsed());
             }

@@ -67,11 +67,19 @@ public sealed partial class Reconciler(
         return new ReconcileReport(repaired, unexplained, leftToRecovery, after.Consistent);
     }
 
+    // The journal explains a divergence while it remembers the group's last operation; after its retention, the
+    // group's desired state (written when that operation committed) still does.
     private static (OperationKind? Kind, string Reason) Explain(DivergentGroup group, UnexplainedPolicy policy)
     {
         if (group.LastOperation is { Outcome: Outcome.Committed or Outcome.AlreadySo } last)
         {
             return (last.Kind, $"its last operation {last.OperationId} ({last.Kind}) committed");
+        }
+
+        if (group.Desired is { } desired)
+        {
+            return (desired.Present ? OperationKind.Create : OperationKind.Delete,
+                $"its desired state is {(desired.Present ? "present" : "absent")} (set by {desired.OperationId})");
         }
 
         return policy switch

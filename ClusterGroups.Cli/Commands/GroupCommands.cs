@@ -34,20 +34,41 @@ public static class GroupCommands
         return command;
     }
 
+    // Page by page (the Api's cursor): each page is shown as it comes and then dropped, so a cluster of a million
+    // groups is never held here at once. --json writes each page's answer as one JSON line.
     public static Command List(CommandRunner runner)
     {
-        var command = new Command("list", "Every group the cluster knows, with the nodes where each is missing");
+        var command = new Command("list", "Every group the cluster knows, with the nodes where each is missing (a page at a time)");
         runner.SetAction(command, async (context, parse, ct) =>
         {
-            var answer = Success(await context.Api.GetAsync("/v1/groups", ct), context);
-            var view = answer.Read<GroupListView>();
-            if (context.Json)
+            var (groups, divergent, pages) = (0, 0, 0);
+            var unreachable = new SortedSet<string>(StringComparer.Ordinal);
+            string? cursor = null;
+            do
             {
-                context.WriteJson(answer.Body);
+                var answer = Success(await context.Api.GetAsync(cursor is null ? "/v1/groups" : $"/v1/groups?cursor={Uri.EscapeDataString(cursor)}", ct), context);
+                var page = answer.Read<GroupListPage>();
+                if (context.Json)
+                {
+                    context.WriteJson(answer.Body);
+                }
+                else
+                {
+                    GroupViews.WritePage(context.Out, page.Groups);
+                }
+
+                groups += page.Groups.Count;
+                divergent += page.Groups.Count(g => g.MissingOn.Count > 0);
+                unreachable.UnionWith(page.Unreachable ?? []);
+                // A cursor that does not move on would loop for ever: the Api's listing is then broken, not endless.
+                cursor = page.Next is { } next && next != cursor ? next : null;
+                pages++;
             }
-            else
+            while (cursor is not null);
+
+            if (!context.Json)
             {
-                GroupViews.Write(context.Out, view);
+                GroupViews.WriteListSummary(context.Out, groups, divergent, unreachable);
             }
 
             return ExitCode.Committed;

@@ -28,27 +28,27 @@ public static class GroupViews
             : $"[darkorange]{Markup.Escape($"'{view.GroupId}' is not on every node{Unreachable(view.Unreachable)}.")}[/]");
     }
 
-    public static void Write(IAnsiConsole console, GroupListView view)
+    public static void WritePage(IAnsiConsole console, IReadOnlyList<GroupEntry> groups)
     {
-        if (view.Groups.Count == 0)
+        if (groups.Count == 0)
         {
-            console.MarkupLine(Markup.Escape($"No groups{Unreachable(view.Unreachable)}."));
             return;
         }
 
         var table = Styles.Table("Group", "Present on", "Missing on");
-        foreach (var group in view.Groups)
+        foreach (var group in groups)
         {
             table.AddRow(Styles.Plain(group.GroupId), Styles.Plain(Styles.Nodes(group.PresentOn)),
                 new Markup($"[red]{Markup.Escape(Styles.Nodes(group.MissingOn))}[/]"));
         }
 
         console.Write(table);
-        var divergent = view.Groups.Count(g => g.MissingOn.Count > 0);
-        console.MarkupLine(Markup.Escape(divergent == 0
-            ? $"{view.Groups.Count} groups, each on every reachable node{Unreachable(view.Unreachable)}."
-            : $"{view.Groups.Count} groups, {divergent} of them missing on some node{Unreachable(view.Unreachable)}."));
     }
+
+    public static void WriteListSummary(IAnsiConsole console, int groups, int divergent, IReadOnlyCollection<string> unreachable) =>
+        console.MarkupLine(Markup.Escape(groups == 0 ? $"No groups{Unreachable(unreachable)}."
+            : divergent == 0 ? $"{groups} groups, each on every reachable node{Unreachable(unreachable)}."
+            : $"{groups} groups, {divergent} of them missing on some node{Unreachable(unreachable)}."));
 
     public static string Unreachable(IReadOnlyCollection<string>? nodes) =>
         nodes is { Count: > 0 } ? $" (unreachable: {string.Join(", ", nodes)})" : "";

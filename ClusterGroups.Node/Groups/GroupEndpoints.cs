@@ -34,11 +34,32 @@ public static class GroupEndpoints
     private static readonly string NodeVersion =
         typeof(GroupEndpoints).Assembly.GetName().Version?.ToString(3) ?? "1.0.0";
 
-    private static async Task<Ok<NodeGroupList>> ListGroups(GroupStore store, IOptions<NodeOptions> node)
+    public const int MaxPage = 10_000;
+
+    // Without paging parameters, the seed's answer: every group at once. With cursor and/or limit, one page by the
+    // store's cursor (GroupStore.PageAsync) and the cursor of the next ("next": null on the last page).
+    private static async Task<Results<Ok<NodeGroupList>, Ok<NodeGroupPage>, ProblemHttpResult>> ListGroups(
+        GroupStore store, IOptions<NodeOptions> node, string? cursor = null, int? limit = null)
     {
-        var ids = await store.ListAsync();
         var nodeId = node.Value.Name;
-        return TypedResults.Ok(new NodeGroupList(nodeId, [.. ids.Select(id => new NodeGroup(id, nodeId))]));
+        if (cursor is null && limit is null)
+        {
+            var ids = await store.ListAsync();
+            return TypedResults.Ok(new NodeGroupList(nodeId, [.. ids.Select(id => new NodeGroup(id, nodeId))]));
+        }
+
+        if (cursor is not null && !ulong.TryParse(cursor, System.Globalization.NumberStyles.None, null, out _))
+        {
+            return BadRequest("cursor is invalid: send back the \"next\" of the previous page, or 0 to start.");
+        }
+
+        if (limit is < 1 or > MaxPage)
+        {
+            return BadRequest($"limit must be 1-{MaxPage}.");
+        }
+
+        var (page, next) = await store.PageAsync(cursor ?? "0", limit ?? 1_000);
+        return TypedResults.Ok(new NodeGroupPage(nodeId, [.. page.Select(id => new NodeGroup(id, nodeId))], next));
     }
 
     // Besides the seed's answer, tells which Idempotency-Key created (or deleted) the group: that lets the Api

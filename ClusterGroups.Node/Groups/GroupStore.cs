@@ -1,3 +1,4 @@
+using ClusterGroups.Contracts;
 using StackExchange.Redis;
 
 namespace ClusterGroups.Node.Groups;
@@ -20,12 +21,17 @@ public readonly record struct WriteOutcome(WriteResult Result, WriteResult? Firs
 // ("~" for none). Beside it, per group the highest fencing token seen ("fence" hash), per key the outcome of the write
 // that used it ("idem:{key}", kept for the replay window whatever later writes do to the group), and the key that
 // last deleted the group ("deleted-by:{groupId}").
-// Every write is one Lua script (the store runs Lua: Garnet with --lua, Redis): check the key's outcome, check and
-// raise the fence, apply, record — atomically, in one round trip. Of N concurrent POSTs of one id exactly one creates it.
+// For anti-entropy (GroupBuckets): per bucket b a set "bucket:{b}" of its ids, and in the "digest" hash "b:n" (count),
+// "b:lo" / "b:hi" (sums of the ids' hash halves, HINCRBY on integers the node computes: no Lua bit operations).
+// Every write is one Lua script (the store runs Lua: Garnet with --lua --lua-transaction-mode, Redis): check the key's
+// outcome, check and raise the fence, apply, keep the bucket and digest, record — atomically, in one round trip, with
+// every key it touches in KEYS. Of N concurrent POSTs of one id exactly one creates it.
 public sealed class GroupStore(IConnectionMultiplexer redis)
 {
     private const string GroupsKey = "groups";
     private const string FenceKey = "fence";
+    private const string DigestKey = "digest";
+    private const string BucketPrefix = "bucket:";
 
     // The creator of a group written without a key. Not a valid Idempotency-Key, so it never matches one
     // (and not "": an empty hash value does not read back as present on every store).
@@ -59,9 +65,14 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
 
     private async Task<WriteOutcome> WriteAsync(string script, string groupId, string? key, long? token)
     {
+        var hash = GroupBuckets.Hash(groupId);
+        var bucket = GroupBuckets.Of(hash);
+        var (low, high) = GroupBuckets.Halves(hash);
+        var sign = script == Create ? 1 : -1;
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(script,
-            [GroupsKey, FenceKey, IdempotencyRecord(key ?? NoKey), DeletedBy(groupId), LegacyDeleteTombstone(key ?? NoKey)],
-            [groupId, key ?? NoKey, Token(token), Window]))!;
+            [GroupsKey, FenceKey, IdempotencyRecord(key ?? NoKey), DeletedBy(groupId), LegacyDeleteTombstone(key ?? NoKey),
+             DigestKey, BucketKey(bucket)],
+            [groupId, key ?? NoKey, Token(token), Window, bucket, sign * low, sign * high]))!;
         var tag = (string)result[0]!;
         return tag switch
         {
@@ -111,20 +122,36 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         end
         """;
 
-    // KEYS: groups hash, fence hash, idem:{key}, deleted-by:{groupId}, (legacy) idem:delete:{key}. ARGV: groupId,
-    // key, token, window ms. Returns {'applied'} | {'alreadyso'} | {'replay', record} | {'fenced', seen}.
-    private const string Create = Checks + "\n" + """
+    // A group in or out of its bucket: KEYS[6] digest hash, KEYS[7] the group's bucket set; ARGV[5] bucket, ARGV[6] /
+    // ARGV[7] the low / high half of its hash (negated by the caller for a delete).
+    private const string Digest = """
+        local function digest(sign)
+          if sign > 0 then redis.call('SADD', KEYS[7], ARGV[1]) else redis.call('SREM', KEYS[7], ARGV[1]) end
+          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':n', sign)
+          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':lo', ARGV[6])
+          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':hi', ARGV[7])
+        end
+        """;
+
+    // KEYS: groups hash, fence hash, idem:{key}, deleted-by:{groupId}, (legacy) idem:delete:{key}, digest, bucket set.
+    // ARGV: groupId, key, token, window ms, bucket, low, high.
+    // Returns {'applied'} | {'alreadyso'} | {'replay', record} | {'fenced', seen}.
+    private const string Create = Digest + "\n" + Checks + "\n" + """
         local result = 'alreadyso'
-        if redis.call('HSETNX', KEYS[1], id, key) == 1 then result = 'applied' end
+        if redis.call('HSETNX', KEYS[1], id, key) == 1 then
+          result = 'applied'
+          digest(1)
+        end
         if key ~= '~' then redis.call('SET', KEYS[3], 'create:' .. result, 'PX', window) end
         return {result}
         """;
 
     // As Create; the deleting key is remembered per group, so a reader can tell which write removed it.
-    private const string Delete = Checks + "\n" + """
+    private const string Delete = Digest + "\n" + Checks + "\n" + """
         local result = 'alreadyso'
         if redis.call('HDEL', KEYS[1], id) == 1 then
           result = 'applied'
+          digest(-1)
           if key ~= '~' then redis.call('SET', KEYS[4], key, 'PX', window) end
         end
         if key ~= '~' then redis.call('SET', KEYS[3], 'delete:' .. result, 'PX', window) end
@@ -159,14 +186,138 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         return (false, null, deleter.HasValue ? deleter.ToString() : null);
     }
 
+    // KEYS: groups, digest, then every bucket set. Every group, every bucket set and the digest go together.
+    // (Every key a script touches is in KEYS: Garnet locks only those in --lua-transaction-mode.)
+    private const string Wipe = """
+        for i = 1, #KEYS do redis.call('DEL', KEYS[i]) end
+        return 1
+        """;
+
+    // KEYS[1] groups, KEYS[2] digest, then the bucket sets this batch touches. ARGV: 5 values per group: groupId,
+    // bucket, low, high, the index in KEYS of its bucket set. Creates those not there yet (without a key), adds each
+    // bucket's deltas once; returns how many it created. The sums of one batch stay far below 2^53, exact in Lua's
+    // doubles ('%.0f' prints them whole).
+    private const string BulkCreate = """
+        local created, n, lo, hi = 0, {}, {}, {}
+        for i = 1, #ARGV, 5 do
+          if redis.call('HSETNX', KEYS[1], ARGV[i], '~') == 1 then
+            local b = ARGV[i + 1]
+            redis.call('SADD', KEYS[tonumber(ARGV[i + 4])], ARGV[i])
+            n[b] = (n[b] or 0) + 1
+            lo[b] = (lo[b] or 0) + tonumber(ARGV[i + 2])
+            hi[b] = (hi[b] or 0) + tonumber(ARGV[i + 3])
+            created = created + 1
+          end
+        end
+        for b, count in pairs(n) do
+          redis.call('HINCRBY', KEYS[2], b .. ':n', count)
+          redis.call('HINCRBY', KEYS[2], b .. ':lo', string.format('%.0f', lo[b]))
+          redis.call('HINCRBY', KEYS[2], b .. ':hi', string.format('%.0f', hi[b]))
+        end
+        return created
+        """;
+
+    // Small enough that one script stays well under the client's 5 s timeout on a loaded machine.
+    public const int BulkBatch = 500;
+
+    // Everything at once: the seed's GET /v1/groups (its client knows no pages). O(groups) in time and memory.
     public async Task<IReadOnlyList<string>> ListAsync()
     {
         var ids = await Db.HashKeysAsync(GroupsKey);
         return [.. ids.Select(id => id.ToString()).Order(StringComparer.Ordinal)];
     }
 
-    // The groups only: fences and key records stay, so a write from before the wipe is still fenced or replayed.
-    public Task<bool> DeleteAllAsync() => Db.KeyDeleteAsync(GroupsKey);
+    // One page by the store's own cursor (HSCAN): every group present for the whole walk is returned at least once,
+    // whatever is written meanwhile (a group may come twice if the hash grows mid-walk; one created or deleted
+    // during the walk may or may not be seen). A sorted set would give a stable order but cost a second index on
+    // every write; the guarantee callers need ("nothing that stayed is missed") is HSCAN's. Cursor "0" = the start;
+    // the next cursor is null at the end. COUNT is a hint: a page can be somewhat larger or smaller than limit.
+    public async Task<(IReadOnlyList<string> Ids, string? Next)> PageAsync(string cursor, int limit)
+    {
+        var reply = (RedisResult[])(await Db.ExecuteAsync("HSCAN", GroupsKey, cursor, "COUNT", limit))!;
+        var next = reply[0].ToString();
+        var fields = (RedisResult[])reply[1]!;
+        var ids = new List<string>(fields.Length / 2);
+        for (var i = 0; i < fields.Length; i += 2)
+        {
+            ids.Add(fields[i].ToString());
+        }
+
+        return (ids, next == "0" ? null : next);
+    }
+
+    // Per bucket: count and hash (GroupBuckets.Format). One HGETALL of at most 3 x 1 024 fields, whatever the size.
+    public async Task<(int[] Counts, string[] Hashes)> DigestAsync()
+    {
+        var counts = new int[GroupBuckets.Count];
+        var low = new long[GroupBuckets.Count];
+        var high = new long[GroupBuckets.Count];
+        foreach (var entry in await Db.HashGetAllAsync(DigestKey))
+        {
+            var field = entry.Name.ToString();
+            var colon = field.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0 || !int.TryParse(field.AsSpan(0, colon), out var bucket) || bucket is < 0 or >= GroupBuckets.Count)
+            {
+                continue;
+            }
+
+            var value = (long)entry.Value;
+            switch (field[(colon + 1)..])
+            {
+                case "n": counts[bucket] = (int)value; break;
+                case "lo": low[bucket] = value; break;
+                case "hi": high[bucket] = value; break;
+            }
+        }
+
+        return (counts, [.. Enumerable.Range(0, GroupBuckets.Count).Select(b => GroupBuckets.Format(low[b], high[b]))]);
+    }
+
+    public async Task<IReadOnlyList<string>> BucketAsync(int bucket) =>
+        [.. (await Db.SetMembersAsync(BucketKey(bucket))).Select(id => id.ToString()).Order(StringComparer.Ordinal)];
+
+    private static readonly RedisKey[] AllKeys =
+        [GroupsKey, DigestKey, .. Enumerable.Range(0, GroupBuckets.Count).Select(BucketKey)];
+
+    // The groups, their buckets and the digest; fences and key records stay, so a write from before the wipe is still
+    // fenced or replayed.
+    public Task DeleteAllAsync() => Db.ScriptEvaluateAsync(Wipe, AllKeys);
+
+    // Creates (without a key) those of the ids not there yet, BulkBatch per script; returns how many it created.
+    public async Task<int> BulkCreateAsync(IEnumerable<string> groupIds, CancellationToken ct)
+    {
+        var created = 0;
+        foreach (var batch in groupIds.Chunk(BulkBatch))
+        {
+            ct.ThrowIfCancellationRequested();
+            var keys = new List<RedisKey> { GroupsKey, DigestKey };
+            var keyIndex = new Dictionary<int, int>();
+            var args = new RedisValue[batch.Length * 5];
+            for (var i = 0; i < batch.Length; i++)
+            {
+                var hash = GroupBuckets.Hash(batch[i]);
+                var bucket = GroupBuckets.Of(hash);
+                var (low, high) = GroupBuckets.Halves(hash);
+                if (!keyIndex.TryGetValue(bucket, out var index))
+                {
+                    keys.Add(BucketKey(bucket));
+                    keyIndex[bucket] = index = keys.Count;   // Lua's KEYS is 1-based
+                }
+
+                args[i * 5] = batch[i];
+                args[i * 5 + 1] = bucket;
+                args[i * 5 + 2] = low;
+                args[i * 5 + 3] = high;
+                args[i * 5 + 4] = index;
+            }
+
+            created += (int)await Db.ScriptEvaluateAsync(BulkCreate, [.. keys], args);
+        }
+
+        return created;
+    }
+
+    private static RedisKey BucketKey(int bucket) => $"{BucketPrefix}{bucket}";
 
     private static string Token(long? token) => token?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
 

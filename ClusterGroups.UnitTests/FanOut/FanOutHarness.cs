@@ -31,9 +31,13 @@ public sealed class FanOutHarness : IAsyncDisposable
         }
 
         services.AddFanOut(configuration);
-        services.AddHttpClient(NodeClient.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => cluster)
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        foreach (var client in (string[])[NodeClient.HttpClientName, NodeClient.ReadsClientName])
+        {
+            services.AddHttpClient(client)
+                .ConfigurePrimaryHttpMessageHandler(() => cluster)
+                .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        }
+
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         Protocol = _provider.GetRequiredService<FanOutProtocol>();
         Recovery = _provider.GetRequiredService<Recovery>();
@@ -119,6 +123,8 @@ public sealed class FanOutHarness : IAsyncDisposable
         Assert.Fail($"operation {operationId} still open after {rounds} recovery rounds");
         return null!;
     }
+
+    public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
 
     public ValueTask DisposeAsync() => _provider.DisposeAsync();
 }

@@ -24,6 +24,8 @@ public sealed record BenchOptions
           --env NAME=VALUE        extra environment for every service: api, nodes, stores (started mode)
           --otlp                  keep the services' OTLP exporter pointed at the (absent) dashboard, as the testing
                                   builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
+          --state [1000,1000000]  the state-size phase only: 3 nodes bulk-loaded with each size, 10 divergent;
+                                  consistency and /health time, Api peak memory (results in bench/results/state)
           --out DIR               where results go (default bench/results/<full|quick|external>)
         """;
 
@@ -39,6 +41,8 @@ public sealed record BenchOptions
     public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
     public string? OutputDirectory { get; init; }
     public bool KeepOtlpExport { get; init; }
+    public bool State { get; init; }
+    public IReadOnlyList<long>? StateSizes { get; init; }
 
     public bool External => ApiUrl is not null;
     public string Mode => External ? "external" : Quick ? "quick" : "full";
@@ -68,6 +72,9 @@ public sealed record BenchOptions
                 "--env" => options with { ServiceEnvironment = AddPair(serviceEnv, Next()) },
                 "--out" => options with { OutputDirectory = Next() },
                 "--otlp" => options with { KeepOtlpExport = true },
+                "--state" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                    ? options with { State = true, StateSizes = [.. Next().Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture))] }
+                    : options with { State = true },
                 "--help" or "-h" => null,
                 _ => throw new FormatException($"Unknown option {args[i]}."),
             };

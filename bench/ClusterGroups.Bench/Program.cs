@@ -27,6 +27,12 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
+if (options.State)
+{
+    Console.WriteLine($"Results: {await StateRun.RunAsync(options, stop.Token)}");
+    return 0;
+}
+
 var report = await BenchRun.RunAsync(options, stop.Token);
 var markdown = MarkdownReport.Render(report);
 var directory = ReportWriter.Write(report, markdown, options.OutputDirectory ?? ReportWriter.DefaultDirectory(options.Mode));
