@@ -22,6 +22,7 @@ var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
     .WithEnvironment("Cluster__Key", clusterKey)
     .WithEnvironment("Api__Keys__default", apiKey)
     .WithHttpHealthCheck("/health")
+    .WithOperatorLinks()
     .WithConsistencyCommand(apiKey)
     .WithReconcileCommand(apiKey);
 

@@ -7,7 +7,6 @@ using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Scalar.AspNetCore;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -26,7 +25,8 @@ public static class ApiServiceExtensions
         builder.Services.AddHostedService<ReconcilerService>();
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddApiDocumentation();
+        builder.Services.AddNodeCallTracing();
         return builder;
     }
 
@@ -115,13 +115,6 @@ public static class ApiServiceExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseApiSecurity();
-        return app;
-    }
-
-    public static WebApplication MapApiDocumentation(this WebApplication app)
-    {
-        app.MapOpenApi();
-        app.MapScalarApiReference(o => o.WithTitle("ClusterGroups API"));
         return app;
     }
 }
