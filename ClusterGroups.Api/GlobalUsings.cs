@@ -1,3 +1,4 @@
 global using ClusterGroups.Api.Cluster;
 global using ClusterGroups.Api.Groups;
 global using ClusterGroups.Api.Operations;
+global using ClusterGroups.Contracts.Operations;

@@ -18,11 +18,17 @@ public sealed record ApiAnswer(HttpStatusCode Status, string Body, string Reques
             $"The answer to {Request} ({Code}) is not the JSON the ClusterGroups Api sends; is this the Api's address?",
             Body.Length > 300 ? Body[..300] + "…" : Body);
 
-    public T? TryRead<T>() where T : class
+    // An operation report only where the body is one (every field of it present): a plain problem+json (400, a busy
+    // group) must not read as a report with default values.
+    private static readonly JsonSerializerOptions ReportJson = new(Json) { RespectRequiredConstructorParameters = true };
+
+    public OperationReport? TryReadReport() => TryRead<OperationReport>(ReportJson);
+
+    public T? TryRead<T>(JsonSerializerOptions? options = null) where T : class
     {
         try
         {
-            return string.IsNullOrWhiteSpace(Body) ? null : JsonSerializer.Deserialize<T>(Body, Json);
+            return string.IsNullOrWhiteSpace(Body) ? null : JsonSerializer.Deserialize<T>(Body, options ?? Json);
         }
         catch (JsonException)
         {

@@ -1,35 +1,8 @@
 namespace ClusterGroups.Cli;
 
-// The Api's JSON as the client reads it. Only what the client shows is declared; --json passes the Api's own JSON on.
-// A failure answer is problem+json whose extension members are the operation report's fields, so one type reads both.
-public sealed record OperationReport(
-    string? OperationId,
-    string? Kind,
-    string? GroupId,
-    string? Outcome,
-    string? Summary,
-    DateTimeOffset? StartedAt,
-    DateTimeOffset? EndedAt,
-    double DurationMs,
-    IReadOnlyList<NodeReport>? Nodes,
-    string? Title = null,
-    string? Detail = null);
-
-public sealed record NodeReport(
-    string Node,
-    string? Effect,
-    string? Compensation,
-    string? Action,
-    int Attempts,
-    double DurationMs,
-    IReadOnlyList<CallRecord>? Calls);
-
-public sealed record CallRecord(string Phase, int Attempt, NodeCall Call, DateTimeOffset At);
-
-public sealed record NodeCall(string Request, int? Status, string? Error, string? Detail, double DurationMs);
-
-public sealed record OperationList(IReadOnlyList<OperationReport> Operations);
-
+// The Api's JSON as the client reads it. Operations are read with the Api's own answer types
+// (ClusterGroups.Contracts.Operations: a failure answer is problem+json whose extension members are the report's
+// fields, so the same type reads both); the rest declares only what the client shows. --json passes the Api's JSON on.
 public sealed record ProblemDetails(string? Title, string? Detail, int? Status);
 
 public sealed record NodeStatus(

@@ -10,7 +10,7 @@ public sealed record OperationResult(string GroupId, ExitCode Code, string Messa
     /// </summary>
     public static OperationResult From(string groupId, ApiAnswer answer, bool create, bool keyGiven)
     {
-        var report = answer.TryRead<OperationReport>();
+        var report = answer.TryReadReport();
         var code = OutcomeCode(report?.Outcome) ?? answer.Code switch
         {
             201 when create => ExitCode.Committed,
@@ -21,21 +21,21 @@ public sealed record OperationResult(string GroupId, ExitCode Code, string Messa
             _ => answer.Failure(keyGiven).Code,
         };
 
-        var message = report?.Summary is { Length: > 0 } summary && report.Outcome is not null
+        var message = report?.Summary is { Length: > 0 } summary
             ? summary
             : code is ExitCode.RolledBack ? answer.Reason : answer.Failure(keyGiven).Message;
-        return new OperationResult(report?.GroupId ?? groupId, code, message, answer, report?.Outcome is null ? null : report);
+        return new OperationResult(report?.GroupId ?? groupId, code, message, answer, report);
     }
 
     public static OperationResult NotSent(string groupId, CliException e) => new(groupId, e.Code, e.Message, null, null);
 
     /// <summary>An operation's outcome (from the Api's report) as an exit code; Running counts as still open.</summary>
-    public static ExitCode? OutcomeCode(string? outcome) => outcome switch
+    public static ExitCode? OutcomeCode(Outcome? outcome) => outcome switch
     {
-        "Committed" => ExitCode.Committed,
-        "AlreadySo" => ExitCode.AlreadySo,
-        "RolledBack" => ExitCode.RolledBack,
-        "PendingRepair" or "Running" => ExitCode.PendingRepair,
+        Outcome.Committed => ExitCode.Committed,
+        Outcome.AlreadySo => ExitCode.AlreadySo,
+        Outcome.RolledBack => ExitCode.RolledBack,
+        Outcome.PendingRepair or Outcome.Running => ExitCode.PendingRepair,
         _ => null,
     };
 }

@@ -1,4 +1,4 @@
-using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Journal;
 
 namespace ClusterGroups.Api.Cluster;
 
@@ -27,7 +27,7 @@ public sealed class ConsistencyCheck(ClusterScan scan, ClusterDirectory cluster,
         {
             var last = await journal.LastForGroupAsync(group.GroupId, ct);
             divergent.Add(new DivergentGroup(group.GroupId, group.PresentOn, group.MissingOn,
-                last is null ? null : new LastOperation(last.OperationId, last.Kind, last.Outcome, last.EndedAt)));
+                last is null ? null : new LastOperation(last.Id, last.Kind, last.Outcome, last.EndedAt)));
         }
 
         return new ConsistencyReport(

@@ -1,4 +1,5 @@
 using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Journal;
 using StackExchange.Redis;
 
 namespace ClusterGroups.Api.Coordinator;
@@ -23,39 +24,39 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOpera
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task BeginAsync(OperationReport report, CancellationToken ct)
+    public async Task BeginAsync(OperationState op, CancellationToken ct)
     {
         var tx = Db.CreateTransaction();
-        _ = tx.StringSetAsync(OpKey(report.OperationId), JournalFormat.Write(report));
-        _ = tx.SortedSetAddAsync(All, report.OperationId, report.StartedAt.ToUnixTimeMilliseconds());
-        _ = tx.StringSetAsync(LastKey(report.GroupId), report.OperationId);
-        _ = tx.SetAddAsync(Open, report.OperationId);
-        await ExecuteAsync(tx, report);
+        _ = tx.StringSetAsync(OpKey(op.Id), JournalFormat.Write(op));
+        _ = tx.SortedSetAddAsync(All, op.Id, op.StartedAt.ToUnixTimeMilliseconds());
+        _ = tx.StringSetAsync(LastKey(op.GroupId), op.Id);
+        _ = tx.SetAddAsync(Open, op.Id);
+        await ExecuteAsync(tx, op);
     }
 
-    public async Task SaveAsync(OperationReport report, CancellationToken ct)
+    public async Task SaveAsync(OperationState op, CancellationToken ct)
     {
-        var json = JournalFormat.Write(report);
-        if (report.IsOpen)
+        var json = JournalFormat.Write(op);
+        if (op.IsOpen)
         {
-            await Db.StringSetAsync(OpKey(report.OperationId), json);
+            await Db.StringSetAsync(OpKey(op.Id), json);
             return;
         }
 
         var tx = Db.CreateTransaction();
-        _ = tx.StringSetAsync(OpKey(report.OperationId), json, ClosedRetention);
-        _ = tx.SetRemoveAsync(Open, report.OperationId);
+        _ = tx.StringSetAsync(OpKey(op.Id), json, ClosedRetention);
+        _ = tx.SetRemoveAsync(Open, op.Id);
         _ = tx.SortedSetRemoveRangeByRankAsync(All, 0, -Keep - 1);
-        await ExecuteAsync(tx, report);
+        await ExecuteAsync(tx, op);
     }
 
-    public async Task<OperationReport?> GetAsync(string operationId, CancellationToken ct)
+    public async Task<OperationState?> GetAsync(string operationId, CancellationToken ct)
     {
         var json = await Db.StringGetAsync(OpKey(operationId));
         return json.HasValue ? JournalFormat.Read(json.ToString()) : null;
     }
 
-    public async Task<IReadOnlyList<OperationReport>> ListAsync(bool openOnly, int max, CancellationToken ct)
+    public async Task<IReadOnlyList<OperationState>> ListAsync(bool openOnly, int max, CancellationToken ct)
     {
         if (openOnly)
         {
@@ -66,24 +67,24 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOpera
         return await ReadManyAsync(ids);
     }
 
-    public async Task<IReadOnlyList<OperationReport>> ListOpenAsync(CancellationToken ct) =>
+    public async Task<IReadOnlyList<OperationState>> ListOpenAsync(CancellationToken ct) =>
         [.. (await ReadManyAsync(await Db.SetMembersAsync(Open))).OrderBy(r => r.StartedAt)];
 
-    public async Task<OperationReport?> LastForGroupAsync(string groupId, CancellationToken ct)
+    public async Task<OperationState?> LastForGroupAsync(string groupId, CancellationToken ct)
     {
         var json = await Db.ScriptEvaluateAsync(LastEntry, [LastKey(groupId)], [OpPrefix]);
         return json.IsNull ? null : JournalFormat.Read(json.ToString());
     }
 
-    private static async Task ExecuteAsync(ITransaction tx, OperationReport report)
+    private static async Task ExecuteAsync(ITransaction tx, OperationState op)
     {
         if (!await tx.ExecuteAsync())
         {
-            throw new RedisException($"The journal did not record {report.OperationId}.");
+            throw new RedisException($"The journal did not record {op.Id}.");
         }
     }
 
-    private async Task<IReadOnlyList<OperationReport>> ReadManyAsync(RedisValue[] ids)
+    private async Task<IReadOnlyList<OperationState>> ReadManyAsync(RedisValue[] ids)
     {
         if (ids.Length == 0)
         {
@@ -91,7 +92,7 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOpera
         }
 
         var values = await Db.StringGetAsync([.. ids.Select(id => OpKey(id.ToString()))]);
-        return [.. values.Where(v => v.HasValue).Select(v => JournalFormat.Read(v.ToString())).OfType<OperationReport>()];
+        return [.. values.Where(v => v.HasValue).Select(v => JournalFormat.Read(v.ToString())).OfType<OperationState>()];
     }
 
     private static RedisKey OpKey(string id) => OpPrefix + id;

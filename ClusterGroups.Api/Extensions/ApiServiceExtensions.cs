@@ -4,6 +4,7 @@ using ClusterGroups.Api.Reconciliation;
 using ClusterGroups.Api.Security;
 using Microsoft.Extensions.Http.Resilience;
 using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -58,7 +59,7 @@ public static class ApiServiceExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.Nodes.All(ClusterNode.IsValidEntry),
                 "Cluster:Nodes holds an entry that is neither a service name (node1) nor an http(s) URL.")
-            .Validate(o => o.Nodes.Distinct(StringComparer.OrdinalIgnoreCase).Count() == o.Nodes.Count,
+            .Validate(o => o.Nodes.Where(ClusterNode.IsValidEntry).Select(e => ClusterNode.Parse(e).Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() == o.Nodes.Count(ClusterNode.IsValidEntry),
                 "Cluster:Nodes names a node twice.")
             .ValidateOnStart();
         services.AddOptions<RecoveryOptions>()

@@ -1,25 +1,28 @@
-using System.Diagnostics;
-using ClusterGroups.Api.Cluster;
+using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace ClusterGroups.Api.FanOut;
 
-// The protocol that keeps a group identical on every node, top to bottom:
+// The protocol that keeps a group identical on every node, in step order:
 //
-//   1. lock      one operation per groupId at a time (across Api replicas too: see IGroupLocks);
-//   2. journal   the operation is recorded before any node is touched, so a crash is finished by recovery;
+//   1. lock      one operation per groupId at a time (across Api replicas too: see IGroupLocks); an earlier operation
+//                on the group still open is finished first;
+//   2. journal   the operation is recorded, with the nodes it runs on (by name), before any node is touched;
 //   3. apply     every node in parallel. An answer that does not say what happened (timeout, 5xx, reset) is never
-//                counted as success or failure: the node is read. Our nodes name the write that made the state
-//                (X-Created-By / X-Deleted-By); other nodes were read before the write. Only a node known not to
-//                have applied it gets the write again, with the same Idempotency-Key (our nodes replay, never repeat);
-//   4. decide    all nodes applied or already so -> committed (or "already so" if no node changed);
-//   5. undo      otherwise every node this operation changed, or may have changed, is put back as it was;
-//                what cannot be undone now stays open in the journal as "pending repair" and recovery finishes it.
+//                counted as success or failure: the node is read (step 4). Only a node known not to have applied the
+//                write gets it again, with the same Idempotency-Key (our nodes replay, never repeat);
+//   4. resolve   what a write with an unknown answer did is learned by reading the node: our nodes name the write that
+//                made the state (X-Created-By / X-Deleted-By); other nodes were read before the write;
+//   5. decide    all nodes applied or already so -> committed (or "already so" if no node changed);
+//   6. undo      otherwise every node this operation changed, or may have changed, is put back as it was; what cannot
+//                be undone now stays open in the journal as "pending repair" and recovery finishes it;
+//   7. close     the outcome is journaled and answered.
 //
 // "Exists" on create and "not found" on delete are answers, not failures: that node was already in the desired state.
-public sealed partial class FanOutProtocol(
+// Words (OperationNarrative), spans and metrics (FanOutTelemetry) and log lines (FanOutLog) live beside this file.
+public sealed class FanOutProtocol(
     ClusterDirectory cluster,
     NodeClient nodes,
     IOperationJournal journal,
@@ -46,52 +49,44 @@ public sealed partial class FanOutProtocol(
             return FanOutResult.Busy($"Another operation on '{groupId}' did not finish in time; nothing was done.");
         }
 
-        // An earlier operation on this group that is still open (its Api died, or its rollback is pending) is
-        // finished first: a new operation must never run on top of a half-undone one. Only the group's last
-        // operation can be open (see IOperationJournal).
+        // A new operation must never run on top of a half-undone one. Only the group's last operation can be open.
         var last = await journal.LastForGroupAsync(groupId, stopping);
         if (last is { IsOpen: true } && !await ResumeAsync(last, stopping))
         {
             return FanOutResult.Busy(
-                $"The rollback of an earlier operation on '{groupId}' ({last.OperationId}) is still pending; nothing was done.");
+                $"The rollback of an earlier operation on '{groupId}' ({last.Id}) is still pending; nothing was done.");
         }
 
-        if (onlyAfter is not null && last?.OperationId != onlyAfter.OperationId)
+        if (onlyAfter is not null && last?.Id != onlyAfter.OperationId)
         {
             return FanOutResult.Busy($"Another operation on '{groupId}' ran meanwhile; nothing was done.");
         }
 
-        var op = Operation.New(kind, groupId);
-        using var activity = FanOutTelemetry.StartOperation(op);
-        var started = time.GetTimestamp();
-        var report = new OperationReport
-        {
-            OperationId = op.Id,
-            Kind = kind,
-            GroupId = groupId,
-            StartedAt = time.GetUtcNow(),
-            Owner = lease.Owner,
-            TraceParent = activity?.Id,
-            Nodes = [.. cluster.Nodes.Select(n => new NodeReport { Node = n.Name })],
-        };
-
         // 2. journal
-        await journal.BeginAsync(report, stopping);
+        var op = new OperationState(Operation.New(kind, groupId), time.GetUtcNow(), lease.Owner,
+            cluster.Nodes.Select(n => new NodeProgress(n.Name)));
+        using var activity = FanOutTelemetry.StartOperation(op.Operation);
+        op.TraceParent = activity?.Id;
+        var started = time.GetTimestamp();
+        await journal.BeginAsync(op, stopping);
 
-        // 3. apply
-        await ForEachNodeAsync(report, node => true, (node, nodeReport) => ApplyAsync(report, node, nodeReport, stopping));
-        if (!AllApplied(report))
+        // 3. apply (4. resolve, inside each node's step)
+        await ForEachNodeAsync(op, _ => true, (node, progress) => ApplyAsync(op, node, progress, stopping));
+        if (!op.AllApplied)
         {
             // What each node did is on record before anything is undone. (Not needed when all applied: a crash
-            // before the close below is recovered by reading the nodes, and it commits.)
-            await SaveAsync(report, stopping);
+            // before the close is recovered by reading the nodes, and it commits.)
+            await SaveAsync(op, stopping);
         }
 
-        // 4. decide, 5. undo
-        await DecideAsync(report, stopping);
-        Close(report, started);
-        await SaveAsync(report, stopping);
-        return FanOutResult.Done(report);
+        // 5. decide, 6. undo
+        await DecideAsync(op, stopping);
+
+        // 7. close
+        op.EndedAt = time.GetUtcNow();
+        op.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
+        await SaveAsync(op, stopping);
+        return FanOutResult.Done(op);
     }
 
     /// <summary>
@@ -99,68 +94,70 @@ public sealed partial class FanOutProtocol(
     /// then it is committed if every node already applied it, else rolled back), or one pending repair.
     /// The caller holds the group's lease. Returns true when the operation is closed.
     /// </summary>
-    public async Task<bool> ResumeAsync(OperationReport report, CancellationToken stopping)
+    public async Task<bool> ResumeAsync(OperationState op, CancellationToken stopping)
     {
-        var links = ActivityContext.TryParse(report.TraceParent, null, out var original) ? [new ActivityLink(original)] : Array.Empty<ActivityLink>();
-        using var activity = FanOutTelemetry.Source.StartActivity(ActivityKind.Internal, links: links, name: $"recover {report.GroupId}");
-        activity?.SetTag("clustergroups.operation.id", report.OperationId);
+        using var activity = FanOutTelemetry.StartRecovery(op);
         var started = time.GetTimestamp();
-        report.Recoveries++;
-        report.LastRecoveryAt = time.GetUtcNow();
-        telemetry.RecordRecovery(report.Outcome);
+        op.Recoveries++;
+        op.LastRecoveryAt = time.GetUtcNow();
+        telemetry.RecordRecovery(op.Outcome);
 
-        if (report.Outcome is Outcome.Running)
+        if (op.Outcome is Outcome.Running)
         {
-            await ForEachNodeAsync(report, n => n.Effect is NodeEffect.Unknown,
-                (node, nodeReport) => LearnEffectAsync(report, node, nodeReport, stopping));
-            await DecideAsync(report, stopping);
+            // 4. resolve what the Api that died left unknown, then 5. decide, 6. undo
+            await ForEachNodeAsync(op, n => n.Effect is NodeEffect.Unknown, (node, progress) => LearnEffectAsync(op, node, progress, stopping));
+            await DecideAsync(op, stopping);
         }
         else
         {
-            await CompensateAsync(report, stopping);
+            // 6. undo what is still pending
+            await CompensateAsync(op, stopping);
         }
 
-        if (!report.IsOpen)
+        // 7. close
+        if (!op.IsOpen)
         {
-            report.EndedAt = time.GetUtcNow();
-            report.DurationMs += time.GetElapsedTime(started).TotalMilliseconds;
+            op.EndedAt = time.GetUtcNow();
+            op.DurationMs += time.GetElapsedTime(started).TotalMilliseconds;
         }
 
-        report.Summary = Summarize(report);
-        await SaveAsync(report, stopping);
-        LogResumed(report.OperationId, report.GroupId, report.Outcome, report.Summary);
-        return !report.IsOpen;
+        await SaveAsync(op, stopping);
+        FanOutLog.Resumed(logger, op);
+        return !op.IsOpen;
     }
 
-    private async Task DecideAsync(OperationReport report, CancellationToken stopping)
+    // 3. apply, on one node.
+    private async Task ApplyAsync(OperationState op, ClusterNode node, NodeProgress progress, CancellationToken ct)
     {
-        if (AllApplied(report))
+        using var activity = FanOutTelemetry.StartNodeStep(Phase.Apply, node.Name);
+
+        // A node that ignores Idempotency-Key is read first, and that read is journaled before the write: an unknown
+        // answer can then be attributed by reading (step 4), also by a recovery after a crash.
+        if (!node.HonoursIdempotency)
         {
-            report.Outcome = report.Nodes.All(n => n.Effect is NodeEffect.AlreadySo) ? Outcome.AlreadySo : Outcome.Committed;
-        }
-        else
-        {
-            LogRollingBack(report.OperationId, report.Kind, report.GroupId,
-                Describe(report, n => n.Effect is NodeEffect.NotApplied or NodeEffect.Unknown));
-            await CompensateAsync(report, stopping);
+            var before = await CallAsync(op, progress, node, Phase.ReadBefore, 1, () => nodes.ReadAsync(node, op.GroupId, ct));
+            if (before.Present == op.Operation.DesiredPresence)
+            {
+                progress.Effect = NodeEffect.AlreadySo;
+                return;
+            }
+
+            if (before.Present is null)
+            {
+                progress.Effect = NodeEffect.NotApplied;
+                return;
+            }
+
+            await SaveAsync(op, ct);
         }
 
-        telemetry.RecordOutcome(report);
-        // One line per operation at Information costs ~a quarter of the Api's CPU per operation (measured with the
-        // benchmark); a committed operation is in the traces and metrics, so its line is Debug.
-        var level = report.Outcome is Outcome.Committed or Outcome.AlreadySo ? LogLevel.Debug : LogLevel.Information;
-        if (logger.IsEnabled(level))
-        {
-            LogOutcome(level, report.OperationId, report.Kind, report.GroupId, report.Outcome, Summarize(report));
-        }
+        progress.Effect = await WriteUntilKnownAsync(op, op.Kind, op.Operation.ApplyKey, node, progress, Phase.Apply, ct);
+        activity?.SetTag("clustergroups.effect", progress.Effect.ToString());
     }
 
-    private static bool AllApplied(OperationReport report) =>
-        report.Nodes.All(n => n.Effect is NodeEffect.Applied or NodeEffect.AlreadySo);
-
-    // A node left Unknown by an Api that died. A node that ignores Idempotency-Key is written only after its
-    // read-before is journaled: without one in the journal, nothing was sent to it.
-    private async Task LearnEffectAsync(OperationReport report, ClusterNode node, NodeReport nodeReport, CancellationToken ct)
+    // 4. resolve, for a node an Api that died left unknown. A node that ignores Idempotency-Key is written only after
+    // its read-before is journaled: without one in the journal, nothing was sent to it.
+    private async Task LearnEffectAsync(OperationState op, ClusterNode node, NodeProgress progress, CancellationToken ct)
     {
         // A restarted Api first learns whether the node names its writes; unreachable, it stays Unknown for now.
         if (!node.HonoursIdempotency && (await nodes.InfoAsync(node, ct)).Info is null)
@@ -168,129 +165,89 @@ public sealed partial class FanOutProtocol(
             return;
         }
 
-        var (effect, last) = !node.HonoursIdempotency && nodeReport.Calls.All(c => c.Phase != "read-before")
-            ? (NodeEffect.NotApplied, null)
-            : await ResolveAsync(report.Kind, report.GroupId, report.OperationId, node, nodeReport, ct);
-        SetEffect(nodeReport, effect, report.Kind, last);
+        progress.Effect = !node.HonoursIdempotency && !progress.Called(Phase.ReadBefore)
+            ? NodeEffect.NotApplied
+            : await ResolveAsync(op, op.Kind, op.Operation.ApplyKey, node, progress, Phase.Resolve, ct);
     }
 
-    private async Task SaveAsync(OperationReport report, CancellationToken ct)
+    // 5. decide: commit, or undo (6).
+    private async Task DecideAsync(OperationState op, CancellationToken stopping)
     {
-        await report.SaveGate.WaitAsync(ct);
-        try
+        if (op.AllApplied)
         {
-            await journal.SaveAsync(report, ct);
+            op.Outcome = op.Nodes.All(n => n.Effect is NodeEffect.AlreadySo) ? Outcome.AlreadySo : Outcome.Committed;
         }
-        finally
+        else
         {
-            report.SaveGate.Release();
+            FanOutLog.RollingBack(logger, op);
+            await CompensateAsync(op, stopping);
         }
+
+        telemetry.RecordOutcome(op);
+        FanOutLog.Outcome(logger, op);
     }
 
     /// <summary>
-    /// Undoes what the operation changed on every node whose rollback is not finished; used by step 5 and by recovery
+    /// 6. undo: what the operation changed on every node whose rollback is not finished; used by step 5 and by recovery
     /// (an operation left pending, or left running by an Api that died). Returns true when nothing is left to undo.
     /// </summary>
-    public async Task<bool> CompensateAsync(OperationReport report, CancellationToken stopping)
+    public async Task<bool> CompensateAsync(OperationState op, CancellationToken stopping)
     {
-        var op = report.Operation;
-        using var activity = FanOutTelemetry.Source.StartActivity($"rollback {op.GroupId}");
-        activity?.SetTag("clustergroups.operation.id", op.Id);
-
-        await ForEachNodeAsync(report,
+        using var activity = FanOutTelemetry.StartRollback(op);
+        await ForEachNodeAsync(op,
             n => n.Effect is NodeEffect.Applied or NodeEffect.Unknown && n.Compensation != CompensationState.Undone,
-            (node, nodeReport) => UndoAsync(op, node, nodeReport, stopping));
+            (node, progress) => UndoAsync(op, node, progress, stopping),
+            unreachable: progress => progress.Compensation = CompensationState.Pending);
 
-        var done = report.Nodes.All(n => n.Compensation != CompensationState.Pending);
-        report.Outcome = done ? Outcome.RolledBack : Outcome.PendingRepair;
-        report.Summary = Summarize(report);
+        var done = op.Nodes.All(n => n.Compensation != CompensationState.Pending);
+        op.Outcome = done ? Outcome.RolledBack : Outcome.PendingRepair;
         return done;
     }
 
-    // Step 3 on one node.
-    private async Task ApplyAsync(OperationReport report, ClusterNode node, NodeReport nodeReport, CancellationToken ct)
+    // 6. undo, on one node: learn what the operation did there if that is still unknown (4), then put it back.
+    private async Task UndoAsync(OperationState op, ClusterNode node, NodeProgress progress, CancellationToken ct)
     {
-        var op = report.Operation;
-        using var activity = FanOutTelemetry.StartNodeStep("apply", node.Name);
-        var desired = DesiredPresence(op.Kind);
-
-        // A node that ignores Idempotency-Key is read first: an unknown answer can later be attributed by reading.
-        if (!node.HonoursIdempotency)
+        using var activity = FanOutTelemetry.StartNodeStep(Phase.Compensate, node.Name);
+        if (progress.Effect is NodeEffect.Unknown)
         {
-            var before = await CallAsync(nodeReport, node, "read-before", 1, () => nodes.ReadAsync(node, op.GroupId, ct));
-            if (before.Present == desired)
-            {
-                SetEffect(nodeReport, NodeEffect.AlreadySo, op.Kind);
-                return;
-            }
-
-            if (before.Present is null && !node.HonoursIdempotency)
-            {
-                SetEffect(nodeReport, NodeEffect.NotApplied, op.Kind, before);
-                return;
-            }
-
-            // The state before is journaled before the write, so recovery can attribute what it finds there.
-            await SaveAsync(report, ct);
+            progress.Effect = await ResolveAsync(op, op.Kind, op.Operation.ApplyKey, node, progress, Phase.Resolve, ct);
         }
 
-        var (effect, last) = await WriteUntilKnownAsync(op.Kind, op.GroupId, op.Id, node, nodeReport, "apply", ct);
-        SetEffect(nodeReport, effect, op.Kind, last);
-        activity?.SetTag("clustergroups.effect", effect.ToString());
-    }
-
-    // Step 5 on one node: learn what the operation did there if that is still unknown, then put it back.
-    private async Task UndoAsync(Operation op, ClusterNode node, NodeReport nodeReport, CancellationToken ct)
-    {
-        using var activity = FanOutTelemetry.StartNodeStep("compensate", node.Name);
-        if (nodeReport.Effect is NodeEffect.Unknown)
+        if (progress.Effect is not NodeEffect.Applied)
         {
-            var (effect, last) = await ResolveAsync(op.Kind, op.GroupId, op.Id, node, nodeReport, ct);
-            SetEffect(nodeReport, effect, op.Kind, last);
-        }
-
-        if (nodeReport.Effect is not NodeEffect.Applied)
-        {
-            nodeReport.Compensation = nodeReport.Effect is NodeEffect.Unknown ? CompensationState.Pending : CompensationState.NotNeeded;
+            progress.Compensation = progress.Effect is NodeEffect.Unknown ? CompensationState.Pending : CompensationState.NotNeeded;
         }
         else
         {
             // Already so counts as undone: the node is back in the state it had before the operation.
-            var (undo, last) = await WriteUntilKnownAsync(op.Inverse, op.GroupId, op.UndoKey, node, nodeReport, "compensate", ct);
-            nodeReport.Compensation = undo is NodeEffect.Applied or NodeEffect.AlreadySo
-                ? CompensationState.Undone
-                : CompensationState.Pending;
-            nodeReport.Action = nodeReport.Compensation == CompensationState.Undone
-                ? $"{nodeReport.Action}, then undone"
-                : $"{nodeReport.Action}; undo pending: {last}";
+            var undo = await WriteUntilKnownAsync(op, op.Operation.Inverse, op.Operation.UndoKey, node, progress, Phase.Compensate, ct);
+            progress.Compensation = undo is NodeEffect.Applied or NodeEffect.AlreadySo ? CompensationState.Undone : CompensationState.Pending;
         }
 
-        activity?.SetTag("clustergroups.compensation", nodeReport.Compensation.ToString());
-        telemetry.RecordCompensation(node.Name, nodeReport.Compensation);
-        LogCompensation(op.Id, node.Name, nodeReport.Compensation, nodeReport.Action);
+        telemetry.RecordCompensation(activity, node.Name, progress.Compensation);
+        FanOutLog.Compensation(logger, op, progress);
     }
 
     // Sends one write until its effect on the node is known, or the tries run out. After an answer that does not say
-    // what happened, the node is read before anything is sent again; only a node known not to have applied the write
-    // gets it again (with the same Idempotency-Key, so even a late first copy cannot apply twice).
-    private async Task<(NodeEffect Effect, NodeCall? Last)> WriteUntilKnownAsync(
-        OperationKind kind, string groupId, string idempotencyKey, ClusterNode node, NodeReport nodeReport,
-        string phase, CancellationToken ct)
+    // what happened, the node is read (4) before anything is sent again; only a node known not to have applied the
+    // write gets it again (with the same Idempotency-Key, so even a late first copy cannot apply twice).
+    private async Task<NodeEffect> WriteUntilKnownAsync(
+        OperationState op, OperationKind kind, string key, ClusterNode node, NodeProgress progress, Phase phase, CancellationToken ct)
     {
         var effect = NodeEffect.NotApplied;
-        var outcomeUnknown = false;
-        NodeCall? last = null;
+        var unknown = false;
         var attempt = 0;
+        var verify = phase == Phase.Apply ? Phase.ApplyVerify : Phase.CompensateVerify;
 
         await retry.ExecuteAsync(node.Name, phase, async token =>
         {
             attempt++;
-            if (outcomeUnknown)
+            if (unknown)
             {
-                (var known, last) = await ReadEffectAsync(kind, groupId, idempotencyKey, node, nodeReport, $"{phase}-verify", attempt, token);
+                var (known, read) = await ReadEffectAsync(op, kind, key, node, progress, verify, attempt, token);
                 if (known is NodeEffect.Unknown)
                 {
-                    return NodeStep.Again(last.RetryAfter);
+                    return NodeStep.Again(read.RetryAfter);
                 }
 
                 if (known is not NodeEffect.NotApplied)
@@ -299,14 +256,14 @@ public sealed partial class FanOutProtocol(
                     return NodeStep.Done;
                 }
 
-                outcomeUnknown = false;
+                unknown = false;
             }
 
-            last = await CallAsync(nodeReport, node, phase, attempt, () => kind == OperationKind.Create
-                ? nodes.CreateAsync(node, groupId, idempotencyKey, token)
-                : nodes.DeleteAsync(node, groupId, idempotencyKey, token));
+            var call = await CallAsync(op, progress, node, phase, attempt, () => kind == OperationKind.Create
+                ? nodes.CreateAsync(node, op.GroupId, key, token)
+                : nodes.DeleteAsync(node, op.GroupId, key, token));
 
-            switch (await InterpretAsync(kind, groupId, node, nodeReport, phase, attempt, last, token))
+            switch (await InterpretAsync(op, kind, node, progress, verify, attempt, call, token))
             {
                 case Answer.Done:
                     effect = NodeEffect.Applied;
@@ -318,55 +275,52 @@ public sealed partial class FanOutProtocol(
                     effect = NodeEffect.NotApplied;
                     return NodeStep.Done;
                 case Answer.NotSent:
-                    return NodeStep.Again(last.RetryAfter);
+                    return NodeStep.Again(call.RetryAfter);
                 default:
-                    outcomeUnknown = true;
-                    return NodeStep.Again(last.RetryAfter);
+                    unknown = true;
+                    return NodeStep.Again(call.RetryAfter);
             }
         }, ct);
 
-        return (effect is NodeEffect.NotApplied && outcomeUnknown ? NodeEffect.Unknown : effect, last);
+        return effect is NodeEffect.NotApplied && unknown ? NodeEffect.Unknown : effect;
     }
 
-    // Reads the node until it answers, to learn what a write whose answer was lost did there.
-    private async Task<(NodeEffect, NodeCall?)> ResolveAsync(
-        OperationKind kind, string groupId, string idempotencyKey, ClusterNode node, NodeReport nodeReport, CancellationToken ct)
+    // 4. resolve: reads the node until it answers, to learn what the write with this key did there.
+    private async Task<NodeEffect> ResolveAsync(
+        OperationState op, OperationKind kind, string key, ClusterNode node, NodeProgress progress, Phase phase, CancellationToken ct)
     {
-        var result = (Effect: NodeEffect.Unknown, Last: (NodeCall?)null);
+        var effect = NodeEffect.Unknown;
         var attempt = 0;
-        await retry.ExecuteAsync(node.Name, "resolve", async token =>
+        await retry.ExecuteAsync(node.Name, phase, async token =>
         {
-            result = await ReadEffectAsync(kind, groupId, idempotencyKey, node, nodeReport, "resolve", ++attempt, token);
-            return result.Effect is NodeEffect.Unknown ? NodeStep.Again(result.Last?.RetryAfter) : NodeStep.Done;
+            (effect, var read) = await ReadEffectAsync(op, kind, key, node, progress, phase, ++attempt, token);
+            return effect is NodeEffect.Unknown ? NodeStep.Again(read.RetryAfter) : NodeStep.Done;
         }, ct);
-        return result;
+        return effect;
     }
 
-    // What the write with this key did, from one read. In the desired state, our nodes name the write that made it so
-    // (X-Created-By / X-Deleted-By): this write -> Applied, another -> AlreadySo. Nodes that do not tell were read
-    // before the write (step 3), so the desired state now means this write applied.
-    private async Task<(NodeEffect Effect, NodeCall Last)> ReadEffectAsync(
-        OperationKind kind, string groupId, string idempotencyKey, ClusterNode node, NodeReport nodeReport,
-        string phase, int attempt, CancellationToken ct)
+    // What the write with this key did, from one read. In the desired state, our nodes name the write that made it so:
+    // this write -> Applied, another -> AlreadySo. Nodes that do not tell were read before the write (step 3), so the
+    // desired state now means this write applied.
+    private async Task<(NodeEffect Effect, NodeCall Read)> ReadEffectAsync(
+        OperationState op, OperationKind kind, string key, ClusterNode node, NodeProgress progress, Phase phase, int attempt,
+        CancellationToken ct)
     {
-        var read = await CallAsync(nodeReport, node, phase, attempt, () => nodes.ReadAsync(node, groupId, ct));
-        if (read.Present is null)
+        var read = await CallAsync(op, progress, node, phase, attempt, () => nodes.ReadAsync(node, op.GroupId, ct));
+        var effect = read.Present switch
         {
-            return (NodeEffect.Unknown, read);
-        }
-
-        if (read.Present != DesiredPresence(kind))
-        {
-            return (NodeEffect.NotApplied, read);
-        }
-
-        return (!node.HonoursIdempotency || read.WrittenBy == idempotencyKey ? NodeEffect.Applied : NodeEffect.AlreadySo, read);
+            null => NodeEffect.Unknown,
+            var present when present != (kind == OperationKind.Create) => NodeEffect.NotApplied,
+            _ => !node.HonoursIdempotency || read.WrittenBy == key ? NodeEffect.Applied : NodeEffect.AlreadySo,
+        };
+        return (effect, read);
     }
 
     private enum Answer { Done, AlreadySo, NotSent, Unknown, Refused }
 
+    // What a write's answer says about its effect.
     private async Task<Answer> InterpretAsync(
-        OperationKind kind, string groupId, ClusterNode node, NodeReport nodeReport, string phase, int attempt,
+        OperationState op, OperationKind kind, ClusterNode node, NodeProgress progress, Phase verify, int attempt,
         NodeCall call, CancellationToken ct)
     {
         switch (call.Status)
@@ -379,13 +333,13 @@ public sealed partial class FanOutProtocol(
             case 404 when kind == OperationKind.Delete:
                 return Answer.AlreadySo;
             case 400 when kind == OperationKind.Create:
-                // Our nodes say exactly why; from any other node a 400 is checked by reading before it counts as "exists".
+                // Our nodes say exactly why; from any other node a 400 counts as "exists" only if a read shows the group.
                 if (call.Detail == NodeMessages.Exists)
                 {
                     return Answer.AlreadySo;
                 }
 
-                var read = await CallAsync(nodeReport, node, $"{phase}-verify", attempt, () => nodes.ReadAsync(node, groupId, ct));
+                var read = await CallAsync(op, progress, node, verify, attempt, () => nodes.ReadAsync(node, op.GroupId, ct));
                 return read.Present switch { true => Answer.AlreadySo, false => Answer.Refused, _ => Answer.Unknown };
             case 429:
                 return Answer.NotSent;
@@ -397,87 +351,61 @@ public sealed partial class FanOutProtocol(
     }
 
     private async Task<NodeCall> CallAsync(
-        NodeReport nodeReport, ClusterNode node, string phase, int attempt, Func<Task<NodeCall>> send)
+        OperationState op, NodeProgress progress, ClusterNode node, Phase phase, int attempt, Func<Task<NodeCall>> send)
     {
-        using var activity = FanOutTelemetry.StartNodeStep($"{phase} #{attempt}", node.Name);
+        using var activity = FanOutTelemetry.StartCall(phase, attempt, node.Name);
         var call = await send();
-        activity?.SetTag("http.response.status_code", call.Status);
-        activity?.SetTag("clustergroups.call.error", call.Error?.ToString());
-        if (call.Status is null or >= 500)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, call.ToString());
-        }
-
-        lock (nodeReport)
-        {
-            nodeReport.Calls.Add(new CallRecord(phase, attempt, call, time.GetUtcNow()));
-            nodeReport.DurationMs += call.DurationMs;
-        }
-
-        telemetry.RecordCall(node.Name, phase, call);
+        progress.Record(new CallRecord(phase, attempt, call, time.GetUtcNow()));
+        telemetry.RecordCall(activity, node.Name, phase, call);
         return call;
     }
 
-    private Task ForEachNodeAsync(OperationReport report, Func<NodeReport, bool> which, Func<ClusterNode, NodeReport, Task> step) =>
-        Parallel.ForEachAsync(
-            cluster.Nodes.Zip(report.Nodes).Where(pair => which(pair.Second)),
-            _parallel,
-            async (pair, _) => await step(pair.First, pair.Second));
-
-    private static bool DesiredPresence(OperationKind kind) => kind == OperationKind.Create;
-
-    private static void SetEffect(NodeReport nodeReport, NodeEffect effect, OperationKind kind, NodeCall? last = null)
+    // Runs a step on each of the operation's nodes that matches, in parallel, pairing them with the configured nodes
+    // by name. A journaled node that is no longer configured cannot be reached: it keeps what the journal knows of it
+    // and is marked with why (a rollback it needs then stays pending). Nodes added since the operation began are not
+    // part of it (reconcile fills them).
+    private Task ForEachNodeAsync(
+        OperationState op, Func<NodeProgress, bool> which, Func<ClusterNode, NodeProgress, Task> step,
+        Action<NodeProgress>? unreachable = null)
     {
-        nodeReport.Effect = effect;
-        var verb = kind == OperationKind.Create ? "created" : "deleted";
-        nodeReport.Action = effect switch
+        var steps = new List<(ClusterNode Node, NodeProgress Progress)>();
+        foreach (var progress in op.NodesWhere(which))
         {
-            NodeEffect.Applied => verb,
-            NodeEffect.AlreadySo => kind == OperationKind.Create ? "already present" : "already absent",
-            NodeEffect.NotApplied => $"not {verb}: {last}",
-            _ => $"unknown whether {verb}: {last}",
-        };
+            var node = cluster.Find(progress.Name);
+            progress.Unreachable = node is null ? $"{progress.Name} is not in Cluster:Nodes" : null;
+            if (node is null)
+            {
+                unreachable?.Invoke(progress);
+            }
+            else
+            {
+                steps.Add((node, progress));
+            }
+        }
+
+        return Parallel.ForEachAsync(steps, _parallel, async (pair, _) => await step(pair.Node, pair.Progress));
     }
 
-    private void Close(OperationReport report, long started)
+    private async Task SaveAsync(OperationState op, CancellationToken ct)
     {
-        report.EndedAt = time.GetUtcNow();
-        report.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
-        report.Summary = Summarize(report);
-    }
-
-    public static string Summarize(OperationReport report)
-    {
-        var verb = report.Kind == OperationKind.Create ? "created" : "deleted";
-        var total = report.Nodes.Count;
-        return report.Outcome switch
+        await op.SaveGate.WaitAsync(ct);
+        try
         {
-            Outcome.Committed => $"{verb} on {report.Nodes.Count(n => n.Effect == NodeEffect.Applied)} of {total} nodes"
-                                 + (report.Nodes.Any(n => n.Effect == NodeEffect.AlreadySo)
-                                     ? $", already so on {Describe(report, n => n.Effect == NodeEffect.AlreadySo)}" : ""),
-            Outcome.AlreadySo => $"already {(report.Kind == OperationKind.Create ? "present" : "absent")} on all {total} nodes; nothing changed",
-            Outcome.RolledBack => $"failed on {Describe(report, n => n.Effect is NodeEffect.NotApplied or NodeEffect.Unknown)}; "
-                                  + (report.Nodes.Any(n => n.Compensation == CompensationState.Undone)
-                                      ? $"undone on {Describe(report, n => n.Compensation == CompensationState.Undone)}"
-                                      : "no node was changed"),
-            Outcome.PendingRepair => $"failed, and the rollback on {Describe(report, n => n.Compensation == CompensationState.Pending)} "
-                                     + "could not be finished yet; the Api retries it until it is",
-            _ => "running",
-        };
+            await journal.SaveAsync(op, ct);
+        }
+        finally
+        {
+            op.SaveGate.Release();
+        }
     }
-
-    private static string Describe(OperationReport report, Func<NodeReport, bool> which) =>
-        string.Join(", ", report.Nodes.Where(which).Select(n => n.Node));
-
-    [LoggerMessage(LogLevel.Information, "Recovery of {OperationId} ({GroupId}): {Outcome}, {Summary}")]
-    private partial void LogResumed(string operationId, string groupId, Outcome outcome, string summary);
-
-    [LoggerMessage(LogLevel.Warning, "Operation {OperationId} {Kind} {GroupId}: rolling back; failed on {Nodes}")]
-    private partial void LogRollingBack(string operationId, OperationKind kind, string groupId, string nodes);
-
-    [LoggerMessage(LogLevel.Information, "Operation {OperationId} on {Node}: compensation {Compensation} ({Action})")]
-    private partial void LogCompensation(string operationId, string node, CompensationState compensation, string action);
-
-    [LoggerMessage("Operation {OperationId} {Kind} {GroupId}: {Outcome}, {Summary}")]
-    private partial void LogOutcome(LogLevel level, string operationId, OperationKind kind, string groupId, Outcome outcome, string summary);
 }
+
+// What RunAsync gives back: the finished operation, or why none was started (Refusal).
+public sealed record FanOutResult(OperationState? Operation, string? Refusal)
+{
+    public static FanOutResult Done(OperationState op) => new(op, null);
+    public static FanOutResult Busy(string refusal) => new(null, refusal);
+}
+
+// A precondition of RunAsync: the group's last journaled operation (null: none).
+public sealed record LastOperationIs(string? OperationId);

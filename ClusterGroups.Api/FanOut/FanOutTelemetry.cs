@@ -44,38 +44,72 @@ public sealed class FanOutTelemetry : IDisposable
         return activity;
     }
 
-    public static Activity? StartNodeStep(string phase, string node)
+    // A recovery's span links to the trace of the operation it takes over.
+    public static Activity? StartRecovery(OperationState op)
     {
-        var activity = Source.StartActivity($"{phase} {node}");
-        activity?.SetTag("clustergroups.node", node);
-        activity?.SetTag("clustergroups.phase", phase);
+        var links = ActivityContext.TryParse(op.TraceParent, null, out var original) ? [new ActivityLink(original)] : Array.Empty<ActivityLink>();
+        var activity = Source.StartActivity(ActivityKind.Internal, links: links, name: $"recover {op.GroupId}");
+        activity?.SetTag("clustergroups.operation.id", op.Id);
         return activity;
     }
 
-    public void RecordCall(string node, string phase, NodeCall call)
+    public static Activity? StartRollback(OperationState op)
     {
+        var activity = Source.StartActivity($"rollback {op.GroupId}");
+        activity?.SetTag("clustergroups.operation.id", op.Id);
+        return activity;
+    }
+
+    public static Activity? StartNodeStep(Phase phase, string node)
+    {
+        var activity = Source.StartActivity($"{PhaseNames.Of(phase)} {node}");
+        activity?.SetTag("clustergroups.node", node);
+        activity?.SetTag("clustergroups.phase", PhaseNames.Of(phase));
+        return activity;
+    }
+
+    public static Activity? StartCall(Phase phase, int attempt, string node)
+    {
+        var activity = Source.StartActivity($"{PhaseNames.Of(phase)} #{attempt} {node}");
+        activity?.SetTag("clustergroups.node", node);
+        activity?.SetTag("clustergroups.phase", PhaseNames.Of(phase));
+        return activity;
+    }
+
+    public void RecordCall(Activity? activity, string node, Phase phase, NodeCall call)
+    {
+        activity?.SetTag("http.response.status_code", call.Status);
+        activity?.SetTag("clustergroups.call.error", call.Error?.ToString());
+        if (call.Status is null or >= 500)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, call.ToString());
+        }
+
         _callDuration.Record(call.DurationMs,
-            new("node", node), new("request", call.Request), new("phase", phase),
+            new("node", node), new("request", call.Request), new("phase", PhaseNames.Of(phase)),
             new("status", call.Status?.ToString() ?? call.Error?.ToString()));
     }
 
-    public void RecordRetry(string node, string phase) => _retries.Add(1, new("node", node), new("phase", phase));
+    public void RecordRetry(string node, Phase phase) => _retries.Add(1, new("node", node), new("phase", PhaseNames.Of(phase)));
 
-    public void RecordCompensation(string node, CompensationState state) =>
+    public void RecordCompensation(Activity? activity, string node, CompensationState state)
+    {
+        activity?.SetTag("clustergroups.compensation", state.ToString());
         _compensations.Add(1, new("node", node), new("result", state.ToString()));
+    }
 
     public void RecordRecovery(Outcome from) => _recoveries.Add(1, new KeyValuePair<string, object?>("from", from.ToString()));
 
     public void ObserveOpenOperations(Func<long> count) =>
         _meter.CreateObservableGauge("clustergroups.operations.open", count, "{operation}", "Operations running or pending repair");
 
-    public void RecordOutcome(OperationReport report)
+    public void RecordOutcome(OperationState op)
     {
-        _operations.Add(1, new("kind", report.Kind.ToString()), new("outcome", report.Outcome.ToString()));
-        Activity.Current?.SetTag("clustergroups.outcome", report.Outcome.ToString());
-        if (report.Outcome is Outcome.RolledBack or Outcome.PendingRepair)
+        _operations.Add(1, new("kind", op.Kind.ToString()), new("outcome", op.Outcome.ToString()));
+        Activity.Current?.SetTag("clustergroups.outcome", op.Outcome.ToString());
+        if (op.Outcome is Outcome.RolledBack or Outcome.PendingRepair)
         {
-            Activity.Current?.SetStatus(ActivityStatusCode.Error, report.Summary);
+            Activity.Current?.SetStatus(ActivityStatusCode.Error, OperationNarrative.Summary(op));
         }
     }
 

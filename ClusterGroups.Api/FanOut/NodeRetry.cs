@@ -17,7 +17,7 @@ public readonly record struct NodeStep(bool Retry, TimeSpan? RetryAfter)
 public sealed class NodeRetry
 {
     private static readonly ResiliencePropertyKey<string> NodeKey = new("clustergroups.node");
-    private static readonly ResiliencePropertyKey<string> PhaseKey = new("clustergroups.phase");
+    private static readonly ResiliencePropertyKey<Phase> PhaseKey = new("clustergroups.phase");
     private readonly ResiliencePipeline<NodeStep> _pipeline;
 
     public NodeRetry(IOptions<ClusterOptions> options, FanOutTelemetry telemetry)
@@ -37,7 +37,7 @@ public sealed class NodeRetry
                 OnRetry = args =>
                 {
                     telemetry.RecordRetry(
-                        args.Context.Properties.GetValue(NodeKey, "?"), args.Context.Properties.GetValue(PhaseKey, "?"));
+                        args.Context.Properties.GetValue(NodeKey, "?"), args.Context.Properties.GetValue(PhaseKey, Phase.Apply));
                     return ValueTask.CompletedTask;
                 },
             })
@@ -45,7 +45,7 @@ public sealed class NodeRetry
     }
 
     public async Task ExecuteAsync(
-        string node, string phase, Func<CancellationToken, ValueTask<NodeStep>> step, CancellationToken ct)
+        string node, Phase phase, Func<CancellationToken, ValueTask<NodeStep>> step, CancellationToken ct)
     {
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(NodeKey, node);

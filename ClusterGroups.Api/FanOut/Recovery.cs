@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Journal;
 using Microsoft.Extensions.Options;
 
 namespace ClusterGroups.Api.FanOut;
@@ -49,25 +50,25 @@ public sealed partial class Recovery(
         var open = await journal.ListOpenAsync(ct);
         openCount = open.Count;
         var closed = 0;
-        foreach (var report in open)
+        foreach (var op in open)
         {
-            if (!now && !IsDue(report))
+            if (!now && !IsDue(op))
             {
                 continue;
             }
 
             // A free lease means no live Api runs the operation: its owner died, or it is pending repair.
-            await using var lease = await locks.AcquireAsync(report.GroupId, TimeSpan.Zero, ct);
+            await using var lease = await locks.AcquireAsync(op.GroupId, TimeSpan.Zero, ct);
             if (lease is null)
             {
                 continue;
             }
 
             // Read again under the lease: another replica may have finished it meanwhile.
-            if (await journal.GetAsync(report.OperationId, ct) is { IsOpen: true } current && await protocol.ResumeAsync(current, ct))
+            if (await journal.GetAsync(op.Id, ct) is { IsOpen: true } current && await protocol.ResumeAsync(current, ct))
             {
                 closed++;
-                LogRepaired(current.OperationId, current.GroupId, current.Summary);
+                LogRepaired(current.Id, current.GroupId, OperationNarrative.Summary(current));
             }
         }
 
@@ -76,15 +77,15 @@ public sealed partial class Recovery(
 
     // A rollback that keeps failing is tried again with exponential backoff: after n tries, Interval x 2^n, at most
     // 10 x Interval, so a node that comes back is repaired within a bounded time. A crashed Api's operation is due at once.
-    private bool IsDue(OperationReport report)
+    private bool IsDue(OperationState op)
     {
-        if (report.LastRecoveryAt is not { } last || report.Outcome is Outcome.Running)
+        if (op.LastRecoveryAt is not { } last || op.Outcome is Outcome.Running)
         {
             return true;
         }
 
         var interval = options.Value.Interval;
-        var wait = interval * Math.Min(10, Math.Pow(2, Math.Min(report.Recoveries, 10)));
+        var wait = interval * Math.Min(10, Math.Pow(2, Math.Min(op.Recoveries, 10)));
         return time.GetUtcNow() >= last + wait;
     }
 

@@ -95,7 +95,7 @@ public static class GroupEndpoints
         OperationKind kind, string groupId, HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime)
     {
         var result = await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping);
-        return result.Report is { } report ? OperationResults.From(report, http) : OperationResults.Busy(http, result.Refusal!);
+        return result.Operation is { } op ? OperationResults.From(OperationReports.From(op), http) : OperationResults.Busy(http, result.Refusal!);
     }
 
     private static ProblemHttpResult BadRequest(string detail) =>

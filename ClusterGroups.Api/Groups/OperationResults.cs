@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ClusterGroups.Api.FanOut;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;

@@ -1,34 +1,23 @@
-using System.Text.Json.Serialization;
+using ClusterGroups.Contracts.Operations;
 
 namespace ClusterGroups.Api.Nodes;
 
-// What went wrong on the wire, when no HTTP status came back.
-[JsonConverter(typeof(JsonStringEnumConverter<CallError>))]
-public enum CallError
-{
-    Timeout,
-    ConnectionRefused,
-    ConnectionReset,
-    CircuitOpen,
-    Other,
-}
-
-// One HTTP call to one node, as it happened: what was asked, what came back, how long it took.
+// One HTTP call to one node, as it happened: what was asked, what came back, how long it took, and what the protocol
+// learned from it (never stored as such: the journal and the answers keep their own records of a call).
 public sealed record NodeCall(
     string Request,
     int? Status,
     CallError? Error,
     string? Detail,
     double DurationMs,
-    [property: JsonIgnore] bool Replayed = false,
-    [property: JsonIgnore] bool? Present = null,
-    [property: JsonIgnore] TimeSpan? RetryAfter = null,
-    [property: JsonIgnore] string? WrittenBy = null)
+    bool Replayed = false,
+    bool? Present = null,
+    TimeSpan? RetryAfter = null,
+    string? WrittenBy = null)
 {
     // WrittenBy: on a read, the Idempotency-Key of the write that made the group present (X-Created-By) or absent
     // (X-Deleted-By), when the node tells.
     // Nothing reached the node: safe to send again.
-    [JsonIgnore]
     public bool NotSent => Error is CallError.ConnectionRefused or CallError.CircuitOpen;
 
     public override string ToString() =>

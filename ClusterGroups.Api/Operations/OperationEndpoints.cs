@@ -1,10 +1,8 @@
-using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClusterGroups.Api.Operations;
-
-public sealed record OperationList(IReadOnlyList<OperationReport> Operations);
 
 public static class OperationEndpoints
 {
@@ -25,8 +23,8 @@ public static class OperationEndpoints
 
     private static async Task<Results<Ok<OperationReport>, ProblemHttpResult>> Get(
         string operationId, IOperationJournal journal, CancellationToken ct) =>
-        await journal.GetAsync(operationId, ct) is { } report
-            ? TypedResults.Ok(report)
+        await journal.GetAsync(operationId, ct) is { } op
+            ? TypedResults.Ok(OperationReports.From(op))
             : TypedResults.Problem($"No operation '{operationId}' is known.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
     private static async Task<Results<Ok<OperationList>, ProblemHttpResult>> List(
@@ -42,6 +40,6 @@ public static class OperationEndpoints
             return TypedResults.Problem("limit must be 1-1000.", statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
         }
 
-        return TypedResults.Ok(new OperationList(await journal.ListAsync(state == "open", limit, ct)));
+        return TypedResults.Ok(new OperationList([.. (await journal.ListAsync(state == "open", limit, ct)).Select(OperationReports.From)]));
     }
 }

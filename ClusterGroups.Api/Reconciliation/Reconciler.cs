@@ -56,9 +56,9 @@ public sealed partial class Reconciler(
             var result = await protocol.RunAsync(kind.Value, group.GroupId, lifetime.ApplicationStopping,
                 new LastOperationIs(group.LastOperation?.OperationId));
             var nodes = kind == OperationKind.Create ? group.MissingOn : group.PresentOn;
-            var outcome = result.Report?.Outcome.ToString() ?? "Busy";
+            var outcome = result.Operation?.Outcome.ToString() ?? "Busy";
             repaired.Add(new Repair(group.GroupId, kind == OperationKind.Create ? "created" : "deleted", nodes, reason,
-                result.Report?.OperationId, outcome));
+                result.Operation?.Id, outcome));
             _repairs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
             LogRepair(group.GroupId, kind.Value, string.Join(", ", nodes), reason, outcome);
         }

@@ -17,7 +17,7 @@ public static class OperationListView
         {
             table.AddRow(
                 Styles.Plain(op.OperationId),
-                Styles.Plain(op.Kind),
+                Styles.Plain(op.Kind.ToString()),
                 Styles.Plain(op.GroupId),
                 Styles.Badge(op.Outcome),
                 Styles.Plain(Styles.Time(op.StartedAt)),

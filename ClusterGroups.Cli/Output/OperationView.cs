@@ -28,7 +28,7 @@ public static class OperationView
 
     public static void WriteReport(IAnsiConsole console, ExitCode code, string groupId, string message, OperationReport? report, bool verbose)
     {
-        var kind = report?.Kind?.ToLowerInvariant() ?? "operation";
+        var kind = report?.Kind.ToString().ToLowerInvariant() ?? "operation";
         var where = report is null ? "" : $" [grey]({Markup.Escape(report.OperationId ?? "")}, {Styles.Ms(report.DurationMs)})[/]";
         console.MarkupLine($"[{code.Color()}]{code.Name()}[/] {Markup.Escape($"{kind} '{groupId}': {message}")}{where}");
         switch (code)
@@ -55,9 +55,9 @@ public static class OperationView
         {
             table.AddRow(
                 Styles.Plain(node.Node),
-                Styles.Plain(node.Effect),
+                Styles.Plain(node.Effect.ToString()),
                 Styles.Plain(node.Action),
-                Styles.Plain(node.Compensation),
+                Styles.Plain(node.Compensation.ToString()),
                 Styles.Plain(string.Join('\n', (node.Calls ?? []).Select(Describe))),
                 Styles.Plain(Styles.Ms(node.DurationMs)));
         }
@@ -65,10 +65,10 @@ public static class OperationView
         return table;
     }
 
-    public static string Describe(CallRecord call)
+    public static string Describe(CallReport call)
     {
-        var answer = call.Call.Status is { } status ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : call.Call.Error ?? "no answer";
+        var answer = call.Call.Status is { } status ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : call.Call.Error?.ToString() ?? "no answer";
         var detail = string.IsNullOrEmpty(call.Call.Detail) ? "" : $" ({call.Call.Detail})";
-        return $"{call.Phase} #{call.Attempt} {call.Call.Request}: {answer}{detail}, {Styles.Ms(call.Call.DurationMs)}";
+        return $"{PhaseNames.Of(call.Phase)} #{call.Attempt} {call.Call.Request}: {answer}{detail}, {Styles.Ms(call.Call.DurationMs)}";
     }
 }

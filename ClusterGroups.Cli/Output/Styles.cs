@@ -19,10 +19,10 @@ public static class Styles
     /// <summary>The outcome as a coloured word, e.g. "committed" in green.</summary>
     public static Markup Badge(this ExitCode code) => new($"[{code.Color()}]{Markup.Escape(code.Name())}[/]");
 
-    public static Markup Badge(string? outcome) =>
-        OperationResult.OutcomeCode(outcome) is { } code && outcome != "Running"
+    public static Markup Badge(Outcome outcome) =>
+        OperationResult.OutcomeCode(outcome) is { } code && outcome != Outcome.Running
             ? code.Badge()
-            : new Markup(Markup.Escape(outcome ?? "?"));
+            : new Markup(Markup.Escape(outcome.ToString()));
 
     public static string Ms(double ms) => $"{ms.ToString("0.#", CultureInfo.InvariantCulture)} ms";
 

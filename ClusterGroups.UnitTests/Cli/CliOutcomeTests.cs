@@ -1,9 +1,7 @@
 using System.Net.Sockets;
 using ClusterGroups.Api.FanOut;
-using ClusterGroups.Api.Nodes;
 using ClusterGroups.Cli;
 using ExitCode = ClusterGroups.Cli.ExitCode;
-using NodeCall = ClusterGroups.Api.Nodes.NodeCall;
 
 using ClusterGroups.Tests.Infrastructure;
 
@@ -84,7 +82,7 @@ public class CliOutcomeTests
         Assert.Contains("Applied", node1);
         Assert.Contains("Undone", node1);
         Assert.Contains("apply #1 create: 201, 3.1 ms", node1);
-        Assert.Contains("undo #2 delete: 200, 2 ms", run.Out);
+        Assert.Contains("compensate #2 delete: 200, 2 ms", run.Out);
         var node3 = Line(run.Out, "node3");
         Assert.Contains("NotApplied", node3);
         Assert.Contains("apply #1 create: ConnectionRefused (connection refused), 0.4 ms", node3);
@@ -261,11 +259,11 @@ public class CliOutcomeTests
         FakeApi.Report("g1", Outcome.RolledBack, summary: "failed on node3; undone on node1, node2", nodes:
         [
             FakeApi.Node("node1", NodeEffect.Applied, CompensationState.Undone, "created",
-                ("apply", new NodeCall("create", 201, null, null, 3.1)), ("undo", new NodeCall("delete", 200, null, null, 2))),
+                (Phase.Apply, new CallAnswer("create", 201, null, null, 3.1)), (Phase.Compensate, new CallAnswer("delete", 200, null, null, 2))),
             FakeApi.Node("node2", NodeEffect.Applied, CompensationState.Undone, "created",
-                ("apply", new NodeCall("create", 201, null, null, 3.1)), ("undo", new NodeCall("delete", 200, null, null, 2))),
+                (Phase.Apply, new CallAnswer("create", 201, null, null, 3.1)), (Phase.Compensate, new CallAnswer("delete", 200, null, null, 2))),
             FakeApi.Node("node3", NodeEffect.NotApplied, CompensationState.NotNeeded, "not created: connection refused",
-                ("apply", new NodeCall("create", null, CallError.ConnectionRefused, "connection refused", 0.4))),
+                (Phase.Apply, new CallAnswer("create", null, CallError.ConnectionRefused, "connection refused", 0.4))),
         ]);
 
     private static string Line(string output, string containing) =>

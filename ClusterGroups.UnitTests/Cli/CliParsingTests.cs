@@ -129,7 +129,7 @@ public class CliParsingTests
         try
         {
             await File.WriteAllLinesAsync(file, ["f1", "# skipped", "{\"groupId\": \"f2\"}"]);
-            var api = new FakeApi().On(HttpMethod.Post, "/v1/group/", 201, FakeApi.Report("x", global::ClusterGroups.Api.FanOut.Outcome.Committed));
+            var api = new FakeApi().On(HttpMethod.Post, "/v1/group/", 201, FakeApi.Report("x", Outcome.Committed));
 
             var run = await CliRunner.RunAsync(api, "create", "a1", "{\"groupId\": \"a2\"}", "--from-file", file, "--parallel", "1");
 
@@ -148,7 +148,7 @@ public class CliParsingTests
     public async Task From_file_dash_reads_standard_input()
     {
         var api = new FakeApi().On(HttpMethod.Delete, "/v1/group/", 200,
-            FakeApi.Report("x", global::ClusterGroups.Api.FanOut.Outcome.Committed, global::ClusterGroups.Api.FanOut.OperationKind.Delete));
+            FakeApi.Report("x", Outcome.Committed, OperationKind.Delete));
 
         var run = await CliRunner.RunAsync(api, null, ["delete", "--from-file", "-"], new StringReader("s1\ns2\n"));
 

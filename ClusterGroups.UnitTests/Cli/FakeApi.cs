@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ApiTypes = ClusterGroups.Api.FanOut;
-using ClusterGroups.Api.Nodes;
 
 using ClusterGroups.Tests.Infrastructure;
 
@@ -50,21 +48,11 @@ public sealed class FakeApi : HttpMessageHandler
         return new HttpResponseMessage(HttpStatusCode.NotFound) { Content = new StringContent("") };
     }
 
-    // An operation report serialized from the Api's own types, so the client is tested against the real shape.
-    public static string Report(string groupId, ApiTypes.Outcome outcome, ApiTypes.OperationKind kind = ApiTypes.OperationKind.Create,
-        string summary = "created on 3 of 3 nodes", ApiTypes.NodeReport[]? nodes = null) =>
-        JsonSerializer.Serialize(new ApiTypes.OperationReport
-        {
-            OperationId = "op-0123",
-            Kind = kind,
-            GroupId = groupId,
-            Outcome = outcome,
-            Summary = summary,
-            StartedAt = DateTimeOffset.UtcNow,
-            EndedAt = DateTimeOffset.UtcNow,
-            DurationMs = 12.5,
-            Nodes = [.. nodes ?? [Node("node1"), Node("node2"), Node("node3")]],
-        }, Web);
+    // An operation report serialized from the Api's own answer type, so the client is tested against the real shape.
+    public static string Report(string groupId, Outcome outcome, OperationKind kind = OperationKind.Create,
+        string summary = "created on 3 of 3 nodes", NodeReport[]? nodes = null) =>
+        JsonSerializer.Serialize(new OperationReport("op-0123", kind, groupId, outcome, summary, DateTimeOffset.UtcNow,
+            DateTimeOffset.UtcNow, 12.5, null, 0, [.. nodes ?? [Node("node1"), Node("node2"), Node("node3")]]), Web);
 
     // problem+json as OperationResults writes it: the report's fields as extension members.
     public static string Problem(string reportJson, int status, string title)
@@ -80,17 +68,12 @@ public sealed class FakeApi : HttpMessageHandler
     public static string PlainProblem(int status, string title, string detail) =>
         JsonSerializer.Serialize(new { type = "about:blank", title, status, detail });
 
-    public static ApiTypes.NodeReport Node(string name, ApiTypes.NodeEffect effect = ApiTypes.NodeEffect.Applied,
-        ApiTypes.CompensationState compensation = ApiTypes.CompensationState.NotNeeded, string action = "created",
-        params (string Phase, NodeCall Call)[] calls) =>
-        new()
-        {
-            Node = name,
-            Effect = effect,
-            Compensation = compensation,
-            Action = action,
-            DurationMs = 4.2,
-            Calls = [.. (calls.Length == 0 ? [("apply", new NodeCall("create", 201, null, null, 3.1))] : calls)
-                .Select((c, i) => new ApiTypes.CallRecord(c.Phase, i + 1, c.Call, DateTimeOffset.UtcNow))],
-        };
+    public static NodeReport Node(string name, NodeEffect effect = NodeEffect.Applied,
+        CompensationState compensation = CompensationState.NotNeeded, string action = "created",
+        params (Phase Phase, CallAnswer Call)[] calls)
+    {
+        var recorded = calls.Length == 0 ? [(Phase.Apply, new CallAnswer("create", 201, null, null, 3.1))] : calls;
+        return new NodeReport(name, effect, compensation, action, recorded.Length, 4.2,
+            [.. recorded.Select((c, i) => new CallReport(c.Phase, i + 1, c.Call, DateTimeOffset.UtcNow))]);
+    }
 }

@@ -32,6 +32,9 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
         }
     }
 
+    // A group created by the write with this Idempotency-Key (as if an operation's create had reached the node).
+    public void SeedCreatedBy(string groupId, string key) => _groups.Create(groupId, key);
+
     public void GoDown() => _down = true;
     public void ComeUp() => _down = false;
 

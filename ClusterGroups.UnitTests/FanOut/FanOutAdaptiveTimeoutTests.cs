@@ -96,7 +96,7 @@ public sealed class FanOutAdaptiveTimeoutTests
 
         HasOutcome(report, Outcome.Committed);
         Everywhere(h.Cluster, "g1");
-        var lost = Assert.Single(Calls(report, 1, "apply"), c => c.Error == CallError.Timeout);
+        var lost = Assert.Single(Calls(report, 1, Phase.Apply), c => c.Error == CallError.Timeout);
         Assert.True(lost.DurationMs < 5_000, $"the lost answer was waited for {lost.DurationMs} ms; the maximum is 10 000 ms");
     }
 }

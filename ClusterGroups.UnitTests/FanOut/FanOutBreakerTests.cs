@@ -18,7 +18,7 @@ public sealed class FanOutBreakerTests
         });
         h[2].GoDown();
 
-        var reports = new List<OperationReport>();
+        var reports = new List<OperationState>();
         for (var i = 0; i < 5; i++)
         {
             reports.Add(await h.CreateAsync($"g{i}"));

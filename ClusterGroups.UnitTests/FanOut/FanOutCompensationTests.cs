@@ -1,6 +1,6 @@
 using ClusterGroups.Api.FanOut;
-using static ClusterGroups.Api.FanOut.CompensationState;
-using static ClusterGroups.Api.FanOut.NodeEffect;
+using static ClusterGroups.Contracts.Operations.CompensationState;
+using static ClusterGroups.Contracts.Operations.NodeEffect;
 using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
 namespace ClusterGroups.UnitTests.FanOut;
@@ -26,11 +26,11 @@ public sealed class FanOutCompensationTests
         HasEffects(report, Applied, Applied, NotApplied);
         HasCompensations(report, Undone, Undone, NotNeeded);
         Nowhere(h.Cluster, "g1");
-        Assert.All(h[0].RequestsOf(HttpMethod.Delete), r => Assert.Equal($"{report.OperationId}:undo", r.Key));
+        Assert.All(h[0].RequestsOf(HttpMethod.Delete), r => Assert.Equal($"{report.Id}:undo", r.Key));
         // A failure before applying is sent again (after a read showed it did not apply); one after applying is
         // resolved by the read alone.
         Assert.Equal(fault is FaultKind.Status500BeforeApply ? times + 1 : 1, h[0].RequestsOf(HttpMethod.Delete).Count);
-        Assert.Equal(Calls(report, 0, "compensate").Count, h[0].RequestsOf(HttpMethod.Delete).Count);
+        Assert.Equal(Calls(report, 0, Phase.Compensate).Count, h[0].RequestsOf(HttpMethod.Delete).Count);
     }
 
     [Fact]
@@ -46,14 +46,14 @@ public sealed class FanOutCompensationTests
         HasEffects(report, Applied, Applied, NotApplied);
         HasCompensations(report, Pending, Undone, NotNeeded);
         Presence(h.Cluster, "g1", true, false, false);
-        Assert.Equal(Outcome.PendingRepair, (await h.Journal.GetAsync(report.OperationId, CancellationToken.None))?.Outcome);
+        Assert.Equal(Outcome.PendingRepair, (await h.Journal.GetAsync(report.Id, CancellationToken.None))?.Outcome);
 
         // A round while the node still fails leaves it open; once it answers, the next round closes it.
         Assert.Equal(0, await h.Recovery.RunOnceAsync(CancellationToken.None).WaitAsync(FanOutHarness.OperationTimeout));
-        Assert.Equal(Outcome.PendingRepair, (await h.Journal.GetAsync(report.OperationId, CancellationToken.None))?.Outcome);
+        Assert.Equal(Outcome.PendingRepair, (await h.Journal.GetAsync(report.Id, CancellationToken.None))?.Outcome);
         Presence(h.Cluster, "g1", true, false, false);
 
-        var repaired = await h.RecoverAsync(report.OperationId);
+        var repaired = await h.RecoverAsync(report.Id);
 
         HasOutcome(repaired, Outcome.RolledBack);
         HasCompensations(repaired, Undone, Undone, NotNeeded);
@@ -78,7 +78,7 @@ public sealed class FanOutCompensationTests
         Presence(h.Cluster, "g1", true, false, true);
 
         h[1].ComeUp();
-        var repaired = await h.RecoverAsync(report.OperationId);
+        var repaired = await h.RecoverAsync(report.Id);
 
         HasOutcome(repaired, Outcome.RolledBack);
         Everywhere(h.Cluster, "g1");

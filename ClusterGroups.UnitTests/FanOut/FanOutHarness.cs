@@ -1,4 +1,5 @@
 using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,12 +16,20 @@ public sealed class FanOutHarness : IAsyncDisposable
 
     private readonly ServiceProvider _provider;
 
-    private FanOutHarness(FakeCluster cluster, IDictionary<string, string?> settings)
+    private readonly IDictionary<string, string?> _settings;
+
+    private FanOutHarness(FakeCluster cluster, IDictionary<string, string?> settings, IOperationJournal? journal = null)
     {
         Cluster = cluster;
+        _settings = settings;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
+        if (journal is not null)
+        {
+            services.AddSingleton(journal);
+        }
+
         services.AddFanOut(configuration);
         services.AddHttpClient(NodeClient.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => cluster)
@@ -66,19 +75,34 @@ public sealed class FanOutHarness : IAsyncDisposable
         return new FanOutHarness(new FakeCluster(fakes), settings);
     }
 
-    public Task<OperationReport> CreateAsync(string groupId) => RunAsync(OperationKind.Create, groupId);
-    public Task<OperationReport> DeleteAsync(string groupId) => RunAsync(OperationKind.Delete, groupId);
+    /// <summary>
+    /// A new Api over the same journal and the same nodes, configured with <paramref name="nodes"/> (node numbers,
+    /// 1-based, in the new Cluster:Nodes order): what an Api restarted after Cluster:Nodes changed sees.
+    /// </summary>
+    public FanOutHarness Restart(params int[] nodes)
+    {
+        var settings = new Dictionary<string, string?>(_settings.Where(s => !s.Key.StartsWith("Cluster:Nodes:", StringComparison.Ordinal)));
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            settings[$"Cluster:Nodes:{i}"] = $"http://n{nodes[i]}.test";
+        }
 
-    public async Task<OperationReport> RunAsync(OperationKind kind, string groupId)
+        return new FanOutHarness(Cluster, settings, Journal);
+    }
+
+    public Task<OperationState> CreateAsync(string groupId) => RunAsync(OperationKind.Create, groupId);
+    public Task<OperationState> DeleteAsync(string groupId) => RunAsync(OperationKind.Delete, groupId);
+
+    public async Task<OperationState> RunAsync(OperationKind kind, string groupId)
     {
         using var cts = new CancellationTokenSource(OperationTimeout);
         var result = await Protocol.RunAsync(kind, groupId, cts.Token).WaitAsync(OperationTimeout);
-        Assert.True(result.Report is not null, result.Refusal);
-        return result.Report;
+        Assert.True(result.Operation is not null, result.Refusal);
+        return result.Operation;
     }
 
     /// <summary>Recovery rounds until the operation is closed (at most <paramref name="rounds"/>); its journal entry.</summary>
-    public async Task<OperationReport> RecoverAsync(string operationId, int rounds = 5)
+    public async Task<OperationState> RecoverAsync(string operationId, int rounds = 5)
     {
         using var cts = new CancellationTokenSource(OperationTimeout);
         for (var round = 0; round < rounds; round++)

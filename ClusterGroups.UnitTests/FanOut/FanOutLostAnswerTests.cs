@@ -1,6 +1,6 @@
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
-using static ClusterGroups.Api.FanOut.NodeEffect;
+using static ClusterGroups.Contracts.Operations.NodeEffect;
 using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
 namespace ClusterGroups.UnitTests.FanOut;
@@ -22,11 +22,11 @@ public sealed class FanOutLostAnswerTests
         HasEffects(report, Applied, Applied, Applied);
         NothingToUndo(report);
         Everywhere(h.Cluster, "g1");
-        Assert.Equal(CallError.Timeout, Assert.Single(Calls(report, 1, "apply")).Error);
-        var verify = Assert.Single(Calls(report, 1, "apply-verify"));
+        Assert.Equal(CallError.Timeout, Assert.Single(Calls(report, 1, Phase.Apply)).Error);
+        var verify = Assert.Single(Calls(report, 1, Phase.ApplyVerify));
         Assert.True(verify.Present);
-        Assert.Equal(report.OperationId, verify.WrittenBy);
-        Assert.Equal(report.OperationId, Assert.Single(h[1].RequestsOf(HttpMethod.Post)).Key);
+        Assert.Equal(report.Id, verify.WrittenBy);
+        Assert.Equal(report.Id, Assert.Single(h[1].RequestsOf(HttpMethod.Post)).Key);
     }
 
     [Fact]
@@ -42,8 +42,8 @@ public sealed class FanOutLostAnswerTests
         NothingToUndo(report);
         Everywhere(h.Cluster, "g1");
         Assert.Single(h[1].RequestsOf(HttpMethod.Post));
-        Assert.Equal(CallError.Timeout, Assert.Single(Calls(report, 1, "apply")).Error);
-        Assert.True(Assert.Single(Calls(report, 1, "apply-verify")).Present);
+        Assert.Equal(CallError.Timeout, Assert.Single(Calls(report, 1, Phase.Apply)).Error);
+        Assert.True(Assert.Single(Calls(report, 1, Phase.ApplyVerify)).Present);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class FanOutLostAnswerTests
         HasEffects(report, Applied, Applied, Applied);
         NothingToUndo(report);
         Nowhere(h.Cluster, "g1");
-        Assert.Equal(report.OperationId, Assert.Single(Calls(report, 1, "apply-verify")).WrittenBy);
+        Assert.Equal(report.Id, Assert.Single(Calls(report, 1, Phase.ApplyVerify)).WrittenBy);
         Assert.Single(h[1].RequestsOf(HttpMethod.Delete));
         Assert.Single(h[2].RequestsOf(HttpMethod.Delete));
         Assert.All(h.Cluster.Nodes, n => Assert.Empty(n.RequestsOf(HttpMethod.Post)));
@@ -101,7 +101,7 @@ public sealed class FanOutLostAnswerTests
         HasCompensations(report, CompensationState.Undone, CompensationState.Undone, CompensationState.Undone);
         Nowhere(h.Cluster, "g1");
         Assert.Single(h[0].RequestsOf(HttpMethod.Post), r => r.GroupId == "g1");
-        Assert.Equal(report.OperationId, Calls(report, 0, "resolve")[^1].WrittenBy);
+        Assert.Equal(report.Id, Calls(report, 0, Phase.Resolve)[^1].WrittenBy);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class FanOutLostAnswerTests
         Presence(h.Cluster, "g1", true, false, false);
 
         h[0].ComeUp();
-        var repaired = await h.RecoverAsync(report.OperationId);
+        var repaired = await h.RecoverAsync(report.Id);
 
         HasOutcome(repaired, Outcome.RolledBack);
         HasCompensations(repaired, CompensationState.Undone, CompensationState.Undone, CompensationState.Undone);
@@ -140,7 +140,7 @@ public sealed class FanOutLostAnswerTests
         HasEffects(report, Applied, Applied, Applied);
         NothingToUndo(report);
         Everywhere(h.Cluster, "g1");
-        Assert.Equal(500, Calls(report, 1, "apply")[0].Status);
+        Assert.Equal(500, Calls(report, 1, Phase.Apply)[0].Status);
         Assert.Single(h[1].RequestsOf(HttpMethod.Post)); // resolved by reading, never by posting again
     }
 
@@ -179,10 +179,10 @@ public sealed class FanOutLostAnswerTests
         Everywhere(h.Cluster, "g1");
         // Each POST the report shows is exactly one POST the node received: the HTTP pipeline never retried one.
         Assert.All(Enumerable.Range(0, 3), i =>
-            Assert.Equal(Calls(report, i, "apply").Count, h[i].RequestsOf(HttpMethod.Post).Count));
+            Assert.Equal(Calls(report, i, Phase.Apply).Count, h[i].RequestsOf(HttpMethod.Post).Count));
         Assert.Equal(2, h[0].RequestsOf(HttpMethod.Post).Count);
         Assert.Equal(2, h[1].RequestsOf(HttpMethod.Post).Count);
-        Assert.False(Calls(report, 1, "apply")[^1].Replayed);
+        Assert.False(Calls(report, 1, Phase.Apply)[^1].Replayed);
     }
 
     [Fact]
@@ -195,7 +195,7 @@ public sealed class FanOutLostAnswerTests
 
         HasOutcome(report, Outcome.Committed);
         Everywhere(h.Cluster, "g1");
-        Assert.False(Assert.Single(Calls(report, 0, "read-before")).Present);
+        Assert.False(Assert.Single(Calls(report, 0, Phase.ReadBefore)).Present);
         Assert.Equal(3, h[0].RequestsOf(HttpMethod.Get).Count);
     }
 }

@@ -1,5 +1,5 @@
 using ClusterGroups.Api.FanOut;
-using static ClusterGroups.Api.FanOut.NodeEffect;
+using static ClusterGroups.Contracts.Operations.NodeEffect;
 using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
 namespace ClusterGroups.UnitTests.FanOut;
@@ -22,8 +22,8 @@ public sealed class FanOutOutcomeTests
         foreach (var (node, i) in h.Cluster.Nodes.Select((n, i) => (n, i)))
         {
             var post = Assert.Single(node.RequestsOf(HttpMethod.Post));
-            Assert.Equal(report.OperationId, post.Key);
-            Assert.Equal(201, Assert.Single(Calls(report, i, "apply")).Status);
+            Assert.Equal(report.Id, post.Key);
+            Assert.Equal(201, Assert.Single(Calls(report, i, Phase.Apply)).Status);
             Assert.Empty(node.RequestsOf(HttpMethod.Delete));
         }
     }
@@ -45,7 +45,7 @@ public sealed class FanOutOutcomeTests
         Nowhere(h.Cluster, "g1");
         Everywhere(h.Cluster, "other");
         Assert.All(h.Cluster.Nodes, n => Assert.Single(n.RequestsOf(HttpMethod.Delete)));
-        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(200, Assert.Single(Calls(report, i, "apply")).Status));
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(200, Assert.Single(Calls(report, i, Phase.Apply)).Status));
     }
 
     [Fact]
@@ -65,8 +65,8 @@ public sealed class FanOutOutcomeTests
         HasCompensations(report, CompensationState.NotNeeded, CompensationState.NotNeeded, CompensationState.NotNeeded);
         Everywhere(h.Cluster, "g1");
         // Our nodes said "exists" (400 with its detail); the seed-like node was read first and not written at all.
-        Assert.Equal(400, Assert.Single(Calls(report, 0, "apply")).Status);
-        Assert.Equal(400, Assert.Single(Calls(report, 1, "apply")).Status);
+        Assert.Equal(400, Assert.Single(Calls(report, 0, Phase.Apply)).Status);
+        Assert.Equal(400, Assert.Single(Calls(report, 1, Phase.Apply)).Status);
         Assert.Single(h[2].RequestsOf(HttpMethod.Post)); // only warm-up's
         Assert.All(h.Cluster.Nodes, n => Assert.Empty(n.RequestsOf(HttpMethod.Delete)));
     }
@@ -84,7 +84,7 @@ public sealed class FanOutOutcomeTests
         NothingToUndo(report);
         Nowhere(h.Cluster, "g1");
         Everywhere(h.Cluster, "warm-up");
-        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(404, Assert.Single(Calls(report, i, "apply")).Status));
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(404, Assert.Single(Calls(report, i, Phase.Apply)).Status));
         Assert.All(h.Cluster.Nodes, n => Assert.Single(n.RequestsOf(HttpMethod.Post))); // warm-up's, no re-create
     }
 

@@ -43,7 +43,7 @@ public sealed class FanOutPropertyTests(ITestOutputHelper output)
             {
                 Assert.Contains(report.Nodes, n => n.Compensation == CompensationState.Pending);
                 h.Cluster.ClearScripts();
-                report = await h.RecoverAsync(report.OperationId);
+                report = await h.RecoverAsync(report.Id);
                 context += $"\nafter recovery:\n{ReportAssert.Describe(report)}";
                 Assert.True(report.Outcome == Outcome.RolledBack, context);
             }
@@ -53,7 +53,7 @@ public sealed class FanOutPropertyTests(ITestOutputHelper output)
     }
 
     private static void AssertOutcomeMatchesNodes(
-        FakeCluster cluster, ScenarioStep step, IReadOnlySet<string>[] before, OperationReport report, string context)
+        FakeCluster cluster, ScenarioStep step, IReadOnlySet<string>[] before, OperationState report, string context)
     {
         var desired = step.Kind == OperationKind.Create;
         var was = before.Select(groups => groups.Contains(step.GroupId)).ToArray();

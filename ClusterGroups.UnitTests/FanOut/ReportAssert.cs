@@ -6,18 +6,18 @@ namespace ClusterGroups.UnitTests.FanOut;
 // Assertions on an operation's report and on the fake nodes, with messages that show the whole report.
 public static class ReportAssert
 {
-    public static void HasOutcome(OperationReport report, Outcome expected) =>
+    public static void HasOutcome(OperationState report, Outcome expected) =>
         Assert.True(report.Outcome == expected, $"expected {expected}, got {report.Outcome}\n{Describe(report)}");
 
-    public static void HasEffects(OperationReport report, params NodeEffect[] expected) =>
+    public static void HasEffects(OperationState report, params NodeEffect[] expected) =>
         Assert.True(report.Nodes.Select(n => n.Effect).SequenceEqual(expected),
             $"effects: expected [{string.Join(", ", expected)}]\n{Describe(report)}");
 
-    public static void HasCompensations(OperationReport report, params CompensationState[] expected) =>
+    public static void HasCompensations(OperationState report, params CompensationState[] expected) =>
         Assert.True(report.Nodes.Select(n => n.Compensation).SequenceEqual(expected),
             $"compensations: expected [{string.Join(", ", expected)}]\n{Describe(report)}");
 
-    public static void NothingToUndo(OperationReport report) =>
+    public static void NothingToUndo(OperationState report) =>
         Assert.True(report.Nodes.All(n => n.Compensation == CompensationState.NotNeeded), $"nothing should be undone\n{Describe(report)}");
 
     // Where the group is now, node by node.
@@ -35,11 +35,11 @@ public static class ReportAssert
         Presence(cluster, groupId, [.. cluster.Nodes.Select(_ => false)]);
 
     // The calls of one phase on one node, as the report recorded them.
-    public static IReadOnlyList<NodeCall> Calls(OperationReport report, int node, string phase) =>
+    public static IReadOnlyList<NodeCall> Calls(OperationState report, int node, Phase phase) =>
         [.. report.Nodes[node].Calls.Where(c => c.Phase == phase).Select(c => c.Call)];
 
-    public static string Describe(OperationReport report) =>
-        $"{report.Kind} {report.GroupId}: {report.Outcome} ({report.Summary})\n" + string.Join("\n", report.Nodes.Select(n =>
-            $"  {n.Node}: {n.Effect}/{n.Compensation} {n.Action} | "
+    public static string Describe(OperationState report) =>
+        $"{report.Kind} {report.GroupId}: {report.Outcome} ({OperationNarrative.Summary(report)})\n" + string.Join("\n", report.Nodes.Select(n =>
+            $"  {n.Name}: {n.Effect}/{n.Compensation} {OperationNarrative.Action(report.Kind, n)} | "
             + string.Join("; ", n.Calls.Select(c => $"{c.Phase}#{c.Attempt} {c.Call}"))));
 }

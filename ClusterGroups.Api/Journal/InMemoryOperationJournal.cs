@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using ClusterGroups.Api.FanOut;
 
-namespace ClusterGroups.Api.FanOut;
+namespace ClusterGroups.Api.Journal;
 
 // The journal of an Api run without a coordinator store: in this process's memory only, so it survives nothing.
-// It keeps the shape (and the pending repairs) until the process ends.
+// It keeps the shape (and the pending repairs) until the process ends. Entries are kept as the same JSON the
+// coordinator stores, so readers always get copies.
 public sealed class InMemoryOperationJournal : IOperationJournal
 {
     private const int MaxClosed = 10_000;
@@ -12,19 +14,19 @@ public sealed class InMemoryOperationJournal : IOperationJournal
     private readonly ConcurrentDictionary<string, string> _open = new();
     private readonly ConcurrentQueue<string> _closedOrder = new();
 
-    public Task BeginAsync(OperationReport report, CancellationToken ct) => SaveAsync(report, ct);
+    public Task BeginAsync(OperationState op, CancellationToken ct) => SaveAsync(op, ct);
 
-    public Task SaveAsync(OperationReport report, CancellationToken ct)
+    public Task SaveAsync(OperationState op, CancellationToken ct)
     {
-        _entries[report.OperationId] = JournalFormat.Write(report);
-        _lastByGroup[report.GroupId] = report.OperationId;
-        if (report.IsOpen)
+        _entries[op.Id] = JournalFormat.Write(op);
+        _lastByGroup[op.GroupId] = op.Id;
+        if (op.IsOpen)
         {
-            _open[report.OperationId] = report.GroupId;
+            _open[op.Id] = op.GroupId;
         }
-        else if (_open.TryRemove(report.OperationId, out _))
+        else if (_open.TryRemove(op.Id, out _))
         {
-            _closedOrder.Enqueue(report.OperationId);
+            _closedOrder.Enqueue(op.Id);
             while (_closedOrder.Count > MaxClosed && _closedOrder.TryDequeue(out var old))
             {
                 _entries.TryRemove(old, out _);
@@ -34,27 +36,27 @@ public sealed class InMemoryOperationJournal : IOperationJournal
         return Task.CompletedTask;
     }
 
-    public Task<OperationReport?> GetAsync(string operationId, CancellationToken ct) =>
+    public Task<OperationState?> GetAsync(string operationId, CancellationToken ct) =>
         Task.FromResult(_entries.TryGetValue(operationId, out var json) ? JournalFormat.Read(json) : null);
 
-    public Task<IReadOnlyList<OperationReport>> ListAsync(bool openOnly, int max, CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<OperationReport>>(
+    public Task<IReadOnlyList<OperationState>> ListAsync(bool openOnly, int max, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<OperationState>>(
         [
             .. (openOnly ? _open.Keys.Select(id => _entries.GetValueOrDefault(id)) : _entries.Values)
-                .OfType<string>().Select(JournalFormat.Read).OfType<OperationReport>()
+                .OfType<string>().Select(JournalFormat.Read).OfType<OperationState>()
                 .OrderByDescending(r => r.StartedAt)
                 .Take(max),
         ]);
 
-    public Task<IReadOnlyList<OperationReport>> ListOpenAsync(CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<OperationReport>>(
+    public Task<IReadOnlyList<OperationState>> ListOpenAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<OperationState>>(
         [
             .. _open.Keys
                 .Select(id => _entries.GetValueOrDefault(id)).OfType<string>()
-                .Select(JournalFormat.Read).OfType<OperationReport>()
+                .Select(JournalFormat.Read).OfType<OperationState>()
                 .OrderBy(r => r.StartedAt),
         ]);
 
-    public async Task<OperationReport?> LastForGroupAsync(string groupId, CancellationToken ct) =>
+    public async Task<OperationState?> LastForGroupAsync(string groupId, CancellationToken ct) =>
         _lastByGroup.TryGetValue(groupId, out var id) ? await GetAsync(id, ct) : null;
 }

@@ -1,0 +1,17 @@
+using ClusterGroups.Api.FanOut;
+
+namespace ClusterGroups.Api.Journal;
+
+// Where operations are recorded: before any node is touched (Begin), as they progress (Save), until closed.
+// Entries are JSON (JournalFormat, versioned); readers get fresh copies, never the live state.
+// At most one operation per group is open, and it is the group's last: the protocol starts one only after the
+// group's last operation closed, under the group's lease. So LastForGroupAsync also answers "is one open here?".
+public interface IOperationJournal
+{
+    Task BeginAsync(OperationState op, CancellationToken ct);
+    Task SaveAsync(OperationState op, CancellationToken ct);
+    Task<OperationState?> GetAsync(string operationId, CancellationToken ct);
+    Task<IReadOnlyList<OperationState>> ListAsync(bool openOnly, int max, CancellationToken ct);
+    Task<IReadOnlyList<OperationState>> ListOpenAsync(CancellationToken ct);
+    Task<OperationState?> LastForGroupAsync(string groupId, CancellationToken ct);
+}

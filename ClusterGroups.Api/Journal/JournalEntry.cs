@@ -1,0 +1,58 @@
+namespace ClusterGroups.Api.Journal;
+
+// The journal's entry, format version 2: only what recovery and the operation's readers need, with nodes by name.
+// Its own types, so that nothing renamed in the protocol's state or in the Api's answers changes what is stored.
+// Enum values are stored by their wire names (Contracts.Operations), which are fixed.
+public sealed record JournalEntry(
+    int JournalVersion,
+    string OperationId,
+    OperationKind Kind,
+    string GroupId,
+    Outcome Outcome,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    double DurationMs,
+    string? Owner,
+    string? TraceParent,
+    int Recoveries,
+    DateTimeOffset? LastRecoveryAt,
+    IReadOnlyList<JournalNode> Nodes);
+
+public sealed record JournalNode(
+    string Node,
+    NodeEffect Effect,
+    CompensationState Compensation,
+    string? Unreachable,
+    IReadOnlyList<JournalCall> Calls);
+
+public sealed record JournalCall(
+    Phase Phase,
+    int Attempt,
+    DateTimeOffset At,
+    string Request,
+    int? Status,
+    CallError? Error,
+    string? Detail,
+    double DurationMs);
+
+// Format version 1 (written until the operation model was split): the Api's answer as it was, plus journalVersion.
+// Read only; fields v2 no longer keeps (summary, action, attempts) are recomputed.
+public sealed record JournalEntryV1(
+    string OperationId,
+    OperationKind Kind,
+    string GroupId,
+    Outcome Outcome,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    double DurationMs,
+    string? Owner,
+    string? TraceParent,
+    int Recoveries,
+    DateTimeOffset? LastRecoveryAt,
+    IReadOnlyList<JournalNodeV1>? Nodes);
+
+public sealed record JournalNodeV1(string Node, NodeEffect Effect, CompensationState Compensation, IReadOnlyList<JournalCallV1>? Calls);
+
+public sealed record JournalCallV1(Phase Phase, int Attempt, JournalCallAnswerV1 Call, DateTimeOffset At);
+
+public sealed record JournalCallAnswerV1(string Request, int? Status, CallError? Error, string? Detail, double DurationMs);

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Nodes;
+
+namespace ClusterGroups.Api.Journal;
+
+// The one mapping between the protocol's working state and what the journal stores. Writes version 2; reads 2 and 1
+// (entries written before the split stay recoverable for as long as the journal keeps them).
+public static class JournalFormat
+{
+    public const int Version = 2;
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static string Write(OperationState op) => JsonSerializer.Serialize(ToEntry(op), Json);
+
+    public static OperationState? Read(string json)
+    {
+        var version = JsonNode.Parse(json)?["journalVersion"]?.GetValue<int>() ?? 1;
+        return version switch
+        {
+            2 => JsonSerializer.Deserialize<JournalEntry>(json, Json) is { } entry ? FromEntry(entry) : null,
+            1 => JsonSerializer.Deserialize<JournalEntryV1>(json, Json) is { } v1 ? FromEntry(Upgrade(v1)) : null,
+            _ => throw new JsonException($"Journal entry version {version} is newer than this Api ({Version}) can read."),
+        };
+    }
+
+    public static JournalEntry ToEntry(OperationState op) => new(
+        Version, op.Id, op.Kind, op.GroupId, op.Outcome, op.StartedAt, op.EndedAt, op.DurationMs, op.Owner,
+        op.TraceParent, op.Recoveries, op.LastRecoveryAt,
+        [
+            .. op.Nodes.Select(n => new JournalNode(n.Name, n.Effect, n.Compensation, n.Unreachable,
+            [
+                .. n.Calls.Select(c => new JournalCall(c.Phase, c.Attempt, c.At, c.Call.Request, c.Call.Status,
+                    c.Call.Error, c.Call.Detail, c.Call.DurationMs)),
+            ])),
+        ]);
+
+    private static OperationState FromEntry(JournalEntry entry)
+    {
+        var op = new OperationState(new Operation(entry.OperationId, entry.Kind, entry.GroupId), entry.StartedAt, entry.Owner,
+            entry.Nodes.Select(n =>
+            {
+                var node = new NodeProgress(n.Node) { Effect = n.Effect, Compensation = n.Compensation, Unreachable = n.Unreachable };
+                node.Restore(n.Calls.Select(c => new CallRecord(c.Phase, c.Attempt,
+                    new NodeCall(c.Request, c.Status, c.Error, c.Detail, c.DurationMs), c.At)));
+                return node;
+            }))
+        {
+            TraceParent = entry.TraceParent,
+            Outcome = entry.Outcome,
+            EndedAt = entry.EndedAt,
+            DurationMs = entry.DurationMs,
+            Recoveries = entry.Recoveries,
+            LastRecoveryAt = entry.LastRecoveryAt,
+        };
+        return op;
+    }
+
+    private static JournalEntry Upgrade(JournalEntryV1 v1) => new(
+        1, v1.OperationId, v1.Kind, v1.GroupId, v1.Outcome, v1.StartedAt, v1.EndedAt, v1.DurationMs, v1.Owner,
+        v1.TraceParent, v1.Recoveries, v1.LastRecoveryAt,
+        [
+            .. (v1.Nodes ?? []).Select(n => new JournalNode(n.Node, n.Effect, n.Compensation, null,
+            [
+                .. (n.Calls ?? []).Select(c => new JournalCall(c.Phase, c.Attempt, c.At, c.Call.Request, c.Call.Status,
+                    c.Call.Error, c.Call.Detail, c.Call.DurationMs)),
+            ])),
+        ]);
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization;
+
+namespace ClusterGroups.Contracts.Operations;
+
+// An operation as the Api answers it (POST/DELETE /v1/group, GET /v1/operations/{id}) and as clients read it.
+// A view, made from the Api's working state or its journal by one mapping (the Api's OperationReports); it is never
+// stored, so its shape can grow without touching the journal format.
+public sealed record OperationReport(
+    string OperationId,
+    OperationKind Kind,
+    string GroupId,
+    Outcome Outcome,
+    string Summary,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    double DurationMs,
+    string? Owner,
+    int Recoveries,
+    IReadOnlyList<NodeReport> Nodes)
+{
+    [JsonIgnore]
+    public bool IsOpen => Outcome is Outcome.Running or Outcome.PendingRepair;
+}
+
+// One node's part: what was done there (in words too), and every call with its answer.
+public sealed record NodeReport(
+    string Node,
+    NodeEffect Effect,
+    CompensationState Compensation,
+    string Action,
+    int Attempts,
+    double DurationMs,
+    IReadOnlyList<CallReport> Calls);
+
+public sealed record CallReport(Phase Phase, int Attempt, CallAnswer Call, DateTimeOffset At);
+
+// One HTTP call to one node: what was asked ("create", "delete", "read", "info"), what came back, how long it took.
+public sealed record CallAnswer(string Request, int? Status, CallError? Error, string? Detail, double DurationMs);
+
+public sealed record OperationList(IReadOnlyList<OperationReport> Operations);

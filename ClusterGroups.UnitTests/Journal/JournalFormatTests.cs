@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClusterGroups.Api.Journal;
+using ClusterGroups.Api.Operations;
+using ClusterGroups.UnitTests.FanOut;
+using static ClusterGroups.UnitTests.FanOut.ReportAssert;
+
+namespace ClusterGroups.UnitTests.Journal;
+
+// The journal's format is versioned: v2 is written, v1 (written before the operation model was split) stays readable
+// and recoverable. v1-pending-repair.json was written by JournalFormat v1 on main at 46655a6: a create applied on
+// n1.test (its undo failing) and n2.test (undone), n3.test (a node that ignores Idempotency-Key) down.
+public sealed class JournalFormatTests
+{
+    private static readonly string V1Pending = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Journal", "v1-pending-repair.json"));
+
+    [Fact]
+    public void A_v1_entry_reads_with_its_nodes_by_name_and_its_phases()
+    {
+        var op = JournalFormat.Read(V1Pending);
+
+        Assert.NotNull(op);
+        Assert.Equal(Outcome.PendingRepair, op.Outcome);
+        Assert.Equal(["n1.test", "n2.test", "n3.test"], op.Nodes.Select(n => n.Name));
+        Assert.Equal(CompensationState.Pending, op.Node("n1.test")!.Compensation);
+        Assert.Equal(CompensationState.Undone, op.Node("n2.test")!.Compensation);
+        Assert.True(op.Node("n1.test")!.Called(Phase.ReadBefore));
+        Assert.Contains(op.Node("n1.test")!.Calls, c => c.Phase == Phase.CompensateVerify);
+    }
+
+    [Fact]
+    public async Task A_v1_entry_left_pending_is_recovered_by_this_Api()
+    {
+        var v1 = JournalFormat.Read(V1Pending)!;
+        await using var h = FanOutHarness.Start(3, ignoringIdempotency: 2);
+        h[0].SeedCreatedBy("g1", v1.Id);
+        await h.Journal.BeginAsync(v1, CancellationToken.None);
+
+        var repaired = await h.RecoverAsync(v1.Id);
+
+        HasOutcome(repaired, Outcome.RolledBack);
+        HasCompensations(repaired, CompensationState.Undone, CompensationState.Undone, CompensationState.NotNeeded);
+        Nowhere(h.Cluster, "g1");
+        Assert.Equal($"{v1.Id}:undo", Assert.Single(h[0].RequestsOf(HttpMethod.Delete)).Key);
+    }
+
+    [Fact]
+    public void V2_round_trips_and_says_its_version()
+    {
+        var op = JournalFormat.Read(V1Pending)!;
+
+        var json = JournalFormat.Write(op);
+        var again = JournalFormat.Read(json)!;
+
+        Assert.Equal(2, JsonNode.Parse(json)!["journalVersion"]!.GetValue<int>());
+        Assert.Equal(JsonSerializer.Serialize(OperationReports.From(op)), JsonSerializer.Serialize(OperationReports.From(again)));
+        Assert.Contains("\"phase\":\"compensate-verify\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_entry_from_a_newer_Api_is_refused_not_misread()
+    {
+        var newer = JsonNode.Parse(JournalFormat.Write(JournalFormat.Read(V1Pending)!))!;
+        newer["journalVersion"] = 3;
+
+        Assert.Throws<JsonException>(() => JournalFormat.Read(newer.ToJsonString()));
+    }
+
+    // The answer keeps the shape callers and the CLI read (the v1 entry was that answer): the same member names.
+    [Fact]
+    public void The_answer_has_the_members_of_the_report_callers_read()
+    {
+        var answer = JsonNode.Parse(JsonSerializer.Serialize(OperationReports.From(JournalFormat.Read(V1Pending)!), JournalFormat.Json))!.AsObject();
+        var v1 = JsonNode.Parse(V1Pending)!.AsObject();
+
+        foreach (var member in new[] { "operationId", "kind", "groupId", "outcome", "summary", "startedAt", "endedAt", "durationMs", "owner", "recoveries", "nodes" })
+        {
+            Assert.True(answer.ContainsKey(member) && v1.ContainsKey(member), member);
+        }
+
+        var node = answer["nodes"]![0]!.AsObject();
+        var v1Node = v1["nodes"]![0]!.AsObject();
+        Assert.Equal(v1Node.Select(p => p.Key).Order(), node.Select(p => p.Key).Order());
+        Assert.Equal(v1Node["action"]!.GetValue<string>(), node["action"]!.GetValue<string>());
+        Assert.Equal(v1["summary"]!.GetValue<string>(), answer["summary"]!.GetValue<string>());
+    }
+}
