@@ -16,7 +16,7 @@ public sealed record OpenOperationAges(IReadOnlyDictionary<string, int> ByAge, T
         ("ge_1h", TimeSpan.MaxValue),
     ];
 
-    public static OpenOperationAges Of(IEnumerable<OperationReport> open, DateTimeOffset now)
+    public static OpenOperationAges Of(IEnumerable<OperationState> open, DateTimeOffset now)
     {
         var byAge = Buckets.ToDictionary(b => b.Name, _ => 0);
         TimeSpan? oldest = null;

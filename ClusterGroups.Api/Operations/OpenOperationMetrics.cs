@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Journal;
 using Microsoft.Extensions.Options;
 
 namespace ClusterGroups.Api.Operations;

@@ -1,4 +1,5 @@
 using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Journal;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -24,8 +25,8 @@ public sealed class StuckRepairHealthCheck(IOperationJournal journal, TimeProvid
             return HealthCheckResult.Healthy($"no pending repair older than {limit}");
         }
 
-        var data = stuck.ToDictionary(op => op.OperationId, op => (object)$"{op.Kind.ToString().ToLowerInvariant()} {op.GroupId}, open {(now - op.StartedAt):g}");
+        var data = stuck.ToDictionary(op => op.Id, op => (object)$"{op.Kind.ToString().ToLowerInvariant()} {op.GroupId}, open {(now - op.StartedAt):g}");
         return HealthCheckResult.Degraded(
-            $"{stuck.Count} pending repair(s) older than {limit}: {string.Join(", ", stuck.Select(op => op.OperationId))}", data: data);
+            $"{stuck.Count} pending repair(s) older than {limit}: {string.Join(", ", stuck.Select(op => op.Id))}", data: data);
     }
 }
