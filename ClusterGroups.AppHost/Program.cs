@@ -24,7 +24,8 @@ var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
     .WithHttpHealthCheck("/health")
     .WithOperatorLinks()
     .WithConsistencyCommand(apiKey)
-    .WithReconcileCommand(apiKey);
+    .WithReconcileCommand(apiKey)
+    .WithRetryPendingCommand(apiKey);
 
 if (cluster.Coordinator)
 {

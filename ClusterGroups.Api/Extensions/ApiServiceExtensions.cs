@@ -25,7 +25,7 @@ public static class ApiServiceExtensions
         builder.Services.AddSingleton<Reconciler>();
         builder.Services.AddHostedService<ReconcilerService>();
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
-        builder.Services.AddOperationAlerts(builder.Configuration);
+        builder.Services.AddOperatorServices(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddApiDocumentation();
         builder.Services.AddNodeCallTracing();

@@ -40,7 +40,7 @@ public sealed class FanOutProtocol(
     /// only if the group's last journaled operation is still that one (the reconciler's repairs use this).
     /// </summary>
     public async Task<FanOutResult> RunAsync(
-        OperationKind kind, string groupId, CancellationToken stopping, LastOperationIs? onlyAfter = null)
+        OperationKind kind, string groupId, CancellationToken stopping, LastOperationIs? onlyAfter = null, string? caller = null)
     {
         // 1. lock
         await using var lease = await locks.AcquireAsync(groupId, options.Value.Resilience.LockTimeout, stopping);
@@ -64,7 +64,7 @@ public sealed class FanOutProtocol(
 
         // 2. journal
         var op = new OperationState(Operation.New(kind, groupId), time.GetUtcNow(), lease.Owner,
-            cluster.Nodes.Select(n => new NodeProgress(n.Name)));
+            cluster.Nodes.Select(n => new NodeProgress(n.Name))) { Caller = caller };
         using var activity = FanOutTelemetry.StartOperation(op.Operation);
         op.TraceParent = activity?.Id;
         var started = time.GetTimestamp();

@@ -94,7 +94,8 @@ public static class GroupEndpoints
     private static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> RunAsync(
         OperationKind kind, string groupId, HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime)
     {
-        var result = await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping);
+        // Audit: the operation records which caller key asked for it (null when the Api has no keys).
+        var result = await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping, caller: http.User.Identity?.Name);
         return result.Operation is { } op ? OperationResults.From(OperationReports.From(op), http) : OperationResults.Busy(http, result.Refusal!);
     }
 

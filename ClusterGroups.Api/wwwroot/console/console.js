@@ -20,10 +20,12 @@
   const time = (at) => at ? new Date(at).toLocaleTimeString([], { hour12: false, fractionalSecondDigits: 3 }) : '';
   const ms = (value) => value == null ? '' : `${value.toFixed(1)} ms`;
 
-  async function api(path) {
-    const response = await fetch(path, { headers: { 'X-Api-Key': sessionStorage.getItem(keyName) ?? '' } });
+  async function api(path, method = 'GET', body = undefined) {
+    const headers = { 'X-Api-Key': sessionStorage.getItem(keyName) ?? '' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (response.status === 401 || response.status === 403) throw new Error('unauthorized');
-    if (!response.ok && response.status !== 404) throw new Error(`${path}: ${response.status}`);
+    if (!response.ok && response.status !== 404 && response.status !== 409 && response.status !== 400) throw new Error(`${path}: ${response.status}`);
     return response.json();
   }
 
@@ -36,6 +38,7 @@
     cell(row, op.groupId);
     cell(row, op.outcome, `outcome-${op.outcome}`);
     cell(row, time(op.startedAt));
+    cell(row, op.caller ?? '');
     cell(row, op.summary);
   }
 
@@ -87,8 +90,8 @@
   }
 
   async function search(groupId) {
-    const list = await api('/v1/operations?limit=1000');
-    fill($('#search-results'), list.operations.filter(op => op.groupId === groupId), operationRow);
+    const list = await api(`/v1/operations?groupId=${encodeURIComponent(groupId)}&limit=100`);
+    fill($('#search-results'), list.operations ?? [], operationRow);
   }
 
   // One operation's per-node timeline: every call in the order it happened.
@@ -100,6 +103,9 @@
     if (!op.operationId) { $('#op-summary').textContent = 'not found'; return; }
     $('#op-summary').textContent = `${op.kind} ${op.groupId}: ${op.outcome} — ${op.summary}`;
     $('#op-summary').className = `outcome-${op.outcome}`;
+    $('#op-audit').textContent = [`asked by ${op.caller ?? '(no key)'}`,
+      ...(op.actions ?? []).map(a => `${a.action} by ${a.by ?? '(no key)'} at ${time(a.at)}${a.reason ? `: ${a.reason}` : ''}`)].join(' · ');
+    $('#op-actions').hidden = !['PendingRepair', 'Running'].includes(op.outcome);
     const calls = op.nodes.flatMap(n => n.calls.map(c => ({ node: n.node, ...c })))
       .sort((a, b) => new Date(a.at) - new Date(b.at));
     fill($('#timeline'), calls, (row, c) => {
@@ -154,6 +160,20 @@
     sessionStorage.setItem(keyName, $('#key').value.trim());
     start();
   });
+  // Retry / abandon the selected operation; the answer is its report after the action (or why nothing was done).
+  async function act(action, body) {
+    const id = selected;
+    $('#action-result').textContent = `${action}…`;
+    try {
+      const answer = await api(`/v1/operations/${encodeURIComponent(id)}/${action}`, 'POST', body);
+      $('#action-result').textContent = answer.outcome ? `${action}: ${answer.outcome}` : (answer.detail ?? `${action} failed`);
+      await refresh();
+    } catch (e) {
+      $('#action-result').textContent = `${action} failed: ${e.message}`;
+    }
+  }
+  $('#retry').addEventListener('click', () => act('retry'));
+  $('#abandon').addEventListener('click', () => act('abandon', { reason: $('#abandon-reason').value.trim() }));
   $('#forget-key').addEventListener('click', () => askForKey());
   $('#search-form').addEventListener('submit', (e) => {
     e.preventDefault();
