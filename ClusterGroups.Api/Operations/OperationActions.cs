@@ -28,6 +28,8 @@ public sealed class OperationActions(IOperationJournal journal, IGroupLocks lock
             await journal.SaveAsync(op, ct);
         }, ct);
 
+    private static readonly TimeSpan LeaseWait = TimeSpan.FromSeconds(10);
+
     private async Task<ActionResult> UnderLeaseAsync(string operationId, Func<OperationState, Task> act, CancellationToken ct)
     {
         if (await journal.GetAsync(operationId, ct) is not { } known)
@@ -40,7 +42,8 @@ public sealed class OperationActions(IOperationJournal journal, IGroupLocks lock
             return new ActionResult(ActionStatus.Closed, known);
         }
 
-        await using var lease = await locks.AcquireAsync(known.GroupId, TimeSpan.Zero, ct);
+        // Recovery may be driving it this very moment: wait for that round to end rather than refuse at once.
+        await using var lease = await locks.AcquireAsync(known.GroupId, LeaseWait, ct);
         if (lease is null)
         {
             return new ActionResult(ActionStatus.Busy, known);

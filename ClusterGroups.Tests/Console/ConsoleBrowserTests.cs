@@ -8,7 +8,8 @@ namespace ClusterGroups.Tests.Console;
 
 // The operations console in a real browser (Debian chromium driven by playwright-core, both installed by .ci/run):
 // it is open while a fault leaves a group divergent, shows the group in the grid, the pending repair among the open
-// operations with its per-node timeline, finds it by group, and sees both go once the node is back.
+// operations with its per-node timeline and who asked for it, finds it by group, retries it (journaled with the key's
+// name), and sees both go once the node is back.
 // On a machine without them the test reports itself skipped with the install commands, unless CI is set.
 [Collection(ClusterCollection.Name)]
 public sealed class ConsoleBrowserTests(ClusterFixture cluster, ITestOutputHelper output)
@@ -31,7 +32,7 @@ public sealed class ConsoleBrowserTests(ClusterFixture cluster, ITestOutputHelpe
         var response = await cluster.Api().PostGroupAsync(id);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var operationId = (await response.JsonAsync())["operationId"]!.GetValue<string>();
-        await driver.WriteAsync($"GO {id} {operationId}");
+        await driver.WriteAsync($"GO {id} {operationId} node2");
 
         var seen = await driver.ReadAsync(cts.Token);
         Assert.StartsWith("SEEN ", seen);
@@ -42,6 +43,14 @@ public sealed class ConsoleBrowserTests(ClusterFixture cluster, ITestOutputHelpe
         Assert.Equal("Pending", page["compensation"]!["node2"]!.GetValue<string>());
         Assert.True(page["timeline"]!.GetValue<int>() >= cluster.NodeCount, "the timeline lists the node calls");
         Assert.Contains("PendingRepair", page["summary"]!.GetValue<string>());
+
+        await driver.WriteAsync("RETRY");
+        var retried = await driver.ReadAsync(cts.Token);
+        Assert.StartsWith("RETRIED ", retried);
+        var answer = JsonNode.Parse(retried["RETRIED ".Length..])!;
+        Assert.Equal("retry: PendingRepair", answer["result"]!.GetValue<string>());
+        Assert.Contains("asked by default", answer["audit"]!.GetValue<string>());
+        Assert.Contains("retry by default", answer["audit"]!.GetValue<string>());
 
         await cluster.MakeStableAsync();
         await driver.WriteAsync("CLOSE");

@@ -1,9 +1,11 @@
 // Drives the operations console in Debian's chromium for ConsoleBrowserTests, step by step over stdin/stdout:
 //   -> READY                       the console shows every node reachable
-//   <- GO <groupId> <operationId>  a fault was injected and left <groupId> divergent
+//   <- GO <groupId> <operationId> <nodes>  a fault left <groupId> divergent: present on <nodes> (a,b) only
 //   -> SEEN <json>                 the grid row, the open operation and its per-node timeline, as the page shows them
-//   <- CLOSE                       the fault is gone
-//   -> CLOSED                      the group and the operation left the page by themselves
+//   <- RETRY                       (the fault still there) press Retry now
+//   -> RETRIED <json>              the answer shown and the journaled try ("retry by <key name>")
+//   <- CLOSE                       the fault is gone: press Retry now again
+//   -> CLOSED                      the group and the operation left the page
 // Env: CONSOLE_URL, API_KEY, NODES (expected node count), SCREENSHOT (optional PNG path). Exit 0 = every step seen.
 import { chromium } from 'playwright-core';
 import readline from 'node:readline';
@@ -27,9 +29,13 @@ try {
   if (!(await page.isHidden('#key-form'))) throw new Error('the console asked for the key again after a reload');
   console.log('READY');
 
-  const [, group, operation] = (await next()).split(' ');
+  const [, group, operation, present] = (await next()).split(' ');
   const row = page.locator(`#divergent tr[data-group="${group}"]`);
-  await row.waitFor();
+  // A scan that started before the fault finished may draw the row once in between: wait for the state it left.
+  await page.waitForFunction(([g, p]) => {
+    const cells = [...document.querySelectorAll(`#divergent tr[data-group="${g}"] td[data-node]`)];
+    return cells.length > 0 && cells.every(td => (td.textContent === '✓') === p.split(',').includes(td.dataset.node));
+  }, [group, present]);
   const cells = Object.fromEntries(await row.locator('td[data-node]').evaluateAll(tds => tds.map(td => [td.dataset.node, td.textContent])));
   await page.locator(`#open-ops tr[data-operation="${operation}"]`).waitFor();
   await page.click(`#open-ops tr[data-operation="${operation}"]`);
@@ -42,7 +48,18 @@ try {
   if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT, fullPage: true });
   console.log(`SEEN ${JSON.stringify({ cells, compensation, timeline, summary: await page.textContent('#op-summary') })}`);
 
+  if ((await next()) !== 'RETRY') throw new Error('expected RETRY');
+  await page.click('#retry');
+  await page.waitForFunction(() => document.querySelector('#action-result').textContent !== 'retry…');
+  const result = await page.textContent('#action-result');
+  if (!result.startsWith('retry: ')) throw new Error(`the retry was answered: ${result}`);
+  await page.waitForFunction(() => /retry by /.test(document.querySelector('#op-audit').textContent))
+    .catch(async e => { throw new Error(`${e.message}; audit: "${await page.textContent("#op-audit")}", result: "${await page.textContent("#action-result")}"`); });
+  console.log(`RETRIED ${JSON.stringify({ result: await page.textContent('#action-result'), audit: await page.textContent('#op-audit') })}`);
+
   if ((await next()) !== 'CLOSE') throw new Error('expected CLOSE');
+  // Recovery may close it first; either way the page must show it gone.
+  if (await page.isVisible('#retry')) await page.click('#retry');
   await row.waitFor({ state: 'detached', timeout: 120_000 });
   await page.locator(`#open-ops tr[data-operation="${operation}"]`).waitFor({ state: 'detached', timeout: 120_000 });
   console.log('CLOSED');
