@@ -1,6 +1,7 @@
 namespace ClusterGroups.Contracts;
 
-// The seed's node contract (see DESIGN.md), shared by the node that serves it and the Api that calls it.
+// The seed's node contract (see docs/ARCHITECTURE.md, "Node HTTP contract"), shared by the node that serves it and the
+// Api that calls it.
 public sealed record NodeInfo(string Name, string Version, string NodeId);
 
 public sealed record NodeGroup(string GroupId, string NodeId);

@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 
 namespace ClusterGroups.Api.Cluster;
 
-// Cluster:* in the Api (DESIGN.md). Nodes is a list: Cluster:Nodes:0=node1 (service discovery) or an absolute URL.
+// Cluster:* in the Api (docs/ARCHITECTURE.md, "Resources and settings"). Nodes is a list: Cluster:Nodes:0=node1
+// (service discovery) or an absolute URL.
 public sealed class ClusterOptions
 {
     public const string Section = "Cluster";

@@ -6,7 +6,8 @@ public enum StoreKind { Garnet, RedisServer, Redis }
 
 public sealed class ClusterConfigurationException(string message) : Exception(message);
 
-// The AppHost's own settings (DESIGN.md): Cluster:Nodes, Cluster:Store, and Cluster:DataDir for the stores' files.
+// The AppHost's own settings (docs/ARCHITECTURE.md, "Resources and settings"): Cluster:Nodes, Cluster:Store, and
+// Cluster:DataDir for the stores' files.
 public sealed record ClusterSettings(
     int Nodes, StoreKind Store, string DataDir, bool Coordinator, int ApiReplicas, IReadOnlyDictionary<string, string> Chaos)
 {

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 
 namespace ClusterGroups.Node.Groups;
 
-// The seed's node contract (DESIGN.md), route by route. ASP.NET Core routing matches with and without the
-// trailing slash, so "/v1/group" and "/v1/group/" are the same endpoint.
+// The seed's node contract (docs/ARCHITECTURE.md, "Node HTTP contract"), route by route. ASP.NET Core routing matches
+// with and without the trailing slash, so "/v1/group" and "/v1/group/" are the same endpoint.
 public static class GroupEndpoints
 {
     public static IEndpointRouteBuilder MapNodeInfo(this IEndpointRouteBuilder app)

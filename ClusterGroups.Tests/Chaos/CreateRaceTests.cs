@@ -2,8 +2,9 @@ using ClusterGroups.Tests.Infrastructure;
 
 namespace ClusterGroups.Tests.Chaos;
 
-// DESIGN.md row 4: two concurrent creates of one id undid each other in the original. Here operations on one id are
-// serialized, so a rollback can only undo its own work: whenever one create committed, the group is everywhere.
+// docs/ARCHITECTURE.md, "What goes wrong with naive compensation", row 4: two concurrent creates of one id undid each
+// other in the original. Here operations on one id are serialized, so a rollback can only undo its own work: whenever
+// one create committed, the group is everywhere.
 [Collection(ChaosCollection.Name)]
 public sealed class CreateRaceTests(ChaosClusterFixture cluster) : IAsyncLifetime
 {

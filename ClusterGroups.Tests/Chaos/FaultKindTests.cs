@@ -19,7 +19,8 @@ public sealed class FaultKindTests(ChaosClusterFixture cluster) : IAsyncLifetime
     [InlineData("timeoutBeforeApply", HttpStatusCode.ServiceUnavailable, "RolledBack", false)]
     [InlineData("dropConnection", HttpStatusCode.ServiceUnavailable, "RolledBack", false)]
     [InlineData("unavailable", HttpStatusCode.ServiceUnavailable, "RolledBack", false)]
-    // node2 applied the write but its answer was lost: a read attributes it, and the create commits (DESIGN.md row 1 and 6).
+    // node2 applied the write but its answer was lost: a read attributes it, and the create commits
+    // (docs/ARCHITECTURE.md, "What goes wrong with naive compensation", rows 1 and 6).
     [InlineData("errorAfterApply", HttpStatusCode.Created, "Committed", true)]
     [InlineData("timeoutAfterApply", HttpStatusCode.Created, "Committed", true)]
     public async Task A_create_against_a_node_that_always_faults(string kind, HttpStatusCode status, string outcome, bool everywhere)

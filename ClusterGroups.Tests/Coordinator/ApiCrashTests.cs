@@ -4,8 +4,9 @@ using ClusterGroups.Tests.Infrastructure;
 
 namespace ClusterGroups.Tests.Coordinator;
 
-// DESIGN.md row 5: the Api dies mid-operation. The journal (in the coordinator store) recorded it before any node was
-// touched; the restarted Api's recovery takes it over once the dead one's lease expires, and drives it to an end.
+// docs/ARCHITECTURE.md, "What goes wrong with naive compensation", row 5: the Api dies mid-operation. The journal (in
+// the coordinator store) recorded it before any node was touched; the restarted Api's recovery takes it over once the
+// dead one's lease expires, and drives it to an end.
 [Collection(ChaosCollection.Name)]
 public sealed class ApiCrashTests(ChaosClusterFixture cluster) : IAsyncLifetime
 {

@@ -2,7 +2,8 @@ using ClusterGroups.Tests.Infrastructure;
 
 namespace ClusterGroups.Tests.Node;
 
-// The seed's node contract (DESIGN.md), route by route and status by status, against a real node and its store.
+// The seed's node contract (docs/ARCHITECTURE.md, "Node HTTP contract"), route by route and status by status, against a
+// real node and its store.
 [Collection(ClusterCollection.Name)]
 public sealed class NodeContractTests(ClusterFixture cluster)
 {

@@ -5,7 +5,8 @@ using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
 namespace ClusterGroups.UnitTests.FanOut;
 
-// The rollback (DESIGN.md row 2: the rollback call itself fails) and what it may and may not touch.
+// The rollback (docs/ARCHITECTURE.md, "What goes wrong with naive compensation", row 2: the rollback call itself fails)
+// and what it may and may not touch.
 public sealed class FanOutCompensationTests
 {
     [Theory]

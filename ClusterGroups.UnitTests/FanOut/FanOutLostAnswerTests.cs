@@ -5,9 +5,9 @@ using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
 namespace ClusterGroups.UnitTests.FanOut;
 
-// Answers that do not say what happened (DESIGN.md row 1: the answer of an applied POST is lost; row 6: a 500 from a
-// node that did apply). They are resolved on the node, never guessed, and a write is never sent blindly again to a
-// node that ignores Idempotency-Key.
+// Answers that do not say what happened (docs/ARCHITECTURE.md, "What goes wrong with naive compensation", row 1: the
+// answer of an applied POST is lost; row 6: a 500 from a node that did apply). They are resolved on the node, never
+// guessed, and a write is never sent blindly again to a node that ignores Idempotency-Key.
 public sealed class FanOutLostAnswerTests
 {
     [Fact]

@@ -5,7 +5,8 @@ using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 namespace ClusterGroups.UnitTests.FanOut;
 
 // The outcome classes without faults: committed, already so, and convergence from a group on some nodes only
-// (DESIGN.md row 3), and two concurrent creates of one id (row 4).
+// (docs/ARCHITECTURE.md, "What goes wrong with naive compensation", row 3), and two concurrent creates of one id
+// (row 4).
 public sealed class FanOutOutcomeTests
 {
     [Fact]

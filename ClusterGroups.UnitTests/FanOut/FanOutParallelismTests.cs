@@ -3,8 +3,9 @@ using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
 namespace ClusterGroups.UnitTests.FanOut;
 
-// Latency (DESIGN.md row 7) without timed asserts: slow nodes are called at the same time, which the fake nodes' own
-// records of when each request started and ended show. Operations on one groupId never overlap; on two they do.
+// Latency (docs/ARCHITECTURE.md, "What goes wrong with naive compensation", row 7) without timed asserts: slow nodes
+// are called at the same time, which the fake nodes' own records of when each request started and ended show.
+// Operations on one groupId never overlap; on two they do.
 public sealed class FanOutParallelismTests
 {
     private static readonly Dictionary<string, string?> PatientAttempts = new()
