@@ -43,24 +43,7 @@ public static class OperationCommands
         runner.SetAction(command, async (context, parse, ct) =>
         {
             var operationId = parse.GetValue(id)!;
-            var answer = await context.Api.GetAsync($"/v1/operations/{ApiClient.Escape(operationId)}", ct);
-            if (answer.Code == 404 && answer.TryRead<ProblemDetails>() is not null)
-            {
-                throw new CliException(ExitCode.NotFound, $"The Api knows no operation '{operationId}'.");
-            }
-
-            var report = GroupCommands.Success(answer, context).Read<OperationReport>();
-            var code = OperationResult.OutcomeCode(report.Outcome) ?? ExitCode.ApiError;
-            if (context.Json)
-            {
-                context.WriteJson(answer.Body);
-            }
-            else
-            {
-                OperationView.WriteReport(context.Out, code, report.GroupId ?? "?", report.Summary ?? "", report, verbose: true);
-            }
-
-            return code;
+            return Show(context, operationId, await context.Api.GetAsync($"/v1/operations/{ApiClient.Escape(operationId)}", ct), verbose: true);
         });
         return command;
     }
@@ -83,25 +66,31 @@ public static class OperationCommands
             var answer = reason
                 ? await context.Api.PostJsonAsync(path, new { reason = parse.GetValue(why) }, ct)
                 : await context.Api.PostAsync(path, ct);
-            if (answer.Code == 404 && answer.TryRead<ProblemDetails>() is not null)
-            {
-                throw new CliException(ExitCode.NotFound, $"The Api knows no operation '{operationId}'.");
-            }
-
-            var report = GroupCommands.Success(answer, context).Read<OperationReport>();
-            var code = OperationResult.OutcomeCode(report.Outcome) ?? ExitCode.ApiError;
-            if (context.Json)
-            {
-                context.WriteJson(answer.Body);
-            }
-            else
-            {
-                OperationView.WriteReport(context.Out, code, report.GroupId ?? "?", report.Summary ?? "", report, verbose: false);
-            }
-
-            return code;
+            return Show(context, operationId, answer, verbose: false);
         });
         return command;
+    }
+
+    // An answer that is one operation's report: shown, and its outcome as the exit code.
+    private static ExitCode Show(CliContext context, string operationId, ApiAnswer answer, bool verbose)
+    {
+        if (answer.Code == 404 && answer.TryRead<ProblemDetails>() is not null)
+        {
+            throw new CliException(ExitCode.NotFound, $"The Api knows no operation '{operationId}'.");
+        }
+
+        var report = GroupCommands.Success(answer, context).Read<OperationReport>();
+        var code = OperationResult.OutcomeCode(report.Outcome) ?? ExitCode.ApiError;
+        if (context.Json)
+        {
+            context.WriteJson(answer.Body);
+        }
+        else
+        {
+            OperationView.WriteReport(context.Out, code, report.GroupId ?? "?", report.Summary ?? "", report, verbose);
+        }
+
+        return code;
     }
 
     private static string Filter(string name, string? value) => value is null ? "" : $"&{name}={Uri.EscapeDataString(value)}";

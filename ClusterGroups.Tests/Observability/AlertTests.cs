@@ -72,20 +72,12 @@ public sealed class AlertTests(ClusterFixture cluster) : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _factory = new WebApplicationFactory<FanOutProtocol>().WithWebHostBuilder(web =>
+        _factory = InProcessApi.Start(cluster, new Dictionary<string, string>
         {
-            web.UseSetting("Cluster:Key", cluster.ClusterKey);
-            web.UseSetting("Cluster:Reconciler:Interval", "00:00:00");
-            web.UseSetting("Cluster:Recovery:Interval", "00:00:00.500");
-            web.UseSetting("Operations:PendingRepairAlertAfter", "00:00:01");
-            web.UseSetting("Operations:MetricsInterval", "00:00:00.200");
-            var i = 0;
-            foreach (var node in cluster.NodeNames)
-            {
-                web.UseSetting($"Cluster:Nodes:{i++}", cluster.NodeUri(node).ToString());
-            }
+            ["Cluster:Recovery:Interval"] = "00:00:00.500",
+            ["Operations:PendingRepairAlertAfter"] = "00:00:01",
+            ["Operations:MetricsInterval"] = "00:00:00.200",
         });
-        _ = _factory.Server;
         return Task.CompletedTask;
     }
 

@@ -152,26 +152,18 @@ public sealed class OperatorActionsTests(ClusterFixture cluster) : IAsyncLifetim
 
     private WebApplicationFactory<FanOutProtocol> Start(string? coordinator)
     {
-        var factory = new WebApplicationFactory<FanOutProtocol>().WithWebHostBuilder(web =>
+        var settings = new Dictionary<string, string>
         {
-            if (coordinator is not null)
-            {
-                web.UseSetting("ConnectionStrings:coordinator", coordinator);
-            }
+            ["Api:Keys:alice"] = "alice-key",
+            ["Api:Keys:bob"] = "bob-key",
+            ["Cluster:Recovery:Interval"] = "01:00:00",
+        };
+        if (coordinator is not null)
+        {
+            settings["ConnectionStrings:coordinator"] = coordinator;
+        }
 
-            web.UseSetting("Cluster:Key", cluster.ClusterKey);
-            web.UseSetting("Api:Keys:alice", "alice-key");
-            web.UseSetting("Api:Keys:bob", "bob-key");
-            web.UseSetting("Cluster:Reconciler:Interval", "00:00:00");
-            web.UseSetting("Cluster:Recovery:Interval", "01:00:00");
-            var i = 0;
-            foreach (var node in cluster.NodeNames)
-            {
-                web.UseSetting($"Cluster:Nodes:{i++}", cluster.NodeUri(node).ToString());
-            }
-        });
-        _ = factory.Server;
-        return factory;
+        return InProcessApi.Start(cluster, settings);
     }
 
     public async Task DisposeAsync()

@@ -91,21 +91,9 @@ public sealed class TraceTests(ClusterFixture cluster, ITestOutputHelper output)
     public async Task InitializeAsync()
     {
         var coordinator = await cluster.App.GetConnectionStringAsync("coordinator").AsTask().WaitAsync(Wait.Request);
-        _factory = new WebApplicationFactory<FanOutProtocol>().WithWebHostBuilder(web =>
-        {
-            web.UseSetting("Cluster:Key", cluster.ClusterKey);
-            web.UseSetting("ConnectionStrings:coordinator", coordinator);
-            web.UseSetting("Api:Keys:default", cluster.ApiKey);
-            web.UseSetting("Cluster:Reconciler:Interval", "00:00:00");
-            var i = 0;
-            foreach (var node in cluster.NodeNames)
-            {
-                web.UseSetting($"Cluster:Nodes:{i++}", cluster.NodeUri(node).ToString());
-            }
-
-            web.ConfigureTestServices(services => services.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(_spans)));
-        });
-        _ = _factory.Server;
+        _factory = InProcessApi.Start(cluster,
+            new Dictionary<string, string> { ["ConnectionStrings:coordinator"] = coordinator!, ["Api:Keys:default"] = cluster.ApiKey },
+            web => web.ConfigureTestServices(services => services.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(_spans))));
     }
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
