@@ -1,4 +1,5 @@
 using ClusterGroups.AppHost.Cluster;
+using ClusterGroups.Contracts.Settings;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -19,8 +20,8 @@ var apiKey = builder.AddSecretKey("api-key");
 
 var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
     .WithReplicas(cluster.ApiReplicas)
-    .WithEnvironment("Cluster__Key", clusterKey)
-    .WithEnvironment("Api__Keys__default", apiKey)
+    .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ClusterKey), clusterKey)
+    .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ApiKeys, "default"), apiKey)
     .WithHttpHealthCheck("/health")
     .WithOperatorLinks()
     .WithConsistencyCommand(apiKey)
@@ -29,29 +30,30 @@ var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
 
 if (cluster.Coordinator)
 {
-    // The Api's own store: the operation journal and the per-group leases, shared by its replicas.
-    var coordinator = builder.AddStore("coordinator", cluster);
+    // The Api's own store: the operation journal and the per-group leases, shared by its replicas. The resource's
+    // name is the connection string's (ConnectionStrings:coordinator).
+    var coordinator = builder.AddStore(SettingNames.CoordinatorConnection, cluster);
     api.WithReference(coordinator).WaitFor(coordinator);
 }
 
 for (var n = 1; n <= cluster.Nodes; n++)
 {
-    string nodeName = $"node{n}", storeName = $"store{n}", nodeSetting = $"Cluster__Nodes__{n - 1}";
+    string nodeName = $"node{n}", storeName = $"store{n}";
     var store = builder.AddStore(storeName, cluster);
 
     var node = builder.AddProject<Projects.ClusterGroups_Node>(nodeName)
         // Not proxied: a stopped node then refuses connections, which the Api can tell from "answer lost".
         .WithHttpEndpoint(isProxied: false)
-        .WithReference(store, connectionName: "store")
+        .WithReference(store, connectionName: SettingNames.StoreConnection)
         .WaitFor(store)
-        .WithEnvironment("Node__Name", nodeName)
-        .WithEnvironment("Cluster__Key", clusterKey)
+        .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.NodeName), nodeName)
+        .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ClusterKey), clusterKey)
         .WithChaosSettings(cluster)
         .WithHttpHealthCheck("/health")
         .WithChaosCommands(clusterKey);
 
     api.WithReference(node)
-        .WithEnvironment(nodeSetting, nodeName);
+        .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ClusterNodes, $"{n - 1}"), nodeName);
 }
 
 builder.Build().Run();

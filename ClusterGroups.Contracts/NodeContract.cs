@@ -22,10 +22,31 @@ public static class NodeHeaders
 
     // Set when an answer is a replay of an earlier write with the same key.
     public const string IdempotentReplay = "Idempotent-Replayed";
+
+    // On every write of the Api: the fencing token of the lease its operation holds on the group. A node keeps the
+    // highest it has seen per group, in the same atomic step as the write, and refuses a lower one.
+    public const string FencingToken = "X-Fencing-Token";
+
+    // On a 409 refusal: the write carried a lower token than the node has seen for the group (its value).
+    public const string Fenced = "X-Fenced";
+
+    // On a 409 refusal: the write's Idempotency-Key was aborted on this node (POST /v1/group/{id}/abort); it never applies.
+    public const string WriteAborted = "X-Write-Aborted";
+}
+
+// The answer of POST /v1/group/{groupId}/abort (Idempotency-Key: the write to close the door on): what that write
+// did on this node before the door closed. Outcome "aborted" means it had not arrived and now never applies.
+public sealed record AbortAnswer(string GroupId, string Key, string Write, string Outcome)
+{
+    public const string Aborted = "aborted";
+    public const string Applied = "applied";
+    public const string AlreadySo = "alreadyso";
 }
 
 public static class NodeMessages
 {
     public const string Exists = "Bad request. Perhaps the object exists.";
     public const string NotFound = "Not found.";
+    public const string Fenced = "A later operation holds this group: the write carries an older fencing token.";
+    public const string Aborted = "This write was aborted on this node and never applies.";
 }

@@ -9,10 +9,13 @@ namespace ClusterGroups.Api.Coordinator;
 //   cg:ops                   sorted set of every operation id, by start time (the newest 100 000 kept)
 //   cg:ops:open              set of the ids still open (running, or pending repair)
 //   cg:group:{groupId}:last  the id of the last operation started on the group
+//   cg:fences                the group's current fencing token (written by RedisGroupLocks when a lease is taken)
 //   cg:ops:group:{groupId}   sorted set of the group's operation ids, by start time   } the search indexes
 //   cg:ops:outcome:{outcome} sorted set of the ids now in that outcome, by start time } (GET /v1/operations?...)
-// Begin and close are one MULTI/EXEC transaction each, so the entry and the indexes never disagree; an operation
-// that commits at once costs two writes (begin, close) and one read (the group's last operation).
+// Begin and Save are one script each, owner-checked: they write only while the operation's Fence is still the group's
+// current token, so a replica that lost its lease (paused, cut off) cannot overwrite what the one that took over
+// wrote. The entry and the indexes never disagree; an operation that commits at once costs two writes (begin,
+// close) and one read (the group's last operation).
 public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOperationJournal
 {
     private const string All = "cg:ops";
@@ -24,52 +27,74 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOpera
     // KEYS: the group's last pointer. ARGV: the entry key prefix. The group's last entry, in one round trip.
     private const string LastEntry = "local id = redis.call('GET', KEYS[1]) if not id then return false end return redis.call('GET', ARGV[1] .. id)";
 
+    // The owner check both writes start with. KEYS[1] cg:fences; ARGV[1] groupId, ARGV[2] the operation's token.
+    private const string OwnerCheck = """
+        local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+        if tonumber(ARGV[2]) < current then return 0 end
+        """;
+
+    // KEYS: fences, entry, all, last pointer, open, group index, Running's index. ARGV: groupId, token, json, id,
+    // start ms. 1 written, 0 fenced.
+    private const string Begin = OwnerCheck + "\n" + """
+        redis.call('SET', KEYS[2], ARGV[3])
+        redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
+        redis.call('SET', KEYS[4], ARGV[4])
+        redis.call('SADD', KEYS[5], ARGV[4])
+        redis.call('ZADD', KEYS[6], ARGV[5], ARGV[4])
+        redis.call('ZADD', KEYS[7], ARGV[5], ARGV[4])
+        return 1
+        """;
+
+    // KEYS: fences, entry, open, all, group index, then every outcome's index (Outcomes order). ARGV: groupId, token,
+    // json, id, retention ms ('' while open), keep, start ms, the current outcome's position (1-based), prune-before ms.
+    // The id moves to its outcome's index with the entry, so a search never sees them disagree.
+    private const string Save = OwnerCheck + "\n" + """
+        if ARGV[5] == '' then
+          redis.call('SET', KEYS[2], ARGV[3])
+        else
+          redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
+          redis.call('SREM', KEYS[3], ARGV[4])
+          redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[6]) - 1)
+          redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[9])
+        end
+        local current = tonumber(ARGV[8])
+        for i = 6, #KEYS do
+          if i - 5 == current then
+            redis.call('ZADD', KEYS[i], ARGV[7], ARGV[4])
+          else
+            redis.call('ZREM', KEYS[i], ARGV[4])
+          end
+        end
+        if ARGV[5] ~= '' then
+          redis.call('ZREMRANGEBYRANK', KEYS[5 + current], 0, -tonumber(ARGV[6]) - 1)
+        end
+        return 1
+        """;
+
+    private static readonly Outcome[] Outcomes = Enum.GetValues<Outcome>();
+
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task BeginAsync(OperationState op, CancellationToken ct)
+    public async Task BeginAsync(OperationState op, CancellationToken ct) =>
+        Written(op, await Db.ScriptEvaluateAsync(Begin,
+            [RedisGroupLocks.Fences, OpKey(op.Id), All, LastKey(op.GroupId), Open, GroupIndex(op.GroupId), OutcomeIndex(op.Outcome)],
+            [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds()]));
+
+    public async Task SaveAsync(OperationState op, CancellationToken ct) =>
+        Written(op, await Db.ScriptEvaluateAsync(Save,
+            [RedisGroupLocks.Fences, OpKey(op.Id), Open, All, GroupIndex(op.GroupId), .. Outcomes.Select(OutcomeIndex)],
+            [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id,
+                op.IsOpen ? "" : (long)ClosedRetention.TotalMilliseconds, Keep, op.StartedAt.ToUnixTimeMilliseconds(),
+                Array.IndexOf(Outcomes, op.Outcome) + 1,
+                // Index entries older than twice the entries' retention point at nothing any more.
+                (op.StartedAt - ClosedRetention * 2).ToUnixTimeMilliseconds()]));
+
+    private static void Written(OperationState op, RedisResult result)
     {
-        var tx = Db.CreateTransaction();
-        _ = tx.StringSetAsync(OpKey(op.Id), JournalFormat.Write(op));
-        _ = tx.SortedSetAddAsync(All, op.Id, op.StartedAt.ToUnixTimeMilliseconds());
-        _ = tx.StringSetAsync(LastKey(op.GroupId), op.Id);
-        _ = tx.SetAddAsync(Open, op.Id);
-        _ = tx.SortedSetAddAsync(GroupIndex(op.GroupId), op.Id, op.StartedAt.ToUnixTimeMilliseconds());
-        _ = tx.SortedSetAddAsync(OutcomeIndex(op.Outcome), op.Id, op.StartedAt.ToUnixTimeMilliseconds());
-        await ExecuteAsync(tx, op);
-    }
-
-    public async Task SaveAsync(OperationState op, CancellationToken ct)
-    {
-        var json = JournalFormat.Write(op);
-        var tx = Db.CreateTransaction();
-        if (op.IsOpen)
+        if ((long)result != 1)
         {
-            _ = tx.StringSetAsync(OpKey(op.Id), json);
+            throw new JournalFencedException(op.Id);
         }
-        else
-        {
-            _ = tx.StringSetAsync(OpKey(op.Id), json, ClosedRetention);
-            _ = tx.SetRemoveAsync(Open, op.Id);
-            _ = tx.SortedSetRemoveRangeByRankAsync(All, 0, -Keep - 1);
-            // Index entries older than the entries' retention point at nothing any more.
-            _ = tx.SortedSetRemoveRangeByScoreAsync(GroupIndex(op.GroupId), double.NegativeInfinity,
-                (op.StartedAt - ClosedRetention * 2).ToUnixTimeMilliseconds());
-        }
-
-        // The id moves to its outcome's index (one transaction with the entry, so a search never sees them disagree).
-        foreach (var outcome in Enum.GetValues<Outcome>())
-        {
-            _ = outcome == op.Outcome
-                ? tx.SortedSetAddAsync(OutcomeIndex(outcome), op.Id, op.StartedAt.ToUnixTimeMilliseconds())
-                : tx.SortedSetRemoveAsync(OutcomeIndex(outcome), op.Id);
-        }
-
-        if (!op.IsOpen)
-        {
-            _ = tx.SortedSetRemoveRangeByRankAsync(OutcomeIndex(op.Outcome), 0, -Keep - 1);
-        }
-
-        await ExecuteAsync(tx, op);
     }
 
     public async Task<OperationState?> GetAsync(string operationId, CancellationToken ct)
@@ -149,14 +174,6 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis) : IOpera
     }
 
     private const int MaxBatches = 20;
-
-    private static async Task ExecuteAsync(ITransaction tx, OperationState op)
-    {
-        if (!await tx.ExecuteAsync())
-        {
-            throw new RedisException($"The journal did not record {op.Id}.");
-        }
-    }
 
     private async Task<IReadOnlyList<OperationState>> ReadManyAsync(RedisValue[] ids)
     {

@@ -39,6 +39,11 @@ public static partial class FanOutLog
         }
     }
 
+    public static void TakenOver(ILogger logger, OperationState op) => LogTakenOver(logger, op.Id, op.GroupId, op.Fence);
+
+    [LoggerMessage(LogLevel.Warning, "Operation {OperationId} ({GroupId}) was taken over by a later owner; this run (token {Token}) stops writing")]
+    private static partial void LogTakenOver(ILogger logger, string operationId, string groupId, long token);
+
     [LoggerMessage(LogLevel.Information, "Recovery of {OperationId} ({GroupId}): {Outcome}, {Summary}")]
     private static partial void LogResumed(ILogger logger, string operationId, string groupId, Outcome outcome, string summary);
 

@@ -20,6 +20,13 @@ namespace ClusterGroups.Api.FanOut;
 //                be undone now stays open in the journal as "pending repair" and recovery finishes it;
 //   7. close     the outcome is journaled and answered.
 //
+// Fencing: the group's lease comes with a token that grows from lease to lease. Every node write carries it (nodes
+// refuse a lower one than they have seen for the group) and every journal write is checked against it, so an owner
+// that lost its lease (paused past it, cut off) stops at its next write: it never answers success, it answers what
+// the journal then holds (TakenOverAsync). Before a write whose answer never came is counted as "not applied", the
+// node is told to abort that write's key (our nodes): a copy still on its way can then never apply. A node that
+// cannot be told stays unknown, never "not applied".
+//
 // "Exists" on create and "not found" on delete are answers, not failures: that node was already in the desired state.
 // Words (OperationNarrative), spans and metrics (FanOutTelemetry) and log lines (FanOutLog) live beside this file.
 public sealed class FanOutProtocol(
@@ -51,7 +58,7 @@ public sealed class FanOutProtocol(
 
         // A new operation must never run on top of a half-undone one. Only the group's last operation can be open.
         var last = await journal.LastForGroupAsync(groupId, stopping);
-        if (last is { IsOpen: true } && !await ResumeAsync(last, stopping))
+        if (last is { IsOpen: true } && !await ResumeAsync(last, lease, stopping))
         {
             return FanOutResult.Busy(
                 $"The rollback of an earlier operation on '{groupId}' ({last.Id}) is still pending; nothing was done.");
@@ -64,37 +71,74 @@ public sealed class FanOutProtocol(
 
         // 2. journal
         var op = new OperationState(Operation.New(kind, groupId), time.GetUtcNow(), lease.Owner,
-            cluster.Nodes.Select(n => new NodeProgress(n.Name))) { Caller = caller };
+            cluster.Nodes.Select(n => new NodeProgress(n.Name))) { Fence = lease.Token, Lease = lease, Caller = caller };
         using var activity = FanOutTelemetry.StartOperation(op.Operation);
         op.TraceParent = activity?.Id;
         var started = time.GetTimestamp();
-        await journal.BeginAsync(op, stopping);
-
-        // 3. apply (4. resolve, inside each node's step)
-        await ForEachNodeAsync(op, _ => true, (node, progress) => ApplyAsync(op, node, progress, stopping));
-        if (!op.AllApplied)
+        try
         {
-            // What each node did is on record before anything is undone. (Not needed when all applied: a crash
-            // before the close is recovered by reading the nodes, and it commits.)
-            await SaveAsync(op, stopping);
+            await journal.BeginAsync(op, stopping);
+        }
+        catch (JournalFencedException)
+        {
+            return FanOutResult.Busy($"The lease on '{groupId}' was lost before the operation began; nothing was done.");
         }
 
-        // 5. decide, 6. undo
-        await DecideAsync(op, stopping);
+        try
+        {
+            // 3. apply (4. resolve, inside each node's step)
+            await ForEachNodeAsync(op, _ => true, (node, progress) => ApplyAsync(op, node, progress, stopping));
+            if (!op.AllApplied)
+            {
+                // What each node did is on record before anything is undone. (Not needed when all applied: a crash
+                // before the close is recovered by reading the nodes, and it commits.)
+                await SaveAsync(op, stopping);
+            }
 
-        // 7. close
-        op.EndedAt = time.GetUtcNow();
-        op.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
-        await SaveAsync(op, stopping);
-        return FanOutResult.Done(op);
+            // 5. decide, 6. undo
+            await DecideAsync(op, stopping);
+
+            // 7. close
+            op.EndedAt = time.GetUtcNow();
+            op.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
+            await SaveAsync(op, stopping);
+            return FanOutResult.Done(op);
+        }
+        catch (Exception e) when (e is OperationTakenOverException or JournalFencedException)
+        {
+            return await TakenOverAsync(op, stopping);
+        }
+    }
+
+    // This run lost the operation to another owner (a node or the journal refused its token, or its lease lapsed):
+    // it writes nothing more and answers what the journal holds now, which the owner that took over keeps true.
+    private async Task<FanOutResult> TakenOverAsync(OperationState op, CancellationToken stopping)
+    {
+        FanOutLog.TakenOver(logger, op);
+        return FanOutResult.TakenOver(await journal.GetAsync(op.Id, stopping) ?? op);
     }
 
     /// <summary>
     /// Drives an open operation to its end: one whose Api died mid-way (each node's effect is learned by reading,
     /// then it is committed if every node already applied it, else rolled back), or one pending repair.
-    /// The caller holds the group's lease. Returns true when the operation is closed.
+    /// The caller holds the group's <paramref name="lease"/>: the operation is taken over with its token. Returns true
+    /// when the operation is closed; false when it stays open (pending repair, or lost to a later owner).
     /// </summary>
-    public async Task<bool> ResumeAsync(OperationState op, CancellationToken stopping)
+    public async Task<bool> ResumeAsync(OperationState op, IGroupLease lease, CancellationToken stopping)
+    {
+        (op.Owner, op.Fence, op.Lease) = (lease.Owner, lease.Token, lease);
+        try
+        {
+            return await DriveAsync(op, stopping);
+        }
+        catch (Exception e) when (e is OperationTakenOverException or JournalFencedException)
+        {
+            FanOutLog.TakenOver(logger, op);
+            return false;
+        }
+    }
+
+    private async Task<bool> DriveAsync(OperationState op, CancellationToken stopping)
     {
         using var activity = FanOutTelemetry.StartRecovery(op);
         var started = time.GetTimestamp();
@@ -167,7 +211,7 @@ public sealed class FanOutProtocol(
 
         progress.Effect = !node.HonoursIdempotency && !progress.Called(Phase.ReadBefore)
             ? NodeEffect.NotApplied
-            : await ResolveAsync(op, op.Kind, op.Operation.ApplyKey, node, progress, Phase.Resolve, ct);
+            : await ResolveAsync(op, node, progress, ct);
     }
 
     // 5. decide: commit, or undo (6).
@@ -210,7 +254,7 @@ public sealed class FanOutProtocol(
         using var activity = FanOutTelemetry.StartNodeStep(Phase.Compensate, node.Name);
         if (progress.Effect is NodeEffect.Unknown)
         {
-            progress.Effect = await ResolveAsync(op, op.Kind, op.Operation.ApplyKey, node, progress, Phase.Resolve, ct);
+            progress.Effect = await ResolveAsync(op, node, progress, ct);
         }
 
         if (progress.Effect is not NodeEffect.Applied)
@@ -236,6 +280,7 @@ public sealed class FanOutProtocol(
     {
         var effect = NodeEffect.NotApplied;
         var unknown = false;
+        var inDoubt = false;
         var attempt = 0;
         var verify = phase == Phase.Apply ? Phase.ApplyVerify : Phase.CompensateVerify;
 
@@ -259,9 +304,9 @@ public sealed class FanOutProtocol(
                 unknown = false;
             }
 
-            var call = await CallAsync(op, progress, node, phase, attempt, () => kind == OperationKind.Create
-                ? nodes.CreateAsync(node, op.GroupId, key, token)
-                : nodes.DeleteAsync(node, op.GroupId, key, token));
+            var call = await WriteAsync(op, progress, node, phase, attempt, () => kind == OperationKind.Create
+                ? nodes.CreateAsync(node, op.GroupId, key, op.Fence, token)
+                : nodes.DeleteAsync(node, op.GroupId, key, op.Fence, token));
 
             switch (await InterpretAsync(op, kind, node, progress, verify, attempt, call, token))
             {
@@ -277,24 +322,52 @@ public sealed class FanOutProtocol(
                 case Answer.NotSent:
                     return NodeStep.Again(call.RetryAfter);
                 default:
-                    unknown = true;
+                    unknown = inDoubt = true;
                     return NodeStep.Again(call.RetryAfter);
             }
         }, ct);
 
-        return effect is NodeEffect.NotApplied && unknown ? NodeEffect.Unknown : effect;
+        if (effect is NodeEffect.NotApplied && unknown)
+        {
+            return NodeEffect.Unknown;
+        }
+
+        // "Not applied" after an answer that never came: a copy of the write may still be on its way. It counts only
+        // once the node has closed the door on the key (4).
+        return effect is NodeEffect.NotApplied && inDoubt && node.HonoursIdempotency && kind == op.Kind
+            ? await ResolveAsync(op, node, progress, ct)
+            : effect;
     }
 
-    // 4. resolve: reads the node until it answers, to learn what the write with this key did there.
-    private async Task<NodeEffect> ResolveAsync(
-        OperationState op, OperationKind kind, string key, ClusterNode node, NodeProgress progress, Phase phase, CancellationToken ct)
+    // 4. resolve: what the operation's write did on this node, until the node answers. Our nodes are told to abort
+    // the write's key, atomically answering what it had done: afterwards a late copy of it never applies. Nodes that
+    // ignore keys are read (they were read before the write, step 3): best effort, a late copy can still land there.
+    private async Task<NodeEffect> ResolveAsync(OperationState op, ClusterNode node, NodeProgress progress, CancellationToken ct)
     {
         var effect = NodeEffect.Unknown;
         var attempt = 0;
-        await retry.ExecuteAsync(node.Name, phase, async token =>
+        await retry.ExecuteAsync(node.Name, Phase.Resolve, async token =>
         {
-            (effect, var read) = await ReadEffectAsync(op, kind, key, node, progress, phase, ++attempt, token);
-            return effect is NodeEffect.Unknown ? NodeStep.Again(read.RetryAfter) : NodeStep.Done;
+            attempt++;
+            NodeCall call;
+            if (node.HonoursIdempotency)
+            {
+                call = await WriteAsync(op, progress, node, Phase.Resolve, attempt,
+                    () => nodes.AbortAsync(node, op.GroupId, op.Operation.ApplyKey, op.Fence, token));
+                effect = call.AbortOutcome switch
+                {
+                    AbortAnswer.Applied => NodeEffect.Applied,
+                    AbortAnswer.AlreadySo => NodeEffect.AlreadySo,
+                    AbortAnswer.Aborted => NodeEffect.NotApplied,
+                    _ => NodeEffect.Unknown,
+                };
+            }
+            else
+            {
+                (effect, call) = await ReadEffectAsync(op, op.Kind, op.Operation.ApplyKey, node, progress, Phase.Resolve, attempt, token);
+            }
+
+            return effect is NodeEffect.Unknown ? NodeStep.Again(call.RetryAfter) : NodeStep.Done;
         }, ct);
         return effect;
     }
@@ -350,6 +423,20 @@ public sealed class FanOutProtocol(
         }
     }
 
+    // A write (create, delete, abort) is sent only while the lease holds, and a node's "fenced" stops the operation:
+    // a later owner has it.
+    private async Task<NodeCall> WriteAsync(
+        OperationState op, NodeProgress progress, ClusterNode node, Phase phase, int attempt, Func<Task<NodeCall>> send)
+    {
+        if (op.Lease is { } lease && !await lease.IsHeldAsync())
+        {
+            throw new OperationTakenOverException(op.Id, "its lease was lost");
+        }
+
+        var call = await CallAsync(op, progress, node, phase, attempt, send);
+        return call.Fenced ? throw new OperationTakenOverException(op.Id, $"{node.Name} holds a later fencing token") : call;
+    }
+
     private async Task<NodeCall> CallAsync(
         OperationState op, NodeProgress progress, ClusterNode node, Phase phase, int attempt, Func<Task<NodeCall>> send)
     {
@@ -400,12 +487,18 @@ public sealed class FanOutProtocol(
     }
 }
 
-// What RunAsync gives back: the finished operation, or why none was started (Refusal).
-public sealed record FanOutResult(OperationState? Operation, string? Refusal)
+// What RunAsync gives back: the finished operation, or why none was started (Refusal). TakenOver: this run lost the
+// operation to a later owner; Operation is what the journal holds (possibly still open).
+public sealed record FanOutResult(OperationState? Operation, string? Refusal, bool LostToLaterOwner = false)
 {
     public static FanOutResult Done(OperationState op) => new(op, null);
     public static FanOutResult Busy(string refusal) => new(null, refusal);
+    public static FanOutResult TakenOver(OperationState op) => new(op, null, LostToLaterOwner: true);
 }
+
+// Thrown inside a run that must stop writing: a later owner has the operation.
+public sealed class OperationTakenOverException(string operationId, string why)
+    : Exception($"Operation {operationId} was taken over: {why}.");
 
 // A precondition of RunAsync: the group's last journaled operation (null: none).
 public sealed record LastOperationIs(string? OperationId);

@@ -31,6 +31,12 @@ public sealed class OperationState
     // Retries and abandons by operators, in order (each journaled with the caller key name).
     public List<OperatorAction> Actions { get; init; } = [];
 
+    // The fencing token of the lease the operation's current owner holds (0: none yet, e.g. read from a v1 entry).
+    public long Fence { get; set; }
+
+    // The lease of this run, while one runs (not journaled).
+    public IGroupLease? Lease { get; set; }
+
     // The W3C trace id of the operation's span, so a recovery's span can link to it.
     public string? TraceParent { get; set; }
 

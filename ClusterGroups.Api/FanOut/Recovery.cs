@@ -65,7 +65,7 @@ public sealed partial class Recovery(
             }
 
             // Read again under the lease: another replica may have finished it meanwhile.
-            if (await journal.GetAsync(op.Id, ct) is { IsOpen: true } current && await protocol.ResumeAsync(current, ct))
+            if (await journal.GetAsync(op.Id, ct) is { IsOpen: true } current && await protocol.ResumeAsync(current, lease, ct))
             {
                 closed++;
                 LogRepaired(current.Id, current.GroupId, OperationNarrative.Summary(current));

@@ -96,7 +96,7 @@ public static class GroupEndpoints
     {
         // Audit: the operation records which caller key asked for it (null when the Api has no keys).
         var result = await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping, caller: http.User.Identity?.Name);
-        return result.Operation is { } op ? OperationResults.From(OperationReports.From(op), http) : OperationResults.Busy(http, result.Refusal!);
+        return result.Operation is not null ? OperationResults.From(result, http) : OperationResults.Busy(http, result.Refusal!);
     }
 
     private static ProblemHttpResult BadRequest(string detail) =>

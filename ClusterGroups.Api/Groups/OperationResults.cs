@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ClusterGroups.Api.FanOut;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -10,14 +11,27 @@ namespace ClusterGroups.Api.Groups;
 //   already so       create 409 Conflict (the group exists), delete 404 Not Found (no node has it)
 //   rolled back      503 Service Unavailable + Retry-After: nothing changed, safe to send again
 //   pending repair   202 Accepted + Location /v1/operations/{id}: failed, the Api finishes the rollback itself
+//   taken over       this replica lost the operation to another (its lease lapsed): the answer is what the journal
+//                    holds; still running there -> 202 Accepted + Location, to follow until it closes
 // Failure answers are problem+json whose extension members are the operation report's fields.
 public static class OperationResults
 {
+    public static Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult> From(
+        FanOutResult result, HttpContext http)
+    {
+        var report = OperationReports.From(result.Operation!);
+        return From(result.LostToLaterOwner
+            ? report with { Summary = $"taken over by another Api replica; {(report.IsOpen ? $"follow /v1/operations/{report.OperationId}" : "it finished the operation")}: {report.Summary}" }
+            : report, http);
+    }
+
     public static Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult> From(
         OperationReport report, HttpContext http)
     {
         switch (report.Outcome)
         {
+            case Outcome.Running:
+                return TypedResults.Accepted($"/v1/operations/{report.OperationId}", report);
             case Outcome.Committed when report.Kind == OperationKind.Create:
                 return TypedResults.Created($"/v1/group/{report.GroupId}/", report);
             case Outcome.Committed:

@@ -13,12 +13,25 @@ public sealed class InMemoryOperationJournal : IOperationJournal
     private readonly ConcurrentDictionary<string, string> _lastByGroup = new();
     private readonly ConcurrentDictionary<string, string> _open = new();
     private readonly ConcurrentQueue<string> _closedOrder = new();
+    private readonly ConcurrentDictionary<string, long> _fences = new();
 
     public Task BeginAsync(OperationState op, CancellationToken ct) => SaveAsync(op, ct);
 
     public Task SaveAsync(OperationState op, CancellationToken ct)
     {
-        _entries[op.Id] = JournalFormat.Write(op);
+        lock (_fences)
+        {
+            // The highest token a write of the group carried stands for the current lease (tokens only grow).
+            var current = _fences.GetValueOrDefault(op.GroupId);
+            if (op.Fence < current)
+            {
+                throw new JournalFencedException(op.Id);
+            }
+
+            _fences[op.GroupId] = op.Fence;
+            _entries[op.Id] = JournalFormat.Write(op);
+        }
+
         _lastByGroup[op.GroupId] = op.Id;
         if (op.IsOpen)
         {

@@ -13,6 +13,7 @@ public sealed record JournalEntry(
     DateTimeOffset? EndedAt,
     double DurationMs,
     string? Owner,
+    long Fence,
     string? TraceParent,
     int Recoveries,
     DateTimeOffset? LastRecoveryAt,

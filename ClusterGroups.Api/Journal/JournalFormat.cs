@@ -26,7 +26,7 @@ public static class JournalFormat
     }
 
     public static JournalEntry ToEntry(OperationState op) => new(
-        Version, op.Id, op.Kind, op.GroupId, op.Outcome, op.StartedAt, op.EndedAt, op.DurationMs, op.Owner,
+        Version, op.Id, op.Kind, op.GroupId, op.Outcome, op.StartedAt, op.EndedAt, op.DurationMs, op.Owner, op.Fence,
         op.TraceParent, op.Recoveries, op.LastRecoveryAt,
         [
             .. op.Nodes.Select(n => new JournalNode(n.Name, n.Effect, n.Compensation, n.Unreachable,
@@ -49,6 +49,7 @@ public static class JournalFormat
             }))
         {
             TraceParent = entry.TraceParent,
+            Fence = entry.Fence,
             Outcome = entry.Outcome,
             EndedAt = entry.EndedAt,
             DurationMs = entry.DurationMs,
@@ -61,7 +62,7 @@ public static class JournalFormat
     }
 
     private static JournalEntry Upgrade(JournalEntryV1 v1) => new(
-        1, v1.OperationId, v1.Kind, v1.GroupId, v1.Outcome, v1.StartedAt, v1.EndedAt, v1.DurationMs, v1.Owner,
+        1, v1.OperationId, v1.Kind, v1.GroupId, v1.Outcome, v1.StartedAt, v1.EndedAt, v1.DurationMs, v1.Owner, 0,
         v1.TraceParent, v1.Recoveries, v1.LastRecoveryAt,
         [
             .. (v1.Nodes ?? []).Select(n => new JournalNode(n.Node, n.Effect, n.Compensation, null,

@@ -13,8 +13,14 @@ public sealed record NodeCall(
     bool Replayed = false,
     bool? Present = null,
     TimeSpan? RetryAfter = null,
-    string? WrittenBy = null)
+    string? WrittenBy = null,
+    bool Fenced = false,
+    bool WriteAborted = false,
+    string? AbortOutcome = null)
 {
+    // Fenced: the node refused the write because a later operation's token reached it (the answer is 409).
+    // WriteAborted: the node refused the write because its key was aborted there; it never applies.
+    // AbortOutcome: on an abort, what the aborted write had done (AbortAnswer.Aborted / Applied / AlreadySo).
     // WrittenBy: on a read, the Idempotency-Key of the write that made the group present (X-Created-By) or absent
     // (X-Deleted-By), when the node tells.
     // Nothing reached the node: safe to send again.

@@ -16,11 +16,27 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
 {
     public const string HttpClientName = "nodes";
 
-    public Task<NodeCall> CreateAsync(ClusterNode node, string groupId, string idempotencyKey, CancellationToken ct) =>
-        WriteAsync(node, HttpMethod.Post, groupId, idempotencyKey, ct);
+    public Task<NodeCall> CreateAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
+        WriteAsync(node, HttpMethod.Post, groupId, idempotencyKey, token, ct);
 
-    public Task<NodeCall> DeleteAsync(ClusterNode node, string groupId, string idempotencyKey, CancellationToken ct) =>
-        WriteAsync(node, HttpMethod.Delete, groupId, idempotencyKey, ct);
+    public Task<NodeCall> DeleteAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
+        WriteAsync(node, HttpMethod.Delete, groupId, idempotencyKey, token, ct);
+
+    // POST /v1/group/{id}/abort: closes the door on the write with this key at this node (our nodes only); the answer
+    // says what that write had done there (AbortOutcome), or that a later operation fenced this one.
+    public async Task<NodeCall> AbortAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct)
+    {
+        AbortAnswer? answer = null;
+        var call = await SendAsync(node, "abort", () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post,
+                new Uri(node.BaseAddress, $"/v1/group/{Uri.EscapeDataString(groupId)}/abort"));
+            request.Headers.Add(NodeHeaders.IdempotencyKey, idempotencyKey);
+            request.Headers.Add(NodeHeaders.FencingToken, token.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return request;
+        }, ct, async response => answer = await response.Content.ReadFromJsonAsync<AbortAnswer>(ct));
+        return call with { AbortOutcome = answer?.Outcome };
+    }
 
     // GET /v1/group/{id}/ : Present is true (200), false (404), or null when the node gave no answer.
     public async Task<NodeCall> ReadAsync(ClusterNode node, string groupId, CancellationToken ct)
@@ -57,17 +73,22 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         return (info, call);
     }
 
+    // The body is sent with a Content-Length (JsonContent would send it chunked, which some servers in front of
+    // nodes refuse with 411).
     private Task<NodeCall> WriteAsync(
-        ClusterNode node, HttpMethod method, string groupId, string idempotencyKey, CancellationToken ct) =>
-        SendAsync(node, method == HttpMethod.Post ? "create" : "delete", () =>
+        ClusterNode node, HttpMethod method, string groupId, string idempotencyKey, long token, CancellationToken ct)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(new GroupRequest(groupId));
+        return SendAsync(node, method == HttpMethod.Post ? "create" : "delete", () =>
         {
-            var request = new HttpRequestMessage(method, new Uri(node.BaseAddress, "/v1/group/"))
-            {
-                Content = JsonContent.Create(new GroupRequest(groupId)),
-            };
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            var request = new HttpRequestMessage(method, new Uri(node.BaseAddress, "/v1/group/")) { Content = content };
             request.Headers.Add(NodeHeaders.IdempotencyKey, idempotencyKey);
+            request.Headers.Add(NodeHeaders.FencingToken, token.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return request;
         }, ct);
+    }
 
     private async Task<NodeCall> SendAsync(
         ClusterNode node, string what, Func<HttpRequestMessage> createRequest, CancellationToken ct,
@@ -100,7 +121,9 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             return new NodeCall(what, (int)response.StatusCode, null, detail, Elapsed(),
                 Replayed: response.Headers.Contains(NodeHeaders.IdempotentReplay),
                 RetryAfter: response.Headers.RetryAfter?.Delta,
-                WrittenBy: WrittenBy(response));
+                WrittenBy: WrittenBy(response),
+                Fenced: response.Headers.Contains(NodeHeaders.Fenced),
+                WriteAborted: response.Headers.Contains(NodeHeaders.WriteAborted));
         }
         catch (Exception e) when (!ct.IsCancellationRequested && Classify(e) is { } error)
         {

@@ -12,15 +12,15 @@ namespace ClusterGroups.Api.Operations;
 public sealed class OperationActions(IOperationJournal journal, IGroupLocks locks, FanOutProtocol protocol, TimeProvider time)
 {
     public Task<ActionResult> RetryAsync(string operationId, string? caller, CancellationToken ct) =>
-        UnderLeaseAsync(operationId, async op =>
+        UnderLeaseAsync(operationId, async (op, lease) =>
         {
             op.Actions.Add(new OperatorAction("retry", caller, time.GetUtcNow(), null));
             await journal.SaveAsync(op, ct);
-            await protocol.ResumeAsync(op, ct);
+            await protocol.ResumeAsync(op, lease, ct);
         }, ct);
 
     public Task<ActionResult> AbandonAsync(string operationId, string? caller, string reason, CancellationToken ct) =>
-        UnderLeaseAsync(operationId, async op =>
+        UnderLeaseAsync(operationId, async (op, _) =>
         {
             op.Actions.Add(new OperatorAction("abandon", caller, time.GetUtcNow(), reason));
             op.Outcome = Outcome.Abandoned;
@@ -30,7 +30,7 @@ public sealed class OperationActions(IOperationJournal journal, IGroupLocks lock
 
     private static readonly TimeSpan LeaseWait = TimeSpan.FromSeconds(10);
 
-    private async Task<ActionResult> UnderLeaseAsync(string operationId, Func<OperationState, Task> act, CancellationToken ct)
+    private async Task<ActionResult> UnderLeaseAsync(string operationId, Func<OperationState, IGroupLease, Task> act, CancellationToken ct)
     {
         if (await journal.GetAsync(operationId, ct) is not { } known)
         {
@@ -55,7 +55,17 @@ public sealed class OperationActions(IOperationJournal journal, IGroupLocks lock
             return new ActionResult(ActionStatus.Closed, await journal.GetAsync(operationId, ct));
         }
 
-        await act(op);
+        // The operation is taken over with this lease's token: the journal refuses writes of an older owner.
+        (op.Owner, op.Fence, op.Lease) = (lease.Owner, lease.Token, lease);
+        try
+        {
+            await act(op, lease);
+        }
+        catch (JournalFencedException)
+        {
+            return new ActionResult(ActionStatus.Busy, await journal.GetAsync(operationId, ct));
+        }
+
         return new ActionResult(ActionStatus.Done, op);
     }
 }

@@ -1,3 +1,5 @@
+using ClusterGroups.Contracts.Settings;
+
 namespace ClusterGroups.AppHost.Cluster;
 
 public static class NodeChaos
@@ -7,7 +9,7 @@ public static class NodeChaos
     {
         foreach (var (key, value) in cluster.Chaos)
         {
-            node.WithEnvironment($"Chaos__{key.Replace(":", "__", StringComparison.Ordinal)}", value);
+            node.WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.Chaos, key), value);
         }
 
         return node;

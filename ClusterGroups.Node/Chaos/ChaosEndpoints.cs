@@ -53,9 +53,9 @@ public static class ChaosEndpoints
     private static Results<Ok<ChaosStatus>, ProblemHttpResult> Enqueue(FailNext failNext, ChaosController chaos)
     {
         if (failNext.Kind == FaultKind.None || failNext.Count is < 1 or > 1000
-            || failNext.Method.ToUpperInvariant() is not ("GET" or "POST" or "DELETE"))
+            || failNext.Method.ToUpperInvariant() is not ("GET" or "POST" or "DELETE" or ChaosSettings.Abort))
         {
-            return TypedResults.Problem("kind must be a fault, method GET/POST/DELETE, count 1-1000.",
+            return TypedResults.Problem("kind must be a fault, method GET/POST/DELETE/ABORT, count 1-1000.",
                 statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
         }
 

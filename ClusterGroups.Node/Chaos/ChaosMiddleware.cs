@@ -17,10 +17,16 @@ public sealed partial class ChaosMiddleware(
             return;
         }
 
-        var kind = chaos.TakeFailNext(http.Request.Method);
+        var method = IsAbort(http.Request) ? ChaosSettings.Abort : http.Request.Method;
+        var kind = chaos.TakeFailNext(method);
         if (kind == FaultKind.None)
         {
-            kind = await pipeline.DecideAsync(http.Request.Method, http.RequestAborted);
+            kind = await pipeline.DecideAsync(method, http.RequestAborted);
+        }
+
+        if (kind == FaultKind.DelayBeforeApply && !IsGroupWrite(http.Request))
+        {
+            kind = FaultKind.None;
         }
 
         if (kind == FaultKind.None)
@@ -51,11 +57,23 @@ public sealed partial class ChaosMiddleware(
                 await HoldAsync(settings.Delay, http.RequestAborted);
                 http.Abort();
                 break;
+            case FaultKind.DelayBeforeApply:
+                // Held whatever the client does meanwhile (it gives up), then applied: the write arrives late.
+                await Task.Delay(settings.Delay, CancellationToken.None);
+                await next(http);
+                break;
             default:
                 await ApplyThenFailAsync(http, kind, settings.Delay);
                 break;
         }
     }
+
+    private static bool IsAbort(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Path.Value?.EndsWith("/abort", StringComparison.Ordinal) == true;
+
+    private static bool IsGroupWrite(HttpRequest request) =>
+        (HttpMethods.IsPost(request.Method) || HttpMethods.IsDelete(request.Method))
+        && request.Path.Value?.TrimEnd('/') == "/v1/group";
 
     // The write runs for real into a buffer; then its answer is replaced by a 500, or held past the client's timeout.
     private async Task ApplyThenFailAsync(HttpContext http, FaultKind kind, TimeSpan delay)

@@ -19,6 +19,9 @@ public enum FaultKind
     DropConnection,
     // 503 with Retry-After, before applying.
     Unavailable,
+    // A late delivery: the write is held past the client's timeout (as a proxy or a retransmission can), then applied.
+    // Only group writes (POST/DELETE /v1/group) are held; other requests pass.
+    DelayBeforeApply,
 }
 
 public static class FaultKinds
@@ -26,7 +29,7 @@ public static class FaultKinds
     public static readonly FaultKind[] All =
     [
         FaultKind.ErrorBeforeApply, FaultKind.ErrorAfterApply, FaultKind.TimeoutBeforeApply,
-        FaultKind.TimeoutAfterApply, FaultKind.DropConnection, FaultKind.Unavailable,
+        FaultKind.TimeoutAfterApply, FaultKind.DropConnection, FaultKind.Unavailable, FaultKind.DelayBeforeApply,
     ];
 
     public static bool AppliesFirst(this FaultKind kind) => kind is FaultKind.ErrorAfterApply or FaultKind.TimeoutAfterApply;
@@ -39,6 +42,7 @@ public static class FaultKinds
         FaultKind.TimeoutAfterApply => "timeout-after-apply",
         FaultKind.DropConnection => "drop-connection",
         FaultKind.Unavailable => "unavailable",
+        FaultKind.DelayBeforeApply => "delay-before-apply",
         _ => "none",
     };
 }

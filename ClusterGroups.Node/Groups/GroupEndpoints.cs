@@ -27,6 +27,7 @@ public static class GroupEndpoints
         writes.MapPost("/group", CreateGroup).WithName("CreateGroup");
         writes.MapDelete("/group", DeleteGroup).WithName("DeleteGroup");
         writes.MapDelete("/groups", DeleteAllGroups).WithName("DeleteAllGroups");
+        writes.MapPost("/group/{groupId}/abort", AbortWrite).WithName("AbortWrite");
         return app;
     }
 
@@ -62,33 +63,76 @@ public static class GroupEndpoints
     private static async Task<Results<Created<NodeGroup>, ProblemHttpResult>> CreateGroup(
         HttpContext http, GroupStore store, IOptions<NodeOptions> node, CancellationToken ct)
     {
-        var (groupId, key, error) = await ReadWriteRequestAsync(http, ct);
+        var (write, error) = await ReadWriteRequestAsync(http, ct);
         if (error is not null)
         {
             return BadRequest(error);
         }
 
-        var result = await store.CreateAsync(groupId!, key);
-        MarkReplay(http, result);
-        return result is WriteResult.AlreadySo
+        var outcome = await store.CreateAsync(write.GroupId, write.Key, write.Token);
+        if (Refusal(http, outcome) is { } refused)
+        {
+            return refused;
+        }
+
+        return outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
             ? BadRequest(NodeMessages.Exists)
-            : TypedResults.Created($"/v1/group/{groupId}/", new NodeGroup(groupId!, node.Value.Name));
+            : TypedResults.Created($"/v1/group/{write.GroupId}/", new NodeGroup(write.GroupId, node.Value.Name));
     }
 
     private static async Task<Results<Ok<NodeGroup>, ProblemHttpResult>> DeleteGroup(
         HttpContext http, GroupStore store, IOptions<NodeOptions> node, CancellationToken ct)
     {
-        var (groupId, key, error) = await ReadWriteRequestAsync(http, ct);
+        var (write, error) = await ReadWriteRequestAsync(http, ct);
         if (error is not null)
         {
             return BadRequest(error);
         }
 
-        var result = await store.DeleteAsync(groupId!, key);
-        MarkReplay(http, result);
-        return result is WriteResult.AlreadySo
+        var outcome = await store.DeleteAsync(write.GroupId, write.Key, write.Token);
+        if (Refusal(http, outcome) is { } refused)
+        {
+            return refused;
+        }
+
+        return outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
             ? NotFound()
-            : TypedResults.Ok(new NodeGroup(groupId!, node.Value.Name));
+            : TypedResults.Ok(new NodeGroup(write.GroupId, node.Value.Name));
+    }
+
+    // Closes the door on one write (its Idempotency-Key) for this group: the Api does this before it counts a write
+    // whose answer it never got as "not applied", so a copy still on its way can never apply afterwards.
+    private static async Task<Results<Ok<AbortAnswer>, ProblemHttpResult>> AbortWrite(
+        string groupId, HttpContext http, GroupStore store, CancellationToken ct)
+    {
+        await http.Request.Body.CopyToAsync(Stream.Null, ct);
+        var (key, token, error) = ReadWriteHeaders(http);
+        if (!GroupId.IsValid(groupId))
+        {
+            error ??= $"groupId is invalid: {GroupId.Rule}.";
+        }
+        else if (key is null)
+        {
+            error ??= $"{NodeHeaders.IdempotencyKey} names the write to abort.";
+        }
+
+        if (error is not null)
+        {
+            return BadRequest(error);
+        }
+
+        var (outcome, write) = await store.AbortAsync(groupId, key!, token);
+        if (outcome.Result is WriteResult.Fenced)
+        {
+            return Fenced(http, outcome);
+        }
+
+        return TypedResults.Ok(new AbortAnswer(groupId, key!, write, outcome.Result switch
+        {
+            WriteResult.Applied => AbortAnswer.Applied,
+            WriteResult.AlreadySo => AbortAnswer.AlreadySo,
+            _ => AbortAnswer.Aborted,
+        }));
     }
 
     private static async Task<Ok> DeleteAllGroups(GroupStore store)
@@ -97,8 +141,16 @@ public static class GroupEndpoints
         return TypedResults.Ok();
     }
 
-    private static async Task<(string? GroupId, string? Key, string? Error)> ReadWriteRequestAsync(
-        HttpContext http, CancellationToken ct)
+    private readonly record struct WriteRequest(string GroupId, string? Key, long? Token);
+
+    private static async Task<(WriteRequest Write, string? Error)> ReadWriteRequestAsync(HttpContext http, CancellationToken ct)
+    {
+        var (groupId, bodyError) = await GroupRequestBody.ReadAsync(http.Request, ct);
+        var (key, token, headerError) = ReadWriteHeaders(http);
+        return (new WriteRequest(groupId ?? "", key, token), headerError ?? bodyError);
+    }
+
+    private static (string? Key, long? Token, string? Error) ReadWriteHeaders(HttpContext http)
     {
         string? key = null;
         if (http.Request.Headers.TryGetValue(NodeHeaders.IdempotencyKey, out var keys))
@@ -110,16 +162,43 @@ public static class GroupEndpoints
             }
         }
 
-        var (groupId, error) = await GroupRequestBody.ReadAsync(http.Request, ct);
-        return (groupId, key, error);
+        long? token = null;
+        if (http.Request.Headers.TryGetValue(NodeHeaders.FencingToken, out var tokens))
+        {
+            if (tokens.Count != 1 || !long.TryParse(tokens[0], System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out var parsed) || parsed < 1)
+            {
+                return (key, null, $"{NodeHeaders.FencingToken} must be one whole number from 1.");
+            }
+
+            token = parsed;
+        }
+
+        return (key, token, null);
     }
 
-    private static void MarkReplay(HttpContext http, WriteResult result)
+    // What a write answers whatever its kind: a refusal (fenced, aborted), else null; a replay is marked as one.
+    private static ProblemHttpResult? Refusal(HttpContext http, WriteOutcome outcome)
     {
-        if (result is WriteResult.Replayed)
+        switch (outcome.Result)
         {
-            http.Response.Headers[NodeHeaders.IdempotentReplay] = "true";
+            case WriteResult.Fenced:
+                return Fenced(http, outcome);
+            case WriteResult.Aborted:
+                http.Response.Headers[NodeHeaders.WriteAborted] = "true";
+                return TypedResults.Problem(NodeMessages.Aborted, statusCode: StatusCodes.Status409Conflict, title: "Aborted");
+            case WriteResult.Replayed:
+                http.Response.Headers[NodeHeaders.IdempotentReplay] = "true";
+                return null;
+            default:
+                return null;
         }
+    }
+
+    private static ProblemHttpResult Fenced(HttpContext http, WriteOutcome outcome)
+    {
+        http.Response.Headers[NodeHeaders.Fenced] = outcome.SeenToken?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(NodeMessages.Fenced, statusCode: StatusCodes.Status409Conflict, title: "Fenced");
     }
 
     private static ProblemHttpResult BadRequest(string detail) =>

@@ -2,15 +2,30 @@ using StackExchange.Redis;
 
 namespace ClusterGroups.Node.Groups;
 
-public enum WriteResult { Applied, Replayed, AlreadySo }
+public enum WriteResult
+{
+    Applied,
+    Replayed,
+    AlreadySo,
+    // The write carried a lower fencing token than this node has seen for the group.
+    Fenced,
+    // The write's key was aborted here (or used for another write): it never applies.
+    Aborted,
+}
+
+// A write as the store recorded it: what happened, and for a replay what the first copy did.
+public readonly record struct WriteOutcome(WriteResult Result, WriteResult? First = null, long? SeenToken = null);
 
 // A node's groups live in one Redis hash: field = groupId, value = the Idempotency-Key of the write that created it
-// ("~" for none).
-// Every change is one atomic command (HSETNX, HDEL) or one Lua script (the store runs Lua: Garnet with --lua, Redis),
-// so of N concurrent POSTs of one id exactly one creates it, and a keyed delete costs one round trip.
+// ("~" for none). Beside it, per group the highest fencing token seen ("fence" hash), per key the outcome of the write
+// that used it ("idem:{key}", kept for the replay window whatever later writes do to the group), and the key that
+// last deleted the group ("deleted-by:{groupId}").
+// Every write is one Lua script (the store runs Lua: Garnet with --lua, Redis): check the key's outcome, check and
+// raise the fence, apply, record — atomically, in one round trip. Of N concurrent POSTs of one id exactly one creates it.
 public sealed class GroupStore(IConnectionMultiplexer redis)
 {
     private const string GroupsKey = "groups";
+    private const string FenceKey = "fence";
 
     // The creator of a group written without a key. Not a valid Idempotency-Key, so it never matches one
     // (and not "": an empty hash value does not read back as present on every store).
@@ -19,49 +34,116 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task<WriteResult> CreateAsync(string groupId, string? idempotencyKey)
+    public Task<WriteOutcome> CreateAsync(string groupId, string? key, long? token = null) =>
+        WriteAsync(Create, groupId, key, token);
+
+    public Task<WriteOutcome> DeleteAsync(string groupId, string? key, long? token = null) =>
+        WriteAsync(Delete, groupId, key, token);
+
+    /// <summary>Closes the door on the write with <paramref name="key"/>: from now on it never applies here.</summary>
+    /// <returns>What that write had done here before (Applied, AlreadySo), Aborted if it had not arrived, or Fenced.</returns>
+    public async Task<(WriteOutcome Outcome, string Write)> AbortAsync(string groupId, string key, long? token)
     {
-        if (await Db.HashSetAsync(GroupsKey, groupId, idempotencyKey ?? NoKey, When.NotExists))
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(Abort,
+            [FenceKey, IdempotencyRecord(key)], [groupId, key, Token(token), Window]))!;
+        var tag = (string)result[0]!;
+        if (tag == "fenced")
         {
-            return WriteResult.Applied;
+            return (new WriteOutcome(WriteResult.Fenced, SeenToken: (long)result[1]), "abort");
         }
 
-        // Sent again with the key of the write that created it: the first answer was lost, replay it.
-        return idempotencyKey is not null && await Db.HashGetAsync(GroupsKey, groupId) == idempotencyKey
-            ? WriteResult.Replayed
-            : WriteResult.AlreadySo;
+        var record = tag == "known" ? (string)result[1]! : "abort:aborted";
+        var (write, first) = ParseRecord(record);
+        return (new WriteOutcome(first), write);
     }
 
-    public async Task<WriteResult> DeleteAsync(string groupId, string? idempotencyKey)
+    private async Task<WriteOutcome> WriteAsync(string script, string groupId, string? key, long? token)
     {
-        if (idempotencyKey is null)
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(script,
+            [GroupsKey, FenceKey, IdempotencyRecord(key ?? NoKey), DeletedBy(groupId), LegacyDeleteTombstone(key ?? NoKey)],
+            [groupId, key ?? NoKey, Token(token), Window]))!;
+        var tag = (string)result[0]!;
+        return tag switch
         {
-            return await Db.HashDeleteAsync(GroupsKey, groupId) ? WriteResult.Applied : WriteResult.AlreadySo;
-        }
-
-        // Delete and remember who deleted, atomically and in one round trip, so the same request sent again is
-        // answered as it was and a reader can tell which operation removed the group.
-        var result = (int)await Db.ScriptEvaluateAsync(KeyedDelete,
-            [GroupsKey, DeleteTombstone(idempotencyKey), DeletedBy(groupId)],
-            [groupId, idempotencyKey, (long)ReplayWindow.TotalMilliseconds]);
-        return result switch
-        {
-            1 => WriteResult.Applied,
-            2 => WriteResult.Replayed,
-            _ => WriteResult.AlreadySo,
+            "applied" => new WriteOutcome(WriteResult.Applied),
+            "alreadyso" => new WriteOutcome(WriteResult.AlreadySo),
+            "fenced" => new WriteOutcome(WriteResult.Fenced, SeenToken: (long)result[1]),
+            _ => Replay(script, (string)result[1]!),
         };
     }
 
-    // KEYS: groups hash, tombstone of this key, deleted-by of this group. ARGV: groupId, idempotency key, window ms.
-    // 1 = deleted now, 2 = this key deleted it before (replay), 0 = it was not there.
-    private const string KeyedDelete = """
-        if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
-          redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
-          redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
-          return 1
+    // A key used before is answered as its first write was, and changes nothing. A key aborted, or used by a write
+    // of the other kind, is refused.
+    private static WriteOutcome Replay(string script, string record)
+    {
+        var (write, first) = ParseRecord(record);
+        return write == (script == Create ? "create" : "delete") && first is WriteResult.Applied or WriteResult.AlreadySo
+            ? new WriteOutcome(WriteResult.Replayed, first)
+            : new WriteOutcome(WriteResult.Aborted);
+    }
+
+    private static (string Write, WriteResult Result) ParseRecord(string record)
+    {
+        var parts = record.Split(':', 2);
+        var result = parts.Length == 2 ? parts[1] : "";
+        return (parts[0], result switch
+        {
+            "applied" => WriteResult.Applied,
+            "alreadyso" => WriteResult.AlreadySo,
+            _ => WriteResult.Aborted,
+        });
+    }
+
+    // The checks every write makes first, in this order: a key already used is answered from its record; then the
+    // fence. KEYS[2] fence hash, KEYS[3] the key's record; ARGV[1] groupId, ARGV[2] key ('~': none), ARGV[3] token
+    // ('': none).
+    private const string Checks = """
+        local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+        if key ~= '~' then
+          local prior = redis.call('GET', KEYS[3])
+          if prior then return {'replay', prior} end
+          if KEYS[5] and redis.call('GET', KEYS[5]) == id then return {'replay', 'delete:applied'} end
         end
-        if redis.call('GET', KEYS[2]) == ARGV[1] then return 2 end
-        return 0
+        if token then
+          local seen = tonumber(redis.call('HGET', KEYS[2], id) or '0')
+          if token < seen then return {'fenced', seen} end
+          if token > seen then redis.call('HSET', KEYS[2], id, ARGV[3]) end
+        end
+        """;
+
+    // KEYS: groups hash, fence hash, idem:{key}, deleted-by:{groupId}, (legacy) idem:delete:{key}. ARGV: groupId,
+    // key, token, window ms. Returns {'applied'} | {'alreadyso'} | {'replay', record} | {'fenced', seen}.
+    private const string Create = Checks + "\n" + """
+        local result = 'alreadyso'
+        if redis.call('HSETNX', KEYS[1], id, key) == 1 then result = 'applied' end
+        if key ~= '~' then redis.call('SET', KEYS[3], 'create:' .. result, 'PX', window) end
+        return {result}
+        """;
+
+    // As Create; the deleting key is remembered per group, so a reader can tell which write removed it.
+    private const string Delete = Checks + "\n" + """
+        local result = 'alreadyso'
+        if redis.call('HDEL', KEYS[1], id) == 1 then
+          result = 'applied'
+          if key ~= '~' then redis.call('SET', KEYS[4], key, 'PX', window) end
+        end
+        if key ~= '~' then redis.call('SET', KEYS[3], 'delete:' .. result, 'PX', window) end
+        return {result}
+        """;
+
+    // KEYS: fence hash, idem:{key}. ARGV: groupId, key, token, window ms. The fence first (a stale resolver is
+    // refused), then: a key already used is reported ({'known', record}), else recorded as aborted ({'aborted'}).
+    private const string Abort = """
+        local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+        if token then
+          local seen = tonumber(redis.call('HGET', KEYS[1], id) or '0')
+          if token < seen then return {'fenced', seen} end
+          if token > seen then redis.call('HSET', KEYS[1], id, ARGV[3]) end
+        end
+        local prior = redis.call('GET', KEYS[2])
+        if prior then return {'known', prior} end
+        redis.call('SET', KEYS[2], 'abort:aborted', 'PX', window)
+        return {'aborted'}
         """;
 
     // Present: the key of the write that created it ("" if none). Absent: the key of the write that deleted it, if known.
@@ -83,9 +165,17 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         return [.. ids.Select(id => id.ToString()).Order(StringComparer.Ordinal)];
     }
 
+    // The groups only: fences and key records stay, so a write from before the wipe is still fenced or replayed.
     public Task<bool> DeleteAllAsync() => Db.KeyDeleteAsync(GroupsKey);
 
-    private static RedisKey DeleteTombstone(string idempotencyKey) => $"idem:delete:{idempotencyKey}";
+    private static string Token(long? token) => token?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
+
+    private static readonly string Window = ((long)ReplayWindow.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static RedisKey IdempotencyRecord(string key) => $"idem:{key}";
+
+    // Written by nodes before durable idempotency (a delete's key -> the group it deleted); read for one replay window.
+    private static RedisKey LegacyDeleteTombstone(string key) => $"idem:delete:{key}";
 
     private static RedisKey DeletedBy(string groupId) => $"deleted-by:{groupId}";
 }

@@ -38,6 +38,28 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
         return response;
     }
 
+    public HttpResponseMessage Fenced()
+    {
+        var response = Error(HttpStatusCode.Conflict, NodeMessages.Fenced);
+        response.Headers.Add(NodeHeaders.Fenced, "true");
+        return response;
+    }
+
+    public HttpResponseMessage Aborted()
+    {
+        var response = Error(HttpStatusCode.Conflict, NodeMessages.Aborted);
+        response.Headers.Add(NodeHeaders.WriteAborted, "true");
+        return response;
+    }
+
+    public HttpResponseMessage AbortAnswer(string groupId, string key, FakeWrite result) =>
+        Ok(new ClusterGroups.Contracts.AbortAnswer(groupId, key, "create", result switch
+        {
+            FakeWrite.Applied => ClusterGroups.Contracts.AbortAnswer.Applied,
+            FakeWrite.AlreadySo => ClusterGroups.Contracts.AbortAnswer.AlreadySo,
+            _ => ClusterGroups.Contracts.AbortAnswer.Aborted,
+        }));
+
     public HttpResponseMessage Cleared(int count) => Ok(new { nodeId, deleted = count });
 
     public HttpResponseMessage Exists() => Error(HttpStatusCode.BadRequest, NodeMessages.Exists);

@@ -15,6 +15,9 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     private readonly List<Fault> _script = [];
     private readonly List<FakeRequest> _requests = [];
     private volatile bool _down;
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _held;
+    private int _delivered;
 
     public string Name { get; } = name;
     public bool IgnoresIdempotency { get; } = ignoresIdempotency;
@@ -34,6 +37,13 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
 
     // A group created by the write with this Idempotency-Key (as if an operation's create had reached the node).
     public void SeedCreatedBy(string groupId, string key) => _groups.Create(groupId, key);
+
+    // Late and frozen requests wait for this; each then runs as if it had just arrived.
+    public void OpenGate() => _gate.TrySetResult();
+
+    // How many late or frozen requests are waiting or were let through, and how many of them have been answered since.
+    public int HeldCount => Volatile.Read(ref _held);
+    public int DeliveredCount => Volatile.Read(ref _delivered);
 
     public void GoDown() => _down = true;
     public void ComeUp() => _down = false;
@@ -72,7 +82,7 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     public async Task<HttpResponseMessage> HandleAsync(HttpRequestMessage request, CancellationToken ct)
     {
         var start = Stopwatch.GetTimestamp();
-        var fault = _down ? Fault.ConnectionRefused() : Take(request.Method);
+        var fault = _down ? Fault.ConnectionRefused() : Take(request.Method, request.RequestUri!.AbsolutePath);
         if (fault.Kind == FaultKind.Down)
         {
             _down = true;
@@ -82,9 +92,10 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(ct);
         var groupId = body.Length > 0 ? GroupRequestReader.Parse(body).GroupId : GroupFromPath(path);
         var key = request.Headers.TryGetValues(NodeHeaders.IdempotencyKey, out var keys) ? keys.Single() : null;
+        var token = request.Headers.TryGetValues(NodeHeaders.FencingToken, out var tokens) ? long.Parse(tokens.Single(), System.Globalization.CultureInfo.InvariantCulture) : (long?)null;
         try
         {
-            return await AnswerAsync(request, fault, path, groupId, key, ct);
+            return await AnswerAsync(request, fault, path, groupId, key, token, ct);
         }
         finally
         {
@@ -96,7 +107,7 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     }
 
     private async Task<HttpResponseMessage> AnswerAsync(
-        HttpRequestMessage request, Fault fault, string path, string? groupId, string? key, CancellationToken ct)
+        HttpRequestMessage request, Fault fault, string path, string? groupId, string? key, long? token, CancellationToken ct)
     {
         var answers = new FakeAnswers(Name, IgnoresIdempotency, request);
         switch (fault.Kind)
@@ -111,9 +122,23 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
             case FaultKind.Slow:
                 await Task.Delay(fault.DelayMs, ct);
                 break;
+            case FaultKind.Frozen:
+                Interlocked.Increment(ref _held);
+                await _gate.Task.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+                break;
+            case FaultKind.Late:
+                Interlocked.Increment(ref _held);
+                _ = DeliverLateAsync(answers, request.Method, path, groupId, key, token);
+                await HangAsync(ct);
+                break;
         }
 
-        var answer = Route(answers, request.Method, path, groupId, key);
+        var answer = Route(answers, request.Method, path, groupId, key, token);
+        if (fault.Kind == FaultKind.Frozen)
+        {
+            Interlocked.Increment(ref _delivered);
+        }
+
         switch (fault.Kind)
         {
             case FaultKind.Status500AfterApply:
@@ -126,35 +151,56 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
         return answer;
     }
 
-    private HttpResponseMessage Route(FakeAnswers answers, HttpMethod method, string path, string? groupId, string? key)
+    private HttpResponseMessage Route(
+        FakeAnswers answers, HttpMethod method, string path, string? groupId, string? key, long? token)
     {
         var trimmed = path.TrimEnd('/');
-        var honouredKey = IgnoresIdempotency ? null : key;
+        // The seed's node knows neither keys nor tokens (nor the abort route).
+        var (honouredKey, honouredToken) = IgnoresIdempotency ? (null, null) : (key, token);
         return (method.Method, trimmed) switch
         {
             ("GET", "") => answers.Info(),
             ("GET", "/v1/groups") => answers.List(_groups.Snapshot()),
             ("GET", _) when groupId is not null => answers.Read(groupId, _groups.Read(groupId)),
-            ("POST", "/v1/group") when groupId is not null => _groups.Create(groupId, honouredKey) switch
+            ("POST", "/v1/group") when groupId is not null => _groups.Create(groupId, honouredKey, honouredToken) switch
             {
-                FakeWrite.AlreadySo => answers.Exists(),
-                var result => answers.Group(groupId, HttpStatusCode.Created, result == FakeWrite.Replayed),
+                (FakeWrite.AlreadySo, _) or (FakeWrite.Replayed, FakeWrite.AlreadySo) => answers.Exists(),
+                (FakeWrite.Fenced, _) => answers.Fenced(),
+                (FakeWrite.Aborted, _) => answers.Aborted(),
+                var (result, _) => answers.Group(groupId, HttpStatusCode.Created, result == FakeWrite.Replayed),
             },
-            ("DELETE", "/v1/group") when groupId is not null => _groups.Delete(groupId, honouredKey) switch
+            ("DELETE", "/v1/group") when groupId is not null => _groups.Delete(groupId, honouredKey, honouredToken) switch
             {
-                FakeWrite.AlreadySo => answers.NotFound(),
-                var result => answers.Group(groupId, HttpStatusCode.OK, result == FakeWrite.Replayed),
+                (FakeWrite.AlreadySo, _) or (FakeWrite.Replayed, FakeWrite.AlreadySo) => answers.NotFound(),
+                (FakeWrite.Fenced, _) => answers.Fenced(),
+                (FakeWrite.Aborted, _) => answers.Aborted(),
+                var (result, _) => answers.Group(groupId, HttpStatusCode.OK, result == FakeWrite.Replayed),
             },
+            ("POST", _) when !IgnoresIdempotency && trimmed.EndsWith("/abort", StringComparison.Ordinal) && key is not null
+                => _groups.Abort(AbortedGroup(trimmed), key, token) switch
+                {
+                    FakeWrite.Fenced => answers.Fenced(),
+                    var result => answers.AbortAnswer(AbortedGroup(trimmed), key, result),
+                },
             ("DELETE", "/v1/groups") => answers.Cleared(_groups.Clear()),
             _ => answers.BadRequest(),
         };
     }
 
-    private Fault Take(HttpMethod method)
+    private static string AbortedGroup(string path) => Uri.UnescapeDataString(path["/v1/group/".Length..^"/abort".Length]);
+
+    private async Task DeliverLateAsync(FakeAnswers answers, HttpMethod method, string path, string? groupId, string? key, long? token)
+    {
+        await _gate.Task.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        Route(answers, method, path, groupId, key, token);
+        Interlocked.Increment(ref _delivered);
+    }
+
+    private Fault Take(HttpMethod method, string path)
     {
         lock (_script)
         {
-            var index = _script.FindIndex(f => f.Matches(method));
+            var index = _script.FindIndex(f => f.Matches(method, path));
             if (index < 0)
             {
                 return Fault.Ok();
@@ -176,7 +222,7 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     private static string? GroupFromPath(string path)
     {
         const string prefix = "/v1/group/";
-        return path.StartsWith(prefix, StringComparison.Ordinal)
+        return path.StartsWith(prefix, StringComparison.Ordinal) && !path.EndsWith("/abort", StringComparison.Ordinal)
             ? Uri.UnescapeDataString(path[prefix.Length..].TrimEnd('/'))
             : null;
     }

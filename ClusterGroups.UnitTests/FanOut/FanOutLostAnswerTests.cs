@@ -1,3 +1,4 @@
+using ClusterGroups.Contracts;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Nodes;
 using static ClusterGroups.Contracts.Operations.NodeEffect;
@@ -101,7 +102,8 @@ public sealed class FanOutLostAnswerTests
         HasCompensations(report, CompensationState.Undone, CompensationState.Undone, CompensationState.Undone);
         Nowhere(h.Cluster, "g1");
         Assert.Single(h[0].RequestsOf(HttpMethod.Post), r => r.GroupId == "g1");
-        Assert.Equal(report.Id, Calls(report, 0, Phase.Resolve)[^1].WrittenBy);
+        // Resolved by closing the door on the key: the node answered that the write had applied.
+        Assert.Equal(AbortAnswer.Applied, Calls(report, 0, Phase.Resolve)[^1].AbortOutcome);
     }
 
     [Fact]

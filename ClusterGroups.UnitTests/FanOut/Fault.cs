@@ -17,10 +17,17 @@ public enum FaultKind
     Slow,
     // The node goes down at this request: it and every later one are refused until the node is brought up.
     Down,
+    // A late delivery: no answer (the Api's attempt timeout gives up on it), and the request reaches the node only
+    // when its gate opens (a proxy or a retransmission delivering it after the sender gave up).
+    Late,
+    // The call does not return until the node's gate opens, whatever the caller's timeout: the caller is stuck in it
+    // as a paused process would be. Then it is answered as usual.
+    Frozen,
 }
 
 // One scripted answer, consumed by the first request it matches (any method when Method is null).
-public sealed record Fault(FaultKind Kind, HttpMethod? Method = null, int DelayMs = 0)
+// GroupWritesOnly: only POST/DELETE /v1/group (not reads, not the Api's abort calls).
+public sealed record Fault(FaultKind Kind, HttpMethod? Method = null, int DelayMs = 0, bool GroupWritesOnly = false)
 {
     public static Fault Ok(HttpMethod? method = null) => new(FaultKind.Ok, method);
     public static Fault Status500BeforeApply(HttpMethod? method = null) => new(FaultKind.Status500BeforeApply, method);
@@ -30,8 +37,11 @@ public sealed record Fault(FaultKind Kind, HttpMethod? Method = null, int DelayM
     public static Fault ConnectionRefused(HttpMethod? method = null) => new(FaultKind.ConnectionRefused, method);
     public static Fault Slow(int ms, HttpMethod? method = null) => new(FaultKind.Slow, method, ms);
     public static Fault Down(HttpMethod? method = null) => new(FaultKind.Down, method);
+    public static Fault Late(HttpMethod method) => new(FaultKind.Late, method, GroupWritesOnly: true);
+    public static Fault Frozen(HttpMethod method) => new(FaultKind.Frozen, method, GroupWritesOnly: true);
 
-    public bool Matches(HttpMethod method) => Method is null || Method == method;
+    public bool Matches(HttpMethod method, string path) =>
+        (Method is null || Method == method) && (!GroupWritesOnly || path.TrimEnd('/') == "/v1/group");
 
     public override string ToString() => Method is null ? Kind.ToString() : $"{Kind}({Method})";
 }

@@ -1,0 +1,135 @@
+using System.Text;
+using System.Text.Json;
+using ClusterGroups.Contracts;
+using ClusterGroups.Tests.Infrastructure;
+
+namespace ClusterGroups.Tests.Node;
+
+// What a node guarantees across time, against a real node and its store (the Lua scripts of GroupStore): a key's
+// outcome is remembered whatever later writes do to the group, a lower fencing token is refused, and an aborted key
+// never applies.
+[Collection(ClusterCollection.Name)]
+public sealed class NodeFencingTests(ClusterFixture cluster)
+{
+    private readonly HttpClient _node = cluster.Node("node1");
+
+    private static string NewId() => $"t-{Guid.NewGuid():N}";
+
+    private Task<HttpResponseMessage> WriteAsync(HttpMethod method, string groupId, string? key = null, long? token = null)
+    {
+        var request = new HttpRequestMessage(method, "/v1/group/")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { groupId }), Encoding.UTF8, "application/json"),
+        };
+        if (key is not null)
+        {
+            request.Headers.Add(NodeHeaders.IdempotencyKey, key);
+        }
+
+        if (token is not null)
+        {
+            request.Headers.Add(NodeHeaders.FencingToken, token.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return _node.SendAsync(request).WaitAsync(Wait.Request);
+    }
+
+    private Task<HttpResponseMessage> AbortAsync(string groupId, string key, long? token = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/group/{groupId}/abort");
+        request.Headers.Add(NodeHeaders.IdempotencyKey, key);
+        if (token is not null)
+        {
+            request.Headers.Add(NodeHeaders.FencingToken, token.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return _node.SendAsync(request).WaitAsync(Wait.Request);
+    }
+
+    private async Task<bool> PresentAsync(string groupId) =>
+        (await _node.GetAsync($"/v1/group/{groupId}").WaitAsync(Wait.Request)).StatusCode == HttpStatusCode.OK;
+
+    [Fact]
+    public async Task A_second_copy_of_a_create_after_a_later_delete_is_answered_as_the_first_and_changes_nothing()
+    {
+        var id = NewId();
+        Assert.Equal(HttpStatusCode.Created, (await WriteAsync(HttpMethod.Post, id, $"{id}-create")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await WriteAsync(HttpMethod.Delete, id, $"{id}-delete")).StatusCode);
+
+        var again = await WriteAsync(HttpMethod.Post, id, $"{id}-create");
+
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.True(again.Headers.Contains(NodeHeaders.IdempotentReplay));
+        Assert.False(await PresentAsync(id));
+    }
+
+    [Fact]
+    public async Task A_second_copy_of_a_delete_after_a_later_create_is_answered_as_the_first_and_changes_nothing()
+    {
+        var id = NewId();
+        await WriteAsync(HttpMethod.Post, id, $"{id}-first");
+        Assert.Equal(HttpStatusCode.OK, (await WriteAsync(HttpMethod.Delete, id, $"{id}-delete")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await WriteAsync(HttpMethod.Post, id, $"{id}-again")).StatusCode);
+
+        var again = await WriteAsync(HttpMethod.Delete, id, $"{id}-delete");
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.True(again.Headers.Contains(NodeHeaders.IdempotentReplay));
+        Assert.True(await PresentAsync(id));
+    }
+
+    [Fact]
+    public async Task A_write_with_a_lower_fencing_token_than_the_node_has_seen_is_refused()
+    {
+        var id = NewId();
+        Assert.Equal(HttpStatusCode.Created, (await WriteAsync(HttpMethod.Post, id, $"{id}-new", token: 20)).StatusCode);
+
+        var stale = await WriteAsync(HttpMethod.Delete, id, $"{id}-stale", token: 10);
+
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Equal("20", Assert.Single(stale.Headers.GetValues(NodeHeaders.Fenced)));
+        Assert.Equal("application/problem+json", stale.Content.Headers.ContentType?.MediaType);
+        Assert.True(await PresentAsync(id));
+        // The same token or a later one is accepted.
+        Assert.Equal(HttpStatusCode.OK, (await WriteAsync(HttpMethod.Delete, id, $"{id}-later", token: 20)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_aborted_key_never_applies_and_the_abort_tells_what_a_key_had_done()
+    {
+        var id = NewId();
+        var aborted = await (await AbortAsync(id, $"{id}-late", token: 5)).JsonAsync();
+        Assert.Equal(AbortAnswer.Aborted, aborted["outcome"]!.GetValue<string>());
+
+        var late = await WriteAsync(HttpMethod.Post, id, $"{id}-late", token: 5);
+
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        Assert.True(late.Headers.Contains(NodeHeaders.WriteAborted));
+        Assert.False(await PresentAsync(id));
+
+        await WriteAsync(HttpMethod.Post, id, $"{id}-landed", token: 6);
+        var known = await (await AbortAsync(id, $"{id}-landed", token: 6)).JsonAsync();
+        Assert.Equal(AbortAnswer.Applied, known["outcome"]!.GetValue<string>());
+        Assert.Equal("create", known["write"]!.GetValue<string>());
+        Assert.True(await PresentAsync(id));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    [InlineData("x")]
+    public async Task A_bad_fencing_token_is_a_400_and_nothing_is_written(string token)
+    {
+        var id = NewId();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/group/")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { groupId = id }), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add(NodeHeaders.FencingToken, token);
+
+        var answer = await _node.SendAsync(request).WaitAsync(Wait.Request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+        Assert.False(await PresentAsync(id));
+    }
+}
