@@ -74,6 +74,7 @@ public static class OpenApiExtensions
         | `AlreadySo` | 409 | 404 | every node was already so; nothing changed |
         | `RolledBack` | 503 + `Retry-After` | 503 | failed; every node is as before; safe to send again |
         | `PendingRepair` | 202 + `Location` | 202 | failed; the rollback finishes by itself; follow `/v1/operations/{id}` |
+        | `Abandoned` | — | — | a pending repair an operator gave up (`POST /v1/operations/{id}/abandon`); the group stays divergent until reconciled |
         | (refused) | 400 / 401 / 429 | 400 / 401 / 429 | bad input, no or wrong key, too many requests: no node touched |
 
         Failures are `application/problem+json` whose extension members are the operation report's fields: per node the
@@ -108,7 +109,7 @@ public static class OpenApiExtensions
     private const string Report = """
         {"operationId":"op-019ad0c1e5f27c6e9d9a3c0e5b1f4a21","kind":"Create","groupId":"demo-1","outcome":"Committed",
          "summary":"created on 3 of 3 nodes","startedAt":"2026-12-01T10:00:00+00:00","endedAt":"2026-12-01T10:00:00.006+00:00",
-         "durationMs":6.2,"recoveries":0,
+         "durationMs":6.2,"owner":"api-1:5f0c","recoveries":0,"caller":"default",
          "nodes":[{"node":"node1","effect":"Applied","compensation":"NotNeeded","attempts":1,"durationMs":2.1,"action":"created",
                    "calls":[{"phase":"apply","attempt":1,"call":{"request":"create","status":201,"durationMs":2.1},"at":"2026-12-01T10:00:00.002+00:00"}]}]}
         """;
@@ -124,6 +125,11 @@ public static class OpenApiExtensions
         ["ListOperations"] = new(null, "200", $$"""{"operations":[{{Report}}]}"""),
         ["ClusterStatus"] = new(null, "200", """{"nodeCount":3,"reachableCount":3,"nodes":[{"name":"node1","address":"http://node1","reachable":true,"latencyMs":1.2,"groupCount":42,"honoursIdempotency":true,"error":null}]}"""),
         ["Consistency"] = new(null, "200", """{"consistent":false,"checkedAt":"2026-12-01T10:00:00+00:00","nodes":["node1","node2","node3"],"unreachable":[],"divergent":[{"groupId":"demo-2","presentOn":["node1"],"missingOn":["node2","node3"],"lastOperation":{"operationId":"op-019ad0c1e5f27c6e9d9a3c0e5b1f4a22","kind":"Create","outcome":"PendingRepair","endedAt":null}}],"summary":"1 divergent group(s)"}"""),
+        ["RetryOperation"] = new(null, "200", Report.Replace("\"Committed\"", "\"RolledBack\"")
+            .Replace("\"caller\":\"default\",", "\"caller\":\"default\",\"actions\":[{\"action\":\"retry\",\"by\":\"alice\",\"at\":\"2026-12-01T10:05:00+00:00\",\"reason\":null}],")),
+        ["AbandonOperation"] = new("""{"reason":"node2 is being replaced"}""", "200", Report.Replace("\"Committed\"", "\"Abandoned\"")
+            .Replace("\"caller\":\"default\",", "\"caller\":\"default\",\"actions\":[{\"action\":\"abandon\",\"by\":\"alice\",\"at\":\"2026-12-01T10:05:00+00:00\",\"reason\":\"node2 is being replaced\"}],")),
+        ["RetryPendingRepairs"] = new(null, "200", """{"closed":1,"stillOpen":0}"""),
         ["Reconcile"] = new(null, "200", """{"repaired":[{"groupId":"demo-3","action":"create","nodes":["node2"],"reason":"its last operation committed","operationId":"op-019ad0c1e5f27c6e9d9a3c0e5b1f4a23","outcome":"Committed"}],"unexplained":[],"leftToRecovery":[],"consistent":true}"""),
     };
 }
