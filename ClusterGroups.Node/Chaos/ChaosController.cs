@@ -6,7 +6,8 @@ namespace ClusterGroups.Node.Chaos;
 
 public sealed record FailNext(FaultKind Kind, string Method, int Count);
 
-public sealed record ChaosStatus(ChaosSettings Settings, IReadOnlyList<FailNext> FailNext, IReadOnlyDictionary<string, long> Injected);
+// Held: writes a delay-before-apply fault is holding right now (they apply when their delay is over).
+public sealed record ChaosStatus(ChaosSettings Settings, IReadOnlyList<FailNext> FailNext, IReadOnlyDictionary<string, long> Injected, int Held);
 
 // The node's live chaos state: the settings in force (swapped whole, never mutated), one-shot faults queued by
 // "fail next", and how many faults of each kind were injected.
@@ -54,7 +55,22 @@ public sealed class ChaosController(IOptions<ChaosSettings> initial)
     public ChaosStatus Status() => new(
         _settings,
         [.. _failNext.GroupBy(s => (s.Kind, s.Method)).Select(g => new FailNext(g.Key.Kind, g.Key.Method, g.Count()))],
-        FaultKinds.All.ToDictionary(k => k.Slug(), k => _injected.GetValueOrDefault(k)));
+        FaultKinds.All.ToDictionary(k => k.Slug(), k => _injected.GetValueOrDefault(k)),
+        Volatile.Read(ref _held));
+
+    private int _held;
+
+    // Counts a write held by a delay-before-apply fault until it is released (dispose).
+    public IDisposable Hold()
+    {
+        Interlocked.Increment(ref _held);
+        return new Release(() => Interlocked.Decrement(ref _held));
+    }
+
+    private sealed class Release(Action release) : IDisposable
+    {
+        public void Dispose() => release();
+    }
 
     private sealed record FailNextSlot(FaultKind Kind, string Method);
 }

@@ -59,8 +59,12 @@ public sealed partial class ChaosMiddleware(
                 break;
             case FaultKind.DelayBeforeApply:
                 // Held whatever the client does meanwhile (it gives up), then applied: the write arrives late.
-                await Task.Delay(settings.Delay, CancellationToken.None);
-                await next(http);
+                using (chaos.Hold())
+                {
+                    await Task.Delay(settings.Delay, CancellationToken.None);
+                    await next(http);
+                }
+
                 break;
             default:
                 await ApplyThenFailAsync(http, kind, settings.Delay);

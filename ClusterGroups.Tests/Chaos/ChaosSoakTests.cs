@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using ClusterGroups.Tests.Infrastructure;
+using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace ClusterGroups.Tests.Chaos;
 
-// The seed's premise for real: every node unstable (every fault kind, every method), many callers, many ids.
-// Afterwards, with faults off: nothing diverges, and every id is where its last committed operation put it.
+// The seed's premise for real: every node unstable (every fault kind, every method, late deliveries included), node
+// processes paused now and then (SIGSTOP), many callers, many ids. Every answer is checked against the nodes' stores
+// the moment it is given (each caller owns its ids, so nothing else changes them meanwhile); afterwards, with faults
+// off: nothing diverges, and every id is where its last committed operation put it.
 [Collection(ChaosCollection.Name)]
 public sealed class ChaosSoakTests(ChaosClusterFixture cluster, ITestOutputHelper output) : IAsyncLifetime
 {
@@ -20,6 +23,9 @@ public sealed class ChaosSoakTests(ChaosClusterFixture cluster, ITestOutputHelpe
 
     public Task DisposeAsync() => cluster.MakeStableAsync();
 
+    private static readonly TimeSpan PauseLength = TimeSpan.FromSeconds(1.5);
+    private static readonly TimeSpan BetweenPauses = TimeSpan.FromSeconds(4);
+
     private sealed record Sent(string GroupId, string Kind, int Status, string? Outcome, string? OperationId);
 
     [Fact]
@@ -32,24 +38,60 @@ public sealed class ChaosSoakTests(ChaosClusterFixture cluster, ITestOutputHelpe
             await cluster.SetChaosAsync(node, new { faultRate = FaultRate, delay = "00:00:01.300" });
         }
 
+        var stores = new List<IDatabase>();
+        var connections = new List<ConnectionMultiplexer>();
+        foreach (var node in cluster.NodeNames)
+        {
+            var connection = await ConnectionMultiplexer.ConnectAsync(
+                (await cluster.App.GetConnectionStringAsync(node.Replace("node", "store")))!).WaitAsync(Wait.Request);
+            connections.Add(connection);
+            stores.Add(connection.GetDatabase());
+        }
+
         var started = DateTime.UtcNow;
         var sent = new ConcurrentBag<Sent>();
+        var untrue = new ConcurrentBag<string>();
         var next = -1;
+        using var soakOver = new CancellationTokenSource();
+        var pauses = PauseNodesAsync(soakOver.Token);
         await Task.WhenAll(Enumerable.Range(0, Callers).Select(async caller =>
         {
             var api = cluster.Api();
             var random = new Random(caller);
+            // This caller's ids, and what each must be on every node (null: unknown while a repair is pending).
+            var mine = ids.Where((_, i) => i % Callers == caller).ToArray();
+            var expected = mine.ToDictionary(id => id, _ => (bool?)false);
             while (Interlocked.Increment(ref next) < Operations)
             {
-                var id = ids[random.Next(ids.Length)];
+                var id = mine[random.Next(mine.Length)];
                 var create = random.Next(2) == 0;
                 var response = create ? await api.PostGroupAsync(id) : await api.DeleteAsync($"/v1/group/{id}").WaitAsync(Wait.Request);
                 var body = await response.JsonAsync();
-                sent.Add(new Sent(id, create ? "Create" : "Delete", (int)response.StatusCode,
-                    body["outcome"]?.GetValue<string>(), body["operationId"]?.GetValue<string>()));
+                var outcome = body["outcome"]?.GetValue<string>();
+                expected[id] = outcome switch
+                {
+                    "Committed" or "AlreadySo" => create,
+                    "RolledBack" or "Busy" => expected[id],
+                    _ => null,
+                };
+
+                // At the moment of the answer: what it says holds on every node's store.
+                if (expected[id] is { } present)
+                {
+                    var actual = await Task.WhenAll(stores.Select(db => db.HashExistsAsync("groups", id)));
+                    if (actual.Any(a => a != present))
+                    {
+                        untrue.Add($"{(create ? "create" : "delete")} {id} answered {(int)response.StatusCode} {outcome}, stores hold [{string.Join(", ", actual)}]");
+                    }
+                }
+
+                sent.Add(new Sent(id, create ? "Create" : "Delete", (int)response.StatusCode, outcome, body["operationId"]?.GetValue<string>()));
             }
         })).WaitAsync(TimeSpan.FromMinutes(4));
+        await soakOver.CancelAsync();
+        var paused = await pauses;
         var soak = DateTime.UtcNow - started;
+        Assert.True(untrue.IsEmpty, string.Join("\n", untrue));
 
         var injected = new Dictionary<string, long>();
         foreach (var node in cluster.NodeNames)
@@ -71,6 +113,7 @@ public sealed class ChaosSoakTests(ChaosClusterFixture cluster, ITestOutputHelpe
         var allowed = new Dictionary<string, int[]>
         {
             ["Committed"] = [201, 200], ["AlreadySo"] = [409, 404], ["RolledBack"] = [503], ["PendingRepair"] = [202],
+            ["Busy"] = [503],
         };
         Assert.All(sent, s => Assert.True(s.Outcome is not null && allowed[s.Outcome].Contains(s.Status),
             $"{s.Kind} {s.GroupId}: {s.Status} {s.Outcome}"));
@@ -99,8 +142,47 @@ public sealed class ChaosSoakTests(ChaosClusterFixture cluster, ITestOutputHelpe
         var outcomes = sent.GroupBy(s => s.Outcome!).ToDictionary(g => g.Key, g => g.Count());
         output.WriteLine($"chaos soak: {sent.Count} operations, {Callers} callers, {Ids} ids, fault rate {FaultRate} per node, {soak.TotalSeconds:0.0} s");
         output.WriteLine($"outcomes: {string.Join(", ", outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key}={o.Value}"))}");
-        output.WriteLine($"faults injected: {string.Join(", ", injected.OrderBy(i => i.Key).Select(i => $"{i.Key}={i.Value}"))}");
+        output.WriteLine($"faults injected: {string.Join(", ", injected.OrderBy(i => i.Key).Select(i => $"{i.Key}={i.Value}"))}; node pauses (SIGSTOP {PauseLength.TotalSeconds} s): {paused}");
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync();
+        }
         Assert.Equal(Operations, sent.Count);
         Assert.True(injected.Values.All(v => v > 0), "every fault kind was injected at least once");
+        Assert.True(paused > 0, "a node was paused at least once");
+    }
+
+    // Now and then one node's process is frozen (SIGSTOP) for a moment, then resumed: a GC pause or a frozen VM.
+    private async Task<int> PauseNodesAsync(CancellationToken over)
+    {
+        var count = 0;
+        var random = new Random(7);
+        while (!over.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(BetweenPauses, over);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            var pid = cluster.PidOf(cluster.NodeNames.ElementAt(random.Next(3)));
+            Signals.Send(pid, "STOP");
+            try
+            {
+                // How long the fault lasts (not a wait for anything).
+                await Task.Delay(PauseLength, CancellationToken.None);
+            }
+            finally
+            {
+                Signals.Send(pid, "CONT");
+            }
+
+            count++;
+        }
+
+        return count;
     }
 }

@@ -114,13 +114,19 @@ public class ClusterFixture : IAsyncLifetime
             cts.Token);
     }
 
-    /// <summary>Kills the resource's process tree (SIGKILL): a crash, not a graceful stop that lets requests finish.</summary>
-    public async Task KillAsync(string resource)
+    /// <summary>The process id of a running resource (one replica).</summary>
+    public int PidOf(string resource)
     {
         Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var state), $"no state for {resource}");
         var pid = state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
         Assert.True(pid is not null, $"{resource} has no pid");
-        using (var process = System.Diagnostics.Process.GetProcessById(Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)))
+        return Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Kills the resource's process tree (SIGKILL): a crash, not a graceful stop that lets requests finish.</summary>
+    public async Task KillAsync(string resource)
+    {
+        using (var process = System.Diagnostics.Process.GetProcessById(PidOf(resource)))
         {
             process.Kill(entireProcessTree: true);
         }
