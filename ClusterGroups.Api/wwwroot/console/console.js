@@ -17,7 +17,7 @@
     body.replaceChildren();
     for (const item of rows) render(body.insertRow(), item);
   }
-  const time = (at) => at ? new Date(at).toLocaleTimeString([], { hour12: false, fractionalSecondDigits: 3 }) : '';
+  const time = (at) => at ? new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3, hour12: false }) : '';
   const ms = (value) => value == null ? '' : `${value.toFixed(1)} ms`;
 
   async function api(path, method = 'GET', body = undefined) {
