@@ -21,7 +21,10 @@ var apiKey = builder.AddSecretKey("api-key");
 var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
     .WithReplicas(cluster.ApiReplicas)
     .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ClusterKey), clusterKey)
-    .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ApiKeys, "default"), apiKey)
+    // The generated default key is an admin key: the dashboard's commands and the CLI can do everything with it.
+    // Give monitoring a read key of its own (README "Roles").
+    .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ApiKeys, "default:Key"), apiKey)
+    .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ApiKeys, "default:Role"), "admin")
     .WithHttpHealthCheck("/health")
     .WithOperatorLinks()
     .WithConsistencyCommand(apiKey)

@@ -19,11 +19,17 @@ public static class Extensions
     // Our own ActivitySources and Meters all start with this prefix (FanOut, Journal, Chaos, ...).
     public const string TelemetryPrefix = "ClusterGroups.*";
 
+    public const long MaxRequestBodySize = 1024 * 1024;
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.AddSecretsFile();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.LimitRequests();
+        // Not in the template: a request Kestrel cannot read (too large, broken framing) is a 4xx, not a 500.
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ClusterGroups.Web.Http.BadRequestExceptionHandler>();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -83,7 +89,7 @@ public static class Extensions
     {
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
         {
-            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodySize;
             kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             kestrel.Limits.MaxRequestLineSize = 8 * 1024;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);

@@ -8,8 +8,8 @@ public static class ClusterEndpoints
 {
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
-        var cluster = app.MapGroup("/v1/cluster").WithTags("Cluster").RequireCaller(app, reads: true);
-        var repairs = app.MapGroup("/v1/cluster").WithTags("Cluster").RequireCaller(app, reads: false);
+        var cluster = app.MapGroup("/v1/cluster").WithTags("Cluster").RequireApiRole(app, ApiRoles.Read);
+        var repairs = app.MapGroup("/v1/cluster").WithTags("Cluster").RequireApiRole(app, ApiRoles.ReconcilePolicy);
 
         cluster.MapGet("/", Status)
             .WithName("ClusterStatus")

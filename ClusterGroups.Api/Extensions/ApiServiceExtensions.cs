@@ -1,5 +1,6 @@
 using ClusterGroups.Api.Cluster;
 using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Errors;
 using ClusterGroups.Api.Reconciliation;
 using ClusterGroups.Api.Security;
 using Microsoft.Extensions.Http.Resilience;
@@ -27,6 +28,7 @@ public static class ApiServiceExtensions
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         builder.Services.AddOperatorServices(builder.Configuration);
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<CoordinatorUnavailableHandler>();
         builder.Services.AddApiDocumentation();
         builder.Services.AddNodeCallTracing();
         return builder;
@@ -81,36 +83,9 @@ public static class ApiServiceExtensions
         services.TryAddSingleton<IGroupLocks, InProcessGroupLocks>();
         services.AddSingleton<Recovery>();
         services.AddHostedService(sp => sp.GetRequiredService<Recovery>());
-        services.AddNodeHttpClient(configuration["Cluster:Key"]);
+        services.AddNodeHttpClient(configuration);
         return services;
     }
-
-    // The client for node calls. ServiceDefaults' resilience handler is replaced by one configured for what these
-    // calls are: no retry of POST/DELETE (the protocol resolves those), a timeout per attempt (adapted to each node by
-    // NodeLatency) and in total, and a circuit breaker per node (selected by authority, so one dead node never trips the others).
-    public static IHttpClientBuilder AddNodeHttpClient(this IServiceCollection services, string? clusterKey) =>
-        services.AddHttpClient(NodeClient.HttpClientName)
-            .RemoveAllResilienceHandlers()
-            .AddStandardResilienceHandler()
-            .Configure((options, services) =>
-            {
-                var settings = services.GetRequiredService<IOptions<ClusterOptions>>().Value.Resilience;
-                options.Retry.DisableForUnsafeHttpMethods();
-                options.Retry.MaxRetryAttempts = settings.MaxAttempts - 1;
-                options.Retry.Delay = settings.BaseDelay;
-                options.Retry.UseJitter = true;
-                options.AttemptTimeout.Timeout = settings.AttemptTimeout;
-                options.AttemptTimeout.TimeoutGenerator = services.GetRequiredService<NodeLatency>().TimeoutFor;
-                options.TotalRequestTimeout.Timeout = settings.AttemptTimeout * (settings.MaxAttempts + 1);
-                options.CircuitBreaker.FailureRatio = settings.BreakerFailureRatio;
-                options.CircuitBreaker.MinimumThroughput = settings.BreakerMinimumThroughput;
-                options.CircuitBreaker.BreakDuration = settings.BreakDuration;
-                var sampling = settings.AttemptTimeout * 2;
-                options.CircuitBreaker.SamplingDuration = sampling > TimeSpan.FromSeconds(30) ? sampling : TimeSpan.FromSeconds(30);
-            })
-            .SelectPipelineByAuthority()
-            .Services.AddHttpClient(NodeClient.HttpClientName)
-            .AddHttpMessageHandler(() => new ClusterKeyHandler(clusterKey));
 
     public static WebApplication UseApiPipeline(this WebApplication app)
     {

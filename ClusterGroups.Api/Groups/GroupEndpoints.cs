@@ -12,8 +12,8 @@ public static class GroupEndpoints
 {
     public static IEndpointRouteBuilder MapGroupsApi(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").WithTags("Groups").RequireCaller(app, reads: false).RequireRateLimiting(ApiSecurity.OperationsLimit);
-        var reads = app.MapGroup("/v1").WithTags("Groups").RequireCaller(app, reads: true);
+        var v1 = app.MapGroup("/v1").WithTags("Groups").RequireApiRole(app, ApiRoles.Write).RequireRateLimiting(ApiSecurity.OperationsLimit);
+        var reads = app.MapGroup("/v1").WithTags("Groups").RequireApiRole(app, ApiRoles.Read);
 
         v1.MapPost("/group", Create)
             .WithName("CreateGroup")

@@ -15,8 +15,9 @@ public static class OperationEndpoints
 {
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
-        var operations = app.MapGroup("/v1/operations").WithTags("Operations").RequireCaller(app, reads: true);
-        var actions = app.MapGroup("/v1/operations").WithTags("Operations").RequireCaller(app, reads: false);
+        var operations = app.MapGroup("/v1/operations").WithTags("Operations").RequireApiRole(app, ApiRoles.Read);
+        // Acting on an operation is an operator's job: an admin key (Api:Keys roles).
+        var actions = app.MapGroup("/v1/operations").WithTags("Operations").RequireAdmin(app);
 
         operations.MapGet("/{operationId}", Get)
             .WithName("GetOperation")

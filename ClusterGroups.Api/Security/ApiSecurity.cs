@@ -3,15 +3,17 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using ClusterGroups.Contracts.Security;
 using ClusterGroups.Web.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace ClusterGroups.Api.Security;
 
 // Api:* — who may call the Api, and how much.
 public sealed class ApiOptions
 {
-    // Api:Keys:<name>=<key>, sent in X-Api-Key. Several, named, so one can be revoked alone.
-    public Dictionary<string, string> Keys { get; set; } = [];
+    // Api:Keys (ApiKeys) is read by hand: a name holds either a key or a Key/Role section.
 
     // Let GETs under /v1 through without a key.
     public bool OpenReads { get; set; }
@@ -30,7 +32,6 @@ public sealed class ApiOptions
 public static class ApiSecurity
 {
     public const string Scheme = "ApiKey";
-    public const string CallerPolicy = "caller";
     public const string OperationsLimit = "operations";
 
     public static IHostApplicationBuilder AddApiSecurity(this IHostApplicationBuilder builder)
@@ -38,14 +39,16 @@ public static class ApiSecurity
         var section = builder.Configuration.GetSection("Api");
         builder.Services.AddOptions<ApiOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
         var api = section.Get<ApiOptions>() ?? new ApiOptions();
+        if (ApiKeys.Read(builder.Configuration).Errors is [var first, ..])
+        {
+            throw new OptionsValidationException(ApiKeys.Section, typeof(ApiOptions), [first]);
+        }
 
-        builder.Services.AddAuthentication(Scheme)
-            .AddScheme<KeyAuthenticationOptions, KeyAuthenticationHandler>(Scheme, o =>
-            {
-                o.Header = SecurityHeaders.ApiKey;
-                o.Keys = api.Keys;
-            });
-        builder.Services.AddAuthorizationBuilder().AddPolicy(CallerPolicy, p => p.RequireAuthenticatedUser());
+        // Keys are re-read when the configuration reloads (SecretsFile): a key is added or withdrawn without a restart.
+        builder.Services.AddKeyAuthentication(Scheme, SecurityHeaders.ApiKey, configuration => ApiKeys.Read(configuration).Keys);
+        builder.Services.AddAuthorizationBuilder().AddApiRolePolicies();
+        builder.Services.AddSingleton<IAuthorizationHandler, ApiRoleHandler>();
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ForbiddenAsProblem>();
 
         builder.Services.AddRateLimiter(limiter =>
         {
@@ -83,9 +86,9 @@ public static class ApiSecurity
 
     public static WebApplication UseApiSecurity(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiOptions>>().Value.Keys.Count == 0)
+        if (!KeysConfigured(app))
         {
-            app.Logger.LogWarning("No Api:Keys are configured: anyone can call this Api. Set Api:Keys:<name>=<key>.");
+            app.Logger.LogWarning("No Api:Keys are configured: anyone can call this Api. Set Api:Keys:<name>:Key and :Role.");
         }
 
         app.UseAuthentication();
@@ -94,12 +97,29 @@ public static class ApiSecurity
         return app;
     }
 
-    // Everything under /v1 needs a key when keys are configured; reads too unless Api:OpenReads.
-    public static RouteGroupBuilder RequireCaller(this RouteGroupBuilder group, IEndpointRouteBuilder app, bool reads)
+    /// <summary>
+    /// What follows needs a key holding the role <paramref name="policy"/> (ApiRoles.Read, Write, Admin) or, with
+    /// ApiRoles.ReconcilePolicy, the role reconcile's ?policy= asks for. Open when no keys are configured at start;
+    /// reads also when Api:OpenReads. A key without the role gets a 403 problem (ForbiddenAsProblem).
+    /// </summary>
+    public static TBuilder RequireApiRole<TBuilder>(this TBuilder builder, IEndpointRouteBuilder app, string policy)
+        where TBuilder : IEndpointConventionBuilder
     {
-        var options = app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiOptions>>().Value;
-        return options.Keys.Count == 0 || (reads && options.OpenReads) ? group : group.RequireAuthorization(CallerPolicy);
+        var open = !KeysConfigured(app)
+                   || (policy == ApiRoles.Read && app.ServiceProvider.GetRequiredService<IOptions<ApiOptions>>().Value.OpenReads);
+        return open ? builder : builder.RequireAuthorization(policy);
     }
+
+    /// <summary>Operator actions (retry, abandon, destructive repairs): an admin key.</summary>
+    public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder, IEndpointRouteBuilder app)
+        where TBuilder : IEndpointConventionBuilder => builder.RequireApiRole(app, ApiRoles.Admin);
+
+    // Earlier form: reads need the read role, everything else write. Prefer RequireApiRole.
+    public static RouteGroupBuilder RequireCaller(this RouteGroupBuilder group, IEndpointRouteBuilder app, bool reads) =>
+        group.RequireApiRole(app, reads ? ApiRoles.Read : ApiRoles.Write);
+
+    private static bool KeysConfigured(IEndpointRouteBuilder app) =>
+        ApiKeys.Read(app.ServiceProvider.GetRequiredService<IConfiguration>()).Keys.Count > 0;
 
     private static string CallerOf(HttpContext http) =>
         http.User.FindFirstValue(ClaimTypes.Name) is { } name

@@ -8,11 +8,20 @@ public static class SettingNames
     // Api: the nodes, a list (Cluster:Nodes:0, :1, ...): a service name or an absolute http(s) URL.
     public const string ClusterNodes = "Cluster:Nodes";
 
-    // Api and nodes: the key the Api sends to the nodes in X-Cluster-Key.
+    // Api and nodes: the key the Api sends to the nodes in X-Cluster-Key (the earlier single form; see ClusterKeys).
     public const string ClusterKey = "Cluster:Key";
 
-    // Api: callers' keys, Api:Keys:<name>=<key>.
+    // Api and nodes: the cluster keys, a list (Cluster:Keys:0, ...): nodes accept each, the Api sends the first.
+    public const string ClusterKeys = "Cluster:Keys";
+
+    // Api: TLS to the nodes (Cluster:Tls:RequireHttps, Cluster:Tls:CaBundle).
+    public const string ClusterTls = "Cluster:Tls";
+
+    // Api: callers' keys, Api:Keys:<name>:Key and :Role (or Api:Keys:<name>=<key>, a write key).
     public const string ApiKeys = "Api:Keys";
+
+    // Every service: a JSON settings file layered over the rest and reloaded when it changes (keys rotate in place).
+    public const string SecretsFile = "SecretsFile";
 
     // Node: the nodeId it reports.
     public const string NodeName = "Node:Name";
@@ -27,11 +36,11 @@ public static class SettingNames
     public static string ConnectionString(string name) => $"ConnectionStrings:{name}";
 
     // Settings with children: a list (Cluster:Nodes:0), named entries (Api:Keys:default), options (Chaos:FaultRate).
-    public static IReadOnlyList<string> Sections { get; } = [ClusterNodes, ApiKeys, Chaos];
+    public static IReadOnlyList<string> Sections { get; } = [ClusterNodes, ClusterKeys, ClusterTls, ApiKeys, Chaos];
 
     // Settings that are one value.
     public static IReadOnlyList<string> Values { get; } =
-        [ClusterKey, NodeName, ConnectionString(StoreConnection), ConnectionString(CoordinatorConnection)];
+        [ClusterKey, SecretsFile, NodeName, ConnectionString(StoreConnection), ConnectionString(CoordinatorConnection)];
 
     // Read by the platform rather than by our code (ASP.NET Core, OpenTelemetry's exporter in ServiceDefaults).
     public static IReadOnlyList<string> Platform { get; } =

@@ -39,20 +39,14 @@ public static class NodeServiceExtensions
         return builder;
     }
 
-    // Cluster:Key: writes, wipes and admin calls need it in X-Cluster-Key (a 401 otherwise). A node started on its own
-    // without one stays open for reads and writes (the seed's own client works against it) and has no admin endpoints.
+    // Cluster:Keys:0, :1, … and Cluster:Key (ClusterKeys): writes, wipes and admin calls need one of them in
+    // X-Cluster-Key (a 401 otherwise); several at once so a key can be rotated without downtime, and re-read when a
+    // SecretsFile changes. A node started on its own without any stays open for reads and writes (the seed's own
+    // client works against it) and has no admin endpoints.
     private static void AddClusterKey(this IHostApplicationBuilder builder)
     {
-        var key = builder.Configuration["Cluster:Key"];
-        builder.Services.AddAuthentication(ClusterKey.Scheme)
-            .AddScheme<KeyAuthenticationOptions, KeyAuthenticationHandler>(ClusterKey.Scheme, o =>
-            {
-                o.Header = SecurityHeaders.ClusterKey;
-                if (!string.IsNullOrEmpty(key))
-                {
-                    o.Keys["api"] = key;
-                }
-            });
+        builder.Services.AddKeyAuthentication(ClusterKey.Scheme, SecurityHeaders.ClusterKey,
+            configuration => [.. ClusterKeys.Read(configuration).Select(key => new AcceptedKey("api", key, []))]);
         builder.Services.AddAuthorizationBuilder().AddPolicy(ClusterKey.Policy, p => p.RequireAuthenticatedUser());
     }
 
@@ -62,7 +56,7 @@ public static class NodeServiceExtensions
         app.UseStatusCodePages();
         if (!ClusterKey.Required(app))
         {
-            app.Logger.LogWarning("No Cluster:Key is configured: this node accepts writes from anyone, and its admin endpoints are off.");
+            app.Logger.LogWarning("No Cluster:Key or Cluster:Keys is configured: this node accepts writes from anyone, and its admin endpoints are off.");
         }
 
         app.UseAuthentication();
@@ -83,8 +77,9 @@ public static class ClusterKey
     public const string Scheme = "ClusterKey";
     public const string Policy = "cluster";
 
+    // Decided at start: a node that starts with keys keeps requiring one (a reloaded SecretsFile changes which).
     public static bool Required(IEndpointRouteBuilder app) =>
-        !string.IsNullOrEmpty(app.ServiceProvider.GetRequiredService<IConfiguration>()["Cluster:Key"]);
+        ClusterKeys.Read(app.ServiceProvider.GetRequiredService<IConfiguration>()).Count > 0;
 
     // Protects what follows with the cluster key, when the node has one.
     public static TBuilder RequireClusterKey<TBuilder>(this TBuilder builder, IEndpointRouteBuilder app)

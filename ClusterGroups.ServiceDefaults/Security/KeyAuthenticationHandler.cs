@@ -9,16 +9,19 @@ using Microsoft.Extensions.Options;
 
 namespace ClusterGroups.Web.Security;
 
-// Keys allowed by a scheme: name -> key. The name becomes the caller's identity (rate limiting, logs); the key is
-// never logged.
+// One key a scheme accepts. Name becomes the caller's identity (rate limiting, logs); the key is never logged.
+// Several entries may share a name: that is how a key is rotated (old and new accepted side by side).
+public sealed record AcceptedKey(string Name, string Key, IReadOnlyList<string> Roles);
+
 public sealed class KeyAuthenticationOptions : AuthenticationSchemeOptions
 {
     public string Header { get; set; } = SecurityHeaders.ApiKey;
-    public IDictionary<string, string> Keys { get; set; } = new Dictionary<string, string>();
+    public IReadOnlyList<AcceptedKey> Keys { get; set; } = [];
 }
 
 // One handler for both keys (callers -> Api, Api -> nodes): a header compared in constant time with each allowed key.
-// A refusal is a 401 problem+json, never an echo of what was sent.
+// A refusal is a 401 problem+json, never an echo of what was sent. The options are read per request from an
+// IOptionsMonitor, so a reloaded configuration (SecretsFile) changes the accepted keys without a restart.
 public sealed class KeyAuthenticationHandler(
     IOptionsMonitor<KeyAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<KeyAuthenticationOptions>(options, logger, encoder)
@@ -31,11 +34,13 @@ public sealed class KeyAuthenticationHandler(
         }
 
         var presented = values.Count == 1 ? values[0] : null;
-        foreach (var (name, key) in Options.Keys)
+        foreach (var accepted in Options.Keys)
         {
-            if (!string.IsNullOrEmpty(key) && KeyComparer.Matches(presented, key))
+            if (!string.IsNullOrEmpty(accepted.Key) && KeyComparer.Matches(presented, accepted.Key))
             {
-                var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], Scheme.Name);
+                var identity = new ClaimsIdentity(
+                    [new Claim(ClaimTypes.Name, accepted.Name), .. accepted.Roles.Select(r => new Claim(ClaimTypes.Role, r))],
+                    Scheme.Name);
                 return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
             }
         }

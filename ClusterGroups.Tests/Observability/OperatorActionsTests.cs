@@ -23,6 +23,9 @@ public sealed class OperatorActionsTests(ClusterFixture cluster) : IAsyncLifetim
         var report = await (await bob.GetAsync($"/v1/operations/{operationId}").WaitAsync(Wait.Request)).JsonAsync();
         Assert.Equal("alice", report["caller"]!.GetValue<string>());
 
+        // Acting on an operation needs an admin key.
+        Assert.Equal(HttpStatusCode.Forbidden, (await Client("carol").PostAsync($"/v1/operations/{operationId}/retry", null).WaitAsync(Wait.Request)).StatusCode);
+
         // The node is still failing: the retry runs, the repair stays pending, the try is on record.
         var retried = await bob.PostAsync($"/v1/operations/{operationId}/retry", null).WaitAsync(Wait.Request);
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
@@ -154,8 +157,11 @@ public sealed class OperatorActionsTests(ClusterFixture cluster) : IAsyncLifetim
     {
         var settings = new Dictionary<string, string>
         {
-            ["Api:Keys:alice"] = "alice-key",
-            ["Api:Keys:bob"] = "bob-key",
+            ["Api:Keys:alice:Key"] = "alice-key",
+            ["Api:Keys:alice:Role"] = "admin",
+            ["Api:Keys:bob:Key"] = "bob-key",
+            ["Api:Keys:bob:Role"] = "admin",
+            ["Api:Keys:carol"] = "carol-key",   // a write key: may create, not act on operations
             ["Cluster:Recovery:Interval"] = "01:00:00",
         };
         if (coordinator is not null)

@@ -54,6 +54,12 @@ public static class MalformedRequests
         Gen.Select(Gen.OneOf("PUT", "PATCH"), Gen.OneOf("/v1/group/", "/v1/groups", "/v1/group/x1"),
             (m, path) => new Malformed(m, path, "{\"groupId\": \"x1\"}"u8.ToArray(), "application/json"));
 
+    // Bodies over Kestrel's 1 MiB limit, of an otherwise valid request: 413 (framing errors HttpClient will not send
+    // are in FuzzTests, over raw sockets).
+    private static readonly Gen<Malformed> Oversized =
+        Gen.Select(Gen.OneOf("POST", "DELETE"), Gen.Int[(int)Microsoft.Extensions.Hosting.Extensions.MaxRequestBodySize + 1, 3 * 1024 * 1024],
+            (m, size) => new Malformed(m, "/v1/group/", Encoding.UTF8.GetBytes($"{{\"groupId\": \"{new string('o', size)}\"}}"), "application/json"));
+
     public static readonly Gen<Malformed> Any = Gen.Frequency(
-        (6, BadWrites), (1, WrongContentType), (3, BadPaths), (1, WrongMethods));
+        (6, BadWrites), (1, WrongContentType), (3, BadPaths), (1, WrongMethods), (1, Oversized));
 }

@@ -35,7 +35,8 @@ public sealed class ApiWiringTests
         var host = PodSettings.Host(settings);
         host.AddApplicationServices(); // the Api's Program: security (Api:Keys), coordinator, fan-out
         await using var api = host.Services.BuildServiceProvider();
-        Assert.Equal(callerKey, api.GetRequiredService<IOptions<ApiOptions>>().Value.Keys["default"]);
+        Assert.Equal(callerKey, api.GetRequiredService<IOptionsMonitor<ClusterGroups.Web.Security.KeyAuthenticationOptions>>()
+            .Get(ApiSecurity.Scheme).Keys.Single(k => k.Name == "default").Key);
         // With ConnectionStrings:coordinator the journal and leases go to the coordinator store, at the address given
         // (read from Aspire's Redis client options; nothing connects).
         Assert.Contains(host.Services, d => d.ServiceType == typeof(IConnectionMultiplexer));

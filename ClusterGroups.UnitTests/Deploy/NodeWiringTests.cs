@@ -20,7 +20,7 @@ public sealed class NodeWiringTests
         await using var node = host.Services.BuildServiceProvider();
 
         Assert.Equal(name, node.GetRequiredService<IOptions<NodeOptions>>().Value.Name);
-        Assert.Equal(clusterKey, node.GetRequiredService<IOptionsMonitor<KeyAuthenticationOptions>>().Get(ClusterKey.Scheme).Keys.Values.Single());
+        Assert.Equal(clusterKey, node.GetRequiredService<IOptionsMonitor<KeyAuthenticationOptions>>().Get(ClusterKey.Scheme).Keys.Single().Key);
         var store = settings.GetValueOrDefault(SettingNames.EnvironmentVariable(SettingNames.ConnectionString(SettingNames.StoreConnection)));
         Assert.NotNull(store);
         Assert.Equal([store], node.GetRequiredService<IOptionsMonitor<ConfigurationOptions>>().Get(Options.DefaultName).EndPoints.Select(ApiWiringTests.Address));
