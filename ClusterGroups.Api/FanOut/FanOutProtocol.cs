@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Errors;
 using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Contracts;
@@ -49,64 +50,84 @@ public sealed class FanOutProtocol(
     public async Task<FanOutResult> RunAsync(
         OperationKind kind, string groupId, CancellationToken stopping, LastOperationIs? onlyAfter = null, string? caller = null)
     {
-        // 1. lock
-        await using var lease = await locks.AcquireAsync(groupId, options.Value.Resilience.LockTimeout, stopping);
-        if (lease is null)
-        {
-            return FanOutResult.Busy($"Another operation on '{groupId}' did not finish in time; nothing was done.");
-        }
-
-        // A new operation must never run on top of a half-undone one. Only the group's last operation can be open.
-        var last = await journal.LastForGroupAsync(groupId, stopping);
-        if (last is { IsOpen: true } && !await ResumeAsync(last, lease, stopping))
-        {
-            return FanOutResult.Busy(
-                $"The rollback of an earlier operation on '{groupId}' ({last.Id}) is still pending; nothing was done.");
-        }
-
-        if (onlyAfter is not null && last?.Id != onlyAfter.OperationId)
-        {
-            return FanOutResult.Busy($"Another operation on '{groupId}' ran meanwhile; nothing was done.");
-        }
-
-        // 2. journal
-        var op = new OperationState(Operation.New(kind, groupId), time.GetUtcNow(), lease.Owner,
-            cluster.Nodes.Select(n => new NodeProgress(n.Name))) { Fence = lease.Token, Lease = lease, Caller = caller };
-        using var activity = FanOutTelemetry.StartOperation(op.Operation);
-        op.TraceParent = activity?.Id;
-        var started = time.GetTimestamp();
+        // The coordinator store can fail at any step; what the caller is told depends on how far the operation got.
+        string? begun = null;
+        var nodesTouched = false;
         try
         {
-            await journal.BeginAsync(op, stopping);
-        }
-        catch (JournalFencedException)
-        {
-            return FanOutResult.Busy($"The lease on '{groupId}' was lost before the operation began; nothing was done.");
-        }
-
-        try
-        {
-            // 3. apply (4. resolve, inside each node's step)
-            await ForEachNodeAsync(op, _ => true, (node, progress) => ApplyAsync(op, node, progress, stopping));
-            if (!op.AllApplied)
+            // 1. lock
+            await using var lease = await locks.AcquireAsync(groupId, options.Value.Resilience.LockTimeout, stopping);
+            if (lease is null)
             {
-                // What each node did is on record before anything is undone. (Not needed when all applied: a crash
-                // before the close is recovered by reading the nodes, and it commits.)
-                await SaveAsync(op, stopping);
+                return FanOutResult.Busy($"Another operation on '{groupId}' did not finish in time; nothing was done.");
             }
 
-            // 5. decide, 6. undo
-            await DecideAsync(op, stopping);
+            // A new operation must never run on top of a half-undone one. Only the group's last operation can be open.
+            var last = await journal.LastForGroupAsync(groupId, stopping);
+            if (last is { IsOpen: true })
+            {
+                (begun, nodesTouched) = (last.Id, true);
+                if (!await ResumeAsync(last, lease, stopping))
+                {
+                    return FanOutResult.Busy(
+                        $"The rollback of an earlier operation on '{groupId}' ({last.Id}) is still pending; nothing was done.");
+                }
 
-            // 7. close
-            op.EndedAt = time.GetUtcNow();
-            op.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
-            await SaveAsync(op, stopping);
-            return FanOutResult.Done(op);
+                (begun, nodesTouched) = (null, false);
+            }
+
+            if (onlyAfter is not null && last?.Id != onlyAfter.OperationId)
+            {
+                return FanOutResult.Busy($"Another operation on '{groupId}' ran meanwhile; nothing was done.");
+            }
+
+            // 2. journal
+            var op = new OperationState(Operation.New(kind, groupId), time.GetUtcNow(), lease.Owner,
+                cluster.Nodes.Select(n => new NodeProgress(n.Name))) { Fence = lease.Token, Lease = lease, Caller = caller };
+            using var activity = FanOutTelemetry.StartOperation(op.Operation);
+            op.TraceParent = activity?.Id;
+            var started = time.GetTimestamp();
+            begun = op.Id;
+            try
+            {
+                await journal.BeginAsync(op, stopping);
+            }
+            catch (JournalFencedException)
+            {
+                return FanOutResult.Busy($"The lease on '{groupId}' was lost before the operation began; nothing was done.");
+            }
+
+            try
+            {
+                // 3. apply (4. resolve, inside each node's step)
+                nodesTouched = true;
+                await ForEachNodeAsync(op, _ => true, (node, progress) => ApplyAsync(op, node, progress, stopping));
+                if (!op.AllApplied)
+                {
+                    // What each node did is on record before anything is undone. (Not needed when all applied: a crash
+                    // before the close is recovered by reading the nodes, and it commits.)
+                    await SaveAsync(op, stopping);
+                }
+
+                // 5. decide, 6. undo
+                await DecideAsync(op, stopping);
+
+                // 7. close
+                op.EndedAt = time.GetUtcNow();
+                op.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
+                await SaveAsync(op, stopping);
+                return FanOutResult.Done(op);
+            }
+            catch (Exception e) when (e is OperationTakenOverException or JournalFencedException)
+            {
+                return await TakenOverAsync(op, stopping);
+            }
         }
-        catch (Exception e) when (e is OperationTakenOverException or JournalFencedException)
+        catch (Exception e) when (CoordinatorUnavailableException.IsStoreFailure(e))
         {
-            return await TakenOverAsync(op, stopping);
+            // Before any node call nothing was done (a begun entry is rolled back by recovery); after, the journal
+            // holds the operation and recovery finishes it: the caller follows it there.
+            throw new CoordinatorUnavailableException(begun, nodesTouched, e);
         }
     }
 
