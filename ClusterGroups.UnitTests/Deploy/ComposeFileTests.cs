@@ -73,7 +73,8 @@ public sealed class ComposeFileTests
         var clusterKeys = services.Select(s => s.Value.Environment[Env(SettingNames.ClusterKey)]).Distinct().ToList();
         Assert.StartsWith("${CLUSTER_KEY:?", Assert.Single(clusterKeys), StringComparison.Ordinal);
         var callerKeys = services.SelectMany(s => s.Value.Environment)
-            .Where(e => e.Key.StartsWith(Env(SettingNames.ApiKeys) + "__", StringComparison.Ordinal)).ToList();
+            .Where(e => e.Key.StartsWith(Env(SettingNames.ApiKeys) + "__", StringComparison.Ordinal)
+                && !e.Key.EndsWith("__Role", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(callerKeys);
         Assert.All(callerKeys, k => Assert.StartsWith("${", k.Value, StringComparison.Ordinal));
     }
