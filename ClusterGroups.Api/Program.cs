@@ -8,6 +8,7 @@ var app = builder.Build();
 app.UseApiPipeline();
 app.MapDefaultEndpoints();
 app.MapApiDocumentation();
+app.MapOperationsConsole();
 app.MapClusterApi();
 app.MapGroupsApi();
 app.MapOperationsApi();

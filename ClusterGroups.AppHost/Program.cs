@@ -26,8 +26,10 @@ var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
     .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ApiKeys, "default:Key"), apiKey)
     .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ApiKeys, "default:Role"), "admin")
     .WithHttpHealthCheck("/health")
+    .WithOperatorLinks()
     .WithConsistencyCommand(apiKey)
-    .WithReconcileCommand(apiKey);
+    .WithReconcileCommand(apiKey)
+    .WithRetryPendingCommand(apiKey);
 
 if (cluster.Coordinator)
 {

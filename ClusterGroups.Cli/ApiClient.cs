@@ -33,6 +33,9 @@ public sealed class ApiClient : IDisposable
     public Task<ApiAnswer> PostAsync(string path, CancellationToken ct) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path), write: true, ct);
 
+    public Task<ApiAnswer> PostJsonAsync(string path, object body, CancellationToken ct) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) }, write: true, ct);
+
     // POST / DELETE /v1/group/ with the body {"groupId": "..."}, exactly as the seed's client sends it.
     public Task<ApiAnswer> WriteGroupAsync(HttpMethod method, string groupId, CancellationToken ct) =>
         SendAsync(new HttpRequestMessage(method, "/v1/group/") { Content = JsonContent.Create(new { groupId }) }, write: true, ct);

@@ -10,6 +10,8 @@ namespace ClusterGroups.Api.Coordinator;
 //   cg:ops:open              set of the ids still open (running, or pending repair)
 //   cg:group:{groupId}:last  the id of the last operation started on the group
 //   cg:fences                the group's current fencing token (written by RedisGroupLocks when a lease is taken)
+//   cg:ops:group:{groupId}   sorted set of the group's operation ids, by start time   } the search indexes
+//   cg:ops:outcome:{outcome} sorted set of the ids now in that outcome, by start time } (GET /v1/operations?...)
 // Begin and Save are one script each, owner-checked: they write only while the operation's Fence is still the group's
 // current token, so a replica that lost its lease (paused, cut off) cannot overwrite what the one that took over
 // wrote. The entry and the indexes never disagree; an operation that commits at once costs two writes (begin,
@@ -31,16 +33,21 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
         if tonumber(ARGV[2]) < current then return 0 end
         """;
 
-    // KEYS: fences, entry, all, last pointer, open. ARGV: groupId, token, json, id, start ms. 1 written, 0 fenced.
+    // KEYS: fences, entry, all, last pointer, open, group index, Running's index. ARGV: groupId, token, json, id,
+    // start ms. 1 written, 0 fenced.
     private const string Begin = OwnerCheck + "\n" + """
         redis.call('SET', KEYS[2], ARGV[3])
         redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
         redis.call('SET', KEYS[4], ARGV[4])
         redis.call('SADD', KEYS[5], ARGV[4])
+        redis.call('ZADD', KEYS[6], ARGV[5], ARGV[4])
+        redis.call('ZADD', KEYS[7], ARGV[5], ARGV[4])
         return 1
         """;
 
-    // KEYS: fences, entry, open, all. ARGV: groupId, token, json, id, retention ms ('' while open), keep.
+    // KEYS: fences, entry, open, all, group index, then every outcome's index (Outcomes order). ARGV: groupId, token,
+    // json, id, retention ms ('' while open), keep, start ms, the current outcome's position (1-based), prune-before ms.
+    // The id moves to its outcome's index with the entry, so a search never sees them disagree.
     private const string Save = OwnerCheck + "\n" + """
         if ARGV[5] == '' then
           redis.call('SET', KEYS[2], ARGV[3])
@@ -48,22 +55,39 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
           redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
           redis.call('SREM', KEYS[3], ARGV[4])
           redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[6]) - 1)
+          redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[9])
+        end
+        local current = tonumber(ARGV[8])
+        for i = 6, #KEYS do
+          if i - 5 == current then
+            redis.call('ZADD', KEYS[i], ARGV[7], ARGV[4])
+          else
+            redis.call('ZREM', KEYS[i], ARGV[4])
+          end
+        end
+        if ARGV[5] ~= '' then
+          redis.call('ZREMRANGEBYRANK', KEYS[5 + current], 0, -tonumber(ARGV[6]) - 1)
         end
         return 1
         """;
+
+    private static readonly Outcome[] Outcomes = Enum.GetValues<Outcome>();
 
     private IDatabase Db => redis.GetDatabase();
 
     public async Task BeginAsync(OperationState op, CancellationToken ct) =>
         Written(op, await Db.ScriptEvaluateAsync(Begin,
-            [RedisGroupLocks.Fences, OpKey(op.Id), All, LastKey(op.GroupId), Open],
+            [RedisGroupLocks.Fences, OpKey(op.Id), All, LastKey(op.GroupId), Open, GroupIndex(op.GroupId), OutcomeIndex(op.Outcome)],
             [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds()]));
 
     public async Task SaveAsync(OperationState op, CancellationToken ct) =>
         Written(op, await Db.ScriptEvaluateAsync(Save,
-            [RedisGroupLocks.Fences, OpKey(op.Id), Open, All],
+            [RedisGroupLocks.Fences, OpKey(op.Id), Open, All, GroupIndex(op.GroupId), .. Outcomes.Select(OutcomeIndex)],
             [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id,
-                op.IsOpen ? "" : (long)options.Value.ClosedRetention.TotalMilliseconds, Keep]));
+                op.IsOpen ? "" : (long)options.Value.ClosedRetention.TotalMilliseconds, Keep, op.StartedAt.ToUnixTimeMilliseconds(),
+                Array.IndexOf(Outcomes, op.Outcome) + 1,
+                // Index entries older than twice the entries' retention point at nothing any more.
+                (op.StartedAt - options.Value.ClosedRetention * 2).ToUnixTimeMilliseconds()]));
 
     private static void Written(OperationState op, RedisResult result)
     {
@@ -99,6 +123,58 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
         return json.IsNull ? null : JournalFormat.Read(json.ToString());
     }
 
+    // Walks the most selective index (the group's, else the outcome's, else the open set or all) newest first, from
+    // the cursor down to Since, in batches; other filters are checked on the entries read. Bounded: at most
+    // MaxBatches batches per page, then the page ends with a cursor where the walk stopped.
+    public async Task<OperationPage> SearchAsync(OperationQuery query, CancellationToken ct)
+    {
+        if (query is { GroupId: null, Outcome: null, OpenOnly: true })
+        {
+            // The open set is small (what recovery drives): read it whole.
+            var open = (await ListOpenAsync(ct)).Where(query.Matches)
+                .Where(op => query.After is null || query.After.IsAfter(op.StartedAt.ToUnixTimeMilliseconds(), op.Id))
+                .OrderByDescending(op => op.StartedAt.ToUnixTimeMilliseconds()).ThenByDescending(op => op.Id, StringComparer.Ordinal)
+                .Take(query.Limit + 1).ToList();
+            var first = open.Take(query.Limit).ToList();
+            return new OperationPage(first, open.Count > query.Limit ? OperationCursor.Of(first[^1]) : null);
+        }
+
+        RedisKey index = query.GroupId is { } g ? GroupIndex(g) : query.Outcome is { } o ? OutcomeIndex(o) : All;
+        var max = query.After is { } after ? after.StartedAtMs : double.PositiveInfinity;
+        var min = query.Since is { } since ? since.ToUnixTimeMilliseconds() : double.NegativeInfinity;
+        var batch = Math.Max(query.Limit * 2, 50);
+        var found = new List<OperationState>();
+        OperationCursor? walked = null;
+        for (var round = 0; round < MaxBatches; round++)
+        {
+            var ids = await Db.SortedSetRangeByScoreWithScoresAsync(index, min, max, Exclude.None, Order.Descending, round * batch, batch);
+            var fresh = ids.Where(e => query.After is null || query.After.IsAfter((long)e.Score, e.Element.ToString())).ToList();
+            foreach (var op in await ReadManyAsync([.. fresh.Select(e => e.Element)]))
+            {
+                if (query.Matches(op))
+                {
+                    found.Add(op);
+                }
+            }
+
+            if (ids.Length > 0)
+            {
+                walked = new OperationCursor((long)ids[^1].Score, ids[^1].Element.ToString());
+            }
+
+            if (found.Count > query.Limit || ids.Length < batch)
+            {
+                var page = found.Take(query.Limit).ToList();
+                return new OperationPage(page, found.Count > query.Limit ? OperationCursor.Of(page[^1]) : null);
+            }
+        }
+
+        // Walked MaxBatches without filling the page: what was found, and where to go on from.
+        return new OperationPage(found, walked);
+    }
+
+    private const int MaxBatches = 20;
+
     private async Task<IReadOnlyList<OperationState>> ReadManyAsync(RedisValue[] ids)
     {
         if (ids.Length == 0)
@@ -111,5 +187,7 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
     }
 
     private static RedisKey OpKey(string id) => OpPrefix + id;
+    private static RedisKey GroupIndex(string groupId) => $"cg:ops:group:{groupId}";
+    private static RedisKey OutcomeIndex(Outcome outcome) => $"cg:ops:outcome:{outcome}";
     private static RedisKey LastKey(string groupId) => $"cg:group:{groupId}:last";
 }

@@ -10,7 +10,6 @@ using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Scalar.AspNetCore;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -28,9 +27,11 @@ public static class ApiServiceExtensions
         builder.Services.AddSingleton<Reconciler>();
         builder.Services.AddHostedService<ReconcilerService>();
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+        builder.Services.AddOperatorServices(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<CoordinatorUnavailableHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddApiDocumentation();
+        builder.Services.AddNodeCallTracing();
         return builder;
     }
 
@@ -96,13 +97,6 @@ public static class ApiServiceExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseApiSecurity();
-        return app;
-    }
-
-    public static WebApplication MapApiDocumentation(this WebApplication app)
-    {
-        app.MapOpenApi();
-        app.MapScalarApiReference(o => o.WithTitle("ClusterGroups API"));
         return app;
     }
 }

@@ -49,7 +49,7 @@ public sealed class FanOutProtocol(
     /// only if the group's last journaled operation is still that one (the reconciler's repairs use this).
     /// </summary>
     public async Task<FanOutResult> RunAsync(
-        OperationKind kind, string groupId, CancellationToken stopping, LastOperationIs? onlyAfter = null)
+        OperationKind kind, string groupId, CancellationToken stopping, LastOperationIs? onlyAfter = null, string? caller = null)
     {
         // The coordinator store can fail at any step; what the caller is told depends on how far the operation got.
         string? begun = null;
@@ -84,7 +84,7 @@ public sealed class FanOutProtocol(
 
             // 2. journal
             var op = new OperationState(Operation.New(kind, groupId), time.GetUtcNow(), lease.Owner,
-                cluster.Nodes.Select(n => new NodeProgress(n.Name))) { Fence = lease.Token, Lease = lease };
+                cluster.Nodes.Select(n => new NodeProgress(n.Name))) { Fence = lease.Token, Lease = lease, Caller = caller };
             using var activity = FanOutTelemetry.StartOperation(op.Operation);
             op.TraceParent = activity?.Id;
             var started = time.GetTimestamp();

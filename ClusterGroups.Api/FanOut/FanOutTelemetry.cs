@@ -30,7 +30,14 @@ public sealed class FanOutTelemetry : IDisposable
 
     public static Activity? StartOperation(Operation op)
     {
-        var activity = Source.StartActivity($"{op.Kind.ToString().ToLowerInvariant()} {op.GroupId}");
+        var name = $"{op.Kind.ToString().ToLowerInvariant()} {op.GroupId}";
+        // The request that runs the operation is the trace's root: it takes the operation's name (QuietTracing).
+        if (Activity.Current is { Kind: ActivityKind.Server } request)
+        {
+            request.SetTag(QuietTracing.SpanNameTag, name);
+        }
+
+        var activity = Source.StartActivity(name);
         activity?.SetTag("clustergroups.operation.id", op.Id);
         activity?.SetTag("clustergroups.operation.kind", op.Kind.ToString());
         activity?.SetTag("clustergroups.group.id", op.GroupId);
@@ -105,6 +112,14 @@ public sealed class FanOutTelemetry : IDisposable
             Activity.Current?.SetStatus(ActivityStatusCode.Error, OperationNarrative.Summary(op));
         }
     }
+
+    /// <summary>
+    /// Whether a node's HTTP status is an answer about the group rather than a failure: "exists" (400) to a create,
+    /// "not found" (404) to a delete or a read. The protocol counts these as "already so"; their client spans must
+    /// not be drawn as errors (HTTP instrumentation marks every 4xx of a client call so).
+    /// </summary>
+    public static bool IsStateAnswer(HttpMethod method, int status) =>
+        (method == HttpMethod.Post && status == 400) || (method != HttpMethod.Post && status == 404);
 
     public void Dispose() => _meter.Dispose();
 }

@@ -21,6 +21,10 @@ public static class OperationNarrative
             Outcome.PendingRepair => $"failed, and the rollback on {Names(op, n => n.Compensation == CompensationState.Pending)} "
                                      + "could not be finished yet; the Api retries it until it is"
                                      + Unconfigured(op),
+            Outcome.Abandoned => $"abandoned by {op.Actions.LastOrDefault(a => a.Action == "abandon")?.By ?? "an operator"}"
+                                 + $" ({op.Actions.LastOrDefault(a => a.Action == "abandon")?.Reason}); the rollback on "
+                                 + $"{Names(op, n => n.Compensation == CompensationState.Pending)} was given up: the group stays "
+                                 + "divergent until reconciled",
             _ => "running",
         };
     }

@@ -25,6 +25,12 @@ public sealed class OperationState
     public DateTimeOffset StartedAt { get; }
     public string? Owner { get; set; }
 
+    // The caller key name that asked for the operation (audit); null when the Api has no keys.
+    public string? Caller { get; set; }
+
+    // Retries and abandons by operators, in order (each journaled with the caller key name).
+    public List<OperatorAction> Actions { get; init; } = [];
+
     // The fencing token of the lease the operation's current owner holds (0: none yet, e.g. read from a v1 entry).
     public long Fence { get; set; }
 

@@ -109,7 +109,8 @@ public static class GroupEndpoints
     private static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> RunAsync(
         OperationKind kind, string groupId, HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime)
     {
-        var result = await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping);
+        // Audit: the operation records which caller key asked for it (null when the Api has no keys).
+        var result = await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping, caller: http.User.Identity?.Name);
         return result.Operation is not null ? OperationResults.From(result, http) : OperationResults.Busy(http, result.Refusal!);
     }
 

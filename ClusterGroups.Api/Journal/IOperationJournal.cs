@@ -17,6 +17,9 @@ public interface IOperationJournal
     Task<IReadOnlyList<OperationState>> ListAsync(bool openOnly, int max, CancellationToken ct);
     Task<IReadOnlyList<OperationState>> ListOpenAsync(CancellationToken ct);
     Task<OperationState?> LastForGroupAsync(string groupId, CancellationToken ct);
+
+    // Operations matching the query, newest first, one page; backed by indexes per group and per outcome.
+    Task<OperationPage> SearchAsync(OperationQuery query, CancellationToken ct);
 }
 
 // A journal write refused because a later lease on the group was taken: this run no longer owns the operation.

@@ -70,6 +70,19 @@ public sealed class InMemoryOperationJournal : IOperationJournal
                 .OrderBy(r => r.StartedAt),
         ]);
 
+    // In memory a filter over the entries is the index (at most MaxClosed closed ones are kept).
+    public Task<OperationPage> SearchAsync(OperationQuery query, CancellationToken ct)
+    {
+        var matches = _entries.Values.Select(JournalFormat.Read).OfType<OperationState>()
+            .Where(query.Matches)
+            .Where(op => query.After is null || query.After.IsAfter(op.StartedAt.ToUnixTimeMilliseconds(), op.Id))
+            .OrderByDescending(op => op.StartedAt.ToUnixTimeMilliseconds()).ThenByDescending(op => op.Id, StringComparer.Ordinal)
+            .Take(query.Limit + 1)
+            .ToList();
+        var page = matches.Take(query.Limit).ToList();
+        return Task.FromResult(new OperationPage(page, matches.Count > query.Limit ? OperationCursor.Of(page[^1]) : null));
+    }
+
     public async Task<OperationState?> LastForGroupAsync(string groupId, CancellationToken ct) =>
         _lastByGroup.TryGetValue(groupId, out var id) ? await GetAsync(id, ct) : null;
 }

@@ -17,7 +17,9 @@ public sealed record JournalEntry(
     string? TraceParent,
     int Recoveries,
     DateTimeOffset? LastRecoveryAt,
-    IReadOnlyList<JournalNode> Nodes);
+    IReadOnlyList<JournalNode> Nodes,
+    string? Caller = null,
+    IReadOnlyList<OperatorAction>? Actions = null);
 
 public sealed record JournalNode(
     string Node,

@@ -34,7 +34,8 @@ public static class JournalFormat
                 .. n.Calls.Select(c => new JournalCall(c.Phase, c.Attempt, c.At, c.Call.Request, c.Call.Status,
                     c.Call.Error, c.Call.Detail, c.Call.DurationMs)),
             ])),
-        ]);
+        ],
+        op.Caller, op.Actions.Count == 0 ? null : [.. op.Actions]);
 
     private static OperationState FromEntry(JournalEntry entry)
     {
@@ -54,6 +55,8 @@ public static class JournalFormat
             DurationMs = entry.DurationMs,
             Recoveries = entry.Recoveries,
             LastRecoveryAt = entry.LastRecoveryAt,
+            Caller = entry.Caller,
+            Actions = [.. entry.Actions ?? []],
         };
         return op;
     }

@@ -19,5 +19,6 @@ public static class OperationReports
                             new CallAnswer(c.Call.Request, c.Call.Status, c.Call.Error, c.Call.Detail, c.Call.DurationMs), c.At)),
                     ]);
             }),
-        ]);
+        ],
+        op.Caller, op.Actions.Count == 0 ? null : [.. op.Actions]);
 }

@@ -44,6 +44,12 @@ public static class DashboardCommands
         api.WithHttpCommand("/v1/cluster/reconcile", "Reconcile now", commandName: "reconcile",
             commandOptions: Post("Repair the divergent groups the journal explains; list the others", "ArrowSync", ApiKeyHeader, apiKey));
 
+    public static IResourceBuilder<ProjectResource> WithRetryPendingCommand(
+        this IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> apiKey) =>
+        api.WithHttpCommand("/v1/operations/retry", "Retry pending repairs", commandName: "retry-pending",
+            commandOptions: Post("Drive every open operation now (pending repairs, operations of an Api that died), whatever its backoff",
+                "ArrowClockwise", ApiKeyHeader, apiKey));
+
     private static HttpCommandOptions Post(string description, string icon, string header, IResourceBuilder<ParameterResource> key) =>
         new()
         {

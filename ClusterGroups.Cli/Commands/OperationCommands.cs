@@ -10,10 +10,14 @@ public static class OperationCommands
     {
         var open = new Option<bool>("--open") { Description = "Only operations still running or pending repair" };
         var limit = new Option<int>("--limit") { Description = "At most this many, newest first", HelpName = "N", DefaultValueFactory = _ => 50 };
-        var command = new Command("ops", "Recent operations, newest first") { open, limit };
+        var group = new Option<string?>("--group") { Description = "Only operations on this group", HelpName = "ID" };
+        var outcome = new Option<string?>("--outcome") { Description = "Only this outcome: Committed, AlreadySo, RolledBack, PendingRepair, Abandoned, Running", HelpName = "OUTCOME" };
+        var since = new Option<string?>("--since") { Description = "Only operations started since: an age (90s, 15m, 1h, 2d) or an ISO 8601 time", HelpName = "WHEN" };
+        var command = new Command("ops", "Recent operations, newest first; search by group, outcome, age") { open, limit, group, outcome, since };
         runner.SetAction(command, async (context, parse, ct) =>
         {
-            var query = $"?limit={parse.GetValue(limit)}" + (parse.GetValue(open) ? "&state=open" : "");
+            var query = $"?limit={parse.GetValue(limit)}" + (parse.GetValue(open) ? "&state=open" : "")
+                        + Filter("groupId", parse.GetValue(group)) + Filter("outcome", parse.GetValue(outcome)) + Filter("since", parse.GetValue(since));
             var answer = GroupCommands.Success(await context.Api.GetAsync($"/v1/operations{query}", ct), context);
             var list = answer.Read<OperationList>();
             if (context.Json)
@@ -34,28 +38,60 @@ public static class OperationCommands
     {
         var id = new Argument<string>("operation-id") { Description = "The operation's id (op-...)" };
         var command = new Command("op", "One operation's full report; exits with its outcome's code (still running: 5)") { id };
+        command.Subcommands.Add(Act(runner, "retry", "Drive an open operation now (a pending repair's rollback), whatever its backoff", reason: false));
+        command.Subcommands.Add(Act(runner, "abandon", "Give a pending repair up on purpose: no longer retried; the group stays divergent until reconciled", reason: true));
         runner.SetAction(command, async (context, parse, ct) =>
         {
             var operationId = parse.GetValue(id)!;
-            var answer = await context.Api.GetAsync($"/v1/operations/{ApiClient.Escape(operationId)}", ct);
-            if (answer.Code == 404 && answer.TryRead<ProblemDetails>() is not null)
-            {
-                throw new CliException(ExitCode.NotFound, $"The Api knows no operation '{operationId}'.");
-            }
-
-            var report = GroupCommands.Success(answer, context).Read<OperationReport>();
-            var code = OperationResult.OutcomeCode(report.Outcome) ?? ExitCode.ApiError;
-            if (context.Json)
-            {
-                context.WriteJson(answer.Body);
-            }
-            else
-            {
-                OperationView.WriteReport(context.Out, code, report.GroupId ?? "?", report.Summary ?? "", report, verbose: true);
-            }
-
-            return code;
+            return Show(context, operationId, await context.Api.GetAsync($"/v1/operations/{ApiClient.Escape(operationId)}", ct), verbose: true);
         });
         return command;
     }
+
+    // op retry <id> / op abandon <id> --reason "...": the operation's report after the action, exit code by its outcome.
+    private static Command Act(CommandRunner runner, string action, string description, bool reason)
+    {
+        var id = new Argument<string>("operation-id") { Description = "The operation's id (op-...)" };
+        var why = new Option<string>("--reason") { Description = "Why it is given up (journaled with your key's name)", Required = true };
+        var command = new Command(action, description) { id };
+        if (reason)
+        {
+            command.Options.Add(why);
+        }
+
+        runner.SetAction(command, async (context, parse, ct) =>
+        {
+            var operationId = parse.GetValue(id)!;
+            var path = $"/v1/operations/{ApiClient.Escape(operationId)}/{action}";
+            var answer = reason
+                ? await context.Api.PostJsonAsync(path, new { reason = parse.GetValue(why) }, ct)
+                : await context.Api.PostAsync(path, ct);
+            return Show(context, operationId, answer, verbose: false);
+        });
+        return command;
+    }
+
+    // An answer that is one operation's report: shown, and its outcome as the exit code.
+    private static ExitCode Show(CliContext context, string operationId, ApiAnswer answer, bool verbose)
+    {
+        if (answer.Code == 404 && answer.TryRead<ProblemDetails>() is not null)
+        {
+            throw new CliException(ExitCode.NotFound, $"The Api knows no operation '{operationId}'.");
+        }
+
+        var report = GroupCommands.Success(answer, context).Read<OperationReport>();
+        var code = OperationResult.OutcomeCode(report.Outcome) ?? ExitCode.ApiError;
+        if (context.Json)
+        {
+            context.WriteJson(answer.Body);
+        }
+        else
+        {
+            OperationView.WriteReport(context.Out, code, report.GroupId ?? "?", report.Summary ?? "", report, verbose);
+        }
+
+        return code;
+    }
+
+    private static string Filter(string name, string? value) => value is null ? "" : $"&{name}={Uri.EscapeDataString(value)}";
 }

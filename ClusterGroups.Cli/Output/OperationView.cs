@@ -36,9 +36,19 @@ public static class OperationView
             case ExitCode.RolledBack:
                 console.MarkupLine("Nothing changed; it is safe to send again.");
                 break;
-            case ExitCode.PendingRepair when report?.OperationId is { } id:
+            case ExitCode.PendingRepair when report?.OperationId is { } id && report.Outcome != Outcome.Abandoned:
                 console.MarkupLineInterpolated($"The Api finishes the rollback by itself; follow it with: groups op {id}");
                 break;
+        }
+
+        // Audit: who asked for it, and what operators did to it since.
+        if (verbose && report is not null)
+        {
+            console.MarkupLineInterpolated($"[grey]asked by:[/] {report.Caller ?? "(no key: the Api is open)"}");
+            foreach (var action in report.Actions ?? [])
+            {
+                console.MarkupLineInterpolated($"[grey]{action.Action} by {action.By ?? "(no key)"} at {action.At:u}[/]{(action.Reason is null ? "" : $": {action.Reason}")}");
+            }
         }
 
         if (verbose && report?.Nodes is { Count: > 0 } nodes)

@@ -16,7 +16,10 @@ public sealed record OperationReport(
     double DurationMs,
     string? Owner,
     int Recoveries,
-    IReadOnlyList<NodeReport> Nodes)
+    IReadOnlyList<NodeReport> Nodes,
+    // The caller key (its name in Api:Keys) that asked for the operation; null when the Api is open (no keys).
+    string? Caller = null,
+    IReadOnlyList<OperatorAction>? Actions = null)
 {
     [JsonIgnore]
     public bool IsOpen => Outcome is Outcome.Running or Outcome.PendingRepair;
@@ -37,4 +40,5 @@ public sealed record CallReport(Phase Phase, int Attempt, CallAnswer Call, DateT
 // One HTTP call to one node: what was asked ("create", "delete", "read", "info"), what came back, how long it took.
 public sealed record CallAnswer(string Request, int? Status, CallError? Error, string? Detail, double DurationMs);
 
-public sealed record OperationList(IReadOnlyList<OperationReport> Operations);
+// A page of operations; Next (when set) is the cursor for the next page (GET /v1/operations?cursor=).
+public sealed record OperationList(IReadOnlyList<OperationReport> Operations, string? Next = null);

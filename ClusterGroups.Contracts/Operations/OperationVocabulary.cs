@@ -22,7 +22,13 @@ public enum Outcome
     RolledBack,
     // Failed, and the rollback could not be finished yet (a node unreachable); the Api finishes it by itself.
     PendingRepair,
+    // A pending repair an operator gave up on purpose (POST /v1/operations/{id}/abandon): no longer retried; the
+    // group may stay divergent until it is reconciled.
+    Abandoned,
 }
+
+// What an operator did to an operation (retry, abandon), by which caller key, when, and why.
+public sealed record OperatorAction(string Action, string? By, DateTimeOffset At, string? Reason);
 
 // What the operation did on one node.
 [JsonConverter(typeof(JsonStringEnumConverter<NodeEffect>))]
