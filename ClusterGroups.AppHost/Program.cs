@@ -35,7 +35,7 @@ if (cluster.Coordinator)
 {
     // The Api's own store: the operation journal and the per-group leases, shared by its replicas. The resource's
     // name is the connection string's (ConnectionStrings:coordinator).
-    var coordinator = builder.AddStore(SettingNames.CoordinatorConnection, cluster);
+    var coordinator = builder.AddStore(SettingNames.CoordinatorConnection, cluster, atomicScripts: true);
     api.WithReference(coordinator).WaitFor(coordinator);
 }
 

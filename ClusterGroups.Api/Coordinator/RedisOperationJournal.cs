@@ -24,9 +24,6 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
     private const string OpPrefix = "cg:op:";
     private const int Keep = 100_000;
 
-    // KEYS: the group's last pointer. ARGV: the entry key prefix. The group's last entry, in one round trip.
-    private const string LastEntry = "local id = redis.call('GET', KEYS[1]) if not id then return false end return redis.call('GET', ARGV[1] .. id)";
-
     // The owner check both writes start with. KEYS[1] cg:fences; ARGV[1] groupId, ARGV[2] the operation's token.
     private const string OwnerCheck = """
         local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
@@ -117,10 +114,13 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
     public async Task<IReadOnlyList<OperationState>> ListOpenAsync(CancellationToken ct) =>
         [.. (await ReadManyAsync(await Db.SetMembersAsync(Open))).OrderBy(r => r.StartedAt)];
 
+    // Two reads, not one script: every script here names all the keys it touches, so that Garnet (run with
+    // --lua-transaction-mode, which locks a script's KEYS) executes it atomically; the entry's key is known only
+    // after the first read. The caller holds the group's lease, so the pointer does not move in between.
     public async Task<OperationState?> LastForGroupAsync(string groupId, CancellationToken ct)
     {
-        var json = await Db.ScriptEvaluateAsync(LastEntry, [LastKey(groupId)], [OpPrefix]);
-        return json.IsNull ? null : JournalFormat.Read(json.ToString());
+        var id = await Db.StringGetAsync(LastKey(groupId));
+        return id.IsNull ? null : await GetAsync(id.ToString(), ct);
     }
 
     // Walks the most selective index (the group's, else the outcome's, else the open set or all) newest first, from
