@@ -105,21 +105,30 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         });
     }
 
+    // The fence, one rule for writes and aborts: a token lower than the highest seen for the group is refused (that
+    // highest is returned); a higher one is kept. No token (a client that sends none): nothing is checked.
+    private const string Fence = """
+        local function fence(hash, id, token, text)
+          if not token then return nil end
+          local seen = tonumber(redis.call('HGET', hash, id) or '0')
+          if token < seen then return seen end
+          if token > seen then redis.call('HSET', hash, id, text) end
+          return nil
+        end
+        """;
+
     // The checks every write makes first, in this order: a key already used is answered from its record; then the
     // fence. KEYS[2] fence hash, KEYS[3] the key's record; ARGV[1] groupId, ARGV[2] key ('~': none), ARGV[3] token
     // ('': none).
-    private const string Checks = """
+    private const string Checks = Fence + "\n" + """
         local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
         if key ~= '~' then
           local prior = redis.call('GET', KEYS[3])
           if prior then return {'replay', prior} end
           if KEYS[5] and redis.call('GET', KEYS[5]) == id then return {'replay', 'delete:applied'} end
         end
-        if token then
-          local seen = tonumber(redis.call('HGET', KEYS[2], id) or '0')
-          if token < seen then return {'fenced', seen} end
-          if token > seen then redis.call('HSET', KEYS[2], id, ARGV[3]) end
-        end
+        local seen = fence(KEYS[2], id, token, ARGV[3])
+        if seen then return {'fenced', seen} end
         """;
 
     // A group in or out of its bucket: KEYS[6] digest hash, KEYS[7] the group's bucket set; ARGV[5] bucket, ARGV[6] /
@@ -160,13 +169,10 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
 
     // KEYS: fence hash, idem:{key}. ARGV: groupId, key, token, window ms. The fence first (a stale resolver is
     // refused), then: a key already used is reported ({'known', record}), else recorded as aborted ({'aborted'}).
-    private const string Abort = """
+    private const string Abort = Fence + "\n" + """
         local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-        if token then
-          local seen = tonumber(redis.call('HGET', KEYS[1], id) or '0')
-          if token < seen then return {'fenced', seen} end
-          if token > seen then redis.call('HSET', KEYS[1], id, ARGV[3]) end
-        end
+        local seen = fence(KEYS[1], id, token, ARGV[3])
+        if seen then return {'fenced', seen} end
         local prior = redis.call('GET', KEYS[2])
         if prior then return {'known', prior} end
         redis.call('SET', KEYS[2], 'abort:aborted', 'PX', window)
