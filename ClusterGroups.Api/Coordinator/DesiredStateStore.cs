@@ -8,7 +8,7 @@ namespace ClusterGroups.Api.Coordinator;
 // found divergent.
 public sealed class DesiredStateStore(IConnectionMultiplexer redis) : IDesiredState
 {
-    private const string Key = "cg:desired";
+    public const string Key = "cg:desired";
     private const int Batch = 1_000;
 
     public async Task RecordAsync(OperationState op, CancellationToken ct)

@@ -40,12 +40,14 @@ public sealed class RedisGroupLocks(IConnectionMultiplexer redis, IOptions<Coord
         return text
         """;
 
-    private const string Release = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+    public static RedisKey LockKey(string groupId) => $"cg:lock:{groupId}";
+
+    public static string NewOwner() => $"{Instance}:{Guid.NewGuid():N}";
 
     public async Task<IGroupLease?> AcquireAsync(string groupId, TimeSpan wait, CancellationToken ct)
     {
-        var key = (RedisKey)$"cg:lock:{groupId}";
-        var owner = $"{Instance}:{Guid.NewGuid():N}";
+        var key = LockKey(groupId);
+        var owner = NewOwner();
         var lease = options.Value.LeaseDuration;
         var db = redis.GetDatabase();
         var deadline = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
@@ -57,7 +59,7 @@ public sealed class RedisGroupLocks(IConnectionMultiplexer redis, IOptions<Coord
                 [owner, (long)lease.TotalMilliseconds, groupId, FencingClock.Now()]);
             if (!token.IsNull)
             {
-                return new Lease(db, key, owner, long.Parse((string)token!, System.Globalization.CultureInfo.InvariantCulture), lease, asked, time);
+                return new RedisLease(db, key, owner, long.Parse((string)token!, System.Globalization.CultureInfo.InvariantCulture), lease, asked, time);
             }
 
             if (time.GetTimestamp() >= deadline)
@@ -68,77 +70,6 @@ public sealed class RedisGroupLocks(IConnectionMultiplexer redis, IOptions<Coord
             // Contention on one groupId is short (one operation); back off a little, up to 100 ms.
             await Task.Delay(pause, time, ct);
             pause = TimeSpan.FromMilliseconds(Math.Min(100, pause.TotalMilliseconds * 2));
-        }
-    }
-
-    private sealed class Lease : IGroupLease
-    {
-        private readonly IDatabase _db;
-        private readonly RedisKey _key;
-        private readonly TimeSpan _duration;
-        private readonly TimeProvider _time;
-        private readonly ITimer _renewal;
-        private long _validUntil;
-        private volatile bool _lost;
-
-        public Lease(IDatabase db, RedisKey key, string owner, long token, TimeSpan duration, long asked, TimeProvider time)
-        {
-            (_db, _key, Owner, Token, _duration, _time) = (db, key, owner, token, duration, time);
-            _validUntil = asked + Ticks(duration);
-            var every = duration / 3;
-            _renewal = time.CreateTimer(_ => _ = RenewAsync(), null, every, every);
-        }
-
-        public string Owner { get; }
-        public long Token { get; }
-
-        // Valid until measured from when the last good renewal was asked for, on the monotonic clock (which runs on
-        // while a process is stopped): past that, the store may already have handed the lease to another replica.
-        public async ValueTask<bool> IsHeldAsync()
-        {
-            if (_lost)
-            {
-                return false;
-            }
-
-            return _time.GetTimestamp() < Interlocked.Read(ref _validUntil) || await RenewAsync();
-        }
-
-        private async Task<bool> RenewAsync()
-        {
-            var asked = _time.GetTimestamp();
-            try
-            {
-                if (await _db.LockExtendAsync(_key, Owner, _duration))
-                {
-                    Interlocked.Exchange(ref _validUntil, asked + Ticks(_duration));
-                    return true;
-                }
-
-                _lost = true;
-                return false;
-            }
-            catch (RedisException)
-            {
-                // Not fatal by itself: the next renewal may succeed before the lease runs out (IsHeldAsync tells).
-                return false;
-            }
-        }
-
-        private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
-
-        public async ValueTask DisposeAsync()
-        {
-            await _renewal.DisposeAsync();
-            try
-            {
-                // Compare-and-delete: never frees a lease another replica has taken since.
-                await _db.ScriptEvaluateAsync(Release, [_key], [Owner]);
-            }
-            catch (RedisException)
-            {
-                // The lease expires by itself.
-            }
         }
     }
 }

@@ -9,13 +9,15 @@ namespace ClusterGroups.Api.Coordinator;
 //   cg:ops                   sorted set of every operation id, by start time (the newest 100 000 kept)
 //   cg:ops:open              set of the ids still open (running, or pending repair)
 //   cg:group:{groupId}:last  the id of the last operation started on the group
-//   cg:fences                the group's current fencing token (written by RedisGroupLocks when a lease is taken)
+//   cg:fences                the group's current fencing token (raised whenever a lease on the group is taken)
+//   cg:lock:{groupId}        the group's lease (RedisGroupLocks, or Start)
+//   cg:desired               the groups' desired state (DesiredStateStore; recorded by Close)
 //   cg:ops:group:{groupId}   sorted set of the group's operation ids, by start time   } the search indexes
 //   cg:ops:outcome:{outcome} sorted set of the ids now in that outcome, by start time } (GET /v1/operations?...)
 // Begin and Save are one script each, owner-checked: they write only while the operation's Fence is still the group's
 // current token, so a replica that lost its lease (paused, cut off) cannot overwrite what the one that took over
-// wrote. The entry and the indexes never disagree; an operation that commits at once costs two writes (begin,
-// close) and one read (the group's last operation).
+// wrote. The entry and the indexes never disagree. An operation that commits at once costs two round trips: Start
+// (lease, last operation, begin) and Close (save, desired state, release), driven by RedisLeasedJournal.
 public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsoft.Extensions.Options.IOptions<CoordinatorOptions> options)
     : IOperationJournal
 {
@@ -30,21 +32,41 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
         if tonumber(ARGV[2]) < current then return 0 end
         """;
 
-    // KEYS: fences, entry, all, last pointer, open, group index, Running's index. ARGV: groupId, token, json, id,
-    // start ms. 1 written, 0 fenced.
-    private const string Begin = OwnerCheck + "\n" + """
+    // What beginning an entry writes. KEYS: fences, entry, all, last pointer, open, group index, Running's index.
+    // ARGV: groupId, token, json, id, start ms.
+    private const string BeginWrites = """
         redis.call('SET', KEYS[2], ARGV[3])
         redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
         redis.call('SET', KEYS[4], ARGV[4])
         redis.call('SADD', KEYS[5], ARGV[4])
         redis.call('ZADD', KEYS[6], ARGV[5], ARGV[4])
         redis.call('ZADD', KEYS[7], ARGV[5], ARGV[4])
-        return 1
         """;
 
-    // KEYS: fences, entry, open, all, group index, then every outcome's index (Outcomes order). ARGV: groupId, token,
-    // json, id, retention ms ('' while open), keep, start ms, the current outcome's position (1-based), prune-before ms.
-    // The id moves to its outcome's index with the entry, so a search never sees them disagree.
+    // Begin's KEYS and ARGV (BeginWrites'). 1 written, 0 fenced.
+    private const string Begin = OwnerCheck + "\n" + BeginWrites + "\n" + "return 1";
+
+    // The protocol's steps 1 and 2 in one script (RedisLeasedJournal): take the lease with the proposed fencing token,
+    // read the group's last operation, begin the new one. KEYS: Begin's, then the lock. ARGV: Begin's, then owner,
+    // lease ms, and the precondition ('' none, else '=' followed by the id the last operation must have, '' for none).
+    // The token is proposed by the caller (the entry written here carries it) and must be above the group's current
+    // one, else nothing is done: {'stale', current}. {'busy'}: the lease is held. The lease taken, an open last
+    // operation -> {'open', id}; a precondition not met -> {'moved', id}; both with nothing begun. Else {'begun', id}.
+    private const string Start = """
+        local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+        if tonumber(ARGV[2]) <= current then return {'stale', string.format('%.0f', current)} end
+        if not redis.call('SET', KEYS[8], ARGV[6], 'NX', 'PX', ARGV[7]) then return {'busy', ''} end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        local last = redis.call('GET', KEYS[4]) or ''
+        if last ~= '' and redis.call('SISMEMBER', KEYS[5], last) == 1 then return {'open', last} end
+        if ARGV[8] ~= '' and ARGV[8] ~= '=' .. last then return {'moved', last} end
+        """ + "\n" + BeginWrites + "\n" + "return {'begun', last}";
+
+    // KEYS: fences, entry, open, all, group index, desired state, lock, then every outcome's index (Outcomes order).
+    // ARGV: groupId, token, json, id, retention ms ('' while open), keep, start ms, the current outcome's position
+    // (1-based), prune-before ms, the desired state to record ('' none), the lease owner to free ('' none).
+    // The id moves to its outcome's index with the entry, so a search never sees them disagree. The operation's
+    // close records its desired state and frees its lease in the same step (RedisLeasedJournal.CloseAsync).
     private const string Save = OwnerCheck + "\n" + """
         if ARGV[5] == '' then
           redis.call('SET', KEYS[2], ARGV[3])
@@ -55,15 +77,21 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
           redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[9])
         end
         local current = tonumber(ARGV[8])
-        for i = 6, #KEYS do
-          if i - 5 == current then
+        for i = 8, #KEYS do
+          if i - 7 == current then
             redis.call('ZADD', KEYS[i], ARGV[7], ARGV[4])
           else
             redis.call('ZREM', KEYS[i], ARGV[4])
           end
         end
         if ARGV[5] ~= '' then
-          redis.call('ZREMRANGEBYRANK', KEYS[5 + current], 0, -tonumber(ARGV[6]) - 1)
+          redis.call('ZREMRANGEBYRANK', KEYS[7 + current], 0, -tonumber(ARGV[6]) - 1)
+        end
+        if ARGV[10] ~= '' then
+          redis.call('HSET', KEYS[6], ARGV[1], ARGV[10])
+        end
+        if ARGV[11] ~= '' and redis.call('GET', KEYS[7]) == ARGV[11] then
+          redis.call('DEL', KEYS[7])
         end
         return 1
         """;
@@ -73,18 +101,39 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
     private IDatabase Db => redis.GetDatabase();
 
     public async Task BeginAsync(OperationState op, CancellationToken ct) =>
-        Written(op, await Db.ScriptEvaluateAsync(Begin,
-            [RedisGroupLocks.Fences, OpKey(op.Id), All, LastKey(op.GroupId), Open, GroupIndex(op.GroupId), OutcomeIndex(op.Outcome)],
-            [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds()]));
+        Written(op, await Db.ScriptEvaluateAsync(Begin, BeginKeys(op), BeginArgs(op)));
 
-    public async Task SaveAsync(OperationState op, CancellationToken ct) =>
+    public async Task SaveAsync(OperationState op, CancellationToken ct) => await SaveAsync(op, desired: null, leaseOwner: null);
+
+    /// <summary>Steps 1 and 2 in one round trip (see Start): the answer and the last operation's id.</summary>
+    public async Task<(string Answer, string Value)> StartAsync(
+        OperationState op, string owner, TimeSpan lease, LastOperationIs? onlyAfter, CancellationToken ct)
+    {
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(Start, [.. BeginKeys(op), RedisGroupLocks.LockKey(op.GroupId)],
+            [.. BeginArgs(op), owner, (long)lease.TotalMilliseconds, onlyAfter is null ? "" : "=" + onlyAfter.OperationId]))!;
+        return ((string)result[0]!, (string?)result[1] ?? "");
+    }
+
+    /// <summary>The closing save with the desired state it decided and the lease's release, in one round trip.</summary>
+    public Task CloseAsync(OperationState op, string? leaseOwner) =>
+        SaveAsync(op, DesiredStates.Of(op) is { } desired ? DesiredStates.Write(desired) : null, leaseOwner);
+
+    private async Task SaveAsync(OperationState op, string? desired, string? leaseOwner) =>
         Written(op, await Db.ScriptEvaluateAsync(Save,
-            [RedisGroupLocks.Fences, OpKey(op.Id), Open, All, GroupIndex(op.GroupId), .. Outcomes.Select(OutcomeIndex)],
+            [RedisGroupLocks.Fences, OpKey(op.Id), Open, All, GroupIndex(op.GroupId), DesiredStateStore.Key,
+                RedisGroupLocks.LockKey(op.GroupId), .. Outcomes.Select(OutcomeIndex)],
             [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id,
                 op.IsOpen ? "" : (long)options.Value.ClosedRetention.TotalMilliseconds, Keep, op.StartedAt.ToUnixTimeMilliseconds(),
                 Array.IndexOf(Outcomes, op.Outcome) + 1,
                 // Index entries older than twice the entries' retention point at nothing any more.
-                (op.StartedAt - options.Value.ClosedRetention * 2).ToUnixTimeMilliseconds()]));
+                (op.StartedAt - options.Value.ClosedRetention * 2).ToUnixTimeMilliseconds(),
+                desired ?? "", leaseOwner ?? ""]));
+
+    private static RedisKey[] BeginKeys(OperationState op) =>
+        [RedisGroupLocks.Fences, OpKey(op.Id), All, LastKey(op.GroupId), Open, GroupIndex(op.GroupId), OutcomeIndex(op.Outcome)];
+
+    private static RedisValue[] BeginArgs(OperationState op) =>
+        [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds()];
 
     private static void Written(OperationState op, RedisResult result)
     {

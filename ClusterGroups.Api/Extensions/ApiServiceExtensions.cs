@@ -50,7 +50,9 @@ public static class ApiServiceExtensions
             .Bind(builder.Configuration.GetSection("Cluster:Coordinator"))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IOperationJournal, RedisOperationJournal>();
+        builder.Services.AddSingleton<RedisOperationJournal>();
+        builder.Services.AddSingleton<IOperationJournal>(sp => sp.GetRequiredService<RedisOperationJournal>());
+        builder.Services.AddSingleton<ILeasedJournal, RedisLeasedJournal>();
         builder.Services.AddSingleton<IDesiredState, DesiredStateStore>();
         builder.Services.AddSingleton<IGroupLocks, RedisGroupLocks>();
     }
@@ -85,6 +87,7 @@ public static class ApiServiceExtensions
         services.TryAddSingleton<IOperationJournal, InMemoryOperationJournal>();
         services.TryAddSingleton<IDesiredState, InMemoryDesiredState>();
         services.TryAddSingleton<IGroupLocks, InProcessGroupLocks>();
+        services.TryAddSingleton<ILeasedJournal, SteppedLeasedJournal>();
         services.AddSingleton<Recovery>();
         services.AddHostedService(sp => sp.GetRequiredService<Recovery>());
         services.AddNodeHttpClient(configuration);

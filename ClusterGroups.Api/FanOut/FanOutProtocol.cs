@@ -10,7 +10,8 @@ namespace ClusterGroups.Api.FanOut;
 //
 //   1. lock      one operation per groupId at a time (across Api replicas too: see IGroupLocks); an earlier operation
 //                on the group still open is finished first;
-//   2. journal   the operation is recorded, with the nodes it runs on (by name), before any node is touched;
+//   2. journal   the operation is recorded, with the nodes it runs on (by name), before any node is touched (1 and 2
+//                are one coordinator round trip when the group's last operation is closed: ILeasedJournal);
 //   3. apply     every node in parallel. An answer that does not say what happened (timeout, 5xx, reset) is never
 //                counted as success or failure: the node is read (step 4). Only a node known not to have applied the
 //                write gets it again, with the same Idempotency-Key (our nodes replay, never repeat);
@@ -19,7 +20,7 @@ namespace ClusterGroups.Api.FanOut;
 //   5. decide    all nodes applied or already so -> committed (or "already so" if no node changed);
 //   6. undo      otherwise every node this operation changed, or may have changed, is put back as it was; what cannot
 //                be undone now stays open in the journal as "pending repair" and recovery finishes it;
-//   7. close     the outcome is journaled and answered.
+//   7. close     the outcome is journaled with the group's desired state, the lease freed (one round trip), answered.
 //
 // Fencing: the group's lease comes with a token that grows from lease to lease. Every node write carries it (nodes
 // refuse a lower one than they have seen for the group) and every journal write is checked against it, so an owner
@@ -33,9 +34,9 @@ namespace ClusterGroups.Api.FanOut;
 public sealed class FanOutProtocol(
     ClusterDirectory cluster,
     NodeClient nodes,
+    ILeasedJournal leasedJournal,
     IOperationJournal journal,
     Coordinator.IDesiredState desiredState,
-    IGroupLocks locks,
     NodeRetry retry,
     FanOutTelemetry telemetry,
     IOptions<ClusterOptions> options,
@@ -56,46 +57,51 @@ public sealed class FanOutProtocol(
         var nodesTouched = false;
         try
         {
-            // 1. lock
-            await using var lease = await locks.AcquireAsync(groupId, options.Value.Resilience.LockTimeout, stopping);
-            if (lease is null)
-            {
-                return FanOutResult.Busy($"Another operation on '{groupId}' did not finish in time; nothing was done.");
-            }
-
-            // A new operation must never run on top of a half-undone one. Only the group's last operation can be open.
-            var last = await journal.LastForGroupAsync(groupId, stopping);
-            if (last is { IsOpen: true })
-            {
-                (begun, nodesTouched) = (last.Id, true);
-                if (!await ResumeAsync(last, lease, stopping))
-                {
-                    return FanOutResult.Busy(
-                        $"The rollback of an earlier operation on '{groupId}' ({last.Id}) is still pending; nothing was done.");
-                }
-
-                (begun, nodesTouched) = (null, false);
-            }
-
-            if (onlyAfter is not null && last?.Id != onlyAfter.OperationId)
-            {
-                return FanOutResult.Busy($"Another operation on '{groupId}' ran meanwhile; nothing was done.");
-            }
-
-            // 2. journal
-            var op = new OperationState(Operation.New(kind, groupId), time.GetUtcNow(), lease.Owner,
-                cluster.Nodes.Select(n => new NodeProgress(n.Name))) { Fence = lease.Token, Lease = lease, Caller = caller };
+            // 1. lock and 2. journal: the group's lease, which operation ran on it last, and this one begun, in one
+            // step when that one is closed. The script may have begun it even if its answer is lost (begun).
+            var op = new OperationState(Operation.New(kind, groupId), time.GetUtcNow(), owner: null,
+                cluster.Nodes.Select(n => new NodeProgress(n.Name))) { Caller = caller };
             using var activity = FanOutTelemetry.StartOperation(op.Operation);
             op.TraceParent = activity?.Id;
             var started = time.GetTimestamp();
             begun = op.Id;
-            try
+            var start = await leasedJournal.StartAsync(op, onlyAfter, options.Value.Resilience.LockTimeout, stopping);
+            if (start is null)
             {
-                await journal.BeginAsync(op, stopping);
+                return FanOutResult.Busy($"Another operation on '{groupId}' did not finish in time; nothing was done.");
             }
-            catch (JournalFencedException)
+
+            await using var lease = start.Lease;
+            if (!start.Begun)
             {
-                return FanOutResult.Busy($"The lease on '{groupId}' was lost before the operation began; nothing was done.");
+                // A new operation must never run on top of a half-undone one. Only the group's last operation can be open.
+                begun = null;
+                if (start.LastOpen && await journal.GetAsync(start.LastId!, stopping) is { IsOpen: true } last)
+                {
+                    (begun, nodesTouched) = (last.Id, true);
+                    if (!await ResumeAsync(last, lease, stopping))
+                    {
+                        return FanOutResult.Busy(
+                            $"The rollback of an earlier operation on '{groupId}' ({last.Id}) is still pending; nothing was done.");
+                    }
+
+                    (begun, nodesTouched) = (null, false);
+                }
+
+                if (onlyAfter is not null && start.LastId != onlyAfter.OperationId)
+                {
+                    return FanOutResult.Busy($"Another operation on '{groupId}' ran meanwhile; nothing was done.");
+                }
+
+                begun = op.Id;
+                try
+                {
+                    await journal.BeginAsync(op, stopping);
+                }
+                catch (JournalFencedException)
+                {
+                    return FanOutResult.Busy($"The lease on '{groupId}' was lost before the operation began; nothing was done.");
+                }
             }
 
             try
@@ -113,10 +119,10 @@ public sealed class FanOutProtocol(
                 // 5. decide, 6. undo
                 await DecideAsync(op, stopping);
 
-                // 7. close
+                // 7. close, freeing the lease in the same step
                 op.EndedAt = time.GetUtcNow();
                 op.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
-                await SaveAsync(op, stopping);
+                await SaveAsync(op, stopping, close: true);
                 return FanOutResult.Done(op);
             }
             catch (Exception e) when (e is OperationTakenOverException or JournalFencedException)
@@ -495,16 +501,23 @@ public sealed class FanOutProtocol(
         return Parallel.ForEachAsync(steps, _parallel, async (pair, _) => await step(pair.Node, pair.Progress));
     }
 
-    private async Task SaveAsync(OperationState op, CancellationToken ct)
+    private async Task SaveAsync(OperationState op, CancellationToken ct, bool close = false)
     {
         await op.SaveGate.WaitAsync(ct);
         try
         {
-            await journal.SaveAsync(op, ct);
-            // The close step also records the group's desired state, which outlives the journal's retention.
-            if (!op.IsOpen)
+            if (close)
             {
-                await desiredState.RecordAsync(op, ct);
+                await leasedJournal.CloseAsync(op, ct);
+            }
+            else
+            {
+                await journal.SaveAsync(op, ct);
+                // The close step also records the group's desired state, which outlives the journal's retention.
+                if (!op.IsOpen)
+                {
+                    await desiredState.RecordAsync(op, ct);
+                }
             }
         }
         finally

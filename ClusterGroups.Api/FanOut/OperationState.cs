@@ -22,7 +22,8 @@ public sealed class OperationState
     public string Id => Operation.Id;
     public OperationKind Kind => Operation.Kind;
     public string GroupId => Operation.GroupId;
-    public DateTimeOffset StartedAt { get; }
+    // When the operation was begun under its lease (ILeasedJournal.StartAsync sets it as it takes the lease).
+    public DateTimeOffset StartedAt { get; set; }
     public string? Owner { get; set; }
 
     // The caller key name that asked for the operation (audit); null when the Api has no keys.

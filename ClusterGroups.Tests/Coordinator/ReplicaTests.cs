@@ -69,13 +69,18 @@ public sealed class ReplicaTests(ReplicatedApiFixture cluster) : IAsyncLifetime
         // Both replicas served operations (the owner names the process), and none overlapped another on its id.
         var processes = reports.Select(r => string.Join(':', r["owner"]!.GetValue<string>().Split(':').Take(2))).Distinct().ToList();
         Assert.True(processes.Count >= 2, $"operations came from {string.Join(", ", processes)} only");
+        // Overlap is judged on the node calls: an operation's last call had returned (its "at") before the next
+        // operation on the id sent its first (its "at" less its duration). Both replicas share this machine's clock.
         foreach (var byId in reports.GroupBy(r => r["groupId"]!.GetValue<string>()))
         {
-            var ordered = byId.OrderBy(r => r["startedAt"]!.GetValue<DateTimeOffset>()).ToList();
+            var ordered = byId.Where(r => Calls(r).Any()).OrderBy(r => Calls(r).Min(c => c.Sent)).ToList();
             for (var i = 1; i < ordered.Count; i++)
             {
-                Assert.True(ordered[i - 1]["endedAt"]!.GetValue<DateTimeOffset>() <= ordered[i]["startedAt"]!.GetValue<DateTimeOffset>(),
-                    $"{ordered[i - 1]["operationId"]} and {ordered[i]["operationId"]} overlapped on {byId.Key}");
+                var lastReturned = Calls(ordered[i - 1]).Max(c => c.Returned);
+                var firstSent = Calls(ordered[i]).Min(c => c.Sent);
+                Assert.True(lastReturned <= firstSent,
+                    $"{ordered[i - 1]["operationId"]} (last call returned {lastReturned:O}) and {ordered[i]["operationId"]} "
+                    + $"(first call sent {firstSent:O}) overlapped on {byId.Key}");
             }
         }
 
@@ -83,4 +88,11 @@ public sealed class ReplicaTests(ReplicatedApiFixture cluster) : IAsyncLifetime
         Assert.True(consistency["consistent"]!.GetValue<bool>(), consistency.ToJsonString());
         Assert.True(operations.Count > 20, $"only {operations.Count} operations in {Duration}");
     }
+
+    private static IEnumerable<(DateTimeOffset Sent, DateTimeOffset Returned)> Calls(JsonNode report) =>
+        report["nodes"]!.AsArray().SelectMany(n => n!["calls"]!.AsArray()).Select(c =>
+        {
+            var returned = c!["at"]!.GetValue<DateTimeOffset>();
+            return (returned - TimeSpan.FromMilliseconds(c["call"]!["durationMs"]!.GetValue<double>()), returned);
+        });
 }

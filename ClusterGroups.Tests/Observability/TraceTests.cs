@@ -42,6 +42,33 @@ public sealed class TraceTests(ClusterFixture cluster, ITestOutputHelper output)
         Assert.Contains(trace, s => s.DisplayName == $"create {id}" && (string?)s.GetTagItem("clustergroups.outcome") == "AlreadySo");
     }
 
+    // The coordinator's part of an operation that commits at once: one script to take the lease, read the group's
+    // last operation and begin this one; one to close it, record its desired state and free the lease.
+    [Fact]
+    public async Task A_create_that_commits_costs_the_coordinator_two_round_trips()
+    {
+        var api = Api();
+        // A first operation warms the Api up: it learns that the nodes honour Idempotency-Key (no read-before).
+        Assert.Equal(HttpStatusCode.Created, (await api.PostGroupAsync($"trips-{Guid.NewGuid():N}")).StatusCode);
+        var id = $"trips-{Guid.NewGuid():N}";
+        Assert.Equal(HttpStatusCode.Created, (await api.PostGroupAsync(id)).StatusCode);
+        var root = (await WaitForAsync(() => _spans.Where(s => s.Kind == ActivityKind.Server && s.DisplayName == $"create {id}").ToList(),
+            r => r.Count == 1, $"the server span 'create {id}'")).Single();
+
+        // Every command issued before the marker's has reached the exporter once the marker's has.
+        Activity marker;
+        using (marker = TestSource.StartActivity("marker")!)
+        {
+            await _factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().PingAsync();
+        }
+
+        await WaitForAsync(() => _spans.Where(s => s.ParentSpanId == marker.SpanId).ToList(), c => c.Count > 0, "the marker's PING span");
+        var commands = _spans.Where(s => s.TraceId == root.TraceId && (string?)s.GetTagItem("db.system") == "redis").ToList();
+        output.WriteLine(string.Join("\n", _spans.Where(s => s.TraceId == root.TraceId).OrderBy(s => s.StartTimeUtc)
+            .Select(s => $"{s.StartTimeUtc:HH:mm:ss.ffffff} {s.Duration.TotalMilliseconds,8:F2} ms {s.Kind} {s.DisplayName}")));
+        Assert.Equal(2, commands.Count);
+    }
+
     [Fact]
     public async Task Background_polls_that_find_nothing_and_health_probes_make_no_spans()
     {
