@@ -101,6 +101,10 @@ public static class MarkdownReport
             {
                 md.AppendLine(Invariant($"| {run.Nodes} | {label} | {g.Operations} | {g.ClientMs:F2} | {g.ProtocolMs:F2} | {g.OutsideProtocolMs:F2} | {g.SlowestCallMs:F2} | {g.BesideSlowestCallMs:F2} |"));
             }
+
+            // The tail's extra time, column by column: where it goes.
+            var (m, t) = (tail.Median, tail.Slowest);
+            md.AppendLine(Invariant($"| {run.Nodes} | *slowest − median* | | {t.ClientMs - m.ClientMs:F2} | {t.ProtocolMs - m.ProtocolMs:F2} | {t.OutsideProtocolMs - m.OutsideProtocolMs:F2} | {t.SlowestCallMs - m.SlowestCallMs:F2} | {t.BesideSlowestCallMs - m.BesideSlowestCallMs:F2} |"));
         }
 
         md.AppendLine();
