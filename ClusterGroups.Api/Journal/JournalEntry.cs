@@ -36,7 +36,8 @@ public sealed record JournalCall(
     int? Status,
     CallError? Error,
     string? Detail,
-    double DurationMs);
+    double DurationMs,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? RetryAfterMs = null);
 
 // Format version 1 (written until the operation model was split): the Api's answer as it was, plus journalVersion.
 // Read only; fields v2 no longer keeps (summary, action, attempts) are recomputed.

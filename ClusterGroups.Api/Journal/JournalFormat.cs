@@ -32,7 +32,7 @@ public static class JournalFormat
             .. op.Nodes.Select(n => new JournalNode(n.Name, n.Effect, n.Compensation, n.Unreachable,
             [
                 .. n.Calls.Select(c => new JournalCall(c.Phase, c.Attempt, c.At, c.Call.Request, c.Call.Status,
-                    c.Call.Error, c.Call.Detail, c.Call.DurationMs)),
+                    c.Call.Error, c.Call.Detail, c.Call.DurationMs, c.Call.RetryAfter?.TotalMilliseconds)),
             ])),
         ],
         op.Caller, op.Actions.Count == 0 ? null : [.. op.Actions]);
@@ -44,7 +44,8 @@ public static class JournalFormat
             {
                 var node = new NodeProgress(n.Node) { Effect = n.Effect, Compensation = n.Compensation, Unreachable = n.Unreachable };
                 node.Restore(n.Calls.Select(c => new CallRecord(c.Phase, c.Attempt,
-                    new NodeCall(c.Request, c.Status, c.Error, c.Detail, c.DurationMs), c.At)));
+                    new NodeCall(c.Request, c.Status, c.Error, c.Detail, c.DurationMs,
+                        RetryAfter: c.RetryAfterMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null), c.At)));
                 return node;
             }))
         {

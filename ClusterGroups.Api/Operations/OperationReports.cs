@@ -16,7 +16,8 @@ public static class OperationReports
                     n.DurationMs,
                     [
                         .. calls.Select(c => new CallReport(c.Phase, c.Attempt,
-                            new CallAnswer(c.Call.Request, c.Call.Status, c.Call.Error, c.Call.Detail, c.Call.DurationMs), c.At)),
+                            new CallAnswer(c.Call.Request, c.Call.Status, c.Call.Error, c.Call.Detail, c.Call.DurationMs,
+                                c.Call.RetryAfter?.TotalMilliseconds), c.At)),
                     ]);
             }),
         ],

@@ -38,7 +38,15 @@ public sealed record NodeReport(
 public sealed record CallReport(Phase Phase, int Attempt, CallAnswer Call, DateTimeOffset At);
 
 // One HTTP call to one node: what was asked ("create", "delete", "read", "info"), what came back, how long it took.
-public sealed record CallAnswer(string Request, int? Status, CallError? Error, string? Detail, double DurationMs);
+// RetryAfterMs: the wait the node asked for (Retry-After), so a reader can tell a wait the protocol honoured from a
+// slow node; left out of the JSON when the node asked for none, so answers without it keep their old shape.
+public sealed record CallAnswer(
+    string Request,
+    int? Status,
+    CallError? Error,
+    string? Detail,
+    double DurationMs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? RetryAfterMs = null);
 
 // A page of operations; Next (when set) is the cursor for the next page (GET /v1/operations?cursor=).
 public sealed record OperationList(IReadOnlyList<OperationReport> Operations, string? Next = null);

@@ -65,6 +65,13 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
     public HttpResponseMessage Exists() => Error(HttpStatusCode.BadRequest, NodeMessages.Exists);
     public HttpResponseMessage NotFound() => Error(HttpStatusCode.NotFound, NodeMessages.NotFound);
     public HttpResponseMessage BadRequest() => Error(HttpStatusCode.BadRequest, "The body is not a JSON object of the form {\"groupId\": \"<id>\"}.");
+    public HttpResponseMessage Unavailable(TimeSpan retryAfter)
+    {
+        var response = Error(HttpStatusCode.ServiceUnavailable, "The node is unavailable for now.");
+        response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(retryAfter);
+        return response;
+    }
+
     public HttpResponseMessage ServerError() => Error(HttpStatusCode.InternalServerError, "An error occurred while processing your request.");
 
     private HttpResponseMessage Ok(object body) => Answer(HttpStatusCode.OK, JsonContent(body, "application/json"));

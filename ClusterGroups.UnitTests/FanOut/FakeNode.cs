@@ -116,6 +116,8 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
                 throw new HttpRequestException(HttpRequestError.ConnectionError, $"{Name}: connection refused (scripted)");
             case FaultKind.Status500BeforeApply:
                 return answers.ServerError();
+            case FaultKind.UnavailableBeforeApply:
+                return answers.Unavailable(TimeSpan.FromSeconds(Math.Max(1, fault.DelayMs / 1000)));
             case FaultKind.TimeoutBeforeApply:
                 await HangAsync(ct);
                 break;

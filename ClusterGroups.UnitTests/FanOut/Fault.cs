@@ -5,6 +5,8 @@ public enum FaultKind
     Ok,
     // 500, nothing changed.
     Status500BeforeApply,
+    // 503 with Retry-After (seconds in DelayMs / 1000, at least 1), nothing changed: the node's `unavailable` chaos fault.
+    UnavailableBeforeApply,
     // The write is applied, then 500 (the seed's node did this for a duplicate under a race).
     Status500AfterApply,
     // No answer and nothing changed: the Api's attempt timeout cancels the request.
@@ -31,6 +33,8 @@ public sealed record Fault(FaultKind Kind, HttpMethod? Method = null, int DelayM
 {
     public static Fault Ok(HttpMethod? method = null) => new(FaultKind.Ok, method);
     public static Fault Status500BeforeApply(HttpMethod? method = null) => new(FaultKind.Status500BeforeApply, method);
+    public static Fault UnavailableBeforeApply(int retryAfterSeconds = 1, HttpMethod? method = null) =>
+        new(FaultKind.UnavailableBeforeApply, method, retryAfterSeconds * 1000);
     public static Fault Status500AfterApply(HttpMethod? method = null) => new(FaultKind.Status500AfterApply, method);
     public static Fault TimeoutBeforeApply(HttpMethod? method = null) => new(FaultKind.TimeoutBeforeApply, method);
     public static Fault TimeoutAfterApply(HttpMethod? method = null) => new(FaultKind.TimeoutAfterApply, method);

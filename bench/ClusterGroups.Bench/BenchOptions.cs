@@ -14,7 +14,9 @@ public sealed record BenchOptions
 
           --quick                 short phases and N = 1, 3 (the whole run under 2 minutes); a smoke run, not figures
           --sizes 1,3,9           node counts to start, one app start each (started mode; --quick: 1,3)
-          --store garnet          node store kind: garnet | redis-server (redis needs Docker)
+          --store garnet          store of the nodes and of the coordinator (the AppHost's Cluster:Store): garnet
+                                  (embedded) | redis-server (a redis-server binary on PATH, run by the AppHost as
+                                  an executable: no Docker) | redis (containers: needs Docker)
           --fault-size 3          the node count whose run also measures faults (0 = none)
           --api URL --nodes URL,URL,...
                                   measure a running cluster instead of starting one (loopback only)
@@ -62,7 +64,7 @@ public sealed record BenchOptions
             {
                 "--quick" => options with { Quick = true },
                 "--sizes" => options with { Sizes = [.. Next().Split(',').Select(ParseCount)] },
-                "--store" => options with { Store = Next() },
+                "--store" => options with { Store = ParseStore(Next()) },
                 "--fault-size" => options with { FaultSize = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--api" => options with { ApiUrl = Loopback.Require(Next()) },
                 "--nodes" => options with { NodeUrls = [.. Next().Split(',').Select(Loopback.Require)] },
@@ -109,6 +111,11 @@ public sealed record BenchOptions
         env[pair[..at]] = pair[(at + 1)..];
         return env;
     }
+
+    // The AppHost checks it too, but only once the bench is starting an app: a typo fails here, before anything runs.
+    private static string ParseStore(string text) => text is "garnet" or "redis-server" or "redis"
+        ? text
+        : throw new FormatException($"A store is garnet, redis-server or redis, not '{text}'.");
 
     private static int ParseCount(string text) =>
         int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 32

@@ -3,6 +3,9 @@ namespace ClusterGroups.Bench.Measurement;
 // One measured phase: which path (direct to a node, or through the Api), at what concurrency and fault rate, and
 // what it cost. CpuMsPerOp is CPU time per operation by role (api, nodes, stores, orchestration, bench); NetCpuMsPerOp
 // the same less what those processes use at rest (health checks, telemetry, timers) over the phase's duration.
+// NoRetryAfter: the latency of the operations that met no node's Retry-After (MetRetryAfter: how many did; the
+// protocol honoured it, waiting up to Cluster:Resilience:MaxRetryAfter). Tail: where the time of the slowest
+// operations goes (c=1 Api phases).
 public sealed record PhaseResult(
     string Path,
     int Nodes,
@@ -22,7 +25,10 @@ public sealed record PhaseResult(
     double? StoreCommandsPerOp,
     double? CoordinatorCommandsPerOp,
     int? ConnectionsToNodes,
-    int? TimeWaitToNodes)
+    int? TimeWaitToNodes,
+    LatencySummary NoRetryAfter,
+    long MetRetryAfter,
+    TailBreakdown? Tail)
 {
     public LatencySummary Kind(string kind) => ByKind.TryGetValue(kind, out var summary) ? summary : Latency;
 }

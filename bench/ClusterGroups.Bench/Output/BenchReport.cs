@@ -27,12 +27,21 @@ public sealed record SizeResult(
 
 public sealed record TargetCheck(string Target, string Goal, string Measured, bool? Met);
 
-public sealed record JournalCost(int Nodes, string WithJournal, double CreateP50WithMs, double CreateP50WithoutMs, double OpsPerSecondWithAt64, double OpsPerSecondWithoutAt64);
+// Share: the journal's part of the create p50 at c=1, (with − without) / with.
+public sealed record JournalCost(int Nodes, string WithJournal, double CreateP50WithMs, double CreateP50WithoutMs, double OpsPerSecondWithAt64, double OpsPerSecondWithoutAt64)
+{
+    public double? Share => CreateP50WithMs > 0 ? Math.Round((CreateP50WithMs - CreateP50WithoutMs) / CreateP50WithMs, 3) : null;
+}
 
+// Issue 15's figures, all at c=1 unless named: ApiOverDirect3 p50(Api create, N=3) / p50(direct POST, N=3);
+// FanOutParallelism9 p50(create, N=9) / p50(N=1); TailRatio9 p99(create, N=9) / its p50; capacity and the Api's net
+// CPU ms per operation at c=64, by N (the CPU is reported, not a target).
 public sealed record Figures(
-    double? FanOutParallelism3,
+    double? ApiOverDirect3,
     double? FanOutParallelism9,
+    double? TailRatio9,
     IReadOnlyDictionary<int, double> CapacityEfficiencyAt64,
+    IReadOnlyDictionary<int, double> ApiCpuMsPerOpAt64,
     JournalCost? Journal);
 
 public sealed record BenchReport(

@@ -17,6 +17,7 @@ public static class MarkdownReport
         Latency(md, report);
         Throughput(md, report);
         Targets(md, report);
+        Tail(md, report);
         Faults(md, report);
         Journal(md, report);
         Costs(md, report);
@@ -64,11 +65,46 @@ public static class MarkdownReport
 
     private static void Targets(StringBuilder md, BenchReport report)
     {
-        md.AppendLine("Targets of issue 6 (fault-free figures at the default journal)").AppendLine();
+        md.AppendLine("Targets of issue 15 (one run; fault-free figures at the default journal)").AppendLine();
         md.AppendLine("| target | goal | measured | met |").AppendLine("|---|---|---:|---|");
         foreach (var t in report.Targets)
         {
             md.AppendLine($"| {t.Target} | {t.Goal} | {t.Measured} | {t.Met switch { true => "yes", false => "**no**", _ => "?" }} |");
+        }
+
+        md.AppendLine();
+        if (report.Figures.ApiCpuMsPerOpAt64.Count > 0)
+        {
+            md.AppendLine("Api CPU ms per operation at c=64, less its CPU at rest (reported, not a target): "
+                          + string.Join(", ", report.Figures.ApiCpuMsPerOpAt64.OrderBy(kv => kv.Key).Select(kv => Invariant($"N={kv.Key} {kv.Value:F3}"))) + ".");
+            md.AppendLine();
+        }
+    }
+
+    // Where the c=1 tail's time goes (TailBreakdown says what each column covers).
+    private static void Tail(StringBuilder md, BenchReport report)
+    {
+        var runs = report.Main.Where(r => r.ApiAt(1)?.Tail is not null).ToList();
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("Where the time goes at c=1 (Api create and delete together; ms, averages): client = the bench's latency; protocol = the "
+                      + "report's durationMs (journal begin to before the closing write); outside = client − protocol (HTTP, lease, last-entry read, "
+                      + "closing journal write, answer); slowest call = the report's longest node call; beside it = protocol − slowest call").AppendLine();
+        md.AppendLine("| N | operations | ops | client | protocol | outside | slowest call | beside it |").AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var run in runs)
+        {
+            var tail = run.ApiAt(1)!.Tail!;
+            foreach (var (label, g) in new[] { ("median (40–60th percentile)", tail.Median), ("slowest 1 %", tail.Slowest) })
+            {
+                md.AppendLine(Invariant($"| {run.Nodes} | {label} | {g.Operations} | {g.ClientMs:F2} | {g.ProtocolMs:F2} | {g.OutsideProtocolMs:F2} | {g.SlowestCallMs:F2} | {g.BesideSlowestCallMs:F2} |"));
+            }
+
+            // The tail's extra time, column by column: where it goes.
+            var (m, t) = (tail.Median, tail.Slowest);
+            md.AppendLine(Invariant($"| {run.Nodes} | *slowest − median* | | {t.ClientMs - m.ClientMs:F2} | {t.ProtocolMs - m.ProtocolMs:F2} | {t.OutsideProtocolMs - m.OutsideProtocolMs:F2} | {t.SlowestCallMs - m.SlowestCallMs:F2} | {t.BesideSlowestCallMs - m.BesideSlowestCallMs:F2} |"));
         }
 
         md.AppendLine();
@@ -79,12 +115,14 @@ public static class MarkdownReport
         foreach (var run in report.Main.Where(r => r.Faults.Count > 0))
         {
             var clean = run.ApiAt(run.Faults[0].Concurrency);
-            md.AppendLine(Invariant($"Under faults (N={run.Nodes}, concurrency {run.Faults[0].Concurrency}, every fault kind at the combined rate on every node)")).AppendLine();
-            md.AppendLine("| fault rate | ops | committed or already so | outcomes | p50 ms | p99 ms | p99 / fault-free |").AppendLine("|---:|---:|---:|---|---:|---:|---:|");
+            md.AppendLine(Invariant($"Under faults (N={run.Nodes}, concurrency {run.Faults[0].Concurrency}, every fault kind at the combined rate on every node; ")
+                          + "\"met Retry-After\": operations in which a node answered with Retry-After, which the protocol honoured)").AppendLine();
+            md.AppendLine("| fault rate | ops | committed or already so | outcomes | p50 ms | p99 ms | met Retry-After | p99 ms of the others | p99 / fault-free | others' p99 / fault-free |")
+                .AppendLine("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
             foreach (var p in (clean is null ? [] : new[] { clean }).Concat(run.Faults))
             {
-                var ratio = clean is { Latency.P99Ms: > 0 } ? p.Latency.P99Ms / clean.Latency.P99Ms : 0;
-                md.AppendLine(Invariant($"| {p.FaultRate} | {p.Operations} | {p.SuccessRate:P2} | {Outcomes(p)} | {p.Latency.P50Ms:F2} | {p.Latency.P99Ms:F1} | {ratio:F1} |"));
+                double Ratio(double p99) => clean is { Latency.P99Ms: > 0 } ? p99 / clean.Latency.P99Ms : 0;
+                md.AppendLine(Invariant($"| {p.FaultRate} | {p.Operations} | {p.SuccessRate:P2} | {Outcomes(p)} | {p.Latency.P50Ms:F2} | {p.Latency.P99Ms:F1} | {p.MetRetryAfter} | {p.NoRetryAfter.P99Ms:F1} | {Ratio(p.Latency.P99Ms):F1} | {Ratio(p.NoRetryAfter.P99Ms):F1} |"));
             }
 
             if (run.AfterFaults is { } after)
@@ -100,8 +138,8 @@ public static class MarkdownReport
     {
         if (report.Figures.Journal is { } j)
         {
-            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Journal cost (N={j.Nodes}): create p50 {j.CreateP50WithMs:F2} ms with the {j.WithJournal} journal, {j.CreateP50WithoutMs:F2} ms in memory; "
-                                    + $"c=64 throughput {j.OpsPerSecondWithAt64:F0} vs {j.OpsPerSecondWithoutAt64:F0} ops/s.")).AppendLine();
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Journal cost (N={j.Nodes}): create p50 {j.CreateP50WithMs:F2} ms with the {j.WithJournal} journal, {j.CreateP50WithoutMs:F2} ms in memory "
+                                    + $"(the journal's share: {j.Share:P0}); c=64 throughput {j.OpsPerSecondWithAt64:F0} vs {j.OpsPerSecondWithoutAt64:F0} ops/s.")).AppendLine();
         }
     }
 

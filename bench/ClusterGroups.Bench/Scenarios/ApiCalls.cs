@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 
 namespace ClusterGroups.Bench.Scenarios;
 
@@ -27,10 +26,10 @@ public sealed class ApiCalls(HttpClient http, Uri api)
         }
 
         var body = await response.Content.ReadAsByteArrayAsync(ct);
-        var (outcome, calls) = Read(body);
+        var report = ReportReader.Read(body);
         var status = (int)response.StatusCode;
-        outcome ??= status == 503 ? "Busy" : $"http-{status}";
-        return new Answer(status, outcome, IsSuccess(outcome), calls);
+        var outcome = report.Outcome ?? (status == 503 ? "Busy" : $"http-{status}");
+        return new Answer(status, outcome, IsSuccess(outcome), report.NodeCalls, report.MetRetryAfter, report.Timing);
     }
 
     public static ByteArrayContent Body(string groupId)
@@ -38,33 +37,5 @@ public sealed class ApiCalls(HttpClient http, Uri api)
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes($"{{\"groupId\":\"{groupId}\"}}"));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         return content;
-    }
-
-    // The report's "outcome", and the sum of its nodes' "attempts" (node calls made for this operation).
-    private static (string? Outcome, int? Calls) Read(byte[] body)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            var root = json.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return (null, null);
-            }
-
-            var outcome = root.TryGetProperty("outcome", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null;
-            int? calls = null;
-            if (root.TryGetProperty("nodes", out var nodes) && nodes.ValueKind == JsonValueKind.Array)
-            {
-                calls = nodes.EnumerateArray()
-                    .Sum(n => n.TryGetProperty("attempts", out var a) && a.TryGetInt32(out var k) ? k : 0);
-            }
-
-            return (outcome, calls);
-        }
-        catch (JsonException)
-        {
-            return (null, null);
-        }
     }
 }

@@ -1,12 +1,14 @@
 using System.Globalization;
 using ClusterGroups.Bench.Measurement;
+using ClusterGroups.Bench.Output;
 using ClusterGroups.Bench.Target;
 
 namespace ClusterGroups.Bench.Scenarios;
 
 // CountStoreCommands: read the stores' command counters around the phase (Garnet samples them once a second, so the
-// phase then waits for one more sample before reading).
-public sealed record PhaseSpec(string Path, int Concurrency, TimeSpan Duration, double FaultRate = 0, bool CountStoreCommands = false);
+// phase then waits for one more sample before reading). Tail: keep every operation's timings and break the tail down.
+public sealed record PhaseSpec(
+    string Path, int Concurrency, TimeSpan Duration, double FaultRate = 0, bool CountStoreCommands = false, bool Tail = false);
 
 // The cluster under load and its processes' CPU use at rest, which is taken off each phase's CPU per operation.
 public sealed record PhaseContext(IBenchCluster Cluster, BenchProfile Profile, IReadOnlyDictionary<Role, double> IdleCpuPerSecond);
@@ -39,7 +41,7 @@ public static class Phase
             {
                 connections = ProcFs.ConnectionsTo(nodePorts);
                 return Task.CompletedTask;
-            }, ct);
+            }, ct, keepSamples: spec.Tail);
 
         var cpu = cluster.Processes.Sample().Since(cpuBefore);
         if (spec.CountStoreCommands)
@@ -71,11 +73,25 @@ public static class Phase
             PerOp(storesBefore, storesAfter, ops),
             PerOp(coordinatorBefore, coordinatorAfter, ops),
             connections?.Established,
-            connections?.TimeWait);
+            connections?.TimeWait,
+            LatencySummary.Of(recorded.NoRetryAfter),
+            recorded.MetRetryAfter,
+            spec.Tail ? TailBreakdown.Of(recorded.Samples) : null);
         result = WithIdle(result, context.IdleCpuPerSecond);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  N={result.Nodes} {result.Path,-6} c={result.Concurrency,-2} faults={result.FaultRate,-4}: {result.Operations,6} ops in {result.Seconds,5:F1} s = {result.OpsPerSecond,7:F0} ops/s; p50 {result.Latency.P50Ms:F2} ms, p99 {result.Latency.P99Ms:F2} ms; ok {result.SuccessRate:P2}"));
+        if (result.MetRetryAfter > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    {result.MetRetryAfter} ops met a node's Retry-After; the others: p50 {result.NoRetryAfter.P50Ms:F2} ms, p99 {result.NoRetryAfter.P99Ms:F2} ms"));
+        }
+
+        if (result.Tail is { } tail)
+        {
+            TailConsole.Print(tail);
+        }
+
         return result;
     }
 

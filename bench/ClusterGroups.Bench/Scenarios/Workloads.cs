@@ -5,7 +5,7 @@ namespace ClusterGroups.Bench.Scenarios;
 
 // One iteration of a closed-loop worker: a fresh group is created, then deleted. Through the Api the delete is sent
 // only after a committed create (a rolled-back create leaves nothing to delete, and its delete would be a free
-// "already so").
+// "already so"). An operation that met a node's Retry-After is recorded as such (its latency then counts apart).
 public static class Workloads
 {
     public static Func<OpRecorder, CancellationToken, Task> Direct(NodeCalls node) => async (recorder, ct) =>
@@ -29,7 +29,7 @@ public static class Workloads
     {
         var started = Stopwatch.GetTimestamp();
         var answer = await send();
-        recorder.Record(kind, Stopwatch.GetElapsedTime(started), answer.Outcome, answer.Succeeded, answer.NodeCalls);
+        recorder.Record(kind, Stopwatch.GetElapsedTime(started), answer.Outcome, answer.Succeeded, answer.NodeCalls, answer.MetRetryAfter, answer.Timing);
         return answer;
     }
 }
