@@ -6,12 +6,12 @@ public readonly record struct OpSample(
     string Kind, string? OperationId, double ClientMs, double ProtocolMs, double SlowestCallMs, bool MetRetryAfter);
 
 // Average times of a set of operations, and where they went. ProtocolMs is the report's durationMs: in
-// FanOutProtocol.RunAsync (main at 222c90c) it runs from just before the journal's begin to just before the closing journal write, so
-// it covers the begin, the node calls (in parallel), an interim save and any undo. OutsideProtocolMs (client −
-// protocol) is everything else: the bench's and Kestrel's HTTP, authentication, rate and concurrency limits, taking
-// the group's lease, reading the group's last entry, the closing journal write, releasing the lease, writing the
-// answer. BesideSlowestCallMs (protocol − slowest call) is the protocol's time not spent waiting for its slowest node
-// call: the journal's begin, scheduling the fan-out, further calls (retries, reads, undo).
+// FanOutProtocol.RunAsync it runs from just before the coordinator's Start (taking the group's lease, reading its last
+// operation, beginning this one: one script) to just before the closing write, so it covers the lease wait, the begin,
+// the node calls (in parallel), an interim save and any undo. OutsideProtocolMs (client − protocol) is everything
+// else: the bench's and Kestrel's HTTP, authentication, rate and concurrency limits, the closing write (which frees
+// the lease), writing the answer. BesideSlowestCallMs (protocol − slowest call) is the protocol's time not spent
+// waiting for its slowest node call: the Start script, scheduling the fan-out, further calls (retries, reads, undo).
 public sealed record TailGroup(int Operations, double ClientMs, double ProtocolMs, double SlowestCallMs)
 {
     public double OutsideProtocolMs => Math.Round(ClientMs - ProtocolMs, 3);
