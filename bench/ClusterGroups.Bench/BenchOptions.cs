@@ -24,6 +24,10 @@ public sealed record BenchOptions
                                   keys to send (started mode generates both and passes them to the AppHost)
           --api-env NAME=VALUE    extra environment for the api resource (started mode; for A/B profiling)
           --env NAME=VALUE        extra environment for every service: api, nodes, stores (started mode)
+          --latency-seconds S     how long the Api's c=1 phase runs (default 15; quick 2): a longer one gives the
+                                  tail breakdown enough operations (the slowest 1 %)
+          --settle-seconds S      how long to wait at most for the started app to come to rest (default 60; quick 8)
+          --no-journal-run        leave out the second start with the in-memory journal (for A/B runs)
           --otlp                  keep the services' OTLP exporter pointed at the (absent) dashboard, as the testing
                                   builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
           --state [1000,1000000]  the state-size phase only: 3 nodes bulk-loaded with each size, 10 divergent;
@@ -48,7 +52,18 @@ public sealed record BenchOptions
 
     public bool External => ApiUrl is not null;
     public string Mode => External ? "external" : Quick ? "quick" : "full";
-    public BenchProfile Profile => Quick ? BenchProfile.QuickRun : BenchProfile.FullRun;
+    public TimeSpan? LatencyPhase { get; init; }
+    public TimeSpan? SettleLimit { get; init; }
+    public bool SkipJournalRun { get; init; }
+
+    public BenchProfile Profile
+    {
+        get
+        {
+            var profile = Quick ? BenchProfile.QuickRun : BenchProfile.FullRun;
+            return profile with { ApiLatency = LatencyPhase ?? profile.ApiLatency, Settle = SettleLimit ?? profile.Settle };
+        }
+    }
 
     public static BenchOptions? Parse(IReadOnlyList<string> args)
     {
@@ -74,6 +89,9 @@ public sealed record BenchOptions
                 "--env" => options with { ServiceEnvironment = AddPair(serviceEnv, Next()) },
                 "--out" => options with { OutputDirectory = Next() },
                 "--otlp" => options with { KeepOtlpExport = true },
+                "--latency-seconds" => options with { LatencyPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--settle-seconds" => options with { SettleLimit = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--no-journal-run" => options with { SkipJournalRun = true },
                 "--state" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { State = true, StateSizes = [.. Next().Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture))] }
                     : options with { State = true },

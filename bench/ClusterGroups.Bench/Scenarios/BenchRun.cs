@@ -39,7 +39,11 @@ public static class BenchRun
                 }
             }
 
-            await MeasureJournalAsync(options, runs, notes, ct);
+            if (!options.SkipJournalRun)
+            {
+                await MeasureJournalAsync(options, runs, notes, ct);
+            }
+
             notes.Add(options.KeepOtlpExport
                 ? "OTLP export kept as the testing builder sets it (no dashboard runs, so every export fails)."
                 : "OTLP export off (OTEL_EXPORTER_OTLP_ENDPOINT cleared): the testing builder runs no dashboard; tracing and metrics still run in every service.");
