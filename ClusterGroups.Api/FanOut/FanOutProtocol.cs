@@ -350,8 +350,9 @@ public sealed class FanOutProtocol(
                 case Answer.NotSent:
                     return NodeStep.Again(call.RetryAfter);
                 default:
+                    // The answer was lost: the next try asks the node what the write did, at once.
                     unknown = inDoubt = true;
-                    return NodeStep.Again(call.RetryAfter);
+                    return NodeStep.AskAtOnce(call.RetryAfter);
             }
         }, ct);
 

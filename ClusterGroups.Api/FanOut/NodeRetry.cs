@@ -6,10 +6,15 @@ using Polly.Retry;
 namespace ClusterGroups.Api.FanOut;
 
 // What one try of a protocol step says: finished, or try again (after the node's Retry-After, if it gave one).
-public readonly record struct NodeStep(bool Retry, TimeSpan? RetryAfter)
+// Now: the next try is not a resend but a question (what did the write whose answer was lost do?): it goes at once,
+// with no backoff. Waiting would only add to the operation's time (a lost answer cost the attempt timeout plus a
+// first backoff of BaseDelay before the node was even asked); a node that cannot answer that question either is
+// backed off from on the tries after it.
+public readonly record struct NodeStep(bool Retry, TimeSpan? RetryAfter, bool Now = false)
 {
     public static NodeStep Done => new(false, null);
     public static NodeStep Again(TimeSpan? retryAfter) => new(true, retryAfter);
+    public static NodeStep AskAtOnce(TimeSpan? retryAfter) => new(true, retryAfter, Now: true);
 }
 
 // The protocol's own retry loop (exponential backoff with jitter, Retry-After honoured), built with Polly.
@@ -31,9 +36,12 @@ public sealed class NodeRetry
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = settings.BaseDelay,
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result.RetryAfter is { } after
-                    ? (TimeSpan?)(after < settings.MaxRetryAfter ? after : settings.MaxRetryAfter)
-                    : null),
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result switch
+                {
+                    { RetryAfter: { } after } => (TimeSpan?)(after < settings.MaxRetryAfter ? after : settings.MaxRetryAfter),
+                    { Now: true } => TimeSpan.Zero,
+                    _ => null,
+                }),
                 OnRetry = args =>
                 {
                     telemetry.RecordRetry(

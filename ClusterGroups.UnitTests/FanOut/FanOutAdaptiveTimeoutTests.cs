@@ -99,4 +99,27 @@ public sealed class FanOutAdaptiveTimeoutTests
         var lost = Assert.Single(Calls(report, 1, Phase.Apply), c => c.Error == CallError.Timeout);
         Assert.True(lost.DurationMs < 5_000, $"the lost answer was waited for {lost.DurationMs} ms; the maximum is 10 000 ms");
     }
+
+    // After a lost answer the node is asked what the write did at once, not after a backoff: with a first backoff of
+    // 30 s the question would come tens of seconds later (Cluster:Resilience:BaseDelay), and the operation with it.
+    [Fact]
+    public async Task After_a_lost_answer_the_node_is_asked_at_once_not_after_a_backoff()
+    {
+        await using var h = FanOutHarness.Start(3, [], new Dictionary<string, string?>
+        {
+            ["Cluster:Resilience:AttemptTimeout"] = "00:00:00.200",
+            ["Cluster:Resilience:BaseDelay"] = "00:00:30",
+        });
+
+        h[1].Script(Fault.TimeoutBeforeApply(HttpMethod.Post));
+        var report = await h.CreateAsync("g1");
+
+        HasOutcome(report, Outcome.Committed);
+        Everywhere(h.Cluster, "g1");
+        var calls = report.Node(h[1].Name)!.Calls;
+        var lost = Assert.Single(calls, c => c.Call.Error == CallError.Timeout);
+        var next = calls[calls.ToList().IndexOf(lost) + 1];
+        var waited = next.At - TimeSpan.FromMilliseconds(next.Call.DurationMs) - lost.At;
+        Assert.True(waited < TimeSpan.FromSeconds(5), $"the node was asked {waited.TotalSeconds:F1} s after the lost answer ({next.Phase})");
+    }
 }
