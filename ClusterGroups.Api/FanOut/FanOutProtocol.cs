@@ -88,7 +88,8 @@ public sealed class FanOutProtocol(
                     (begun, nodesTouched) = (null, false);
                 }
 
-                if (onlyAfter is not null && start.LastId != onlyAfter.OperationId)
+                if (onlyAfter is not null && start.LastId != onlyAfter.OperationId
+                    && (onlyAfter.OperationId is not null || await KnownLastAsync(start, stopping) is not null))
                 {
                     return FanOutResult.Busy($"Another operation on '{groupId}' ran meanwhile; nothing was done.");
                 }
@@ -137,6 +138,11 @@ public sealed class FanOutProtocol(
             throw new CoordinatorUnavailableException(begun, nodesTouched, e);
         }
     }
+
+    // The group's last operation as the journal knows it: one whose entry has expired (ClosedRetention) is none,
+    // as the reconciler read it (a repair of a group whose history the journal forgot names no operation).
+    private async Task<string?> KnownLastAsync(OperationStart start, CancellationToken ct) =>
+        start.LastId is { } id && await journal.GetAsync(id, ct) is not null ? id : null;
 
     // This run lost the operation to another owner (a node or the journal refused its token, or its lease lapsed):
     // it writes nothing more and answers what the journal holds now, which the owner that took over keeps true.
