@@ -13,7 +13,7 @@ public sealed class RedisLeasedJournal(
     IConnectionMultiplexer redis, RedisOperationJournal journal, IOptions<CoordinatorOptions> options, TimeProvider time)
     : ILeasedJournal
 {
-    public async Task<OperationStart?> StartAsync(OperationState op, LastOperationIs? onlyAfter, TimeSpan wait, CancellationToken ct)
+    public async Task<OperationStart?> StartAsync(OperationState op, bool begin, TimeSpan wait, CancellationToken ct)
     {
         var owner = RedisGroupLocks.NewOwner();
         var lease = options.Value.LeaseDuration;
@@ -24,7 +24,7 @@ public sealed class RedisLeasedJournal(
         {
             var asked = time.GetTimestamp();
             (op.Owner, op.Fence, op.StartedAt) = (owner, Math.Max(FencingClock.Now(), floor + 1), time.GetUtcNow());
-            var (answer, value) = await journal.StartAsync(op, owner, lease, onlyAfter, ct);
+            var (answer, value) = await journal.StartAsync(op, owner, lease, begin, ct);
             switch (answer)
             {
                 case "stale":

@@ -48,10 +48,10 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
 
     // The protocol's steps 1 and 2 in one script (RedisLeasedJournal): take the lease with the proposed fencing token,
     // read the group's last operation, begin the new one. KEYS: Begin's, then the lock. ARGV: Begin's, then owner,
-    // lease ms, and the precondition ('' none, else '=' followed by the id the last operation must have, '' for none).
+    // lease ms, and whether to begin ('1') or only report the last operation ('0': a repair checks its precondition first).
     // The token is proposed by the caller (the entry written here carries it) and must be above the group's current
     // one, else nothing is done: {'stale', current}. {'busy'}: the lease is held. The lease taken, an open last
-    // operation -> {'open', id}; a precondition not met -> {'moved', id}; both with nothing begun. Else {'begun', id}.
+    // operation -> {'open', id}; not to begin -> {'checked', id}; both with nothing begun. Else {'begun', id}.
     private const string Start = """
         local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
         if tonumber(ARGV[2]) <= current then return {'stale', string.format('%.0f', current)} end
@@ -59,7 +59,7 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
         redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
         local last = redis.call('GET', KEYS[4]) or ''
         if last ~= '' and redis.call('SISMEMBER', KEYS[5], last) == 1 then return {'open', last} end
-        if ARGV[8] ~= '' and ARGV[8] ~= '=' .. last then return {'moved', last} end
+        if ARGV[8] ~= '1' then return {'checked', last} end
         """ + "\n" + BeginWrites + "\n" + "return {'begun', last}";
 
     // KEYS: fences, entry, open, all, group index, desired state, lock, then every outcome's index (Outcomes order).
@@ -107,10 +107,10 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
 
     /// <summary>Steps 1 and 2 in one round trip (see Start): the answer and the last operation's id.</summary>
     public async Task<(string Answer, string Value)> StartAsync(
-        OperationState op, string owner, TimeSpan lease, LastOperationIs? onlyAfter, CancellationToken ct)
+        OperationState op, string owner, TimeSpan lease, bool begin, CancellationToken ct)
     {
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(Start, [.. BeginKeys(op), RedisGroupLocks.LockKey(op.GroupId)],
-            [.. BeginArgs(op), owner, (long)lease.TotalMilliseconds, onlyAfter is null ? "" : "=" + onlyAfter.OperationId]))!;
+            [.. BeginArgs(op), owner, (long)lease.TotalMilliseconds, begin ? "1" : "0"]))!;
         return ((string)result[0]!, (string?)result[1] ?? "");
     }
 

@@ -58,14 +58,15 @@ public sealed class FanOutProtocol(
         try
         {
             // 1. lock and 2. journal: the group's lease, which operation ran on it last, and this one begun, in one
-            // step when that one is closed. The script may have begun it even if its answer is lost (begun).
+            // step when that one is closed (a repair checks its precondition first). The script may have begun it even
+            // if its answer is lost (begun).
             var op = new OperationState(Operation.New(kind, groupId), time.GetUtcNow(), owner: null,
                 cluster.Nodes.Select(n => new NodeProgress(n.Name))) { Caller = caller };
             using var activity = FanOutTelemetry.StartOperation(op.Operation);
             op.TraceParent = activity?.Id;
             var started = time.GetTimestamp();
             begun = op.Id;
-            var start = await leasedJournal.StartAsync(op, onlyAfter, options.Value.Resilience.LockTimeout, stopping);
+            var start = await leasedJournal.StartAsync(op, begin: onlyAfter is null, options.Value.Resilience.LockTimeout, stopping);
             if (start is null)
             {
                 return FanOutResult.Busy($"Another operation on '{groupId}' did not finish in time; nothing was done.");
@@ -88,8 +89,7 @@ public sealed class FanOutProtocol(
                     (begun, nodesTouched) = (null, false);
                 }
 
-                if (onlyAfter is not null && start.LastId != onlyAfter.OperationId
-                    && (onlyAfter.OperationId is not null || await KnownLastAsync(start, stopping) is not null))
+                if (onlyAfter is not null && await KnownLastAsync(start, stopping) != onlyAfter.OperationId)
                 {
                     return FanOutResult.Busy($"Another operation on '{groupId}' ran meanwhile; nothing was done.");
                 }

@@ -8,7 +8,7 @@ namespace ClusterGroups.Api.Journal;
 public sealed class SteppedLeasedJournal(IGroupLocks locks, IOperationJournal journal, IDesiredState desiredState, TimeProvider time)
     : ILeasedJournal
 {
-    public async Task<OperationStart?> StartAsync(OperationState op, LastOperationIs? onlyAfter, TimeSpan wait, CancellationToken ct)
+    public async Task<OperationStart?> StartAsync(OperationState op, bool begin, TimeSpan wait, CancellationToken ct)
     {
         var lease = await locks.AcquireAsync(op.GroupId, wait, ct);
         if (lease is null)
@@ -20,7 +20,7 @@ public sealed class SteppedLeasedJournal(IGroupLocks locks, IOperationJournal jo
         {
             (op.Owner, op.Fence, op.Lease, op.StartedAt) = (lease.Owner, lease.Token, lease, time.GetUtcNow());
             var last = await journal.LastForGroupAsync(op.GroupId, ct);
-            if (last is { IsOpen: true } || (onlyAfter is not null && last?.Id != onlyAfter.OperationId))
+            if (last is { IsOpen: true } || !begin)
             {
                 return new OperationStart(lease, last?.Id, last?.IsOpen == true, Begun: false);
             }
