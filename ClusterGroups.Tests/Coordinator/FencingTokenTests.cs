@@ -18,8 +18,7 @@ public sealed class FencingTokenTests(ClusterFixture cluster) : IAsyncLifetime
     public async Task A_group_whose_token_is_ahead_of_the_clock_is_begun_with_a_higher_token()
     {
         var id = $"ahead-{Guid.NewGuid():N}"[..20];
-        using var coordinator = await ConnectionMultiplexer.ConnectAsync(
-            (await cluster.App.GetConnectionStringAsync("coordinator"))!).WaitAsync(Wait.Request);
+        using var coordinator = await cluster.ConnectCoordinatorAsync();
         var db = coordinator.GetDatabase();
         // An hour ahead of this machine's clock, in µs since 1970.
         var ahead = (DateTimeOffset.UtcNow.AddHours(1) - DateTimeOffset.UnixEpoch).Ticks / 10;

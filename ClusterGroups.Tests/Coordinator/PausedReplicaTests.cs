@@ -20,8 +20,7 @@ public sealed class PausedReplicaTests(ReplicatedApiFixture cluster) : IAsyncLif
     {
         var id = $"paused-{Guid.NewGuid():N}"[..20];
         await cluster.SetChaosAsync("node3", new { delayBeforeApply = 1.0, methods = new[] { "POST" }, delay = "00:00:05" });
-        using var coordinator = await ConnectionMultiplexer.ConnectAsync(
-            (await cluster.App.GetConnectionStringAsync("coordinator"))!).WaitAsync(Wait.Request);
+        using var coordinator = await cluster.ConnectCoordinatorAsync();
         var journal = coordinator.GetDatabase();
 
         var answer = cluster.Api().PostGroupAsync(id);

@@ -88,6 +88,11 @@ public class ClusterFixture : IAsyncLifetime
 
     public HttpClient Api() => WithHeader(ApiAnonymous(), SecurityHeaders.ApiKey, ApiKey);
 
+    // The test's own connection to the coordinator store (journal, leases, fencing tokens), to read or set what it holds.
+    public async Task<StackExchange.Redis.ConnectionMultiplexer> ConnectCoordinatorAsync() =>
+        await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(
+            (await App.GetConnectionStringAsync("coordinator").AsTask().WaitAsync(Wait.Request))!).WaitAsync(Wait.Request);
+
     public HttpClient ApiAnonymous() => App.CreateHttpClient("api", "http");
 
     public HttpClient Node(string name) => WithHeader(NodeAnonymous(name), SecurityHeaders.ClusterKey, ClusterKey);
