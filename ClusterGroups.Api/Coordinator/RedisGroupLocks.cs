@@ -50,8 +50,7 @@ public sealed class RedisGroupLocks(IConnectionMultiplexer redis, IOptions<Coord
         var owner = NewOwner();
         var lease = options.Value.LeaseDuration;
         var db = redis.GetDatabase();
-        var deadline = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
-        var pause = TimeSpan.FromMilliseconds(5);
+        var busy = new LeaseWait(wait, time);
         while (true)
         {
             var asked = time.GetTimestamp();
@@ -62,14 +61,10 @@ public sealed class RedisGroupLocks(IConnectionMultiplexer redis, IOptions<Coord
                 return new RedisLease(db, key, owner, long.Parse((string)token!, System.Globalization.CultureInfo.InvariantCulture), lease, asked, time);
             }
 
-            if (time.GetTimestamp() >= deadline)
+            if (!await busy.NextAsync(ct))
             {
                 return null;
             }
-
-            // Contention on one groupId is short (one operation); back off a little, up to 100 ms.
-            await Task.Delay(pause, time, ct);
-            pause = TimeSpan.FromMilliseconds(Math.Min(100, pause.TotalMilliseconds * 2));
         }
     }
 }

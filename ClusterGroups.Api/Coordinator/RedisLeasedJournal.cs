@@ -17,8 +17,7 @@ public sealed class RedisLeasedJournal(
     {
         var owner = RedisGroupLocks.NewOwner();
         var lease = options.Value.LeaseDuration;
-        var deadline = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
-        var pause = TimeSpan.FromMilliseconds(5);
+        var busy = new LeaseWait(wait, time);
         var floor = 0L;
         while (true)
         {
@@ -31,14 +30,11 @@ public sealed class RedisLeasedJournal(
                     floor = long.Parse(value, CultureInfo.InvariantCulture);
                     continue;
                 case "busy":
-                    if (time.GetTimestamp() >= deadline)
+                    if (!await busy.NextAsync(ct))
                     {
                         return null;
                     }
 
-                    // Contention on one groupId is short (one operation); back off a little, up to 100 ms.
-                    await Task.Delay(pause, time, ct);
-                    pause = TimeSpan.FromMilliseconds(Math.Min(100, pause.TotalMilliseconds * 2));
                     continue;
             }
 

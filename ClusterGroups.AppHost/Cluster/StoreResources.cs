@@ -51,9 +51,10 @@ public static class StoreResourceExtensions
                 "--device-type", "RandomAccess");
         if (atomicScripts)
         {
-            // A node's scripts keep a group, its bucket and the digest together, which needs them atomic: Garnet
-            // promises that only with --lua-transaction-mode (it then locks the script's KEYS, and a script may
-            // touch no other key; the coordinator's journal read does, so the coordinator runs without it).
+            // A node's scripts keep a group, its bucket and the digest together, and the coordinator's take a lease,
+            // raise its fencing token and write the journal: both need them atomic. Garnet promises that only with
+            // --lua-transaction-mode (it then locks the script's KEYS, and a script may touch no other key, so every
+            // script names all it touches; the journal's read of a group's last entry is two commands, not a script).
             store.WithArgs("--lua-transaction-mode");
         }
 
