@@ -97,6 +97,7 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
         """;
 
     private static readonly Outcome[] Outcomes = Enum.GetValues<Outcome>();
+    private static readonly RedisKey[] OutcomeIndexes = [.. Outcomes.Select(OutcomeIndex)];
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -121,8 +122,8 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
     private async Task SaveAsync(OperationState op, string? desired, string? leaseOwner) =>
         Written(op, await Db.ScriptEvaluateAsync(Save,
             [RedisGroupLocks.Fences, OpKey(op.Id), Open, All, GroupIndex(op.GroupId), DesiredStateStore.Key,
-                RedisGroupLocks.LockKey(op.GroupId), .. Outcomes.Select(OutcomeIndex)],
-            [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id,
+                RedisGroupLocks.LockKey(op.GroupId), .. OutcomeIndexes],
+            [op.GroupId, op.Fence, JournalFormat.WriteUtf8(op), op.Id,
                 op.IsOpen ? "" : (long)options.Value.ClosedRetention.TotalMilliseconds, Keep, op.StartedAt.ToUnixTimeMilliseconds(),
                 Array.IndexOf(Outcomes, op.Outcome) + 1,
                 // Index entries older than twice the entries' retention point at nothing any more.
@@ -130,10 +131,10 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
                 desired ?? "", leaseOwner ?? ""]));
 
     private static RedisKey[] BeginKeys(OperationState op) =>
-        [RedisGroupLocks.Fences, OpKey(op.Id), All, LastKey(op.GroupId), Open, GroupIndex(op.GroupId), OutcomeIndex(op.Outcome)];
+        [RedisGroupLocks.Fences, OpKey(op.Id), All, LastKey(op.GroupId), Open, GroupIndex(op.GroupId), OutcomeIndexes[Array.IndexOf(Outcomes, op.Outcome)]];
 
     private static RedisValue[] BeginArgs(OperationState op) =>
-        [op.GroupId, op.Fence, JournalFormat.Write(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds()];
+        [op.GroupId, op.Fence, JournalFormat.WriteUtf8(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds()];
 
     private static void Written(OperationState op, RedisResult result)
     {

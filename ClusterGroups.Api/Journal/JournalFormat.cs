@@ -12,15 +12,18 @@ public static class JournalFormat
     public const int Version = 2;
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static string Write(OperationState op) => JsonSerializer.Serialize(ToEntry(op), Json);
+    public static string Write(OperationState op) => JsonSerializer.Serialize(ToEntry(op), JournalJson.Default.JournalEntry);
+
+    // The same text as UTF-8, what the coordinator stores: written straight to bytes, never as a UTF-16 string first.
+    public static byte[] WriteUtf8(OperationState op) => JsonSerializer.SerializeToUtf8Bytes(ToEntry(op), JournalJson.Default.JournalEntry);
 
     public static OperationState? Read(string json)
     {
         var version = JsonNode.Parse(json)?["journalVersion"]?.GetValue<int>() ?? 1;
         return version switch
         {
-            2 => JsonSerializer.Deserialize<JournalEntry>(json, Json) is { } entry ? FromEntry(entry) : null,
-            1 => JsonSerializer.Deserialize<JournalEntryV1>(json, Json) is { } v1 ? FromEntry(Upgrade(v1)) : null,
+            2 => JsonSerializer.Deserialize(json, JournalJson.Default.JournalEntry) is { } entry ? FromEntry(entry) : null,
+            1 => JsonSerializer.Deserialize(json, JournalJson.Default.JournalEntryV1) is { } v1 ? FromEntry(Upgrade(v1)) : null,
             _ => throw new JsonException($"Journal entry version {version} is newer than this Api ({Version}) can read."),
         };
     }

@@ -57,6 +57,26 @@ public sealed class JournalFormatTests
         Assert.Contains("\"phase\":\"compensate-verify\"", json, StringComparison.Ordinal);
     }
 
+    // The generated writer (JournalJson) stores what the reflection-based one did with the same options: an entry
+    // with every kind of field (enums by wire name, phases, nulls, a Retry-After, actions) reads the same either way.
+    [Fact]
+    public void The_generated_writer_stores_the_text_the_reflection_one_did()
+    {
+        var op = JournalFormat.Read(V1Pending)!;
+        op.Caller = "ops-team";
+        var at = DateTimeOffset.Parse("2026-12-01T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        op.Actions.Add(new OperatorAction("abandon", "ops-team", at, "node gone"));
+        op.Node("n1.test")!.Record(new Api.FanOut.CallRecord(Phase.Apply, 2,
+            new Api.Nodes.NodeCall("create", 503, null, "busy", 1.5, RetryAfter: TimeSpan.FromSeconds(1)), at.AddSeconds(1)));
+
+        var generated = JournalFormat.Write(op);
+        var reflected = JsonSerializer.Serialize(JournalFormat.ToEntry(op), new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+        Assert.Equal(reflected, generated);
+        Assert.Contains("\"retryAfterMs\":1000", generated, StringComparison.Ordinal);
+        Assert.Contains("\"outcome\":\"PendingRepair\"", generated, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_entry_from_a_newer_Api_is_refused_not_misread()
     {
