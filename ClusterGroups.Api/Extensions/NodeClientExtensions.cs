@@ -33,6 +33,7 @@ public static class NodeClientExtensions
             })
             .SelectPipelineByAuthority()
             .Services.AddHttpClient(NodeClient.HttpClientName)
+            .WithoutRequestLogging()
             .AddHttpMessageHandler(sp => new ClusterKeyHandler(sp.GetRequiredService<IOptionsMonitor<ClusterKeyOptions>>()))
             .UseSocketsHttpHandler((handler, sp) => sp.GetRequiredService<IOptions<NodeTlsOptions>>().Value.Apply(handler));
     }
@@ -60,7 +61,13 @@ public static class NodeClientExtensions
             })
             .SelectPipelineByAuthority()
             .Services.AddHttpClient(NodeClient.ReadsClientName)
+            .WithoutRequestLogging()
             .UseSocketsHttpHandler((handler, sp) => sp.GetRequiredService<IOptions<NodeTlsOptions>>().Value.Apply(handler));
+
+    // IHttpClientFactory's request logging (a scope and start/end lines per call, at Information: filtered out by the
+    // Api's log levels, yet the handlers ran and allocated on every node call). A node call is in the operation's
+    // journal entry, its span and the clustergroups.node.call.duration metric; failures are logged by the protocol.
+    private static IHttpClientBuilder WithoutRequestLogging(this IHttpClientBuilder client) => client.RemoveAllLoggers();
 
     // Cluster:Resilience:Breaker*; sampling at least twice the attempt timeout (the options' own validation) and 30 s.
     private static void Breaker(HttpCircuitBreakerStrategyOptions breaker, ResilienceSettings settings, TimeSpan attemptTimeout)

@@ -505,7 +505,11 @@ public sealed class FanOutProtocol(
             }
         }
 
-        return Parallel.ForEachAsync(steps, _parallel, async (pair, _) => await step(pair.Node, pair.Progress));
+        // A cluster no larger than MaxParallelism (the usual) has every node's step started at once, without a
+        // scheduler between them; a larger one goes MaxParallelism nodes at a time.
+        return steps.Count <= _parallel.MaxDegreeOfParallelism
+            ? Task.WhenAll(steps.Select(pair => step(pair.Node, pair.Progress)))
+            : Parallel.ForEachAsync(steps, _parallel, async (pair, _) => await step(pair.Node, pair.Progress));
     }
 
     private async Task SaveAsync(OperationState op, CancellationToken ct, bool close = false)

@@ -16,7 +16,20 @@ public static class PhaseNames
         (Phase.CompensateVerify, "compensate-verify"),
     ];
 
-    public static string Of(Phase phase) => Array.Find(Table, p => p.Phase == phase).Name ?? phase.ToString();
+    // A loop, not Array.Find: the name is asked for several times per node call (span, metric, JSON), and a lambda
+    // capturing the phase was allocated each time.
+    public static string Of(Phase phase)
+    {
+        foreach (var (candidate, name) in Table)
+        {
+            if (candidate == phase)
+            {
+                return name;
+            }
+        }
+
+        return phase.ToString();
+    }
 
     public static bool TryParse(string? name, out Phase phase)
     {
