@@ -26,6 +26,8 @@ public sealed record BenchOptions
           --env NAME=VALUE        extra environment for every service: api, nodes, stores (started mode)
           --latency-seconds S     how long the Api's c=1 phase runs (default 15; quick 2): a longer one gives the
                                   tail breakdown enough operations (the slowest 1 %)
+          --throughput-seconds S  how long each Api and direct phase at c>1 runs (default 10 and 6; quick 1.5 and 1):
+                                  longer phases for A/B runs of capacity
           --settle-seconds S      how long to wait at most for the started app to come to rest (default 60; quick 8)
           --no-journal-run        leave out the second start with the in-memory journal (for A/B runs)
           --otlp                  keep the services' OTLP exporter pointed at the (absent) dashboard, as the testing
@@ -54,6 +56,7 @@ public sealed record BenchOptions
     public string Mode => External ? "external" : Quick ? "quick" : "full";
     public TimeSpan? LatencyPhase { get; init; }
     public TimeSpan? SettleLimit { get; init; }
+    public TimeSpan? ThroughputPhase { get; init; }
     public bool SkipJournalRun { get; init; }
 
     public BenchProfile Profile
@@ -61,7 +64,13 @@ public sealed record BenchOptions
         get
         {
             var profile = Quick ? BenchProfile.QuickRun : BenchProfile.FullRun;
-            return profile with { ApiLatency = LatencyPhase ?? profile.ApiLatency, Settle = SettleLimit ?? profile.Settle };
+            return profile with
+            {
+                ApiLatency = LatencyPhase ?? profile.ApiLatency,
+                Settle = SettleLimit ?? profile.Settle,
+                ApiThroughput = ThroughputPhase ?? profile.ApiThroughput,
+                Direct = ThroughputPhase ?? profile.Direct,
+            };
         }
     }
 
@@ -90,6 +99,7 @@ public sealed record BenchOptions
                 "--out" => options with { OutputDirectory = Next() },
                 "--otlp" => options with { KeepOtlpExport = true },
                 "--latency-seconds" => options with { LatencyPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--throughput-seconds" => options with { ThroughputPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--settle-seconds" => options with { SettleLimit = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--no-journal-run" => options with { SkipJournalRun = true },
                 "--state" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
