@@ -11,9 +11,12 @@ public sealed class ChaosPipeline
 {
     private static readonly ResiliencePropertyKey<string> MethodKey = new("chaos.method");
     private readonly ResiliencePipeline<FaultKind> _pipeline;
+    private readonly ChaosController _chaos;
+    private volatile Quietness? _quietness;
 
     public ChaosPipeline(ChaosController chaos)
     {
+        _chaos = chaos;
         var builder = new ResiliencePipelineBuilder<FaultKind>();
         foreach (var kind in FaultKinds.All)
         {
@@ -31,6 +34,11 @@ public sealed class ChaosPipeline
 
     public async ValueTask<FaultKind> DecideAsync(string method, CancellationToken ct)
     {
+        if (InjectsNothing(_chaos.Settings))
+        {
+            return FaultKind.None;
+        }
+
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(MethodKey, method);
         try
@@ -42,4 +50,20 @@ public sealed class ChaosPipeline
             ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    // Settings are swapped whole, never changed: whether they inject anything at all is worked out once per settings
+    // object, so a request to a node without chaos (the usual case) runs none of the seven strategies.
+    private bool InjectsNothing(ChaosSettings settings)
+    {
+        var known = _quietness;
+        if (!ReferenceEquals(known?.Settings, settings))
+        {
+            known = new Quietness(settings, FaultKinds.All.All(kind => settings.RateOf(kind) == 0));
+            _quietness = known;
+        }
+
+        return known.Quiet;
+    }
+
+    private sealed record Quietness(ChaosSettings Settings, bool Quiet);
 }

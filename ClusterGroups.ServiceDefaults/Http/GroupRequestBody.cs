@@ -27,22 +27,30 @@ public static class GroupRequestBody
         return GroupRequestReader.Parse(body);
     }
 
-    // Keeps at most GroupRequestReader.MaxBodyBytes; the rest is read and dropped.
+    // Keeps at most GroupRequestReader.MaxBodyBytes; the rest is read and dropped. The read buffer is pooled: every
+    // write to a node and to the Api comes through here.
     private static async Task<(byte[] Body, bool TooLarge)> ReadCappedAsync(Stream body, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
-        var chunk = new byte[4096];
-        var tooLarge = false;
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
+        try
         {
-            tooLarge |= buffer.Length + read > GroupRequestReader.MaxBodyBytes;
-            if (!tooLarge)
+            var tooLarge = false;
+            int read;
+            while ((read = await body.ReadAsync(chunk, ct)) > 0)
             {
-                buffer.Write(chunk, 0, read);
+                tooLarge |= buffer.Length + read > GroupRequestReader.MaxBodyBytes;
+                if (!tooLarge)
+                {
+                    buffer.Write(chunk, 0, read);
+                }
             }
-        }
 
-        return (buffer.ToArray(), tooLarge);
+            return (buffer.ToArray(), tooLarge);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 }
