@@ -26,6 +26,9 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
     private const string OpPrefix = "cg:op:";
     private const int Keep = 100_000;
 
+    // One close in this many (at random) trims the indexes; between two trims they hold a few more than Keep.
+    private const int PruneEvery = 16;
+
     // The owner check both writes start with. KEYS[1] cg:fences; ARGV[1] groupId, ARGV[2] the operation's token.
     private const string OwnerCheck = """
         local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
@@ -64,27 +67,41 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
 
     // KEYS: fences, entry, open, all, group index, desired state, lock, then every outcome's index (Outcomes order).
     // ARGV: groupId, token, json, id, retention ms ('' while open), keep, start ms, the current outcome's position
-    // (1-based), prune-before ms, the desired state to record ('' none), the lease owner to free ('' none).
-    // The id moves to its outcome's index with the entry, so a search never sees them disagree. The operation's
-    // close records its desired state and frees its lease in the same step (RedisLeasedJournal.CloseAsync).
+    // (1-based), prune-before ms, the desired state to record ('' none), the lease owner to free ('' none), the
+    // position of the outcome the entry held before ('0': not known), whether to prune the indexes ('1').
+    // The id moves to its outcome's index with the entry, so a search never sees them disagree: out of the one it
+    // was in when that is known, else out of all of them. The indexes are trimmed (the newest Keep, nothing older
+    // than twice the retention) by one close in PruneEvery, not by each: a close's cost is in its commands.
+    // The operation's close records its desired state and frees its lease in the same step (RedisLeasedJournal.CloseAsync).
     private const string Save = OwnerCheck + "\n" + """
+        local current = tonumber(ARGV[8])
+        local previous = tonumber(ARGV[12])
+        local prune = ARGV[5] ~= '' and ARGV[13] == '1'
         if ARGV[5] == '' then
           redis.call('SET', KEYS[2], ARGV[3])
         else
           redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
           redis.call('SREM', KEYS[3], ARGV[4])
+        end
+        if prune then
           redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[6]) - 1)
           redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[9])
         end
-        local current = tonumber(ARGV[8])
-        for i = 8, #KEYS do
-          if i - 7 == current then
-            redis.call('ZADD', KEYS[i], ARGV[7], ARGV[4])
-          else
-            redis.call('ZREM', KEYS[i], ARGV[4])
+        if previous > 0 then
+          if previous ~= current then
+            redis.call('ZREM', KEYS[7 + previous], ARGV[4])
+          end
+          redis.call('ZADD', KEYS[7 + current], ARGV[7], ARGV[4])
+        else
+          for i = 8, #KEYS do
+            if i - 7 == current then
+              redis.call('ZADD', KEYS[i], ARGV[7], ARGV[4])
+            else
+              redis.call('ZREM', KEYS[i], ARGV[4])
+            end
           end
         end
-        if ARGV[5] ~= '' then
+        if prune then
           redis.call('ZREMRANGEBYRANK', KEYS[7 + current], 0, -tonumber(ARGV[6]) - 1)
         end
         if ARGV[10] ~= '' then
@@ -101,8 +118,12 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task BeginAsync(OperationState op, CancellationToken ct) =>
+    public async Task BeginAsync(OperationState op, CancellationToken ct)
+    {
+        var outcome = op.Outcome;
         Written(op, await Db.ScriptEvaluateAsync(Begin, BeginKeys(op), BeginArgs(op)));
+        op.JournaledOutcome = outcome;
+    }
 
     public async Task SaveAsync(OperationState op, CancellationToken ct) => await SaveAsync(op, desired: null, leaseOwner: null);
 
@@ -110,16 +131,27 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
     public async Task<(string Answer, string Value)> StartAsync(
         OperationState op, string owner, TimeSpan lease, bool begin, CancellationToken ct)
     {
+        var outcome = op.Outcome;
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(Start, [.. BeginKeys(op), RedisGroupLocks.LockKey(op.GroupId)],
             [.. BeginArgs(op), owner, (long)lease.TotalMilliseconds, begin ? "1" : "0"]))!;
-        return ((string)result[0]!, (string?)result[1] ?? "");
+        var answer = (string)result[0]!;
+        if (answer == "begun")
+        {
+            op.JournaledOutcome = outcome;
+        }
+
+        return (answer, (string?)result[1] ?? "");
     }
 
     /// <summary>The closing save with the desired state it decided and the lease's release, in one round trip.</summary>
     public Task CloseAsync(OperationState op, string? leaseOwner) =>
         SaveAsync(op, DesiredStates.Of(op) is { } desired ? DesiredStates.Write(desired) : null, leaseOwner);
 
-    private async Task SaveAsync(OperationState op, string? desired, string? leaseOwner) =>
+    private async Task SaveAsync(OperationState op, string? desired, string? leaseOwner)
+    {
+        var (outcome, previous) = (op.Outcome, op.JournaledOutcome);
+        // Until the answer is in, the entry may hold either outcome: a save whose answer is lost leaves it unknown.
+        op.JournaledOutcome = null;
         Written(op, await Db.ScriptEvaluateAsync(Save,
             [RedisGroupLocks.Fences, OpKey(op.Id), Open, All, GroupIndex(op.GroupId), DesiredStateStore.Key,
                 RedisGroupLocks.LockKey(op.GroupId), .. OutcomeIndexes],
@@ -128,7 +160,11 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
                 Array.IndexOf(Outcomes, op.Outcome) + 1,
                 // Index entries older than twice the entries' retention point at nothing any more.
                 (op.StartedAt - options.Value.ClosedRetention * 2).ToUnixTimeMilliseconds(),
-                desired ?? "", leaseOwner ?? ""]));
+                desired ?? "", leaseOwner ?? "",
+                previous is { } before ? Array.IndexOf(Outcomes, before) + 1 : 0,
+                Random.Shared.Next(PruneEvery) == 0 ? "1" : "0"]));
+        op.JournaledOutcome = outcome;
+    }
 
     private static RedisKey[] BeginKeys(OperationState op) =>
         [RedisGroupLocks.Fences, OpKey(op.Id), All, LastKey(op.GroupId), Open, GroupIndex(op.GroupId), OutcomeIndexes[Array.IndexOf(Outcomes, op.Outcome)]];

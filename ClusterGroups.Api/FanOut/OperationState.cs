@@ -42,6 +42,10 @@ public sealed class OperationState
     public string? TraceParent { get; set; }
 
     public Outcome Outcome { get; set; } = Outcome.Running;
+
+    // The outcome the journal's entry holds, as this Api last wrote or read it; null when not known (never written, or
+    // a write whose answer was lost). Lets a save move the id between just two outcome indexes (RedisOperationJournal).
+    public Outcome? JournaledOutcome { get; set; }
     public DateTimeOffset? EndedAt { get; set; }
     public double DurationMs { get; set; }
 

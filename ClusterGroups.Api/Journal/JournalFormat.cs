@@ -55,6 +55,7 @@ public static class JournalFormat
             TraceParent = entry.TraceParent,
             Fence = entry.Fence,
             Outcome = entry.Outcome,
+            JournaledOutcome = entry.Outcome,
             EndedAt = entry.EndedAt,
             DurationMs = entry.DurationMs,
             Recoveries = entry.Recoveries,

@@ -111,6 +111,21 @@ public sealed class OperatorActionsTests(ClusterFixture cluster) : IAsyncLifetim
             var redis = factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
             Assert.Equal(3, await redis.SortedSetLengthAsync($"cg:ops:group:{g1}"));
             Assert.True(await redis.SortedSetScoreAsync("cg:ops:outcome:AlreadySo", second) is not null);
+
+            // Each id is in its outcome's index and in no other: its close moved it out of Running's.
+            foreach (var (id, outcome) in new[] { (first, Outcome.Committed), (second, Outcome.AlreadySo), (third, Outcome.Committed) })
+            {
+                var holding = new List<Outcome>();
+                foreach (var index in Enum.GetValues<Outcome>())
+                {
+                    if (await redis.SortedSetScoreAsync($"cg:ops:outcome:{index}", id) is not null)
+                    {
+                        holding.Add(index);
+                    }
+                }
+
+                Assert.Equal([outcome], holding);
+            }
         }
 
         foreach (var bad in new[] { "outcome=Sideways", "since=yesterday", "cursor=nope", "groupId=no%2Fslash", "limit=0" })
