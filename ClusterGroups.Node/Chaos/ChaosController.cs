@@ -13,11 +13,14 @@ public sealed record ChaosStatus(ChaosSettings Settings, IReadOnlyList<FailNext>
 // "fail next", and how many faults of each kind were injected.
 public sealed class ChaosController(IOptions<ChaosSettings> initial)
 {
-    private volatile ChaosSettings _settings = initial.Value;
+    private volatile InForce _inForce = new(initial.Value);
     private readonly ConcurrentQueue<FailNextSlot> _failNext = new();
     private readonly ConcurrentDictionary<FaultKind, long> _injected = new();
 
-    public ChaosSettings Settings => _settings;
+    public ChaosSettings Settings => _inForce.Settings;
+
+    // No fault of any kind at any rate (the usual case): worked out once per swap, not per request.
+    public bool InjectsNothing => _inForce.InjectsNothing;
 
     public static IReadOnlyList<string> Check(ChaosSettings settings)
     {
@@ -26,7 +29,7 @@ public sealed class ChaosController(IOptions<ChaosSettings> initial)
         return [.. results.Select(r => r.ErrorMessage ?? "invalid")];
     }
 
-    public void Set(ChaosSettings settings) => _settings = settings;
+    public void Set(ChaosSettings settings) => _inForce = new InForce(settings);
 
     public void Enqueue(FailNext failNext)
     {
@@ -53,7 +56,7 @@ public sealed class ChaosController(IOptions<ChaosSettings> initial)
     public void Count(FaultKind kind) => _injected.AddOrUpdate(kind, 1, (_, n) => n + 1);
 
     public ChaosStatus Status() => new(
-        _settings,
+        Settings,
         [.. _failNext.GroupBy(s => (s.Kind, s.Method)).Select(g => new FailNext(g.Key.Kind, g.Key.Method, g.Count()))],
         FaultKinds.All.ToDictionary(k => k.Slug(), k => _injected.GetValueOrDefault(k)),
         Volatile.Read(ref _held));
@@ -73,4 +76,11 @@ public sealed class ChaosController(IOptions<ChaosSettings> initial)
     }
 
     private sealed record FailNextSlot(FaultKind Kind, string Method);
+
+    // The settings in force and what follows from them, swapped together.
+    private sealed class InForce(ChaosSettings settings)
+    {
+        public ChaosSettings Settings { get; } = settings;
+        public bool InjectsNothing { get; } = FaultKinds.All.All(kind => settings.RateOf(kind) == 0);
+    }
 }

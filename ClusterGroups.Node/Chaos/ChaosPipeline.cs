@@ -12,7 +12,6 @@ public sealed class ChaosPipeline
     private static readonly ResiliencePropertyKey<string> MethodKey = new("chaos.method");
     private readonly ResiliencePipeline<FaultKind> _pipeline;
     private readonly ChaosController _chaos;
-    private volatile Quietness? _quietness;
 
     public ChaosPipeline(ChaosController chaos)
     {
@@ -34,7 +33,8 @@ public sealed class ChaosPipeline
 
     public async ValueTask<FaultKind> DecideAsync(string method, CancellationToken ct)
     {
-        if (InjectsNothing(_chaos.Settings))
+        // Settings that inject nothing (the usual case) need none of the seven strategies run.
+        if (_chaos.InjectsNothing)
         {
             return FaultKind.None;
         }
@@ -50,20 +50,4 @@ public sealed class ChaosPipeline
             ResilienceContextPool.Shared.Return(context);
         }
     }
-
-    // Settings are swapped whole, never changed: whether they inject anything at all is worked out once per settings
-    // object, so a request to a node without chaos (the usual case) runs none of the seven strategies.
-    private bool InjectsNothing(ChaosSettings settings)
-    {
-        var known = _quietness;
-        if (!ReferenceEquals(known?.Settings, settings))
-        {
-            known = new Quietness(settings, FaultKinds.All.All(kind => settings.RateOf(kind) == 0));
-            _quietness = known;
-        }
-
-        return known.Quiet;
-    }
-
-    private sealed record Quietness(ChaosSettings Settings, bool Quiet);
 }
