@@ -116,6 +116,9 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
     private static readonly Outcome[] Outcomes = Enum.GetValues<Outcome>();
     private static readonly RedisKey[] OutcomeIndexes = [.. Outcomes.Select(OutcomeIndex)];
 
+    // An outcome's position in Outcomes, 1-based: how the Save script finds its index among its KEYS.
+    private static int Position(Outcome outcome) => Array.IndexOf(Outcomes, outcome) + 1;
+
     private IDatabase Db => redis.GetDatabase();
 
     public async Task BeginAsync(OperationState op, CancellationToken ct)
@@ -157,17 +160,17 @@ public sealed class RedisOperationJournal(IConnectionMultiplexer redis, Microsof
                 RedisGroupLocks.LockKey(op.GroupId), .. OutcomeIndexes],
             [op.GroupId, op.Fence, JournalFormat.WriteUtf8(op), op.Id,
                 op.IsOpen ? "" : (long)options.Value.ClosedRetention.TotalMilliseconds, Keep, op.StartedAt.ToUnixTimeMilliseconds(),
-                Array.IndexOf(Outcomes, op.Outcome) + 1,
+                Position(op.Outcome),
                 // Index entries older than twice the entries' retention point at nothing any more.
                 (op.StartedAt - options.Value.ClosedRetention * 2).ToUnixTimeMilliseconds(),
                 desired ?? "", leaseOwner ?? "",
-                previous is { } before ? Array.IndexOf(Outcomes, before) + 1 : 0,
+                previous is { } before ? Position(before) : 0,
                 Random.Shared.Next(PruneEvery) == 0 ? "1" : "0"]));
         op.JournaledOutcome = outcome;
     }
 
     private static RedisKey[] BeginKeys(OperationState op) =>
-        [RedisGroupLocks.Fences, OpKey(op.Id), All, LastKey(op.GroupId), Open, GroupIndex(op.GroupId), OutcomeIndexes[Array.IndexOf(Outcomes, op.Outcome)]];
+        [RedisGroupLocks.Fences, OpKey(op.Id), All, LastKey(op.GroupId), Open, GroupIndex(op.GroupId), OutcomeIndexes[Position(op.Outcome) - 1]];
 
     private static RedisValue[] BeginArgs(OperationState op) =>
         [op.GroupId, op.Fence, JournalFormat.WriteUtf8(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds()];

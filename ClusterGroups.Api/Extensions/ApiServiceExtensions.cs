@@ -32,7 +32,7 @@ public static class ApiServiceExtensions
         builder.Services.AddExceptionHandler<CoordinatorUnavailableHandler>();
         builder.Services.AddApiDocumentation();
         builder.Services.AddNodeCallTracing();
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ClusterGroups.Api.Groups.ApiJson.Default));
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
         return builder;
     }
 

@@ -46,6 +46,7 @@ public sealed class OperationState
     // The outcome the journal's entry holds, as this Api last wrote or read it; null when not known (never written, or
     // a write whose answer was lost). Lets a save move the id between just two outcome indexes (RedisOperationJournal).
     public Outcome? JournaledOutcome { get; set; }
+
     public DateTimeOffset? EndedAt { get; set; }
     public double DurationMs { get; set; }
 

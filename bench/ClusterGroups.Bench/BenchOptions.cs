@@ -26,8 +26,8 @@ public sealed record BenchOptions
           --env NAME=VALUE        extra environment for every service: api, nodes, stores (started mode)
           --latency-seconds S     how long the Api's c=1 phase runs (default 15; quick 2): a longer one gives the
                                   tail breakdown enough operations (the slowest 1 %)
-          --throughput-seconds S  how long each Api and direct phase at c>1 runs (default 10 and 6; quick 1.5 and 1):
-                                  longer phases for A/B runs of capacity
+          --throughput-seconds S  how long each Api phase at c>1 and each direct phase runs (default 10 and 6; quick
+                                  1.5 and 1): longer phases for A/B runs of capacity
           --settle-seconds S      how long to wait at most for the started app to come to rest (default 60; quick 8)
           --no-journal-run        leave out the second start with the in-memory journal (for A/B runs)
           --otlp                  keep the services' OTLP exporter pointed at the (absent) dashboard, as the testing
