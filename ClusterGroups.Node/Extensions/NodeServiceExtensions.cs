@@ -4,6 +4,7 @@ using ClusterGroups.Contracts.Security;
 using ClusterGroups.Web.Security;
 using ClusterGroups.Node.Chaos;
 using ClusterGroups.Node.Groups;
+using ClusterGroups.Storage;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -39,6 +40,7 @@ public static class NodeServiceExtensions
         builder.Services.AddSingleton<ChaosPipeline>();
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton<IRedisStore, RedisStore>();
         builder.Services.AddSingleton<GroupStore>();
         builder.AddClusterKey();
         return builder;

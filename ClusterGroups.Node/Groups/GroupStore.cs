@@ -1,4 +1,5 @@
 using ClusterGroups.Contracts;
+using ClusterGroups.Storage;
 using StackExchange.Redis;
 
 namespace ClusterGroups.Node.Groups;
@@ -23,10 +24,9 @@ public readonly record struct WriteOutcome(WriteResult Result, WriteResult? Firs
 // last deleted the group ("deleted-by:{groupId}").
 // For anti-entropy (GroupBuckets): per bucket b a set "bucket:{b}" of its ids, and in the "digest" hash "b:n" (count),
 // "b:lo" / "b:hi" (sums of the ids' hash halves, HINCRBY on integers the node computes: no Lua bit operations).
-// Every write is one Lua script (the store runs Lua: Garnet with --lua --lua-transaction-mode, Redis): check the key's
-// outcome, check and raise the fence, apply, keep the bucket and digest, record — atomically, in one round trip, with
-// every key it touches in KEYS. Of N concurrent POSTs of one id exactly one creates it.
-public sealed class GroupStore(IConnectionMultiplexer redis)
+// Every write is one Lua script (NodeScripts; the store runs Lua: Garnet with --lua --lua-transaction-mode, Redis).
+// Of N concurrent POSTs of one id exactly one creates it.
+public sealed class GroupStore(IRedisStore store)
 {
     private const string GroupsKey = "groups";
     private const string FenceKey = "fence";
@@ -38,19 +38,17 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
     private const string NoKey = "~";
     private static readonly TimeSpan ReplayWindow = TimeSpan.FromDays(1);
 
-    private IDatabase Db => redis.GetDatabase();
-
     public Task<WriteOutcome> CreateAsync(string groupId, string? key, long? token = null) =>
-        WriteAsync(Create, groupId, key, token);
+        WriteAsync(NodeScripts.Create, groupId, key, token);
 
     public Task<WriteOutcome> DeleteAsync(string groupId, string? key, long? token = null) =>
-        WriteAsync(Delete, groupId, key, token);
+        WriteAsync(NodeScripts.Delete, groupId, key, token);
 
     /// <summary>Closes the door on the write with <paramref name="key"/>: from now on it never applies here.</summary>
     /// <returns>What that write had done here before (Applied, AlreadySo), Aborted if it had not arrived, or Fenced.</returns>
     public async Task<(WriteOutcome Outcome, string Write)> AbortAsync(string groupId, string key, long? token)
     {
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(Abort,
+        var result = (RedisResult[])(await store.EvaluateAsync(NodeScripts.Abort,
             [FenceKey, IdempotencyRecord(key)], [groupId, key, Token(token), Window]))!;
         var tag = (string)result[0]!;
         if (tag == "fenced")
@@ -68,8 +66,8 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         var hash = GroupBuckets.Hash(groupId);
         var bucket = GroupBuckets.Of(hash);
         var (low, high) = GroupBuckets.Halves(hash);
-        var sign = script == Create ? 1 : -1;
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(script,
+        var sign = script == NodeScripts.Create ? 1 : -1;
+        var result = (RedisResult[])(await store.EvaluateAsync(script,
             [GroupsKey, FenceKey, IdempotencyRecord(key ?? NoKey), DeletedBy(groupId), LegacyDeleteTombstone(key ?? NoKey),
              DigestKey, BucketKey(bucket)],
             [groupId, key ?? NoKey, Token(token), Window, bucket, sign * low, sign * high]))!;
@@ -88,7 +86,7 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
     private static WriteOutcome Replay(string script, string record)
     {
         var (write, first) = ParseRecord(record);
-        return write == (script == Create ? "create" : "delete") && first is WriteResult.Applied or WriteResult.AlreadySo
+        return write == (script == NodeScripts.Create ? "create" : "delete") && first is WriteResult.Applied or WriteResult.AlreadySo
             ? new WriteOutcome(WriteResult.Replayed, first)
             : new WriteOutcome(WriteResult.Aborted);
     }
@@ -105,123 +103,26 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         });
     }
 
-    // The fence, one rule for writes and aborts: a token lower than the highest seen for the group is refused (that
-    // highest is returned); a higher one is kept. No token (a client that sends none): nothing is checked.
-    private const string Fence = """
-        local function fence(hash, id, token, text)
-          if not token then return nil end
-          local seen = tonumber(redis.call('HGET', hash, id) or '0')
-          if token < seen then return seen end
-          if token > seen then redis.call('HSET', hash, id, text) end
-          return nil
-        end
-        """;
 
-    // The checks every write makes first, in this order: a key already used is answered from its record; then the
-    // fence. KEYS[2] fence hash, KEYS[3] the key's record; ARGV[1] groupId, ARGV[2] key ('~': none), ARGV[3] token
-    // ('': none).
-    private const string Checks = Fence + "\n" + """
-        local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-        if key ~= '~' then
-          local prior = redis.call('GET', KEYS[3])
-          if prior then return {'replay', prior} end
-          if KEYS[5] and redis.call('GET', KEYS[5]) == id then return {'replay', 'delete:applied'} end
-        end
-        local seen = fence(KEYS[2], id, token, ARGV[3])
-        if seen then return {'fenced', seen} end
-        """;
 
-    // A group in or out of its bucket: KEYS[6] digest hash, KEYS[7] the group's bucket set; ARGV[5] bucket, ARGV[6] /
-    // ARGV[7] the low / high half of its hash (negated by the caller for a delete).
-    private const string Digest = """
-        local function digest(sign)
-          if sign > 0 then redis.call('SADD', KEYS[7], ARGV[1]) else redis.call('SREM', KEYS[7], ARGV[1]) end
-          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':n', sign)
-          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':lo', ARGV[6])
-          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':hi', ARGV[7])
-        end
-        """;
 
-    // KEYS: groups hash, fence hash, idem:{key}, deleted-by:{groupId}, (legacy) idem:delete:{key}, digest, bucket set.
-    // ARGV: groupId, key, token, window ms, bucket, low, high.
-    // Returns {'applied'} | {'alreadyso'} | {'replay', record} | {'fenced', seen}.
-    private const string Create = Digest + "\n" + Checks + "\n" + """
-        local result = 'alreadyso'
-        if redis.call('HSETNX', KEYS[1], id, key) == 1 then
-          result = 'applied'
-          digest(1)
-        end
-        if key ~= '~' then redis.call('SET', KEYS[3], 'create:' .. result, 'PX', window) end
-        return {result}
-        """;
 
-    // As Create; the deleting key is remembered per group, so a reader can tell which write removed it.
-    private const string Delete = Digest + "\n" + Checks + "\n" + """
-        local result = 'alreadyso'
-        if redis.call('HDEL', KEYS[1], id) == 1 then
-          result = 'applied'
-          digest(-1)
-          if key ~= '~' then redis.call('SET', KEYS[4], key, 'PX', window) end
-        end
-        if key ~= '~' then redis.call('SET', KEYS[3], 'delete:' .. result, 'PX', window) end
-        return {result}
-        """;
 
-    // KEYS: fence hash, idem:{key}. ARGV: groupId, key, token, window ms. The fence first (a stale resolver is
-    // refused), then: a key already used is reported ({'known', record}), else recorded as aborted ({'aborted'}).
-    private const string Abort = Fence + "\n" + """
-        local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-        local seen = fence(KEYS[1], id, token, ARGV[3])
-        if seen then return {'fenced', seen} end
-        local prior = redis.call('GET', KEYS[2])
-        if prior then return {'known', prior} end
-        redis.call('SET', KEYS[2], 'abort:aborted', 'PX', window)
-        return {'aborted'}
-        """;
 
     // Present: the key of the write that created it ("" if none). Absent: the key of the write that deleted it, if known.
     public async Task<(bool Present, string? CreatedBy, string? DeletedBy)> ReadAsync(string groupId)
     {
-        var creator = await Db.HashGetAsync(GroupsKey, groupId);
+        var creator = (RedisValue)await store.ExecuteAsync("HGET", GroupsKey, groupId);
         if (creator.HasValue)
         {
             return (true, creator == NoKey ? null : creator.ToString(), null);
         }
 
-        var deleter = await Db.StringGetAsync(DeletedBy(groupId));
+        var deleter = (RedisValue)await store.ExecuteAsync("GET", DeletedBy(groupId));
         return (false, null, deleter.HasValue ? deleter.ToString() : null);
     }
 
-    // KEYS: groups, digest, then every bucket set. Every group, every bucket set and the digest go together.
-    // (Every key a script touches is in KEYS: Garnet locks only those in --lua-transaction-mode.)
-    private const string Wipe = """
-        for i = 1, #KEYS do redis.call('DEL', KEYS[i]) end
-        return 1
-        """;
 
-    // KEYS[1] groups, KEYS[2] digest, then the bucket sets this batch touches. ARGV: 5 values per group: groupId,
-    // bucket, low, high, the index in KEYS of its bucket set. Creates those not there yet (without a key), adds each
-    // bucket's deltas once; returns how many it created. The sums of one batch stay far below 2^53, exact in Lua's
-    // doubles ('%.0f' prints them whole).
-    private const string BulkCreate = """
-        local created, n, lo, hi = 0, {}, {}, {}
-        for i = 1, #ARGV, 5 do
-          if redis.call('HSETNX', KEYS[1], ARGV[i], '~') == 1 then
-            local b = ARGV[i + 1]
-            redis.call('SADD', KEYS[tonumber(ARGV[i + 4])], ARGV[i])
-            n[b] = (n[b] or 0) + 1
-            lo[b] = (lo[b] or 0) + tonumber(ARGV[i + 2])
-            hi[b] = (hi[b] or 0) + tonumber(ARGV[i + 3])
-            created = created + 1
-          end
-        end
-        for b, count in pairs(n) do
-          redis.call('HINCRBY', KEYS[2], b .. ':n', count)
-          redis.call('HINCRBY', KEYS[2], b .. ':lo', string.format('%.0f', lo[b]))
-          redis.call('HINCRBY', KEYS[2], b .. ':hi', string.format('%.0f', hi[b]))
-        end
-        return created
-        """;
 
     // Small enough that one script stays well under the client's 5 s timeout on a loaded machine.
     public const int BulkBatch = 500;
@@ -229,7 +130,7 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
     // Everything at once: the seed's GET /v1/groups (its client knows no pages). O(groups) in time and memory.
     public async Task<IReadOnlyList<string>> ListAsync()
     {
-        var ids = await Db.HashKeysAsync(GroupsKey);
+        var ids = (RedisValue[])(await store.ExecuteAsync("HKEYS", GroupsKey))!;
         return [.. ids.Select(id => id.ToString()).Order(StringComparer.Ordinal)];
     }
 
@@ -240,7 +141,7 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
     // the next cursor is null at the end. COUNT is a hint: a page can be somewhat larger or smaller than limit.
     public async Task<(IReadOnlyList<string> Ids, string? Next)> PageAsync(string cursor, int limit)
     {
-        var reply = (RedisResult[])(await Db.ExecuteAsync("HSCAN", GroupsKey, cursor, "COUNT", limit))!;
+        var reply = (RedisResult[])(await store.ExecuteAsync("HSCAN", GroupsKey, cursor, "COUNT", limit))!;
         var next = reply[0].ToString();
         var fields = (RedisResult[])reply[1]!;
         var ids = new List<string>(fields.Length / 2);
@@ -258,16 +159,17 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
         var counts = new int[GroupBuckets.Count];
         var low = new long[GroupBuckets.Count];
         var high = new long[GroupBuckets.Count];
-        foreach (var entry in await Db.HashGetAllAsync(DigestKey))
+        var fields = (RedisValue[])(await store.ExecuteAsync("HGETALL", DigestKey))!;
+        for (var i = 0; i + 1 < fields.Length; i += 2)
         {
-            var field = entry.Name.ToString();
+            var field = fields[i].ToString();
             var colon = field.IndexOf(':', StringComparison.Ordinal);
             if (colon < 0 || !int.TryParse(field.AsSpan(0, colon), out var bucket) || bucket is < 0 or >= GroupBuckets.Count)
             {
                 continue;
             }
 
-            var value = (long)entry.Value;
+            var value = (long)fields[i + 1];
             switch (field[(colon + 1)..])
             {
                 case "n": counts[bucket] = (int)value; break;
@@ -280,14 +182,14 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
     }
 
     public async Task<IReadOnlyList<string>> BucketAsync(int bucket) =>
-        [.. (await Db.SetMembersAsync(BucketKey(bucket))).Select(id => id.ToString()).Order(StringComparer.Ordinal)];
+        [.. ((RedisValue[])(await store.ExecuteAsync("SMEMBERS", BucketKey(bucket)))!).Select(id => id.ToString()).Order(StringComparer.Ordinal)];
 
     private static readonly RedisKey[] AllKeys =
         [GroupsKey, DigestKey, .. Enumerable.Range(0, GroupBuckets.Count).Select(BucketKey)];
 
     // The groups, their buckets and the digest; fences and key records stay, so a write from before the wipe is still
     // fenced or replayed.
-    public Task DeleteAllAsync() => Db.ScriptEvaluateAsync(Wipe, AllKeys);
+    public Task DeleteAllAsync() => store.EvaluateAsync(NodeScripts.Wipe, AllKeys, []);
 
     // Creates (without a key) those of the ids not there yet, BulkBatch per script; returns how many it created.
     public async Task<int> BulkCreateAsync(IEnumerable<string> groupIds, CancellationToken ct)
@@ -317,13 +219,13 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
                 args[i * 5 + 4] = index;
             }
 
-            created += (int)await Db.ScriptEvaluateAsync(BulkCreate, [.. keys], args);
+            created += (int)await store.EvaluateAsync(NodeScripts.BulkCreate, [.. keys], args);
         }
 
         return created;
     }
 
-    private static RedisKey BucketKey(int bucket) => $"{BucketPrefix}{bucket}";
+    private static string BucketKey(int bucket) => $"{BucketPrefix}{bucket}";
 
     private static string Token(long? token) => token?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
 
@@ -334,5 +236,5 @@ public sealed class GroupStore(IConnectionMultiplexer redis)
     // Written by nodes before durable idempotency (a delete's key -> the group it deleted); read for one replay window.
     private static RedisKey LegacyDeleteTombstone(string key) => $"idem:delete:{key}";
 
-    private static RedisKey DeletedBy(string groupId) => $"deleted-by:{groupId}";
+    private static string DeletedBy(string groupId) => $"deleted-by:{groupId}";
 }

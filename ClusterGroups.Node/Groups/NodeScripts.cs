@@ -1,0 +1,113 @@
+namespace ClusterGroups.Node.Groups;
+
+// The node's Lua scripts, one per write (GroupStore runs them). Every write is one script: check the key's outcome,
+// check and raise the fence, apply, keep the bucket and digest, record: atomically, in one round trip, with every key
+// it touches in KEYS (Garnet runs a script atomically only with --lua-transaction-mode, and locks just those keys).
+// Public so that the simulator runs these very scripts in its own keyspace: the models cannot drift from them.
+public static class NodeScripts
+{
+    // The fence, one rule for writes and aborts: a token lower than the highest seen for the group is refused (that
+    // highest is returned); a higher one is kept. No token (a client that sends none): nothing is checked.
+    private const string Fence = """
+        local function fence(hash, id, token, text)
+          if not token then return nil end
+          local seen = tonumber(redis.call('HGET', hash, id) or '0')
+          if token < seen then return seen end
+          if token > seen then redis.call('HSET', hash, id, text) end
+          return nil
+        end
+        """;
+
+    // The checks every write makes first, in this order: a key already used is answered from its record; then the
+    // fence. KEYS[2] fence hash, KEYS[3] the key's record; ARGV[1] groupId, ARGV[2] key ('~': none), ARGV[3] token
+    // ('': none).
+    private const string Checks = Fence + "\n" + """
+        local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+        if key ~= '~' then
+          local prior = redis.call('GET', KEYS[3])
+          if prior then return {'replay', prior} end
+          if KEYS[5] and redis.call('GET', KEYS[5]) == id then return {'replay', 'delete:applied'} end
+        end
+        local seen = fence(KEYS[2], id, token, ARGV[3])
+        if seen then return {'fenced', seen} end
+        """;
+
+    // A group in or out of its bucket: KEYS[6] digest hash, KEYS[7] the group's bucket set; ARGV[5] bucket, ARGV[6] /
+    // ARGV[7] the low / high half of its hash (negated by the caller for a delete).
+    private const string Digest = """
+        local function digest(sign)
+          if sign > 0 then redis.call('SADD', KEYS[7], ARGV[1]) else redis.call('SREM', KEYS[7], ARGV[1]) end
+          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':n', sign)
+          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':lo', ARGV[6])
+          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':hi', ARGV[7])
+        end
+        """;
+
+    // KEYS: groups hash, fence hash, idem:{key}, deleted-by:{groupId}, (legacy) idem:delete:{key}, digest, bucket set.
+    // ARGV: groupId, key, token, window ms, bucket, low, high.
+    // Returns {'applied'} | {'alreadyso'} | {'replay', record} | {'fenced', seen}.
+    public const string Create = Digest + "\n" + Checks + "\n" + """
+        local result = 'alreadyso'
+        if redis.call('HSETNX', KEYS[1], id, key) == 1 then
+          result = 'applied'
+          digest(1)
+        end
+        if key ~= '~' then redis.call('SET', KEYS[3], 'create:' .. result, 'PX', window) end
+        return {result}
+        """;
+
+    // As Create; the deleting key is remembered per group, so a reader can tell which write removed it.
+    public const string Delete = Digest + "\n" + Checks + "\n" + """
+        local result = 'alreadyso'
+        if redis.call('HDEL', KEYS[1], id) == 1 then
+          result = 'applied'
+          digest(-1)
+          if key ~= '~' then redis.call('SET', KEYS[4], key, 'PX', window) end
+        end
+        if key ~= '~' then redis.call('SET', KEYS[3], 'delete:' .. result, 'PX', window) end
+        return {result}
+        """;
+
+    // KEYS: fence hash, idem:{key}. ARGV: groupId, key, token, window ms. The fence first (a stale resolver is
+    // refused), then: a key already used is reported ({'known', record}), else recorded as aborted ({'aborted'}).
+    public const string Abort = Fence + "\n" + """
+        local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+        local seen = fence(KEYS[1], id, token, ARGV[3])
+        if seen then return {'fenced', seen} end
+        local prior = redis.call('GET', KEYS[2])
+        if prior then return {'known', prior} end
+        redis.call('SET', KEYS[2], 'abort:aborted', 'PX', window)
+        return {'aborted'}
+        """;
+
+    // KEYS: groups, digest, then every bucket set. Every group, every bucket set and the digest go together.
+    // (Every key a script touches is in KEYS: Garnet locks only those in --lua-transaction-mode.)
+    public const string Wipe = """
+        for i = 1, #KEYS do redis.call('DEL', KEYS[i]) end
+        return 1
+        """;
+
+    // KEYS[1] groups, KEYS[2] digest, then the bucket sets this batch touches. ARGV: 5 values per group: groupId,
+    // bucket, low, high, the index in KEYS of its bucket set. Creates those not there yet (without a key), adds each
+    // bucket's deltas once; returns how many it created. The sums of one batch stay far below 2^53, exact in Lua's
+    // doubles ('%.0f' prints them whole).
+    public const string BulkCreate = """
+        local created, n, lo, hi = 0, {}, {}, {}
+        for i = 1, #ARGV, 5 do
+          if redis.call('HSETNX', KEYS[1], ARGV[i], '~') == 1 then
+            local b = ARGV[i + 1]
+            redis.call('SADD', KEYS[tonumber(ARGV[i + 4])], ARGV[i])
+            n[b] = (n[b] or 0) + 1
+            lo[b] = (lo[b] or 0) + tonumber(ARGV[i + 2])
+            hi[b] = (hi[b] or 0) + tonumber(ARGV[i + 3])
+            created = created + 1
+          end
+        end
+        for b, count in pairs(n) do
+          redis.call('HINCRBY', KEYS[2], b .. ':n', count)
+          redis.call('HINCRBY', KEYS[2], b .. ':lo', string.format('%.0f', lo[b]))
+          redis.call('HINCRBY', KEYS[2], b .. ':hi', string.format('%.0f', hi[b]))
+        end
+        return created
+        """;
+}
