@@ -43,6 +43,15 @@ public sealed record AbortAnswer(string GroupId, string Key, string Write, strin
     public const string AlreadySo = "alreadyso";
 }
 
+// Why our node refused a write, as a code in its problem answer ("code"), so the Api never has to compare sentences.
+public static class NodeCodes
+{
+    public const string Property = "code";
+
+    // A create of a group the node already holds (400): the node is already in the desired state.
+    public const string Exists = "exists";
+}
+
 public static class NodeMessages
 {
     public const string Exists = "Bad request. Perhaps the object exists.";

@@ -1,4 +1,5 @@
-using ClusterGroups.Api.Cluster;
+using ClusterGroups.Api.Model;
+using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
@@ -19,18 +20,20 @@ public readonly record struct NodeStep(bool Retry, TimeSpan? RetryAfter, bool No
 
 // The protocol's own retry loop (exponential backoff with jitter, Retry-After honoured), built with Polly.
 // It wraps steps whose retry is known to be safe; the HTTP client below it never retries a POST or DELETE.
+// Its waits run on the TimeProvider and its jitter draws from Entropy, so the simulator replays them exactly.
 public sealed class NodeRetry
 {
     private static readonly ResiliencePropertyKey<string> NodeKey = new("clustergroups.node");
     private static readonly ResiliencePropertyKey<Phase> PhaseKey = new("clustergroups.phase");
     private readonly ResiliencePipeline<NodeStep> _pipeline;
 
-    public NodeRetry(IOptions<ClusterOptions> options, FanOutTelemetry telemetry)
+    public NodeRetry(IOptions<ClusterOptions> options, FanOutTelemetry telemetry, TimeProvider time, Entropy entropy)
     {
         var settings = options.Value.Resilience;
-        _pipeline = new ResiliencePipelineBuilder<NodeStep>()
+        _pipeline = new ResiliencePipelineBuilder<NodeStep> { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions<NodeStep>
             {
+                Randomizer = entropy.NextDouble,
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result.Retry),
                 MaxRetryAttempts = settings.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,

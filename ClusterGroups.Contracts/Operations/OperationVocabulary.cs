@@ -61,6 +61,8 @@ public enum Phase
     Resolve,
     Compensate,
     CompensateVerify,
+    // GET / of a node whose kind (our node, or one that ignores keys) was not known yet: decides how it is spoken to.
+    Probe,
 }
 
 // What went wrong on the wire, when no HTTP status came back.

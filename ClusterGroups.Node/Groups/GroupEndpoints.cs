@@ -97,7 +97,8 @@ public static class GroupEndpoints
         }
 
         return outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
-            ? BadRequest(NodeMessages.Exists)
+            ? TypedResults.Problem(NodeMessages.Exists, statusCode: StatusCodes.Status400BadRequest, title: "Bad request",
+                extensions: new Dictionary<string, object?> { [NodeCodes.Property] = NodeCodes.Exists })
             : TypedResults.Created($"/v1/group/{write.GroupId}/", new NodeGroup(write.GroupId, node.Value.Name));
     }
 

@@ -1,19 +1,19 @@
-namespace ClusterGroups.Api.Cluster;
+namespace ClusterGroups.Api.Nodes;
 
 // One node the Api fans out to. Name is the service name (node1) or, for an absolute URL, its authority.
 public sealed class ClusterNode(string name, Uri baseAddress)
 {
-    private volatile bool _honoursIdempotency;
+    private volatile string? _dialect;
 
     public string Name { get; } = name;
     public Uri BaseAddress { get; } = baseAddress;
 
-    // Learned from the node's answers (X-Idempotency-Supported); until then the node is treated as one that ignores
-    // Idempotency-Key, so its state is read before a write.
-    public bool HonoursIdempotency
+    // How the protocol speaks to it ("keyed" or "seed"): configured, or learned once by a probe (NodeDialects);
+    // null until then.
+    public string? Dialect
     {
-        get => _honoursIdempotency;
-        set => _honoursIdempotency = value;
+        get => _dialect;
+        set => _dialect = value;
     }
 
     // How many groups the node held when last counted (digest or listing): sizes the timeout of a whole-list read.
@@ -42,21 +42,4 @@ public sealed class ClusterNode(string name, Uri baseAddress)
         !string.IsNullOrWhiteSpace(entry)
         && (Uri.TryCreate(entry, UriKind.Absolute, out var url) ? url.Scheme is "http" or "https"
             : Uri.CheckHostName(entry) == UriHostNameType.Dns);
-}
-
-public sealed class ClusterDirectory
-{
-    private readonly Dictionary<string, ClusterNode> _byName;
-
-    public ClusterDirectory(Microsoft.Extensions.Options.IOptions<ClusterOptions> options)
-    {
-        Nodes = [.. options.Value.Nodes.Select(ClusterNode.Parse)];
-        _byName = Nodes.ToDictionary(n => n.Name, StringComparer.OrdinalIgnoreCase);
-    }
-
-    // In Cluster:Nodes order.
-    public IReadOnlyList<ClusterNode> Nodes { get; }
-
-    // Operations know their nodes by name; null when the node is no longer configured.
-    public ClusterNode? Find(string name) => _byName.GetValueOrDefault(name);
 }

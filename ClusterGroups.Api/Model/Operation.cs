@@ -1,12 +1,9 @@
-namespace ClusterGroups.Api.FanOut;
+namespace ClusterGroups.Api.Model;
 
 // What an operation is: its id, kind and group. The keys it writes with come from its id, so a node that honours
 // Idempotency-Key can tell this operation's writes (and its undo) from any other's.
 public sealed record Operation(string Id, OperationKind Kind, string GroupId)
 {
-    public static Operation New(OperationKind kind, string groupId) =>
-        new($"op-{Guid.CreateVersion7():N}", kind, groupId);
-
     public string ApplyKey => Id;
 
     public string UndoKey => $"{Id}:undo";
@@ -16,6 +13,3 @@ public sealed record Operation(string Id, OperationKind Kind, string GroupId)
     // The group's presence this operation wants on every node.
     public bool DesiredPresence => Kind == OperationKind.Create;
 }
-
-// A call as the protocol recorded it: which phase it belonged to, and what came back.
-public sealed record CallRecord(Phase Phase, int Attempt, Nodes.NodeCall Call, DateTimeOffset At);

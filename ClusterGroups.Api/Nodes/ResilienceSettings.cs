@@ -1,24 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
 
-namespace ClusterGroups.Api.Cluster;
-
-// Cluster:* in the Api (docs/ARCHITECTURE.md, "Resources and settings"). Nodes is a list: Cluster:Nodes:0=node1
-// (service discovery) or an absolute URL.
-public sealed class ClusterOptions
-{
-    public const string Section = "Cluster";
-
-    [MinLength(1, ErrorMessage = "Cluster:Nodes lists no node; set Cluster:Nodes:0, Cluster:Nodes:1, ...")]
-    public List<string> Nodes { get; set; } = [];
-
-    // How many node calls one operation runs at once.
-    [Range(1, 256)]
-    public int MaxParallelism { get; set; } = 16;
-
-    [Required, ValidateObjectMembers]
-    public ResilienceSettings Resilience { get; set; } = new();
-}
+namespace ClusterGroups.Api.Nodes;
 
 // Cluster:Resilience:* — how the Api treats one node.
 public sealed class ResilienceSettings

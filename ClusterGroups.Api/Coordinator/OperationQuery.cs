@@ -1,7 +1,7 @@
 using System.Globalization;
-using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Model;
 
-namespace ClusterGroups.Api.Journal;
+namespace ClusterGroups.Api.Coordinator;
 
 // A search of the journal (GET /v1/operations): newest first, every filter optional, a page at a time.
 public sealed record OperationQuery(string? GroupId, bool OpenOnly, Outcome? Outcome, DateTimeOffset? Since, int Limit, OperationCursor? After)
@@ -39,4 +39,17 @@ public sealed record OperationCursor(long StartedAtMs, string OperationId)
     }
 }
 
-public sealed record OperationPage(IReadOnlyList<OperationState> Operations, OperationCursor? Next);
+public sealed record OperationPage(IReadOnlyList<OperationState> Operations, OperationCursor? Next)
+{
+    // One page of the matches among `operations` (a set small enough to read whole), newest first.
+    public static OperationPage Of(IEnumerable<OperationState> operations, OperationQuery query)
+    {
+        var matches = operations.Where(query.Matches)
+            .Where(op => query.After is null || query.After.IsAfter(op.StartedAt.ToUnixTimeMilliseconds(), op.Id))
+            .OrderByDescending(op => op.StartedAt.ToUnixTimeMilliseconds()).ThenByDescending(op => op.Id, StringComparer.Ordinal)
+            .Take(query.Limit + 1)
+            .ToList();
+        var page = matches.Take(query.Limit).ToList();
+        return new OperationPage(page, matches.Count > query.Limit ? OperationCursor.Of(page[^1]) : null);
+    }
+}

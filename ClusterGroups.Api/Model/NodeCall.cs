@@ -1,6 +1,5 @@
-using ClusterGroups.Contracts.Operations;
 
-namespace ClusterGroups.Api.Nodes;
+namespace ClusterGroups.Api.Model;
 
 // One HTTP call to one node, as it happened: what was asked, what came back, how long it took, and what the protocol
 // learned from it (never stored as such: the journal and the answers keep their own records of a call).
@@ -16,13 +15,17 @@ public sealed record NodeCall(
     string? WrittenBy = null,
     bool Fenced = false,
     bool WriteAborted = false,
-    string? AbortOutcome = null)
+    string? AbortOutcome = null,
+    bool KeysHonoured = false,
+    string? Code = null)
 {
     // Fenced: the node refused the write because a later operation's token reached it (the answer is 409).
     // WriteAborted: the node refused the write because its key was aborted there; it never applies.
     // AbortOutcome: on an abort, what the aborted write had done (AbortAnswer.Aborted / Applied / AlreadySo).
     // WrittenBy: on a read, the Idempotency-Key of the write that made the group present (X-Created-By) or absent
     // (X-Deleted-By), when the node tells.
+    // KeysHonoured: the answer carried X-Idempotency-Supported (our nodes; a probe decides the node's dialect by it).
+    // Code: the machine-readable reason of a refusal our nodes give (NodeCodes.Exists), beside the words of Detail.
     // Nothing reached the node: safe to send again.
     public bool NotSent => Error is CallError.ConnectionRefused or CallError.CircuitOpen;
 
