@@ -38,8 +38,8 @@ public sealed class ConsistencyCheck(
         var differing = scan.DifferingBuckets();
         var found = new ConcurrentBag<GroupEntry>();
         var lost = new ConcurrentDictionary<string, bool>();
-        await Parallel.ForEachAsync(differing, new ParallelOptions { MaxDegreeOfParallelism = ParallelBuckets, CancellationToken = ct },
-            async (bucket, ct) =>
+        await Concurrently.ForEachAsync(differing, ParallelBuckets,
+            async bucket =>
             {
                 var perNode = await digests.BucketAsync(scan, bucket, ct);
                 foreach (var node in perNode.Where(n => n.Ids is null))

@@ -96,8 +96,8 @@ public static class ApiServiceExtensions
         services.AddSingleton<FanOutTelemetry>();
         services.AddSingleton<NodeRetry>();
         services.AddSingleton<NodeCalls>();
-        services.AddSingleton<KeyedDialect>();
-        services.AddSingleton<SeedDialect>();
+        services.TryAddSingleton<KeyedDialect>();
+        services.TryAddSingleton<SeedDialect>();
         services.AddSingleton<NodeDialects>();
         services.AddSingleton<FanOutProtocol>();
         services.TryAddSingleton<ICoordinator, InMemoryCoordinator>();

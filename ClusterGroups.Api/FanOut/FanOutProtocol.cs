@@ -38,8 +38,6 @@ public sealed class FanOutProtocol(
     Entropy entropy,
     ILogger<FanOutProtocol> logger)
 {
-    private readonly ParallelOptions _parallel = new() { MaxDegreeOfParallelism = options.Value.MaxParallelism };
-
     /// <summary>
     /// Runs one operation to its end, or says why it could not start. With <paramref name="onlyAfter"/>, it starts
     /// only if the group's last journaled operation is still that one (the reconciler's repairs use this).
@@ -265,11 +263,9 @@ public sealed class FanOutProtocol(
             }
         }
 
-        // A cluster no larger than MaxParallelism (the usual) has every node's step started at once, without a
-        // scheduler between them; a larger one goes MaxParallelism nodes at a time.
-        return turns.Count <= _parallel.MaxDegreeOfParallelism
-            ? Task.WhenAll(turns.Select(step))
-            : Parallel.ForEachAsync(turns, _parallel, async (turn, _) => await step(turn));
+        // A cluster no larger than MaxParallelism (the usual) has every node's step started at once; a larger one
+        // goes MaxParallelism nodes at a time.
+        return Concurrently.ForEachAsync(turns, options.Value.MaxParallelism, step);
     }
 }
 

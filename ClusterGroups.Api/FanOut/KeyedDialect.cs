@@ -6,7 +6,8 @@ namespace ClusterGroups.Api.FanOut;
 // Our nodes (ClusterGroups.Node): a write carries the operation's Idempotency-Key and fencing token; a read names the
 // key of the write that made the group's state (X-Created-By / X-Deleted-By); a write's effect is learned by aborting
 // its key, which answers atomically what that write had done, and afterwards a late copy of it never applies.
-public sealed class KeyedDialect(NodeCalls calls, NodeRetry retry, FanOutTelemetry telemetry, ILogger<KeyedDialect> logger)
+// Not sealed: the simulator plants a known bug by overriding one of its steps (ClusterGroups.Simulation, Plant).
+public class KeyedDialect(NodeCalls calls, NodeRetry retry, FanOutTelemetry telemetry, ILogger<KeyedDialect> logger)
     : NodeDialect(calls, retry, telemetry, logger)
 {
     public const string Id = "keyed";

@@ -58,7 +58,10 @@ public sealed class NodeRetry
     public async Task ExecuteAsync(
         string node, Phase phase, Func<CancellationToken, ValueTask<NodeStep>> step, CancellationToken ct)
     {
-        var context = ResilienceContextPool.Shared.Get(ct);
+        // Polly's own awaits continue on the caller's context (ContinueOnCapturedContext). In the Api there is none, so
+        // this changes nothing; in the simulator it keeps every continuation on its scheduler, where the seed orders it
+        // (with ConfigureAwait(false) under a SynchronizationContext, .NET hands continuations to the thread pool).
+        var context = ResilienceContextPool.Shared.Get(continueOnCapturedContext: true, ct);
         context.Properties.Set(NodeKey, node);
         context.Properties.Set(PhaseKey, phase);
         try

@@ -1,36 +1,26 @@
-using System.Reflection;
-using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Coordinator.Redis;
 using StackExchange.Redis;
 using static ClusterGroups.Tests.Storage.Steps;
 
 namespace ClusterGroups.Tests.Storage;
 
-// The coordinator's scripts as they are today (private constants of RedisOperationJournal, RedisGroupLocks and
-// RedisLease, read by reflection so that a changed script is tested as it stands), run with the keys and arguments
-// those classes give them. A script that is renamed or goes fails its case: point the case at the new one.
+// The Redis coordinator's scripts (CoordinatorScripts), run with the keys and arguments RedisCoordinator gives them.
 public static class CoordinatorScriptCases
 {
     private static readonly string[] OutcomeIndexes = [.. Enum.GetValues<Outcome>().Select(o => $"cg:ops:outcome:{o}")];
 
-    // The lease's renewal as a compare-and-PEXPIRE script (what LockExtend's WATCH/MULTI transaction does today).
-    public const string CompareAndExpire = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-        return 0
-        """;
-
     public static IEnumerable<StoreCase> All =>
     [
         Coordinator("coordinator: leases and tokens",
-            Take("o1", 1000), Take("o2", 2000), Release("o2"), Release("o1"), Take("o3", 500), Ttl("cg:lock:g1", 10_000),
-            Eval(CompareAndExpire, ["cg:lock:g1"], "o3", 20_000), Ttl("cg:lock:g1", 20_000), Eval(CompareAndExpire, ["cg:lock:g1"], "o9", 20_000),
-            Eval(CompareAndExpire, ["cg:lock:none"], "o3", 20_000), Cmd("HGET", "cg:fences", "g1"), Release("o3"),
-            Take("o4", 1_700_000_000_000_000), Cmd("HGET", "cg:fences", "g1"), Release("o4"), Take("o5", 5)),
+            Lease("o1", 1000), Lease("o2", 2000), Release("o2"), Release("o1"), Lease("o3", 1500), Ttl("cg:lock:g1", 10_000),
+            Renew("o3", 20_000), Ttl("cg:lock:g1", 20_000), Renew("o9", 20_000), Cmd("HGET", "cg:fences", "g1"), Release("o3"),
+            Lease("o4", 1_700_000_000_000_000), Cmd("HGET", "cg:fences", "g1"), Release("o4"), Lease("o5", 5)),
         Coordinator("coordinator: start and begin",
-            Start(token: 10, owner: "o1", id: "op1", begin: true), Start(token: 10, owner: "o2", id: "op2", begin: true),
-            Start(token: 11, owner: "o2", id: "op2", begin: true), Cmd("DEL", "cg:lock:g1"),
-            Start(token: 12, owner: "o2", id: "op2", begin: true), Cmd("SREM", "cg:ops:open", "op1"), Cmd("DEL", "cg:lock:g1"),
-            Start(token: 13, owner: "o3", id: "op3", begin: false), Cmd("DEL", "cg:lock:g1"),
-            Start(token: 14, owner: "o4", id: "op4", begin: true), Begin(token: 13, id: "op5"), Begin(token: 14, id: "op5"),
+            Start(token: 10, owner: "o1", id: "op1"), Start(token: 10, owner: "o2", id: "op2"),
+            Start(token: 11, owner: "o2", id: "op2"), Cmd("DEL", "cg:lock:g1"),
+            Start(token: 12, owner: "o2", id: "op2"), Cmd("SREM", "cg:ops:open", "op1"), Cmd("DEL", "cg:lock:g1"),
+            Lease("o3", 13), Cmd("DEL", "cg:lock:g1"),
+            Start(token: 14, owner: "o4", id: "op4"), Begin(token: 13, id: "op5"), Begin(token: 14, id: "op5"),
             Begin(token: 20, id: "op6"), Cmd("HGET", "cg:fences", "g1")),
         Coordinator("coordinator: save and close",
             Begin(token: 5, id: "op1"), Save(token: 5, id: "op1", open: true, current: 1, previous: 1),
@@ -46,39 +36,44 @@ public static class CoordinatorScriptCases
     private static StoreCase Coordinator(string name, params StoreStep[] steps) =>
         new(name, StoreRole.Coordinator, steps) { DeclaredKeysOnly = true };
 
-    private static StoreStep Take(string owner, long clock) =>
-        Script(typeof(RedisGroupLocks), "Take", ["cg:lock:g1", "cg:fences"], owner, 10_000, "g1", clock);
+    // RedisCoordinator.AcquireAsync's keys and arguments for group g1: the lease only (Lease), or with a begin (Start).
+    private static readonly RedisKey[] LeaseKeys = ["cg:fences", "cg:group:g1:last", "cg:ops:open", "cg:lock:g1"];
 
-    private static StoreStep Release(string owner) => Script(typeof(RedisLease), "Release", ["cg:lock:g1"], owner);
+    private static object[] LeaseArgs(string owner, long token) => ["g1", token, owner, 10_000];
 
-    // RedisOperationJournal.BeginKeys / BeginArgs for group g1 (an operation started at 1000 + its token, Running).
-    private static RedisKey[] BeginKeys(string id) =>
-        ["cg:fences", $"cg:op:{id}", "cg:ops", "cg:group:g1:last", "cg:ops:open", "cg:ops:group:g1", OutcomeIndexes[0]];
+    private static RedisKey[] BeginKeys(string id) => [$"cg:op:{id}", "cg:ops", "cg:ops:group:g1", OutcomeIndexes[0]];
 
-    private static object[] BeginArgs(long token, string id) => ["g1", token, $$"""{"id":"{{id}}","token":{{token}}}""", id, 1000 + token];
+    // An operation started at 1000 + its token, Running.
+    private static object[] BeginArgs(long token, string id) => [$$"""{"id":"{{id}}","token":{{token}}}""", id, 1000 + token];
 
-    private static StoreStep Begin(long token, string id) => Script(typeof(RedisOperationJournal), "Begin", BeginKeys(id), BeginArgs(token, id));
+    private static StoreStep Lease(string owner, long token) =>
+        Script(nameof(CoordinatorScripts.Lease), CoordinatorScripts.Lease, LeaseKeys, LeaseArgs(owner, token));
 
-    private static StoreStep Start(long token, string owner, string id, bool begin) =>
-        Script(typeof(RedisOperationJournal), "Start", [.. BeginKeys(id), "cg:lock:g1"], [.. BeginArgs(token, id), owner, 10_000, begin ? "1" : "0"]);
+    private static StoreStep Start(long token, string owner, string id) =>
+        Script(nameof(CoordinatorScripts.Start), CoordinatorScripts.Start, [.. LeaseKeys, .. BeginKeys(id)], [.. LeaseArgs(owner, token), .. BeginArgs(token, id)]);
 
-    // RedisOperationJournal.SaveAsync's keys and arguments: keep 2, retention a week, prune before 1000.
+    private static StoreStep Begin(long token, string id) =>
+        Script(nameof(CoordinatorScripts.Begin), CoordinatorScripts.Begin, [.. LeaseKeys, .. BeginKeys(id)], ["g1", token, "", "", .. BeginArgs(token, id)]);
+
+    private static StoreStep Renew(string owner, long ms) =>
+        Script(nameof(CoordinatorScripts.Renew), CoordinatorScripts.Renew, ["cg:lock:g1"], owner, ms);
+
+    private static StoreStep Release(string owner) =>
+        Script(nameof(CoordinatorScripts.Release), CoordinatorScripts.Release, ["cg:lock:g1"], owner);
+
+    // RedisCoordinator.SaveAsync's keys and arguments: keep 2, retention a week, prune before 1000.
     private static StoreStep Save(long token, string id, bool open, int current, int previous, string desired = "", string owner = "", bool prune = false) =>
-        Script(typeof(RedisOperationJournal), "Save",
+        Script(nameof(CoordinatorScripts.Save), CoordinatorScripts.Save,
             ["cg:fences", $"cg:op:{id}", "cg:ops:open", "cg:ops", "cg:ops:group:g1", "cg:desired", "cg:lock:g1", .. OutcomeIndexes],
             ["g1", token, $$"""{"id":"{{id}}","saved":{{current}}}""", id, open ? "" : 604_800_000, 2, 1000 + token, current, 1000,
              desired, owner, previous, prune ? "1" : "0"]);
 
-    private static StoreStep Script(Type type, string name, RedisKey[] keys, params object[] args)
+    private static StoreStep Script(string name, string script, RedisKey[] keys, params object[] args)
     {
-        var step = Eval($"-- {type.Name}.{name}", keys, args);
+        var step = Eval($"-- CoordinatorScripts.{name}", keys, args);
         return step with
         {
-            Run = store => Answers.Of(() => store.EvaluateAsync(ScriptOf(type, name), keys, Values(args))),
+            Run = store => Answers.Of(() => store.EvaluateAsync(script, keys, Values(args))),
         };
     }
-
-    private static string ScriptOf(Type type, string name) =>
-        type.GetField(name, BindingFlags.NonPublic | BindingFlags.Static)?.GetRawConstantValue() as string
-        ?? throw new InvalidOperationException($"{type.Name}.{name} is no longer a script constant: point CoordinatorScriptCases at the script that replaced it.");
 }
