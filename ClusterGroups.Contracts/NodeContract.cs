@@ -32,6 +32,9 @@ public static class NodeHeaders
 
     // On a 409 refusal: the write's Idempotency-Key was aborted on this node (POST /v1/group/{id}/abort); it never applies.
     public const string WriteAborted = "X-Write-Aborted";
+
+    // On POST /v1/group/{id}/takeover: the operation's undo key (Idempotency-Key names its apply key).
+    public const string UndoKey = "X-Undo-Key";
 }
 
 // The answer of POST /v1/group/{groupId}/abort (Idempotency-Key: the write to close the door on): what that write
@@ -51,6 +54,12 @@ public static class NodeCodes
     // A create of a group the node already holds (400): the node is already in the desired state.
     public const string Exists = "exists";
 }
+
+// The answer of POST /v1/group/{groupId}/takeover (X-Fencing-Token: the new owner's; Idempotency-Key: the operation's
+// apply key; X-Undo-Key: its undo key): the group fenced at that token, and what the operation did here as it stands:
+// the group's presence and the key that made it so, and the records of both keys ("create:applied", "abort:aborted",
+// ...; Undo null when the undo key was never used).
+public sealed record TakeOverAnswer(string GroupId, bool Present, string? WrittenBy, string Apply, string? Undo);
 
 public static class NodeMessages
 {

@@ -99,6 +99,7 @@ public static class ApiServiceExtensions
         services.TryAddSingleton<KeyedDialect>();
         services.TryAddSingleton<SeedDialect>();
         services.AddSingleton<NodeDialects>();
+        services.TryAddSingleton<Takeover>();
         services.AddSingleton<FanOutProtocol>();
         services.TryAddSingleton<ICoordinator, InMemoryCoordinator>();
         services.AddSingleton<Coordination>();

@@ -31,6 +31,7 @@ namespace ClusterGroups.Api.FanOut;
 public sealed class FanOutProtocol(
     ClusterDirectory cluster,
     NodeDialects dialects,
+    Takeover takeover,
     Coordination coordination,
     FanOutTelemetry telemetry,
     IOptions<ClusterOptions> options,
@@ -103,15 +104,9 @@ public sealed class FanOutProtocol(
                 // 3. apply (4. resolve, inside each node's step)
                 nodesTouched = true;
                 await ForEachNodeAsync(run, _ => true, ApplyAsync, stopping);
-                if (!op.AllApplied)
-                {
-                    // What each node did is on record before anything is undone. (Not needed when all applied: a crash
-                    // before the close is recovered by reading the nodes, and it commits.)
-                    await run.SaveAsync(stopping);
-                }
 
                 // 5. decide, 6. undo
-                await DecideAsync(run, stopping);
+                await DecideAsync(run, mayCommit: true, stopping);
 
                 // 7. close, freeing the lease in the same step
                 op.Answered(time.GetUtcNow(), time.GetElapsedTime(started));
@@ -133,9 +128,9 @@ public sealed class FanOutProtocol(
 
     /// <summary>
     /// Drives an open operation to its end, under the lease of <paramref name="run"/> (its token took the operation
-    /// over): one whose Api died mid-way (each node's effect is learned, then it is committed if every node already
-    /// applied it, else rolled back), or one pending repair. True when it is closed; false when it stays open
-    /// (pending repair, or lost to a later owner).
+    /// over): first where it stands on every node is learned anew (Takeover); then one whose Api died mid-way is
+    /// committed if every node applied it and its rollback had not begun, else rolled back; one pending repair is undone
+    /// further. True when it is closed; false when it stays open (pending repair, or lost to a later owner).
     /// </summary>
     public async Task<bool> ResumeAsync(OperationRun run, CancellationToken stopping)
     {
@@ -147,11 +142,12 @@ public sealed class FanOutProtocol(
             op.BeginRecovery(time.GetUtcNow());
             telemetry.RecordRecovery(op.Outcome);
 
+            // 4. resolve, anew on every node, under this run's token
+            await ForEachNodeAsync(run, takeover.Asks, takeover.LearnAsync, stopping);
             if (op.Outcome is Outcome.Running)
             {
-                // 4. resolve what the Api that died left unknown, then 5. decide, 6. undo
-                await ForEachNodeAsync(run, n => n.Effect is NodeEffect.Unknown, LearnAsync, stopping);
-                await DecideAsync(run, stopping);
+                // 5. decide, 6. undo
+                await DecideAsync(run, takeover.MayCommit(op), stopping);
             }
             else
             {
@@ -179,20 +175,11 @@ public sealed class FanOutProtocol(
         turn.Progress.Learn(dialect is null ? NodeEffect.NotApplied : await dialect.ApplyAsync(turn));
     }
 
-    // 4. resolve, for a node an Api that died left unknown; unreachable, it stays unknown for now.
-    private async Task LearnAsync(NodeTurn turn)
-    {
-        if (await dialects.ForAsync(turn) is { } dialect)
-        {
-            turn.Progress.Learn(await dialect.LearnAsync(turn));
-        }
-    }
-
-    // 5. decide: commit, or undo (6).
-    private async Task DecideAsync(OperationRun run, CancellationToken stopping)
+    // 5. decide: commit (when that is allowed: not after a rollback began), or undo (6).
+    private async Task DecideAsync(OperationRun run, bool mayCommit, CancellationToken stopping)
     {
         var op = run.Operation;
-        if (!op.Decide())
+        if (!mayCommit || !op.Decide())
         {
             FanOutLog.RollingBack(logger, op);
             await CompensateAsync(run, stopping);
@@ -203,10 +190,17 @@ public sealed class FanOutProtocol(
     }
 
     // 6. undo: what the operation changed on every node whose rollback is not finished; then settled as RolledBack,
-    // or PendingRepair while any node's undo is still pending.
+    // or PendingRepair while any node's undo is still pending. The rollback, and what each node did, are on record
+    // before the first undo write: whoever takes the operation over then never commits it.
     private async Task CompensateAsync(OperationRun run, CancellationToken stopping)
     {
         using var activity = FanOutTelemetry.StartRollback(run.Operation);
+        if (!run.Operation.RollingBack)
+        {
+            run.Operation.BeginRollback();
+        }
+
+        await run.SaveAsync(stopping);
         await ForEachNodeAsync(run,
             n => n.Effect is NodeEffect.Applied or NodeEffect.Unknown && n.Compensation != CompensationState.Undone,
             UndoAsync,

@@ -31,6 +31,38 @@ public class KeyedDialect(NodeCalls calls, NodeRetry retry, FanOutTelemetry tele
 
     public override Task<NodeEffect> LearnAsync(NodeTurn turn) => ResolveAsync(turn);
 
+    // The node is fenced with the new token (an earlier owner's writes still on their way are refused from now on) and
+    // says what the operation's two keys did: the apply key's record is the node's effect, the undo key's whether it
+    // was put back. (The apply key's record alone would mislead: a node the earlier owner already undid still answers
+    // "applied" for it.) No answer: unknown, never what the journal said.
+    public override async Task TakeOverAsync(NodeTurn turn)
+    {
+        var op = turn.Op;
+        NodeCall? answer = null;
+        var attempt = 0;
+        await Retry.ExecuteAsync(turn.Node.Name, Phase.TakeOver, async token =>
+        {
+            attempt++;
+            var call = await Calls.WriteAsync(turn with { Ct = token }, Phase.TakeOver, attempt, () => Calls.Client.TakeOverAsync(
+                turn.Node, op.GroupId, op.Operation.ApplyKey, op.Operation.UndoKey, op.Fence, token));
+            answer = call.ApplyRecord is null ? null : call;
+            return answer is null ? NodeStep.Again(call.RetryAfter) : NodeStep.Done;
+        }, turn.Ct);
+
+        if (answer is null)
+        {
+            turn.Progress.Learn(NodeEffect.Unknown);
+            turn.Progress.Compensate(CompensationState.NotNeeded);
+            return;
+        }
+
+        turn.Progress.Learn(KeyRecords.Effect(answer.ApplyRecord!, op.Kind));
+        turn.Progress.Compensate(turn.Progress.Effect is NodeEffect.Applied
+            && KeyRecords.Effect(answer.UndoRecord, op.Operation.Inverse) is NodeEffect.Applied or NodeEffect.AlreadySo
+                ? CompensationState.Undone
+                : CompensationState.NotNeeded);
+    }
+
     protected override NodeEffect EffectOfDesiredState(NodeCall read, string key) =>
         read.WrittenBy == key ? NodeEffect.Applied : NodeEffect.AlreadySo;
 

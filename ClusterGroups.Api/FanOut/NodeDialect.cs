@@ -11,6 +11,7 @@ namespace ClusterGroups.Api.FanOut;
 public abstract class NodeDialect(NodeCalls calls, NodeRetry retry, FanOutTelemetry telemetry, ILogger logger)
 {
     protected NodeCalls Calls => calls;
+    protected NodeRetry Retry => retry;
 
     // The name journaled with the operation for this node ("keyed", "seed").
     public abstract string Name { get; }
@@ -44,8 +45,13 @@ public abstract class NodeDialect(NodeCalls calls, NodeRetry retry, FanOutTeleme
     // One question of step 4: what did the operation's write do here?
     protected abstract Task<(NodeEffect Effect, NodeCall Call)> AskAsync(NodeTurn turn, int attempt);
 
-    // 4., for an operation an Api that died left running: the effect of a node it left unknown.
+    // 4., for an operation an Api that died left running: the effect of a node it left unknown (the takeover rule before
+    // issue 23; the simulator's planted bug takeover-trusts-journal still uses it).
     public abstract Task<NodeEffect> LearnAsync(NodeTurn turn);
+
+    // A takeover (Takeover): where the operation stands on this node, learned anew under the new owner's token, whatever
+    // the earlier owner journaled: the node's effect and whether the operation's undo is done there.
+    public abstract Task TakeOverAsync(NodeTurn turn);
 
     // What a read in the state a write with `key` wanted says about that write: it did it, or the node was already so.
     protected abstract NodeEffect EffectOfDesiredState(NodeCall read, string key);

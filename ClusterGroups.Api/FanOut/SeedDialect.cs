@@ -41,4 +41,43 @@ public sealed class SeedDialect(NodeCalls calls, NodeRetry retry, FanOutTelemetr
         turn.Progress.Called(Phase.ReadBefore) ? ResolveAsync(turn) : Task.FromResult(NodeEffect.NotApplied);
 
     protected override NodeEffect EffectOfDesiredState(NodeCall read, string key) => NodeEffect.Applied;
+
+    // The weaker rule for nodes that cannot be fenced: the node is read. In the desired state: already so if the
+    // journal's read-before said so, else applied (and not put back). Not in it: put back if the journal knew it
+    // applied, else not applied. An earlier owner's write still on its way can land here after this; what that leaves
+    // the reconciler sees as divergence.
+    public override async Task TakeOverAsync(NodeTurn turn)
+    {
+        var progress = turn.Progress;
+        var journaled = progress.Effect;
+        var (effect, _) = await ReadUntilAnsweredAsync(turn);
+        switch (effect)
+        {
+            case NodeEffect.Unknown:
+                progress.Learn(NodeEffect.Unknown);
+                progress.Compensate(CompensationState.NotNeeded);
+                break;
+            case NodeEffect.Applied:
+                progress.Learn(journaled is NodeEffect.AlreadySo ? NodeEffect.AlreadySo : NodeEffect.Applied);
+                progress.Compensate(CompensationState.NotNeeded);
+                break;
+            default:
+                progress.Learn(journaled is NodeEffect.Applied ? NodeEffect.Applied : NodeEffect.NotApplied);
+                progress.Compensate(journaled is NodeEffect.Applied ? CompensationState.Undone : CompensationState.NotNeeded);
+                break;
+        }
+    }
+
+    private async Task<(NodeEffect Effect, NodeCall? Read)> ReadUntilAnsweredAsync(NodeTurn turn)
+    {
+        (NodeEffect Effect, NodeCall? Read) known = (NodeEffect.Unknown, null);
+        var attempt = 0;
+        await Retry.ExecuteAsync(turn.Node.Name, Phase.TakeOver, async token =>
+        {
+            attempt++;
+            known = await ReadEffectAsync(turn with { Ct = token }, turn.Op.Kind, turn.Op.Operation.ApplyKey, Phase.TakeOver, attempt);
+            return known.Effect is NodeEffect.Unknown ? NodeStep.Again(known.Read?.RetryAfter) : NodeStep.Done;
+        }, turn.Ct);
+        return known;
+    }
 }

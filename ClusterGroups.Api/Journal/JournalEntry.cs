@@ -19,7 +19,8 @@ public sealed record JournalEntry(
     DateTimeOffset? LastRecoveryAt,
     IReadOnlyList<JournalNode> Nodes,
     string? Caller = null,
-    IReadOnlyList<OperatorAction>? Actions = null);
+    IReadOnlyList<OperatorAction>? Actions = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool RollingBack = false);
 
 // Dialect (optional, added with node dialects): how the node was spoken to ("keyed", "seed"); absent: not decided yet,
 // or an entry from before dialects (the node is then probed).

@@ -17,7 +17,9 @@ public sealed record NodeCall(
     bool WriteAborted = false,
     string? AbortOutcome = null,
     bool KeysHonoured = false,
-    string? Code = null)
+    string? Code = null,
+    string? ApplyRecord = null,
+    string? UndoRecord = null)
 {
     // Fenced: the node refused the write because a later operation's token reached it (the answer is 409).
     // WriteAborted: the node refused the write because its key was aborted there; it never applies.
@@ -26,6 +28,8 @@ public sealed record NodeCall(
     // (X-Deleted-By), when the node tells.
     // KeysHonoured: the answer carried X-Idempotency-Supported (our nodes; a probe decides the node's dialect by it).
     // Code: the machine-readable reason of a refusal our nodes give (NodeCodes.Exists), beside the words of Detail.
+    // ApplyRecord, UndoRecord: on a takeover, what the operation's apply and undo keys did on the node, as its records
+    // say ("create:applied", "abort:aborted", ...; UndoRecord null when the undo key was never used).
     // Nothing reached the node: safe to send again.
     public bool NotSent => Error is CallError.ConnectionRefused or CallError.CircuitOpen;
 

@@ -31,7 +31,7 @@ public sealed class OperationState
     public static OperationState Restore(
         Operation operation, IEnumerable<NodeProgress> nodes, Outcome outcome, DateTimeOffset startedAt, DateTimeOffset? endedAt,
         double durationMs, string? owner, long fence, int recoveries, DateTimeOffset? lastRecoveryAt, string? caller,
-        string? traceParent, IEnumerable<OperatorAction> actions) =>
+        string? traceParent, IEnumerable<OperatorAction> actions, bool rollingBack = false) =>
         new(operation, nodes, actions, caller, traceParent)
         {
             Outcome = outcome,
@@ -42,6 +42,7 @@ public sealed class OperationState
             Fence = fence,
             Recoveries = recoveries,
             LastRecoveryAt = lastRecoveryAt,
+            RollingBack = rollingBack,
         };
 
     public Operation Operation { get; }
@@ -64,6 +65,9 @@ public sealed class OperationState
     public string? TraceParent { get; }
 
     public Outcome Outcome { get; private set; } = Outcome.Running;
+
+    // Its rollback has begun (on record before the first undo write): whoever takes it over never commits it.
+    public bool RollingBack { get; private set; }
     public DateTimeOffset? EndedAt { get; private set; }
     public double DurationMs { get; private set; }
 
@@ -106,6 +110,9 @@ public sealed class OperationState
         Outcome = Nodes.All(n => n.Effect is NodeEffect.AlreadySo) ? Outcome.AlreadySo : Outcome.Committed;
         return true;
     }
+
+    // 6. undo begins: on record before any undo write goes out.
+    public void BeginRollback() => RollingBack = true;
 
     // 6. undo, settled: RolledBack when no node's rollback is pending, else PendingRepair (recovery finishes it).
     public bool Settle()

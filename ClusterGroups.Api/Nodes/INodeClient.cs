@@ -18,6 +18,10 @@ public interface INodeClient
     // says what that write had done there (AbortOutcome), or that a later operation fenced this one.
     Task<NodeCall> AbortAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct);
 
+    // POST /v1/group/{id}/takeover: fences the group at `token` (no earlier owner's write applies any more), and tells
+    // the group's presence (Present, WrittenBy) and the records of the apply and undo keys (ApplyRecord, UndoRecord).
+    Task<NodeCall> TakeOverAsync(ClusterNode node, string groupId, string applyKey, string undoKey, long token, CancellationToken ct);
+
     // GET /v1/group/{id}/ : Present is true (200), false (404), or null when the node gave no answer.
     Task<NodeCall> ReadAsync(ClusterNode node, string groupId, CancellationToken ct);
 

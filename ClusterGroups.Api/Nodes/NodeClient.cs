@@ -42,6 +42,23 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         return call with { AbortOutcome = answer?.Outcome };
     }
 
+    public async Task<NodeCall> TakeOverAsync(ClusterNode node, string groupId, string applyKey, string undoKey, long token, CancellationToken ct)
+    {
+        TakeOverAnswer? answer = null;
+        var call = await SendAsync(node, "takeover", () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post,
+                new Uri(node.BaseAddress, $"/v1/group/{Uri.EscapeDataString(groupId)}/takeover"));
+            request.Headers.Add(NodeHeaders.IdempotencyKey, applyKey);
+            request.Headers.Add(NodeHeaders.UndoKey, undoKey);
+            request.Headers.Add(NodeHeaders.FencingToken, token.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return request;
+        }, ct, async response => answer = await response.Content.ReadFromJsonAsync<TakeOverAnswer>(ct));
+        return answer is null
+            ? call
+            : call with { Present = answer.Present, WrittenBy = answer.WrittenBy, ApplyRecord = answer.Apply, UndoRecord = answer.Undo };
+    }
+
     public async Task<NodeCall> ReadAsync(ClusterNode node, string groupId, CancellationToken ct)
     {
         var call = await SendAsync(node, "read", () =>

@@ -63,6 +63,8 @@ public enum Phase
     CompensateVerify,
     // GET / of a node whose kind (our node, or one that ignores keys) was not known yet: decides how it is spoken to.
     Probe,
+    // A new owner of an open operation fences the node and learns what the operation did there (our nodes), or reads it.
+    TakeOver,
 }
 
 // What went wrong on the wire, when no HTTP status came back.

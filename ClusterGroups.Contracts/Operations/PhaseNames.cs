@@ -15,6 +15,7 @@ public static class PhaseNames
         (Phase.Compensate, "compensate"),
         (Phase.CompensateVerify, "compensate-verify"),
         (Phase.Probe, "probe"),
+        (Phase.TakeOver, "takeover"),
     ];
 
     // A loop, not Array.Find: the name is asked for several times per node call (span, metric, JSON), and a lambda
