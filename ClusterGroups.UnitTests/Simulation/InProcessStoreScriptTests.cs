@@ -72,17 +72,30 @@ public sealed class InProcessStoreScriptTests
     [Fact]
     public async Task Scripts_run_one_at_a_time_and_every_call_is_done_when_it_returns()
     {
+        // A read-modify-write: interleaved, two runs would read the same value and an increment would be lost.
         const string increment = "local v = redis.call('GET', KEYS[1]) or '0' redis.call('SET', KEYS[1], tonumber(v) + 1) return 1";
+        const int threads = 4, runs = 5_000;
         using var store = new InProcessStore();
-
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        using var start = new Barrier(threads);
+        var notDone = 0;
+        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
         {
-            for (var i = 0; i < 500; i++)
+            start.SignalAndWait(TimeSpan.FromMinutes(1));
+            for (var i = 0; i < runs; i++)
             {
-                Assert.True(store.EvaluateAsync(increment, ["n"], []).IsCompletedSuccessfully);
+                if (!store.EvaluateAsync(increment, ["n"], []).IsCompletedSuccessfully)
+                {
+                    Interlocked.Increment(ref notDone);
+                }
             }
-        }))).WaitAsync(TimeSpan.FromMinutes(1));
+        })).ToList();
+        workers.ForEach(worker => worker.Start());
+        foreach (var worker in workers)
+        {
+            Assert.True(worker.Join(TimeSpan.FromMinutes(2)), "a worker did not finish");
+        }
 
-        Assert.Equal("4000", (string?)await store.ExecuteAsync("GET", "n"));
+        Assert.Equal(0, notDone);
+        Assert.Equal($"{threads * runs}", (string?)await store.ExecuteAsync("GET", "n"));
     }
 }
