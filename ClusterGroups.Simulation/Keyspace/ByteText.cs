@@ -20,7 +20,11 @@ internal static class ByteText
         return Ascii.IsValid(text) ? text : Encoding.Latin1.GetString((byte[])value!);
     }
 
-    public static string From(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);
+    public static string From(RedisKey key)
+    {
+        var text = (string?)key ?? "";
+        return Ascii.IsValid(text) ? text : Encoding.Latin1.GetString((byte[])key!);
+    }
 
     public static byte[] Bytes(string text) => Encoding.Latin1.GetBytes(text);
 

@@ -26,7 +26,7 @@ public sealed class InProcessStore : IRedisStore, IDisposable
     // The commands ExecuteAsync and redis.call accept.
     public static IEnumerable<string> Commands => KeyspaceCommands.Names;
 
-    // How many distinct scripts were compiled (each once).
+    // How many times a script was compiled: each distinct one once.
     public int CompiledScripts
     {
         get
@@ -40,7 +40,7 @@ public sealed class InProcessStore : IRedisStore, IDisposable
 
     public Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] args)
     {
-        var keyTexts = Array.ConvertAll(keys, key => ByteText.From((RedisValue)(byte[]?)key));
+        var keyTexts = Array.ConvertAll(keys, ByteText.From);
         var argTexts = Array.ConvertAll(args, ByteText.From);
         Reply reply;
         lock (_lock)

@@ -15,19 +15,19 @@ internal static class KeyspaceCommands
 
     // args[0] is the command's name. A script's call words two errors its own way (RedisErrors). declaredKeys: a
     // script's KEYS, when it may touch no other key (LuaScripts).
-    public static Reply Execute(RedisKeyspace keyspace, IReadOnlyList<string> args, bool fromScript = false, IReadOnlySet<string>? declaredKeys = null)
+    public static Reply Execute(RedisKeyspace keyspace, string[] args, bool fromScript = false, IReadOnlySet<string>? declaredKeys = null)
     {
         if (!Table.TryGetValue(args[0], out var spec))
         {
             return new ErrorReply(fromScript ? RedisErrors.UnknownInScript : RedisErrors.Unknown(args));
         }
 
-        if (!spec.AcceptsCount(args.Count))
+        if (!spec.AcceptsCount(args.Length))
         {
             return new ErrorReply(fromScript ? RedisErrors.ArityInScript : RedisErrors.Arity(spec.Name));
         }
 
-        if (declaredKeys is not null && spec.Keys(args).FirstOrDefault(key => !declaredKeys.Contains(key)) is { } undeclared)
+        if (declaredKeys is not null && Undeclared(spec, args, declaredKeys) is { } undeclared)
         {
             return new ErrorReply($"ERR script touched key '{undeclared}', which is not in its KEYS: Garnet (--lua-transaction-mode) locks only KEYS, so the script would not be atomic there");
         }
@@ -40,5 +40,18 @@ internal static class KeyspaceCommands
         {
             return new ErrorReply(e.Message);
         }
+    }
+
+    private static string? Undeclared(CommandSpec spec, string[] args, IReadOnlySet<string> declared)
+    {
+        foreach (var key in spec.Keys(args))
+        {
+            if (!declared.Contains(key))
+            {
+                return key;
+            }
+        }
+
+        return null;
     }
 }

@@ -23,7 +23,7 @@ internal static class LuaReplies
                 lua.PushBoolean(false);
                 break;
             case BulkReply bulk:
-                lua.PushBuffer(ByteText.Bytes(bulk.Value));
+                LuaStrings.Push(lua, bulk.Value);
                 break;
             case StatusReply status:
                 PushField(lua, "ok", status.Value);
@@ -85,14 +85,13 @@ internal static class LuaReplies
         }
     }
 
-    // A Lua string's bytes (never a number's: tolstring would turn the value on the stack into a string).
-    public static string Text(Lua lua, int index) => ByteText.From(lua.ToBuffer(index, false));
+    public static string Text(Lua lua, int index) => LuaStrings.Read(lua, index);
 
     private static void PushField(Lua lua, string name, string value)
     {
         lua.CreateTable(0, 1);
         lua.PushString(name);
-        lua.PushBuffer(ByteText.Bytes(value));
+        LuaStrings.Push(lua, value);
         lua.RawSet(-3);
     }
 

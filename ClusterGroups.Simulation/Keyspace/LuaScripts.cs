@@ -48,7 +48,8 @@ internal sealed class LuaScripts : IDisposable
         _errorHandler = _lua.Ref(LuaRegistry.Index);
     }
 
-    public int CompiledCount => _byText.Count;
+    // How many times a script was compiled (each distinct one once).
+    public int CompiledCount { get; private set; }
 
     public Reply Run(string script, IReadOnlyList<string> keys, IReadOnlyList<string> args)
     {
@@ -97,6 +98,7 @@ internal sealed class LuaScripts : IDisposable
 
             function = _lua.Ref(LuaRegistry.Index);
             _byText[script] = function;
+            CompiledCount++;
         }
 
         _bySameString[script] = function;
@@ -110,7 +112,7 @@ internal sealed class LuaScripts : IDisposable
         _lua.CreateTable(values.Count, 0);
         for (var i = 0; i < values.Count; i++)
         {
-            _lua.PushBuffer(ByteText.Bytes(values[i]));
+            LuaStrings.Push(_lua, values[i]);
             _lua.RawSetInteger(-2, i + 1);
         }
 

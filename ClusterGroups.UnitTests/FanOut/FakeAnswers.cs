@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ClusterGroups.Contracts;
+using ClusterGroups.Node.Groups;
 
 namespace ClusterGroups.UnitTests.FanOut;
 
@@ -27,21 +28,23 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
     }
 
     // Our nodes name the write that made the state (X-Created-By / X-Deleted-By); the seed's nodes do not.
-    public HttpResponseMessage Read(string groupId, (bool Present, string? WrittenBy) state)
+    public HttpResponseMessage Read(string groupId, (bool Present, string? CreatedBy, string? DeletedBy) state)
     {
         var response = state.Present ? Group(groupId, HttpStatusCode.OK) : NotFound();
-        if (!ignoresIdempotency && state.WrittenBy is not null)
+        var writtenBy = state.Present ? state.CreatedBy : state.DeletedBy;
+        if (!ignoresIdempotency && !string.IsNullOrEmpty(writtenBy))
         {
-            response.Headers.Add(state.Present ? NodeHeaders.CreatedBy : NodeHeaders.DeletedBy, state.WrittenBy);
+            response.Headers.Add(state.Present ? NodeHeaders.CreatedBy : NodeHeaders.DeletedBy, writtenBy);
         }
 
         return response;
     }
 
-    public HttpResponseMessage Fenced()
+    // X-Fenced carries the highest token the node has seen for the group.
+    public HttpResponseMessage Fenced(long? seen)
     {
         var response = Error(HttpStatusCode.Conflict, NodeMessages.Fenced);
-        response.Headers.Add(NodeHeaders.Fenced, "true");
+        response.Headers.Add(NodeHeaders.Fenced, seen?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return response;
     }
 
@@ -52,11 +55,12 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
         return response;
     }
 
-    public HttpResponseMessage AbortAnswer(string groupId, string key, FakeWrite result) =>
-        Ok(new ClusterGroups.Contracts.AbortAnswer(groupId, key, "create", result switch
+    // What the aborted write (of kind `write`) had done, as the node's abort route answers it.
+    public HttpResponseMessage AbortAnswer(string groupId, string key, string write, WriteResult result) =>
+        Ok(new ClusterGroups.Contracts.AbortAnswer(groupId, key, write, result switch
         {
-            FakeWrite.Applied => ClusterGroups.Contracts.AbortAnswer.Applied,
-            FakeWrite.AlreadySo => ClusterGroups.Contracts.AbortAnswer.AlreadySo,
+            WriteResult.Applied => ClusterGroups.Contracts.AbortAnswer.Applied,
+            WriteResult.AlreadySo => ClusterGroups.Contracts.AbortAnswer.AlreadySo,
             _ => ClusterGroups.Contracts.AbortAnswer.Aborted,
         }));
 

@@ -34,6 +34,8 @@ public sealed record BenchOptions
                                   builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
           --state [1000,1000000]  the state-size phase only: 3 nodes bulk-loaded with each size, 10 divergent;
                                   consistency and /health time, Api peak memory (results in bench/results/state)
+          --scripts [5]           the in-process store only (ClusterGroups.Simulation): the node's real scripts per
+                                  second through GroupStore, one thread, each phase S seconds; starts no app
           --out DIR               where results go (default bench/results/<full|quick|external>)
         """;
 
@@ -51,6 +53,7 @@ public sealed record BenchOptions
     public bool KeepOtlpExport { get; init; }
     public bool State { get; init; }
     public IReadOnlyList<long>? StateSizes { get; init; }
+    public TimeSpan? ScriptPhase { get; init; }
 
     public bool External => ApiUrl is not null;
     public string Mode => External ? "external" : Quick ? "quick" : "full";
@@ -105,6 +108,9 @@ public sealed record BenchOptions
                 "--state" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { State = true, StateSizes = [.. Next().Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture))] }
                     : options with { State = true },
+                "--scripts" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                    ? options with { ScriptPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) }
+                    : options with { ScriptPhase = TimeSpan.FromSeconds(5) },
                 "--help" or "-h" => null,
                 _ => throw new FormatException($"Unknown option {args[i]}."),
             };
