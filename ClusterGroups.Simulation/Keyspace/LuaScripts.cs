@@ -25,8 +25,9 @@ internal sealed class LuaScripts : IDisposable
     private readonly LuaFunction _command;
     private readonly int _errorHandler;
 
-    // Scripts are mostly the same constant string object: looked up by reference first, then by text.
-    private readonly Dictionary<object, int> _bySameString = new(ReferenceEqualityComparer.Instance);
+    // Scripts are mostly the same constant string object: looked up by reference first (weakly: a caller that builds
+    // its script text anew each time leaves nothing behind), then by text.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, object> _bySameString = new();
     private readonly Dictionary<string, int> _byText = new(StringComparer.Ordinal);
 
     public LuaScripts(RedisKeyspace keyspace, bool declaredKeysOnly)
@@ -34,7 +35,7 @@ internal sealed class LuaScripts : IDisposable
         _keyspace = keyspace;
         _declaredKeysOnly = declaredKeysOnly;
         _command = Command;
-        if (_lua.LoadBuffer(ByteText.Bytes(LuaPrelude.Source), "=prelude") != LuaStatus.OK)
+        if (_lua.LoadBuffer(System.Text.Encoding.UTF8.GetBytes(LuaPrelude.Source), "=prelude") != LuaStatus.OK)
         {
             throw new InvalidOperationException($"The Lua prelude does not compile: {LuaReplies.Text(_lua, -1)}");
         }
@@ -81,15 +82,17 @@ internal sealed class LuaScripts : IDisposable
     private bool TryCompile(string script, out int function, out Reply error)
     {
         error = Reply.Nil;
-        if (_bySameString.TryGetValue(script, out function))
+        if (_bySameString.TryGetValue(script, out var known))
         {
+            function = (int)known;
             return true;
         }
 
         if (!_byText.TryGetValue(script, out function))
         {
             // Redis names a script's chunk user_script: errors read "user_script:LINE: ...".
-            if (_lua.LoadBuffer(ByteText.Bytes(script), "@user_script") != LuaStatus.OK)
+            // The script is text, sent as UTF-8 as StackExchange.Redis sends it.
+            if (_lua.LoadBuffer(System.Text.Encoding.UTF8.GetBytes(script), "@user_script") != LuaStatus.OK)
             {
                 error = new ErrorReply($"ERR Error compiling script (new function): {LuaReplies.Text(_lua, -1)}");
                 _lua.Pop(1);
@@ -101,7 +104,7 @@ internal sealed class LuaScripts : IDisposable
             CompiledCount++;
         }
 
-        _bySameString[script] = function;
+        _bySameString.AddOrUpdate(script, function);
         return true;
     }
 

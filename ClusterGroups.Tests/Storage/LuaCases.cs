@@ -59,7 +59,8 @@ public static class LuaCases
         new("lua: KEYS and ARGV",
             Eval("return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], #KEYS, #ARGV}", ["k1", "k2"], "a1", "a2"),
             Eval("return {#KEYS, #ARGV, type(KEYS[1])}"), Eval("return ARGV[1]", [], ""), Eval("return ARGV[1] .. ARGV[2]", [], 12, "x"),
-            Eval("return redis.call('SET', KEYS[1], ARGV[1]).ok", ["k"], "v").Except(StoreKind.Garnet, "nil", GarnetStatus), Cmd("GET", "k")),
+            Eval("return redis.call('SET', KEYS[1], ARGV[1]).ok", ["k"], "v").Except(StoreKind.Garnet, "nil", GarnetStatus), Cmd("GET", "k"),
+            Eval("redis.call('SET', KEYS[1], 'grüße') return {redis.call('GET', KEYS[1]), string.len('ü'), #ARGV[1]}", ["u"], "ü"), Cmd("GET", "u")),
         new("lua: a key not in KEYS", [
             Eval("return redis.call('GET', KEYS[1])", ["declared"]),
             Eval("redis.call('SET', 'undeclared', 'v') return 1", ["declared"])
