@@ -37,9 +37,35 @@ public sealed record Plant(string? Name)
         {
             services.AddSingleton<KeyedDialect, KeyedDialectWithoutAbort>();
         }
+
+        if (Is(TakeoverTrustsJournal))
+        {
+            services.AddSingleton<Takeover, TakeoverTrustingTheJournal>();
+        }
     }
 
     public override string ToString() => Name ?? "none";
+
+    // The takeover rule before issue 23: only the nodes the journal left unknown are asked (as a fresh Api would
+    // resolve them), what the earlier owner journaled of the others is trusted, and an operation whose nodes all
+    // applied is committed even if its rollback had begun.
+    private sealed class TakeoverTrustingTheJournal(NodeDialects dialects) : Takeover(dialects)
+    {
+        private readonly NodeDialects _dialects = dialects;
+
+        // A running operation's unknown nodes only; a pending repair went straight to its undo.
+        public override bool Asks(OperationState op, NodeProgress node) => op.Outcome is Outcome.Running && node.Effect is NodeEffect.Unknown;
+
+        public override async Task LearnAsync(NodeTurn turn)
+        {
+            if (await _dialects.ForAsync(turn) is { } dialect)
+            {
+                turn.Progress.Learn(await dialect.LearnAsync(turn));
+            }
+        }
+
+        public override bool MayCommit(OperationState op) => true;
+    }
 
     private sealed class KeyedDialectWithoutAbort(
         NodeCalls calls, NodeRetry retry, FanOutTelemetry telemetry, Microsoft.Extensions.Logging.ILogger<KeyedDialect> logger)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ClusterGroups.Simulation;
+using ClusterGroups.Simulation.World;
 
 // Runs seeds of the deterministic simulation and reports runs per second; a failing seed prints its violations and
 // the command that replays it with its trace. docs/ARCHITECTURE.md, "The simulator"; README, "Deterministic simulation".
@@ -12,7 +13,8 @@ if (options.Help)
 
 if (options.Seed is { } one)
 {
-    var result = SimulationRun.Execute(one, options.Plant, keepTrace: options.Trace);
+    var settings = options.AllFaults ? SimSettings.AllFaults(one) : SimSettings.Draw(one);
+    var result = SimulationRun.Execute(settings, options.Plant, keepTrace: options.Trace);
     if (options.Trace)
     {
         Console.Write(result.Trace);
@@ -27,7 +29,7 @@ var failed = 0;
 var runs = 0;
 for (var seed = options.From; seed < options.From + options.Seeds; seed++)
 {
-    var result = SimulationRun.Execute(seed, options.Plant);
+    var result = SimulationRun.Execute(options.AllFaults ? SimSettings.AllFaults(seed) : SimSettings.Draw(seed), options.Plant);
     runs++;
     if (!result.Passed)
     {

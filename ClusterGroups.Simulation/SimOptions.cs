@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ClusterGroups.Simulation;
 
 // The simulator's command line.
-public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plant Plant, bool StopAtFirst, bool Help)
+public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plant Plant, bool StopAtFirst, bool Help, bool AllFaults = false)
 {
     public const string Usage = """
         dotnet run -c Release --project ClusterGroups.Simulation -- [options]
@@ -14,6 +14,7 @@ public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plan
           --plant NAME     switch one known bug on: node-ignores-fence | no-abort-before-not-applied | takeover-trusts-journal
                            (or set SIMULATION_PLANT)
           --stop           stop at the first failing seed
+          --all-faults     every kind of fault on (SimSettings.AllFaults), whatever the seed draws
         """;
 
     public static SimOptions Parse(string[] args)
@@ -30,6 +31,7 @@ public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plan
                 "--trace" => options with { Trace = true },
                 "--plant" => options with { Plant = Plant.Parse(Next()) },
                 "--stop" => options with { StopAtFirst = true },
+                "--all-faults" => options with { AllFaults = true },
                 "--help" or "-h" => options with { Help = true },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };

@@ -11,9 +11,11 @@ public static class SimulationRun
     private static readonly TimeSpan WorkloadLimit = TimeSpan.FromMinutes(30);
     private static readonly TimeSpan QuietLimit = TimeSpan.FromMinutes(20);
 
-    public static SimResult Execute(int seed, Plant plant, bool keepTrace = false)
+    public static SimResult Execute(int seed, Plant plant, bool keepTrace = false) => Execute(SimSettings.Draw(seed), plant, keepTrace);
+
+    public static SimResult Execute(SimSettings settings, Plant plant, bool keepTrace = false)
     {
-        var settings = SimSettings.Draw(seed);
+        var seed = settings.Seed;
         var world = new SimWorld(settings, plant, keepTrace);
         var invariants = new Invariants(world);
         world.Trace.Add("sim", settings.ToString());
@@ -79,7 +81,8 @@ public sealed record SimResult(
 {
     public bool Passed => Failures.Count == 0;
 
-    public string Replay => $"dotnet run -c Release --project ClusterGroups.Simulation -- --seed {Seed}{(Plant.Name is { } p ? $" --plant {p}" : "")} --trace";
+    public string Replay => $"dotnet run -c Release --project ClusterGroups.Simulation -- --seed {Seed}{(Plant.Name is { } p ? $" --plant {p}" : "")}" +
+        $"{(Settings.Profile == "all-faults" ? " --all-faults" : "")} --trace";
 
     public override string ToString() =>
         $"seed {Seed} ({Plant}): {(Passed ? "passed" : $"FAILED, {Failures.Count} violation(s)")}; {Operations} operations, " +

@@ -143,7 +143,7 @@ public sealed class FanOutProtocol(
             telemetry.RecordRecovery(op.Outcome);
 
             // 4. resolve, anew on every node, under this run's token
-            await ForEachNodeAsync(run, takeover.Asks, takeover.LearnAsync, stopping);
+            await ForEachNodeAsync(run, n => takeover.Asks(op, n), takeover.LearnAsync, stopping);
             if (op.Outcome is Outcome.Running)
             {
                 // 5. decide, 6. undo

@@ -12,7 +12,7 @@ namespace ClusterGroups.Api.FanOut;
 public class Takeover(NodeDialects dialects)
 {
     // Which of the operation's nodes are asked.
-    public virtual bool Asks(NodeProgress node) => true;
+    public virtual bool Asks(OperationState op, NodeProgress node) => true;
 
     public virtual async Task LearnAsync(NodeTurn turn)
     {

@@ -12,6 +12,6 @@ public sealed record NetworkFaults(double LoseRequest, double LoseAnswer, double
         LoseRequest: random.NextDouble() * 0.05,
         LoseAnswer: random.NextDouble() * 0.05,
         Duplicate: random.NextDouble() * 0.03,
-        Hold: random.NextDouble() * 0.08,
+        Hold: random.NextDouble() < 0.3 ? random.NextDouble() * 0.3 : random.NextDouble() * 0.08,
         MaxHold: TimeSpan.FromSeconds(1 + random.Next(40)));
 }

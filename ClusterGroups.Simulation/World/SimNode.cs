@@ -65,6 +65,22 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
             };
     }
 
+    public NodeCall TakeOver(string groupId, string applyKey, string undoKey, long token)
+    {
+        if (Seed)
+        {
+            return Answer("takeover", 404, "Not Found");
+        }
+
+        var (state, seen) = Sync(_groups.TakeOverAsync(groupId, applyKey, undoKey, Token(token) ?? 1));
+        return state is null
+            ? Answer("takeover", 409, NodeMessages.Fenced) with { Fenced = true }
+            : Answer("takeover", 200) with
+            {
+                Present = state.Present, WrittenBy = state.WrittenBy, ApplyRecord = state.Apply, UndoRecord = state.Undo,
+            };
+    }
+
     public NodeCall Read(string groupId)
     {
         var (present, createdBy, deletedBy) = Sync(_groups.ReadAsync(groupId));

@@ -22,6 +22,9 @@ public sealed class SimNodeClient(
     public Task<NodeCall> AbortAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
         CallAsync(node, $"abort {groupId} key={idempotencyKey} token={token}", n => n.Abort(groupId, idempotencyKey, token), write: true);
 
+    public Task<NodeCall> TakeOverAsync(ClusterNode node, string groupId, string applyKey, string undoKey, long token, CancellationToken ct) =>
+        CallAsync(node, $"takeover {groupId} key={applyKey} token={token}", n => n.TakeOver(groupId, applyKey, undoKey, token), write: true);
+
     public Task<NodeCall> ReadAsync(ClusterNode node, string groupId, CancellationToken ct) =>
         CallAsync(node, $"read {groupId}", n => n.Read(groupId), write: true);
 

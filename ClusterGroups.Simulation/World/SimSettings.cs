@@ -11,6 +11,8 @@ public sealed record SimSettings(
     int Groups,
     int OperationsPerClient,
     TimeSpan LeaseDuration,
+    int MaxAttempts,
+    TimeSpan AttemptTimeout,
     NetworkFaults Network,
     double PauseRate,
     double CrashRate,
@@ -21,7 +23,8 @@ public sealed record SimSettings(
     double ReorderRate,
     double PauseAtSaveRate,
     double PauseAfterUndoRate,
-    double CrashAfterApplyRate)
+    double CrashAfterApplyRate,
+    string Profile = "drawn")
 {
     public static SimSettings Draw(int seed)
     {
@@ -36,6 +39,8 @@ public sealed record SimSettings(
             Groups: random.Next(1, 4),
             OperationsPerClient: random.Next(3, 15),
             LeaseDuration: TimeSpan.FromSeconds(random.Next(3, 11)),
+            MaxAttempts: random.Next(2, 5),
+            AttemptTimeout: TimeSpan.FromMilliseconds(random.Next(500, 2_001)),
             Network: random.NextDouble() < 0.15 ? NetworkFaults.None : NetworkFaults.Draw(random),
             PauseRate: Maybe(0.5),
             CrashRate: Maybe(0.3),
@@ -49,9 +54,31 @@ public sealed record SimSettings(
             CrashAfterApplyRate: Maybe(0.2));
     }
 
+    // Every kind of fault on, at a rate that shows each of them in a short run: what the determinism test replays.
+    public static SimSettings AllFaults(int seed) => Draw(seed) with
+    {
+        Profile = "all-faults",
+        Nodes = 3,
+        Replicas = 3,
+        Clients = 3,
+        Groups = 2,
+        OperationsPerClient = 12,
+        Network = new NetworkFaults(0.05, 0.05, 0.1, 0.15, TimeSpan.FromSeconds(20)),
+        PauseRate = 0.4,
+        CrashRate = 0.3,
+        NodeDownRate = 0.3,
+        StoreDownRate = 0.1,
+        ClockSkewRate = 0.6,
+        RetryRate = 0.6,
+        ReorderRate = 1,
+        PauseAtSaveRate = 0.5,
+        PauseAfterUndoRate = 0.5,
+        CrashAfterApplyRate = 0.3,
+    };
+
     public override string ToString() =>
         $"seed {Seed}: {Nodes} nodes, {Replicas} replicas, {Clients} clients x {OperationsPerClient} ops on {Groups} groups, " +
-        $"lease {LeaseDuration.TotalSeconds:0}s, network {Network}, pause {PauseRate:0.00}, crash {CrashRate:0.00}, " +
+        $"lease {LeaseDuration.TotalSeconds:0}s, {MaxAttempts} attempts of at most {AttemptTimeout.TotalMilliseconds:0} ms, network {Network}, pause {PauseRate:0.00}, crash {CrashRate:0.00}, " +
         $"node down {NodeDownRate:0.00}, store down {StoreDownRate:0.00}, skew {ClockSkewRate:0.00}, retry {RetryRate:0.00}, reorder {ReorderRate:0.00}, " +
         $"pause at a progress save {PauseAtSaveRate:0.00}, after an undo {PauseAfterUndoRate:0.00}, node crash after apply {CrashAfterApplyRate:0.00}";
 }

@@ -24,9 +24,10 @@ public sealed class SimWorld
         CoordinatorStore = new SimStore("coordinator", new InProcessStore(storeClock), Scheduler);
         ApiSettings = new Dictionary<string, string?>
         {
-            ["Cluster:Resilience:AttemptTimeout"] = "00:00:02",
+            // Settings drawn per run, as an operator may set them (FoundationDB randomizes its knobs the same way).
+            ["Cluster:Resilience:AttemptTimeout"] = settings.AttemptTimeout.ToString("c"),
             ["Cluster:Resilience:MinAttemptTimeout"] = "00:00:00.250",
-            ["Cluster:Resilience:MaxAttempts"] = "4",
+            ["Cluster:Resilience:MaxAttempts"] = settings.MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:Resilience:BaseDelay"] = "00:00:00.100",
             ["Cluster:Resilience:LockTimeout"] = "00:00:30",
             ["Cluster:Coordinator:LeaseDuration"] = settings.LeaseDuration.ToString("c"),

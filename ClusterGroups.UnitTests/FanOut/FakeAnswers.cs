@@ -64,9 +64,12 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
             _ => ClusterGroups.Contracts.AbortAnswer.Aborted,
         }));
 
+    public HttpResponseMessage TakeOverAnswer(string groupId, TakeOverState state) =>
+        Ok(new ClusterGroups.Contracts.TakeOverAnswer(groupId, state.Present, state.WrittenBy, state.Apply, state.Undo));
+
     public HttpResponseMessage Cleared(int count) => Ok(new { nodeId, deleted = count });
 
-    public HttpResponseMessage Exists() => Error(HttpStatusCode.BadRequest, NodeMessages.Exists);
+    public HttpResponseMessage Exists() => Error(HttpStatusCode.BadRequest, NodeMessages.Exists, NodeCodes.Exists);
     public HttpResponseMessage NotFound() => Error(HttpStatusCode.NotFound, NodeMessages.NotFound);
     public HttpResponseMessage BadRequest() => Error(HttpStatusCode.BadRequest, "The body is not a JSON object of the form {\"groupId\": \"<id>\"}.");
     public HttpResponseMessage Unavailable(TimeSpan retryAfter)
@@ -80,7 +83,7 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
 
     private HttpResponseMessage Ok(object body) => Answer(HttpStatusCode.OK, JsonContent(body, "application/json"));
 
-    private HttpResponseMessage Error(HttpStatusCode status, string detail)
+    private HttpResponseMessage Error(HttpStatusCode status, string detail, string? code = null)
     {
         if (ignoresIdempotency)
         {
@@ -88,7 +91,9 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
             return Answer(status, new StringContent(html, Encoding.UTF8, "text/html"));
         }
 
-        var problem = new { type = "about:blank", title = status.ToString(), status = (int)status, detail };
+        object problem = code is null
+            ? new { type = "about:blank", title = status.ToString(), status = (int)status, detail }
+            : new { type = "about:blank", title = status.ToString(), status = (int)status, detail, code };
         return Answer(status, JsonContent(problem, "application/problem+json"));
     }
 

@@ -115,9 +115,10 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
         var groupId = body.Length > 0 ? GroupRequestReader.Parse(body).GroupId : GroupFromPath(path);
         var key = request.Headers.TryGetValues(NodeHeaders.IdempotencyKey, out var keys) ? keys.Single() : null;
         var token = request.Headers.TryGetValues(NodeHeaders.FencingToken, out var tokens) ? long.Parse(tokens.Single(), System.Globalization.CultureInfo.InvariantCulture) : (long?)null;
+        var undo = request.Headers.TryGetValues(NodeHeaders.UndoKey, out var undos) ? undos.Single() : null;
         try
         {
-            return await AnswerAsync(request, fault, path, groupId, key, token, ct);
+            return await AnswerAsync(request, fault, path, groupId, key, token, undo, ct);
         }
         finally
         {
@@ -129,7 +130,7 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     }
 
     private async Task<HttpResponseMessage> AnswerAsync(
-        HttpRequestMessage request, Fault fault, string path, string? groupId, string? key, long? token, CancellationToken ct)
+        HttpRequestMessage request, Fault fault, string path, string? groupId, string? key, long? token, string? undo, CancellationToken ct)
     {
         var answers = new FakeAnswers(Name, IgnoresIdempotency, request);
         switch (fault.Kind)
@@ -152,12 +153,12 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
                 break;
             case FaultKind.Late:
                 Interlocked.Increment(ref _held);
-                _ = DeliverLateAsync(answers, request.Method, path, groupId, key, token);
+                _ = DeliverLateAsync(answers, request.Method, path, groupId, key, token, undo);
                 await HangAsync(ct);
                 break;
         }
 
-        var answer = Route(answers, request.Method, path, groupId, key, token);
+        var answer = Route(answers, request.Method, path, groupId, key, token, undo);
         if (fault.Kind == FaultKind.Frozen)
         {
             Interlocked.Increment(ref _delivered);
@@ -176,7 +177,7 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     }
 
     private HttpResponseMessage Route(
-        FakeAnswers answers, HttpMethod method, string path, string? groupId, string? key, long? token)
+        FakeAnswers answers, HttpMethod method, string path, string? groupId, string? key, long? token, string? undo)
     {
         var trimmed = path.TrimEnd('/');
         // The seed's node knows neither keys nor tokens (nor the abort route).
@@ -195,6 +196,13 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
                 {
                     ({ Result: WriteResult.Fenced } outcome, _) => answers.Fenced(outcome.SeenToken),
                     var (outcome, write) => answers.AbortAnswer(AbortedGroup(trimmed), key, write, outcome.Result),
+                },
+            ("POST", _) when !IgnoresIdempotency && trimmed.EndsWith("/takeover", StringComparison.Ordinal)
+                    && key is not null && undo is not null && token is not null
+                => Done(_groups.TakeOverAsync(Suffixed(trimmed, "/takeover"), key, undo, token.Value)) switch
+                {
+                    (null, var seen) => answers.Fenced(seen),
+                    var (state, _) => answers.TakeOverAnswer(Suffixed(trimmed, "/takeover"), state),
                 },
             ("DELETE", "/v1/groups") => Clear(answers),
             _ => answers.BadRequest(),
@@ -219,12 +227,14 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
         return answers.Cleared(count);
     }
 
-    private static string AbortedGroup(string path) => Uri.UnescapeDataString(path["/v1/group/".Length..^"/abort".Length]);
+    private static string AbortedGroup(string path) => Suffixed(path, "/abort");
 
-    private async Task DeliverLateAsync(FakeAnswers answers, HttpMethod method, string path, string? groupId, string? key, long? token)
+    private static string Suffixed(string path, string suffix) => Uri.UnescapeDataString(path["/v1/group/".Length..^suffix.Length]);
+
+    private async Task DeliverLateAsync(FakeAnswers answers, HttpMethod method, string path, string? groupId, string? key, long? token, string? undo)
     {
         await _gate.Task.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
-        Route(answers, method, path, groupId, key, token);
+        Route(answers, method, path, groupId, key, token, undo);
         Interlocked.Increment(ref _delivered);
     }
 
@@ -255,6 +265,7 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     {
         const string prefix = "/v1/group/";
         return path.StartsWith(prefix, StringComparison.Ordinal) && !path.EndsWith("/abort", StringComparison.Ordinal)
+               && !path.EndsWith("/takeover", StringComparison.Ordinal)
             ? Uri.UnescapeDataString(path[prefix.Length..].TrimEnd('/'))
             : null;
     }
