@@ -1,13 +1,13 @@
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using ClusterGroups.Contracts.Security;
+using ClusterGroups.Contracts;
 
 namespace ClusterGroups.Cli;
 
 // The Api's HTTP calls. Any answer is returned as it came; only "no answer" becomes a CliException (exit 6).
 public sealed class ApiClient : IDisposable
 {
-    public const string KeyHeader = SecurityHeaders.ApiKey;
+    public const string KeyHeader = ApiHeaders.ApiKey;
 
     private readonly HttpClient _http;
 
