@@ -3,8 +3,7 @@ namespace ClusterGroups.Client;
 /// <summary>
 /// 409 "in progress": an earlier request with the same <c>Idempotency-Key</c> is still running (issue 26's rule, from
 /// the IETF draft). Follow <see cref="OperationId"/> (<see cref="ClusterGroupsClient.WaitForOperationAsync"/>), or set
-/// <see cref="ClusterGroupsClientOptions.FollowPending"/> to have the client do it. Also raised when a followed
-/// operation is still running after <see cref="ClusterGroupsClientOptions.FollowTimeout"/>.
+/// <see cref="ClusterGroupsClientOptions.FollowPending"/> to have the client do it.
 /// </summary>
 public sealed class OperationInProgressException : ApiRefusedException
 {
