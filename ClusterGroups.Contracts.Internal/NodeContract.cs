@@ -10,8 +10,9 @@ public sealed record NodeGroupList(string NodeId, IReadOnlyList<NodeGroup> Group
 
 public static class NodeHeaders
 {
-    // Our nodes replay a write sent again with the same key instead of answering "exists"/"not found".
-    public const string IdempotencyKey = "Idempotency-Key";
+    // Our nodes replay a write sent again with the same key instead of answering "exists"/"not found". The same header
+    // a caller sends the Api, for another hop: the Api's writes to the nodes carry keys of their own (the operation's).
+    public const string IdempotencyKey = ApiHeaders.IdempotencyKey;
 
     // Sent on every answer of our nodes, so the Api knows the key is honoured (the seed's Flask nodes ignore it).
     public const string IdempotencySupported = "X-Idempotency-Supported";

@@ -8,8 +8,8 @@ public static class SecurityHeaders
     // Between the Api and the nodes (Cluster:Key).
     public const string ClusterKey = "X-Cluster-Key";
 
-    // From callers to the Api (Api:Keys:<name>).
-    public const string ApiKey = "X-Api-Key";
+    // From callers to the Api (Api:Keys:<name>); callers read it as ApiHeaders.ApiKey.
+    public const string ApiKey = ApiHeaders.ApiKey;
 }
 
 public static class KeyComparer
