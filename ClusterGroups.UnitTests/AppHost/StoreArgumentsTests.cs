@@ -16,12 +16,12 @@ public sealed class StoreArgumentsTests
     }
 
     [Fact]
-    public void The_embedded_store_answers_after_an_O_SYNC_write_of_its_log_and_keeps_what_memory_cannot_hold_on_disk()
+    public void The_embedded_store_answers_after_the_write_of_its_log_and_keeps_what_memory_cannot_hold_on_disk()
     {
         var args = StoreArguments.Garnet("/data/store1", atomicScripts: true);
         Assert.Contains("--aof", args);
         Assert.Contains("--aof-commit-wait", args);
-        Assert.Equal("FileStream", After(args, "--device-type"));
+        Assert.Equal("RandomAccess", After(args, "--device-type"));
         Assert.Null(After(args, "--aof-commit-freq")); // 0: a commit per write, grouped while one is written
         Assert.Contains("--recover", args);
         Assert.Contains("--storage-tier", args);
