@@ -17,6 +17,8 @@ public sealed record BenchOptions
           --store garnet          store of the nodes and of the coordinator (the AppHost's Cluster:Store): garnet
                                   (embedded) | redis-server (a redis-server binary on PATH, run by the AppHost as
                                   an executable: no Docker) | redis (containers: needs Docker)
+          --no-durable-acks       stores acknowledge before the write is durable (the AppHost's Cluster:DurableAcks=false,
+                                  the arguments before acknowledgements were durable): the A/B of what durability costs
           --fault-size 3          the node count whose run also measures faults (0 = none)
           --api URL --nodes URL,URL,...
                                   measure a running cluster instead of starting one (loopback only)
@@ -42,6 +44,7 @@ public sealed record BenchOptions
     public bool Quick { get; init; }
     public IReadOnlyList<int> Sizes { get; init; } = [1, 3, 9];
     public string Store { get; init; } = "garnet";
+    public bool DurableAcks { get; init; } = true;
     public int FaultSize { get; init; } = 3;
     public Uri? ApiUrl { get; init; }
     public IReadOnlyList<Uri> NodeUrls { get; init; } = [];
@@ -92,6 +95,7 @@ public sealed record BenchOptions
                 "--quick" => options with { Quick = true },
                 "--sizes" => options with { Sizes = [.. Next().Split(',').Select(ParseCount)] },
                 "--store" => options with { Store = ParseStore(Next()) },
+                "--no-durable-acks" => options with { DurableAcks = false },
                 "--fault-size" => options with { FaultSize = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--api" => options with { ApiUrl = Loopback.Require(Next()) },
                 "--nodes" => options with { NodeUrls = [.. Next().Split(',').Select(Loopback.Require)] },
