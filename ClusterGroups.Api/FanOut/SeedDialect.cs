@@ -42,14 +42,24 @@ public sealed class SeedDialect(NodeCalls calls, NodeRetry retry, FanOutTelemetr
 
     protected override NodeEffect EffectOfDesiredState(NodeCall read, string key) => NodeEffect.Applied;
 
-    // The weaker rule for nodes that cannot be fenced: the node is read. In the desired state: already so if the
-    // journal's read-before said so, else applied (and not put back). Not in it: put back if the journal knew it
-    // applied, else not applied. An earlier owner's write still on its way can land here after this; what that leaves
-    // the reconciler sees as divergence.
+    // The weaker rule for nodes that cannot be fenced. Nothing is written to such a node before its read-before is on
+    // record, so without one in the journal no owner ever wrote to it: not applied, whatever it holds (another
+    // operation's late write may have changed it; that is the reconciler's). A read-before that found the desired
+    // state: already so. Otherwise the node is read: in the desired state, applied (and not put back); not in it, put
+    // back if the journal knew it applied, else not applied. An earlier owner's write still on its way can land after
+    // this; what that leaves the reconciler sees as divergence.
     public override async Task TakeOverAsync(NodeTurn turn)
     {
         var progress = turn.Progress;
         var journaled = progress.Effect;
+        var before = ReadBefore(progress);
+        if (before is null || before == turn.Op.Operation.DesiredPresence)
+        {
+            progress.Learn(before is null ? NodeEffect.NotApplied : NodeEffect.AlreadySo);
+            progress.Compensate(CompensationState.NotNeeded);
+            return;
+        }
+
         var (effect, _) = await ReadUntilAnsweredAsync(turn);
         switch (effect)
         {
@@ -58,7 +68,7 @@ public sealed class SeedDialect(NodeCalls calls, NodeRetry retry, FanOutTelemetr
                 progress.Compensate(CompensationState.NotNeeded);
                 break;
             case NodeEffect.Applied:
-                progress.Learn(journaled is NodeEffect.AlreadySo ? NodeEffect.AlreadySo : NodeEffect.Applied);
+                progress.Learn(NodeEffect.Applied);
                 progress.Compensate(CompensationState.NotNeeded);
                 break;
             default:
@@ -67,6 +77,13 @@ public sealed class SeedDialect(NodeCalls calls, NodeRetry retry, FanOutTelemetr
                 break;
         }
     }
+
+    // What the answered read-before showed, if one is on record. The journal keeps a call's status, not the presence
+    // the live call carried: a read's 200 is present, 404 absent.
+    private static bool? ReadBefore(NodeProgress progress) => progress.Calls
+        .Where(c => c.Phase == Phase.ReadBefore)
+        .Select(c => c.Call.Present ?? c.Call.Status switch { 200 => true, 404 => false, _ => (bool?)null })
+        .LastOrDefault(present => present is not null);
 
     private async Task<(NodeEffect Effect, NodeCall? Read)> ReadUntilAnsweredAsync(NodeTurn turn)
     {

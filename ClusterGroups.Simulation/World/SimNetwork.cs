@@ -6,9 +6,13 @@ namespace ClusterGroups.Simulation.World;
 // answer: each hop takes a random delay, a request may be lost before it arrives, delivered twice (the second copy
 // late), and an answer may be lost after the request was served. The endpoint serves a request atomically, in the
 // environment, when (and each time) it arrives. The caller gives up after its timeout; what it sent may still arrive.
-// An endpoint that is down refuses the connection: nothing reaches it.
+// An endpoint that is down refuses the connection: nothing reaches it. An ordered link (a replica's connection to the
+// coordinator's store: one TCP connection, StackExchange.Redis pipelining its commands) delivers in the order sent and
+// never twice: a held command holds every later one (head of line); requests and answers may still be lost.
 public sealed class SimNetwork(SimScheduler scheduler, SimTrace trace)
 {
+    private readonly Dictionary<(string From, string To), TimeSpan> _lastDelivery = [];
+
     public NetworkFaults Faults { get; set; } = NetworkFaults.None;
 
     private Random Random => scheduler.Random;
@@ -17,7 +21,7 @@ public sealed class SimNetwork(SimScheduler scheduler, SimTrace trace)
     // `refused` answers at once when the endpoint is down.
     // `crashAfter` (optional) decides, once the request was served, whether the endpoint crashes before answering.
     public Task<T?> CallAsync<T>(SimActor from, string to, string what, Func<bool> down, Func<T> serve, Func<T> refused, TimeSpan timeout,
-        Func<T, bool>? crashAfter = null)
+        Func<T, bool>? crashAfter = null, bool ordered = false)
         where T : class
     {
         var answer = new TaskCompletionSource<T?>();
@@ -42,13 +46,22 @@ public sealed class SimNetwork(SimScheduler scheduler, SimTrace trace)
             return answer.Task;
         }
 
-        Deliver(from, to, what, down, serve, crashAfter, answer, timer, copy: 1);
+        Deliver(from, to, what, down, serve, crashAfter, answer, timer, copy: 1, ordered);
         return answer.Task;
     }
 
     private void Deliver<T>(SimActor from, string to, string what, Func<bool> down, Func<T> serve, Func<T, bool>? crashAfter,
-        TaskCompletionSource<T?> answer, SimTimer timeout, int copy) where T : class
+        TaskCompletionSource<T?> answer, SimTimer timeout, int copy, bool ordered = false) where T : class
     {
+        var hop = Hop(fast: false);
+        if (ordered)
+        {
+            var link = (from.Name, to);
+            var after = _lastDelivery.GetValueOrDefault(link) - scheduler.Now + TimeSpan.FromTicks(1);
+            hop = hop > after ? hop : after;
+            _lastDelivery[link] = scheduler.Now + hop;
+        }
+
         scheduler.Timer(scheduler.Environment, () =>
         {
             if (down())
@@ -59,7 +72,7 @@ public sealed class SimNetwork(SimScheduler scheduler, SimTrace trace)
 
             var result = serve();
             trace.Add(to, $"<- {from.Name} {what}{(copy > 1 ? $" (copy {copy}, late)" : "")}: {result}");
-            if (copy == 1 && Random.NextDouble() < Faults.Duplicate)
+            if (copy == 1 && !ordered && Random.NextDouble() < Faults.Duplicate)
             {
                 Deliver(from, to, what, down, serve, crashAfter, answer, timeout, copy + 1);
             }
@@ -82,7 +95,7 @@ public sealed class SimNetwork(SimScheduler scheduler, SimTrace trace)
                     timeout.Dispose();
                 }
             }, Hop(fast: false), TimeSpan.Zero);
-        }, Hop(fast: false), TimeSpan.Zero);
+        }, hop, TimeSpan.Zero);
     }
 
     // One hop: a fraction of a millisecond to a few, or, now and then, held (past the sender's timeout).

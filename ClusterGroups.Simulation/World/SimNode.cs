@@ -23,7 +23,8 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
     public bool IgnoresFence { get; init; }
     public IRedisStore Store => store;
 
-    // Every change applied: when, which group, present after it, by which key ("~" none).
+    // Every change applied: when, which group, present after it, by which request's key (a seed node ignores it; the
+    // simulation still knows which write it was).
     public List<(TimeSpan At, string GroupId, bool Present, string Key)> Changes { get; } = [];
 
     public NodeCall Create(string groupId, string key, long token)
@@ -138,7 +139,7 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
     {
         if (outcome.Result is WriteResult.Applied)
         {
-            Changes.Add((scheduler.Now, groupId, present, Seed ? "~" : key));
+            Changes.Add((scheduler.Now, groupId, present, key));
         }
     }
 

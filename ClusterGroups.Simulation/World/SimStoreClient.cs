@@ -24,7 +24,7 @@ public sealed class SimStoreClient(
 
     private async Task<RedisResult> CallAsync(string what, Func<StoreReply> serve)
     {
-        var reply = await network.CallAsync(actor, store.Name, what, () => store.Down, serve, () => StoreReply.Refused, timeout);
+        var reply = await network.CallAsync(actor, store.Name, what, () => store.Down, serve, () => StoreReply.Refused, timeout, ordered: true);
         return reply switch
         {
             null => throw new StoreUnavailableException($"Timeout awaiting response from {store.Name}"),
