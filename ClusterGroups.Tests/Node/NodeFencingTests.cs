@@ -46,6 +46,18 @@ public sealed class NodeFencingTests(ClusterFixture cluster)
         return _node.SendAsync(request).WaitAsync(Wait.Request);
     }
 
+    private async Task<(HttpStatusCode Status, TakeOverAnswer? Answer)> TakeOverAsync(string groupId, string key, long token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/group/{groupId}/takeover");
+        request.Headers.Add(NodeHeaders.IdempotencyKey, key);
+        request.Headers.Add(NodeHeaders.UndoKey, $"{key}:undo");
+        request.Headers.Add(NodeHeaders.FencingToken, token.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var response = await _node.SendAsync(request).WaitAsync(Wait.Request);
+        return (response.StatusCode, response.IsSuccessStatusCode
+            ? await response.Content.ReadFromJsonAsync<TakeOverAnswer>().WaitAsync(Wait.Request)
+            : null);
+    }
+
     private async Task<bool> PresentAsync(string groupId) =>
         (await _node.GetAsync($"/v1/group/{groupId}").WaitAsync(Wait.Request)).StatusCode == HttpStatusCode.OK;
 
@@ -130,6 +142,45 @@ public sealed class NodeFencingTests(ClusterFixture cluster)
         var answer = await _node.SendAsync(request).WaitAsync(Wait.Request);
 
         Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+        Assert.False(await PresentAsync(id));
+    }
+
+    // The trap of issue 23 case 1: after an earlier owner applied a create and then undid it, an abort of the apply key
+    // alone still answers "applied". The takeover call answers both keys and what the node holds, under the new token,
+    // and from then on the earlier owner's writes (its token is lower) are refused.
+    [Fact]
+    public async Task A_takeover_tells_both_keys_and_fences_the_earlier_owner()
+    {
+        var id = NewId();
+        var key = $"op-{Guid.NewGuid():N}";
+        Assert.Equal(HttpStatusCode.Created, (await WriteAsync(HttpMethod.Post, id, key, token: 10)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await WriteAsync(HttpMethod.Delete, id, $"{key}:undo", token: 10)).StatusCode);
+
+        var (status, answer) = await TakeOverAsync(id, key, token: 20);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False(answer!.Present);
+        Assert.StartsWith("create:", answer.Apply, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(answer.Undo));
+        Assert.Equal(HttpStatusCode.Conflict, (await WriteAsync(HttpMethod.Post, id, $"{key}:late", token: 10)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await TakeOverAsync(id, key, token: 15)).Status);
+        Assert.False(await PresentAsync(id));
+    }
+
+    // A takeover of a key the node never saw closes the door on it: a late copy of that write is refused.
+    [Fact]
+    public async Task A_takeover_of_a_key_never_seen_aborts_it()
+    {
+        var id = NewId();
+        var key = $"op-{Guid.NewGuid():N}";
+
+        var (status, answer) = await TakeOverAsync(id, key, token: 30);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False(answer!.Present);
+        Assert.Contains("abort", answer.Apply, StringComparison.Ordinal);
+        var late = await WriteAsync(HttpMethod.Post, id, key, token: 30);
+        Assert.False(late.IsSuccessStatusCode);
         Assert.False(await PresentAsync(id));
     }
 }
