@@ -10,6 +10,7 @@ using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ClusterGroups.Web.Startup;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -49,11 +50,13 @@ public static class ApiServiceExtensions
         // Replies are read on the thread pool, not handed from StackExchange.Redis's own reader threads to it: one
         // thread switch less per command (nothing here blocks a pool thread). A/B with the bench, N=3: Api create
         // p50 at c=1 4.2 against 4.7 ms, c=64 ops/s 1063-1369 against 875-1099 (issue 15's note).
-        builder.AddRedisClient("coordinator", configureOptions: o =>
+        // Connected at start, before the Api listens, never on a request's thread (docs/ARCHITECTURE.md, "Cold start").
+        builder.AddRedisClient("coordinator", settings => settings.DisableAutoActivation = false, o =>
         {
             o.AbortOnConnectFail = false;
             o.SocketManager = StackExchange.Redis.SocketManager.ThreadPool;
         });
+        builder.Services.AddWarmUpStep<ClusterGroups.Api.Startup.CoordinatorWarmUp>();
         builder.Services.AddOptions<CoordinatorOptions>()
             .Bind(builder.Configuration.GetSection("Cluster:Coordinator"))
             .ValidateDataAnnotations()
