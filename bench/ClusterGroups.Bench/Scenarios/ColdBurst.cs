@@ -11,7 +11,7 @@ public static class ColdBurst
     public const int Size = 32;
     private static readonly TimeSpan UpLimit = TimeSpan.FromMinutes(2);
 
-    public static async Task<(double FirstMs, double LastMs, int Created, int ServerErrors, int Other)> CreateAsync(
+    public static async Task<(double FirstMs, double LastMs, int Created, int ServerErrors, int Other, string Statuses)> CreateAsync(
         Func<HttpClient> client, Uri target, CancellationToken ct)
     {
         using var http = client();
@@ -23,7 +23,8 @@ public static class ColdBurst
             return (Ms: Stopwatch.GetElapsedTime(started).TotalMilliseconds, Status: response is null ? 0 : (int)response.StatusCode);
         }));
         return (Math.Round(answers.Min(a => a.Ms), 1), Math.Round(answers.Max(a => a.Ms), 1),
-            answers.Count(a => a.Status == 201), answers.Count(a => a.Status >= 500), answers.Count(a => a.Status is not 201 and < 500));
+            answers.Count(a => a.Status == 201), answers.Count(a => a.Status >= 500), answers.Count(a => a.Status is not 201 and < 500),
+            string.Join(' ', answers.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}")));
     }
 
     // A process is up the moment its port accepts a connection (nodes and, in the bench, the Api are not behind

@@ -46,7 +46,7 @@ public static class ColdStartRun
                     var result = await target.Burst(ct) with { Round = round, UpSeconds = up };
                     rounds.Add(result);
                     Console.WriteLine($"  round {round} {target.Name,-11}: up after {up,5:F2} s; first answer {result.FirstMs,8:F1} ms, "
-                                      + $"last {result.LastMs,8:F1} ms; {result.Created} created, {result.ServerErrors} 5xx, {result.Other} other");
+                                      + $"last {result.LastMs,8:F1} ms; {result.Statuses}");
                     // The next crash starts from a settled cluster: every process healthy again.
                     await Task.WhenAll(new[] { "node1", "api" }.Select(name => cluster.WaitHealthyAsync(name, ct)));
                 }
@@ -70,8 +70,8 @@ public static class ColdStartRun
 
     private static async Task<ColdRound> Burst(string target, Func<HttpClient> client, Uri endpoint, CancellationToken ct)
     {
-        var (first, last, created, serverErrors, other) = await ColdBurst.CreateAsync(client, endpoint, ct);
-        return new ColdRound(target, 0, 0, first, last, created, serverErrors, other);
+        var (first, last, created, serverErrors, other, statuses) = await ColdBurst.CreateAsync(client, endpoint, ct);
+        return new ColdRound(target, 0, 0, first, last, created, serverErrors, other, statuses);
     }
 
     private static string Render(IReadOnlyList<ColdRound> rounds, string store, string loadBefore, string loadAfter)
@@ -92,11 +92,11 @@ public static class ColdStartRun
         }
 
         md.AppendLine();
-        md.AppendLine("Per round (up after s; first / last answer ms; 5xx):");
+        md.AppendLine("Per round (up after s; first / last answer ms; statuses, 0 = no answer):");
         md.AppendLine();
         foreach (var r in rounds)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- {r.Round} {r.Target}: {r.UpSeconds:F2}; {r.FirstMs:F0} / {r.LastMs:F0}; {r.ServerErrors}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {r.Round} {r.Target}: {r.UpSeconds:F2}; {r.FirstMs:F0} / {r.LastMs:F0}; {r.Statuses}");
         }
 
         return md.ToString();
