@@ -18,7 +18,7 @@ public static class ColdBurst
         var started = Stopwatch.GetTimestamp();
         var answers = await Task.WhenAll(Enumerable.Range(0, Size).Select(async _ =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target, "/v1/group/")) { Content = ApiCalls.Body(GroupIds.Next()) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target, "/v1/group/")) { Content = NodeCalls.Body(GroupIds.Next()) };
             using var response = await Requests.SendAsync(http, request, ct);
             return (Ms: Stopwatch.GetElapsedTime(started).TotalMilliseconds, Status: response is null ? 0 : (int)response.StatusCode);
         }));

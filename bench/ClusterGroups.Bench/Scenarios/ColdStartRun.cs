@@ -25,16 +25,16 @@ public static class ColdStartRun
         try
         {
             using var nodes = BenchHttp.ForNodes(options.ClusterKey);
-            using var api = BenchHttp.ForApi(options.ApiKey);
+            using var api = BenchHttp.ForApiWire(options.ApiKey);
             var node1 = cluster.Nodes[0];
             Target[] targets =
             [
                 new("node", "node1", t => ColdBurst.UntilListeningAsync(node1, t), t => Burst("node", () => BenchHttp.ForNodes(options.ClusterKey), node1, t)),
-                new("api", "api", t => ColdBurst.UntilListeningAsync(cluster.Api, t), t => Burst("api", () => BenchHttp.ForApi(options.ApiKey), cluster.Api, t)),
+                new("api", "api", t => ColdBurst.UntilListeningAsync(cluster.Api, t), t => Burst("api", () => BenchHttp.ForApiWire(options.ApiKey), cluster.Api, t)),
                 new("store", "store1", t => ColdBurst.UntilAnswersAsync(nodes, new Uri(node1, "/v1/group/cold-probe/"), t),
                     t => Burst("store", () => BenchHttp.ForNodes(options.ClusterKey), node1, t)),
                 new("coordinator", JournalSwitch.CoordinatorResource, t => ColdBurst.UntilAnswersAsync(api, new Uri(cluster.Api, "/v1/operations?limit=1"), t),
-                    t => Burst("coordinator", () => BenchHttp.ForApi(options.ApiKey), cluster.Api, t)),
+                    t => Burst("coordinator", () => BenchHttp.ForApiWire(options.ApiKey), cluster.Api, t)),
             ];
 
             for (var round = 1; round <= options.ColdStartRounds; round++)
