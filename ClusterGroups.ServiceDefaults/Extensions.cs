@@ -26,6 +26,7 @@ public static class Extensions
         builder.AddSecretsFile();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.AddWarmUp();
         builder.LimitRequests();
         // Not in the template: a request Kestrel cannot read (too large, broken framing) is a 4xx, not a 500.
         builder.Services.AddProblemDetails();
@@ -101,6 +102,16 @@ public static class Extensions
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        return builder;
+    }
+
+    // Not in the template: a restarted process warms up (connections, scripts, first calls) before it listens, and
+    // /health is not Healthy until it is warm (docs/ARCHITECTURE.md, "Cold start"). Steps: services.AddWarmUpStep<T>().
+    public static TBuilder AddWarmUp<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddSingleton<ClusterGroups.Web.Startup.WarmUpState>();
+        builder.Services.AddHostedService<ClusterGroups.Web.Startup.WarmUpService>();
+        builder.Services.AddHealthChecks().AddCheck<ClusterGroups.Web.Startup.WarmUpHealthCheck>("warm-up");
         return builder;
     }
 

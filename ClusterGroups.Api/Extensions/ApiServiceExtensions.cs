@@ -13,6 +13,7 @@ using ClusterGroups.Api.Nodes;
 using ClusterGroups.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ClusterGroups.Web.Startup;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -52,11 +53,13 @@ public static class ApiServiceExtensions
         // Replies are read on the thread pool, not handed from StackExchange.Redis's own reader threads to it: one
         // thread switch less per command (nothing here blocks a pool thread). A/B with the bench, N=3: Api create
         // p50 at c=1 4.2 against 4.7 ms, c=64 ops/s 1063-1369 against 875-1099 (issue 15's note).
-        builder.AddRedisClient("coordinator", configureOptions: o =>
+        // Connected at start, before the Api listens, never on a request's thread (docs/ARCHITECTURE.md, "Cold start").
+        builder.AddRedisClient("coordinator", settings => settings.DisableAutoActivation = false, o =>
         {
             o.AbortOnConnectFail = false;
             o.SocketManager = StackExchange.Redis.SocketManager.ThreadPool;
         });
+        builder.Services.AddWarmUpStep<ClusterGroups.Api.Startup.CoordinatorWarmUp>();
         builder.Services.AddSingleton<ICoordinator>(sp => new RedisCoordinator(
             new RedisStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()),
             sp.GetRequiredService<IOptions<CoordinatorOptions>>()));

@@ -1,6 +1,7 @@
 using ClusterGroups.Api.Cluster;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Api.Security;
+using ClusterGroups.Web.Startup;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -16,6 +17,7 @@ public static class NodeClientExtensions
     {
         ClusterKeyHandler.AddClusterKeyOptions(services, configuration);
         services.AddNodeTls(configuration);
+        services.AddWarmUpStep<ClusterGroups.Api.Startup.NodeClientWarmUp>();
         return services.AddHttpClient(NodeClient.HttpClientName)
             .RemoveAllResilienceHandlers()
             .AddStandardResilienceHandler()

@@ -5,6 +5,7 @@ using ClusterGroups.Web.Security;
 using ClusterGroups.Node.Chaos;
 using ClusterGroups.Node.Groups;
 using ClusterGroups.Storage;
+using ClusterGroups.Web.Startup;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -26,11 +27,19 @@ public static class NodeServiceExtensions
         // Aspire's Redis client: connection multiplexer, health check (AspNetCore.HealthChecks.Redis), tracing.
         // A node must come up while its store is still starting (or stopped) and report unhealthy, not crash.
         // Replies are read on the thread pool (one thread switch less per command; see the Api's coordinator client).
-        builder.AddRedisClient("store", configureOptions: options =>
-        {
-            options.AbortOnConnectFail = false;
-            options.SocketManager = StackExchange.Redis.SocketManager.ThreadPool;
-        });
+        // The connection is opened at start, before the node listens (auto activation; Aspire leaves it off by
+        // default): opened on first use instead, Aspire's factory connects synchronously on a request's pool thread,
+        // every other request blocks on the DI lock behind it, and the connect's own replies wait for a pool thread
+        // behind them. A fresh node hit by 32 creates at once answered after ~16 s that way (docs/ARCHITECTURE.md,
+        // "Cold start"). A store that cannot be reached at start delays the node's listening by the client's connect
+        // window (3 tries of 5 s; measured 16 s), then the node comes up Unhealthy and reconnects in the background.
+        builder.AddRedisClient("store",
+            configureSettings: settings => settings.DisableAutoActivation = false,
+            configureOptions: options =>
+            {
+                options.AbortOnConnectFail = false;
+                options.SocketManager = StackExchange.Redis.SocketManager.ThreadPool;
+            });
 
         builder.Services.AddOptions<ChaosSettings>()
             .Bind(builder.Configuration.GetSection("Chaos"))
@@ -42,6 +51,7 @@ public static class NodeServiceExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<IRedisStore, RedisStore>();
         builder.Services.AddSingleton<GroupStore>();
+        builder.Services.AddWarmUpStep<StoreWarmUp>();
         builder.AddClusterKey();
         return builder;
     }

@@ -85,4 +85,12 @@ public sealed class RedisServerStoreTests(RedisServerClusterFixture cluster)
         await Wait.UntilAsync(async () => (await cluster.Node("node1").GetAsync($"/v1/group/{id}/")).StatusCode == HttpStatusCode.OK,
             Wait.Resource, $"{id} readable on node1 after its redis-server restarted");
     }
+
+    // docs/ARCHITECTURE.md, "Cold start" (the garnet kind: ColdStartTests).
+    [SkippableFact]
+    public async Task A_node_on_redis_server_restarted_after_a_crash_answers_a_burst_of_creates_in_time()
+    {
+        RedisServerClusterFixture.Require();
+        ColdBurst.AssertAllCreatedWithin(await ColdBurst.AfterNodeCrashAsync(cluster, "node1"), cluster.NodeAttemptTimeout, "node1 just restarted");
+    }
 }

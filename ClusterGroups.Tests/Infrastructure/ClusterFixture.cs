@@ -19,6 +19,7 @@ public class ClusterFixture : IAsyncLifetime
 
     // The Api's per-call timeout: the production default; chaos fixtures shorten it (and their fault delays) for speed.
     protected virtual string AttemptTimeout => "00:00:02";
+    public TimeSpan NodeAttemptTimeout => TimeSpan.Parse(AttemptTimeout, System.Globalization.CultureInfo.InvariantCulture);
     protected virtual string StoreKind => "garnet";
     protected virtual int ApiReplicas => 1;
 
@@ -156,9 +157,22 @@ public class ClusterFixture : IAsyncLifetime
 
     public async Task StartAsync(string resource)
     {
+        await StartCommandAsync(resource);
+        await WaitBackAsync(resource);
+    }
+
+    /// <summary>Starts a stopped resource and returns as soon as the start was accepted: the process may not listen yet.</summary>
+    public async Task StartCommandAsync(string resource)
+    {
         using var cts = new CancellationTokenSource(Wait.Resource);
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cts.Token);
         Assert.True(result.Success, $"start {resource}: {result.Message}");
+    }
+
+    /// <summary>Waits until a started resource is healthy, and a node until the Api reaches it again.</summary>
+    public async Task WaitBackAsync(string resource)
+    {
+        using var cts = new CancellationTokenSource(Wait.Resource);
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
         if (NodeNames.Contains(resource))
         {

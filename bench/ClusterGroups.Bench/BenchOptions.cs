@@ -36,9 +36,13 @@ public sealed record BenchOptions
                                   builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
           --state [1000,1000000]  the state-size phase only: 3 nodes bulk-loaded with each size, 10 divergent;
                                   consistency and /health time, Api peak memory (results in bench/results/state)
+          --cold-start [5]        the cold-start phase only: 3 nodes; each round crashes (kill -9) node1, the Api,
+                                  store1 and the coordinator in turn, starts each again and sends it 32 creates at
+                                  once the moment it is up; time to the first and last answer, 5xx (results in
+                                  bench/results/cold-start/<store>.md; --store picks the store kind)
           --scripts [5]           the in-process store only (ClusterGroups.Simulation): the node's real scripts per
                                   second through GroupStore, one thread, each phase S seconds; starts no app
-          --out DIR               where results go (default bench/results/<full|quick|external>)
+          --out DIR               where results go (default bench/results/<full|quick|external|state|cold-start>)
         """;
 
     public bool Quick { get; init; }
@@ -56,6 +60,8 @@ public sealed record BenchOptions
     public bool KeepOtlpExport { get; init; }
     public bool State { get; init; }
     public IReadOnlyList<long>? StateSizes { get; init; }
+    public bool ColdStart { get; init; }
+    public int ColdStartRounds { get; init; } = Scenarios.ColdStartRun.DefaultRounds;
     public TimeSpan? ScriptPhase { get; init; }
 
     public bool External => ApiUrl is not null;
@@ -112,6 +118,9 @@ public sealed record BenchOptions
                 "--state" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { State = true, StateSizes = [.. Next().Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture))] }
                     : options with { State = true },
+                "--cold-start" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                    ? options with { ColdStart = true, ColdStartRounds = ParseRounds(Next()) }
+                    : options with { ColdStart = true },
                 "--scripts" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { ScriptPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) }
                     : options with { ScriptPhase = TimeSpan.FromSeconds(5) },
@@ -159,6 +168,11 @@ public sealed record BenchOptions
         int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 32
             ? n
             : throw new FormatException($"A node count is 1-32, not '{text}'.");
+
+    private static int ParseRounds(string text) =>
+        int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100
+            ? n
+            : throw new FormatException($"Cold-start rounds are 1-100, not '{text}'.");
 
     private static string NewKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 }

@@ -39,6 +39,12 @@ if (options.State)
     return 0;
 }
 
+if (options.ColdStart)
+{
+    Console.WriteLine($"Results: {await ColdStartRun.RunAsync(options, stop.Token)}");
+    return 0;
+}
+
 var report = await BenchRun.RunAsync(options, stop.Token);
 var markdown = MarkdownReport.Render(report);
 var directory = ReportWriter.Write(report, markdown, options.OutputDirectory ?? ReportWriter.DefaultDirectory(options.Mode));

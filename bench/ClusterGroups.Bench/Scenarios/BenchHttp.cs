@@ -1,5 +1,6 @@
 using System.Net;
 using ClusterGroups.Client;
+using ClusterGroups.Contracts;
 using ClusterGroups.Contracts.Security;
 
 namespace ClusterGroups.Bench.Scenarios;
@@ -20,10 +21,15 @@ public static class BenchHttp
         return (http, new ClusterGroupsClient(http, new ClusterGroupsClientOptions { BaseAddress = api, ApiKey = apiKey, Timeout = timeout ?? RequestTimeout }));
     }
 
-    public static HttpClient ForNodes(string clusterKey)
+    public static HttpClient ForNodes(string clusterKey) => WithKey(ClusterKeyHeader, clusterKey);
+
+    // The Api on the wire, for a scenario that counts raw statuses (--cold-start's burst), not the client's answers.
+    public static HttpClient ForApiWire(string apiKey) => WithKey(ApiHeaders.ApiKey, apiKey);
+
+    private static HttpClient WithKey(string header, string key)
     {
         var client = Create();
-        client.DefaultRequestHeaders.Add(ClusterKeyHeader, clusterKey);
+        client.DefaultRequestHeaders.Add(header, key);
         return client;
     }
 

@@ -27,8 +27,8 @@ public sealed class NodeCalls(HttpClient http, Uri node)
         return new Answer($"http-{status}", status == expected, null);
     }
 
-    // The seed's body, with a Content-Length (the seed's client sends one).
-    private static ByteArrayContent Body(string groupId)
+    // The seed's body, with a Content-Length (the seed's client sends one); the Api takes the same (ColdBurst).
+    internal static ByteArrayContent Body(string groupId)
     {
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes($"{{\"groupId\":\"{groupId}\"}}"));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");

@@ -106,6 +106,37 @@ public sealed class AspireCluster : IBenchCluster
 
     public ValueTask DisposeAsync() => new(StopAsync(_app, _dataDir));
 
+    /// <summary>A crash and a fresh start of one resource: kill -9 of its process tree, then Aspire's start command.</summary>
+    /// <returns>When the start was accepted; the process may not listen yet (the caller decides what "up" means).</returns>
+    public async Task CrashAndStartAsync(string resource, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(StopTimeout);
+        if (!_app.ResourceNotifications.TryGetCurrentState(resource, out var state)
+            || state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is not { } pid)
+        {
+            throw new InvalidOperationException($"{resource} has no running process to crash");
+        }
+
+        using (var process = Process.GetProcessById(Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        // (dcp sometimes reports a killed project's state as "Unknown" instead of "Exited".)
+        await _app.ResourceNotifications.WaitForResourceAsync(resource,
+            e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text) || e.Snapshot.State?.Text == "Unknown",
+            timeout.Token);
+        var result = await _app.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, timeout.Token);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"start {resource}: {result.Message}");
+        }
+    }
+
+    public Task WaitHealthyAsync(string resource, CancellationToken ct) =>
+        _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, ct);
+
     // The testing builder forwards every resource's console output to this process's console at Information; the
     // bench keeps errors only (printing the Api's log lines would cost the bench CPU and drown the results).
     private static void QuietLogs(IDistributedApplicationTestingBuilder builder) =>
