@@ -24,10 +24,11 @@ public sealed class SynchronousReplicationTests(ITestOutputHelper output)
         await instance.QueryAsync<long>($"SELECT count(*) FROM t WHERE id = {id}") == 1;
 
     // A client that bounds the wait itself and breaks the connection rather than cancel the wait (Cancellation
-    // Timeout = -1): an unacknowledged commit is then an error, never a success.
-    private static NpgsqlConnectionStringBuilder Bounded(NpgsqlConnectionStringBuilder connection, string applicationName)
+    // Timeout = -1): an unacknowledged commit is then an error, never a success. A write expected to go through gets
+    // a long bound (the machine may be slow), one expected to wait for ever a short one.
+    private static NpgsqlConnectionStringBuilder Bounded(NpgsqlConnectionStringBuilder connection, string applicationName, int seconds = 2)
     {
-        connection.CommandTimeout = 2;
+        connection.CommandTimeout = seconds;
         connection.CancellationTimeout = -1;
         connection.ApplicationName = applicationName;
         return connection;
@@ -191,7 +192,7 @@ public sealed class SynchronousReplicationTests(ITestOutputHelper output)
         await standby.QueryAsync<object>("ALTER SYSTEM SET synchronous_standby_names = ''");
         await standby.QueryAsync<bool>("SELECT pg_reload_conf()");
         await Wait.UntilAsync(async () => await standby.QueryAsync<string>("SHOW synchronous_standby_names") == "", Wait.Resource, "the reload");
-        var degraded = await CommitProbe.WriteAsync(Bounded(standby.Connection(), "degraded"), "INSERT INTO t VALUES (2)");
+        var degraded = await CommitProbe.WriteAsync(Bounded(standby.Connection(), "degraded", seconds: 60), "INSERT INTO t VALUES (2)");
         Assert.True(degraded.Replicated, $"acknowledged in the degraded mode: {degraded.Error}");
         Assert.Equal(0, await cluster.SynchronousStandbysAsync());
     }
@@ -212,7 +213,7 @@ public sealed class SynchronousReplicationTests(ITestOutputHelper output)
         // The other standby follows it and acknowledges its commits: writes go on, replicated.
         var follower = cluster.Standbys.Single(s => s.IsRunning);
         Assert.Equal(1, await cluster.SynchronousStandbysAsync());
-        var after = await CommitProbe.WriteAsync(Bounded(promoted.Connection(), "after"), "INSERT INTO t VALUES (-1)");
+        var after = await CommitProbe.WriteAsync(Bounded(promoted.Connection(), "after", seconds: 60), "INSERT INTO t VALUES (-1)");
         Assert.True(after.Replicated, $"acknowledged after the failover: {after.Error}");
         await Wait.UntilAsync(() => HasAsync(follower, -1), Wait.Resource, "the new row on the follower");
         Assert.True(await promoted.TimelineAsync() > 1);
@@ -251,7 +252,7 @@ public sealed class SynchronousReplicationTests(ITestOutputHelper output)
 
         // synchronous_commit is a per-session setting any client may lower: then the old primary acknowledges a write
         // the new one will never have. A split brain.
-        var local = await CommitProbe.WriteAsync(Bounded(old.Connection(), "local"), "SET synchronous_commit = local; INSERT INTO t VALUES (2)");
+        var local = await CommitProbe.WriteAsync(Bounded(old.Connection(), "local", seconds: 60), "SET synchronous_commit = local; INSERT INTO t VALUES (2)");
         Assert.True(local.Acknowledged, $"{local.Error}");
         Assert.True(await HasAsync(old, 2));
         Assert.False(await HasAsync(promoted, 2));

@@ -7,7 +7,8 @@ namespace ClusterGroups.Tests.Infrastructure.Postgres;
 // A primary and 1 or 2 standbys of real PostgreSQL on this machine, replicating synchronously: every commit on the
 // primary waits until ANY 1 of the others has flushed its WAL (synchronous_commit=on, synchronous_standby_names =
 // 'ANY 1 (pg0, pg1, ...)', every instance named, so the same text holds on whichever becomes primary; an instance
-// never waits for itself). Each standby streams through a replication slot of its own on the primary.
+// never waits for itself; a single instance gets none: it would wait for a standby named after itself for ever). Each
+// standby streams through a replication slot of its own on the primary.
 //   2 instances: a primary and one synchronous standby. Once the standby is promoted nothing can acknowledge its
 //                commits: they wait (committed locally, unacknowledged) until a client gives up.
 //   3 instances: a quorum. Losing any one leaves a primary with a synchronous standby.
@@ -37,7 +38,7 @@ public sealed class PostgresCluster : IAsyncDisposable
     // What the Api would be given: every instance, and Npgsql picks the one that is a primary (not in recovery).
     public string ConnectionString => MultiHost().ConnectionString;
 
-    public NpgsqlConnectionStringBuilder MultiHost(int timeoutSeconds = 5) => new()
+    public NpgsqlConnectionStringBuilder MultiHost(int timeoutSeconds = 15) => new()
     {
         Host = string.Join(',', _instances.Select(i => $"127.0.0.1:{i.Port}")),
         TargetSessionAttributes = "primary",
@@ -98,7 +99,7 @@ public sealed class PostgresCluster : IAsyncDisposable
             max_replication_slots = 10
             hot_standby = on
             synchronous_commit = on
-            synchronous_standby_names = 'ANY 1 ({string.Join(", ", names)})'
+            synchronous_standby_names = '{(names.Count > 1 ? $"ANY 1 ({string.Join(", ", names)})" : "")}'
             wal_receiver_status_interval = 1s
             wal_sender_timeout = 10s
             wal_receiver_timeout = 10s

@@ -20,13 +20,21 @@ public sealed class PostgresInstance : IAsyncDisposable
     private readonly ConcurrentQueue<string> _log = new();
     private Process? _process;
 
-    static PostgresInstance() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    // Also when the test host is stopped (SIGTERM, SIGINT): the servers would outlive it otherwise. Kept referenced: a
+    // collected registration unregisters itself.
+    internal static readonly System.Runtime.InteropServices.PosixSignalRegistration[] OnSignals =
+        [.. new[] { System.Runtime.InteropServices.PosixSignal.SIGTERM, System.Runtime.InteropServices.PosixSignal.SIGINT }
+            .Select(signal => System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, _ => KillAll()))];
+
+    static PostgresInstance() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+
+    private static void KillAll()
     {
         foreach (var instance in Running.Keys)
         {
             instance.KillTree();
         }
-    };
+    }
 
     internal PostgresInstance(PostgresBinaries binaries, string name, string dataDirectory, string socketDirectory, int port)
     {
@@ -47,8 +55,10 @@ public sealed class PostgresInstance : IAsyncDisposable
     // One connection per open, no pool: a test's checks never get a connection to a server that died meanwhile.
     public string ConnectionString => Connection().ConnectionString;
 
-    public NpgsqlConnectionStringBuilder Connection(int timeoutSeconds = 5) => new()
+    // Generous timeouts: the tests share two cores with whatever else runs.
+    public NpgsqlConnectionStringBuilder Connection(int timeoutSeconds = 15) => new()
     {
+        CommandTimeout = 120,
         Host = "127.0.0.1",
         Port = Port,
         Username = "postgres",
@@ -236,10 +246,13 @@ public sealed class PostgresInstance : IAsyncDisposable
         throw new InvalidOperationException($"No free port between {FirstPort} and {LastPort}.");
     }
 
-    public async ValueTask DisposeAsync()
+    // kill -9 rather than a shutdown: the data is thrown away, and a slow checkpoint on a loaded machine could outlast
+    // the test host, leaving the server behind.
+    public ValueTask DisposeAsync()
     {
-        await StopAsync();
+        Kill();
         _process?.Dispose();
+        return ValueTask.CompletedTask;
     }
 }
 
