@@ -1,4 +1,5 @@
 using ClusterGroups.Api.Cluster;
+using ClusterGroups.Contracts.Settings;
 using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Errors;
 using ClusterGroups.Api.Reconciliation;
@@ -44,6 +45,14 @@ public static class ApiServiceExtensions
         if (string.IsNullOrEmpty(builder.Configuration.GetConnectionString("coordinator")))
         {
             return;
+        }
+
+        // Until the PostgreSQL coordinator is wired in (issue 25: its schema is in Coordinator/Postgres), say so at
+        // start rather than hand an Npgsql connection string to the Redis client.
+        if (builder.Configuration[SettingNames.CoordinatorStore] is { } store && !string.Equals(store, "redis", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"{SettingNames.CoordinatorStore} is '{store}'; this Api runs its coordinator on a Redis-protocol store only (redis) so far.");
         }
 
         // Replies are read on the thread pool, not handed from StackExchange.Redis's own reader threads to it: one

@@ -91,6 +91,10 @@ public sealed class PostgresBinaries
         }
     }
 
+    // Root must run postgres as the postgres account, and there is none (PostgreSQL installed without Debian's package).
+    public static bool AccountMissing =>
+        AsRoot && !File.ReadLines("/etc/passwd").Any(l => l.StartsWith(Account + ":", StringComparison.Ordinal));
+
     // Why postgres cannot be run here, or null: missing programs, or root without the postgres account.
     public static string? Problem()
     {
@@ -99,7 +103,7 @@ public sealed class PostgresBinaries
             return $"PostgreSQL's server programs (postgres, initdb) are neither on PATH nor in /usr/lib/postgresql/*/bin: {InstallHint}.";
         }
 
-        if (AsRoot && !File.ReadLines("/etc/passwd").Any(l => l.StartsWith(Account + ":", StringComparison.Ordinal)))
+        if (AccountMissing)
         {
             return $"postgres refuses to run as root and there is no '{Account}' account to run it as: {InstallHint} (it makes one) or run as a normal user.";
         }
