@@ -64,7 +64,7 @@ public sealed class SynchronousReplicationTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    public async Task With_the_synchronous_standby_paused_a_commit_waits_visible_on_the_primary_and_unacknowledged()
+    public async Task With_the_synchronous_standby_paused_a_commit_waits_unacknowledged_and_unseen_by_other_sessions()
     {
         await using var cluster = await StartAsync(2);
         var standby = cluster.Standbys.Single();

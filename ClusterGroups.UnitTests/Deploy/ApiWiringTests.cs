@@ -44,6 +44,18 @@ public sealed class ApiWiringTests
         Assert.Equal([coordinator], api.GetRequiredService<IOptionsMonitor<ConfigurationOptions>>().Get(Options.DefaultName).EndPoints.Select(Address));
     }
 
+    // overlays/postgres gives the Api an Npgsql connection string and Cluster:Coordinator:Store=postgres. Until the
+    // PostgreSQL coordinator is wired in (issue 25), the Api says so at start rather than hand it to the Redis client.
+    [Fact]
+    public void The_Api_refuses_the_PostgreSQL_coordinator_it_is_given_until_it_is_wired_in()
+    {
+        var output = KustomizeOutput.Build("overlays/postgres");
+        var settings = PodSettings.Kubernetes(output, Workload.Running(output, DeployFiles.ApiImage).Container(output, DeployFiles.ApiImage), "api-0");
+        Assert.Equal("postgres", settings[SettingNames.EnvironmentVariable(SettingNames.CoordinatorStore)]);
+        var error = Assert.Throws<InvalidOperationException>(() => PodSettings.Host(settings).AddApplicationServices());
+        Assert.Equal("Cluster:Coordinator:Store is 'postgres'; this Api runs its coordinator on a Redis-protocol store only (redis) so far.", error.Message);
+    }
+
     internal static string Address(System.Net.EndPoint endPoint) => endPoint switch
     {
         DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
