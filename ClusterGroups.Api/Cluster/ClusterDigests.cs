@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Contracts;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,7 @@ public sealed record DigestScan(IReadOnlyList<NodeDigestView> Nodes)
 // A node without digests (the seed's) is listed instead, by pages if it pages, else whole with a size-aware timeout,
 // and its digest is computed here (GroupBuckets.Compute): correct, but O(its groups) in time and in this process's
 // memory, which is why our nodes keep digests.
-public sealed class ClusterDigests(ClusterDirectory cluster, NodeClient nodes, IOptions<ClusterOptions> options)
+public sealed class ClusterDigests(ClusterDirectory cluster, INodeClient nodes, IOptions<ClusterOptions> options)
 {
     public const int MaxListTimeoutFactor = 20;
     private const int PageSize = 5_000;

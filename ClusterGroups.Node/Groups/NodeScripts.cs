@@ -110,4 +110,24 @@ public static class NodeScripts
         end
         return created
         """;
+
+    // A takeover's first call (the Api's new owner of an operation): the fence raised to its token, so that no write
+    // of an earlier owner still on its way applies here any more (it carries a lower token), then what the operation
+    // did here, as it stands: the records of its apply key and its undo key, and the group's presence with the key
+    // that made it so. An apply key never used is recorded as aborted, so the door is shut on it by key as well.
+    // KEYS: 1 fence hash, 2 idem:{apply key}, 3 idem:{undo key}, 4 groups hash, 5 deleted-by:{groupId}.
+    // ARGV: 1 groupId, 2 token, 3 window ms. {'fenced', seen} | {'present'|'absent', writtenBy, apply record, undo record}.
+    public const string TakeOver = Fence + "\n" + """
+        local seen = fence(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[2])
+        if seen then return {'fenced', seen} end
+        local apply = redis.call('GET', KEYS[2])
+        if not apply then
+          apply = 'abort:aborted'
+          redis.call('SET', KEYS[2], apply, 'PX', ARGV[3])
+        end
+        local undo = redis.call('GET', KEYS[3]) or ''
+        local creator = redis.call('HGET', KEYS[4], ARGV[1])
+        if creator then return {'present', creator, apply, undo} end
+        return {'absent', redis.call('GET', KEYS[5]) or '', apply, undo}
+        """;
 }

@@ -1,5 +1,6 @@
+using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Coordinator.Postgres;
-using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Journal;
 using ClusterGroups.Tests.Infrastructure;
 using ClusterGroups.Tests.Infrastructure.Postgres;
@@ -13,7 +14,7 @@ public sealed class PostgresSchemaTests(PostgresServerFixture postgres) : IClass
 {
     private static string NewGroup() => $"g-{Guid.NewGuid():N}";
     private static string NewId() => $"op-{Guid.CreateVersion7():N}";
-    private static long Token(int step = 0) => FencingClock.Now() + step;
+    private static long Token(int step = 0) => FencingTokens.Propose(TimeProvider.System, 0) + step;
 
     // A lease that must not run out during the test, however slow the machine.
     private const int LongLease = 600_000;
@@ -331,15 +332,16 @@ public sealed class PostgresSchemaTests(PostgresServerFixture postgres) : IClass
         var (source, sql) = await MigratedAsync();
         await using var _ = source;
         var group = NewGroup();
-        var state = new OperationState(new Operation(NewId(), OperationKind.Create, group), DateTimeOffset.UtcNow, "owner",
-            [new NodeProgress("node1") { Effect = NodeEffect.Applied }, new NodeProgress("node2")])
-        {
-            Fence = Token(),
-            Caller = "ops",
-            Outcome = Outcome.PendingRepair,
-            TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-            DurationMs = 12.345,
-        };
+        var state = new OperationState(new Operation(NewId(), OperationKind.Create, group),
+            [new NodeProgress("node1"), new NodeProgress("node2")], caller: "ops", traceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        state.Lease("owner", Token(), DateTimeOffset.UtcNow);
+        state.Node("node1")!.Learn(NodeEffect.Applied);
+        state.Node("node2")!.Learn(NodeEffect.NotApplied);
+        Assert.False(state.Decide());
+        state.Node("node1")!.Compensate(CompensationState.Pending);
+        Assert.False(state.Settle());
+        state.Answered(DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(12.345));
+        Assert.Equal(Outcome.PendingRepair, state.Outcome);
         var v2 = new CoordinatorSql.Entry(state.Id, group, state.Fence, Json: JournalFormat.Write(state));
         Assert.Equal("begun", (await sql.StartAsync(v2, "owner")).Answer);
 
