@@ -7,6 +7,7 @@ using ClusterGroups.Api.Security;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using ClusterGroups.Api.Coordinator.InMemory;
+using ClusterGroups.Api.Coordinator.Postgres;
 using ClusterGroups.Api.Coordinator.Redis;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Model;
@@ -50,12 +51,17 @@ public static class ApiServiceExtensions
             return;
         }
 
-        // Until the PostgreSQL coordinator is wired in (issue 25: its schema is in Coordinator/Postgres), say so at
-        // start rather than hand an Npgsql connection string to the Redis client.
-        if (builder.Configuration[SettingNames.CoordinatorStore] is { } store && !string.Equals(store, "redis", StringComparison.OrdinalIgnoreCase))
+        var store = builder.Configuration[SettingNames.CoordinatorStore] ?? "redis";
+        if (string.Equals(store, "postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.AddPostgresCoordinator();
+            return;
+        }
+
+        if (!string.Equals(store, "redis", StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidOperationException(
-                $"{SettingNames.CoordinatorStore} is '{store}'; this Api runs its coordinator on a Redis-protocol store only (redis) so far.");
+                $"{SettingNames.CoordinatorStore} is '{store}'; give redis (a Redis-protocol store, the default) or postgres (PostgreSQL).");
         }
 
         // Replies are read on the thread pool, not handed from StackExchange.Redis's own reader threads to it: one
@@ -69,6 +75,16 @@ public static class ApiServiceExtensions
         builder.Services.AddSingleton<ICoordinator>(sp => new RedisCoordinator(
             new RedisStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()),
             sp.GetRequiredService<IOptions<CoordinatorOptions>>()));
+    }
+
+    // ConnectionStrings:coordinator is an Npgsql connection string (several hosts and Target Session Attributes=primary
+    // find the primary after a failover). The schema is migrated before anything else starts (hosted services start in
+    // the order they were added; recovery is added later, by AddFanOut).
+    private static void AddPostgresCoordinator(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDataSource("coordinator");
+        builder.Services.AddHostedService<PostgresSchemaMigration>();
+        builder.Services.AddSingleton<ICoordinator, PostgresCoordinator>();
     }
 
     /// <summary>The fan-out protocol and what it stands on; also used by tests with scripted nodes.</summary>
