@@ -31,12 +31,12 @@ var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
     .WithReconcileCommand(apiKey)
     .WithRetryPendingCommand(apiKey);
 
-if (cluster.Coordinator)
+if (builder.AddCoordinator(cluster) is { } coordinator)
 {
     // The Api's own store: the operation journal and the per-group leases, shared by its replicas. The resource's
-    // name is the connection string's (ConnectionStrings:coordinator).
-    var coordinator = builder.AddStore(SettingNames.CoordinatorConnection, cluster, atomicScripts: true);
-    api.WithReference(coordinator).WaitFor(coordinator);
+    // name is the connection string's (ConnectionStrings:coordinator); Cluster:Coordinator:Store says what it is.
+    api.WithReference(coordinator).WaitFor(coordinator)
+        .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.CoordinatorStore), cluster.CoordinatorKind.StoreSetting());
 }
 
 for (var n = 1; n <= cluster.Nodes; n++)

@@ -1,4 +1,5 @@
 using ClusterGroups.Api.Cluster;
+using ClusterGroups.Contracts.Settings;
 using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Errors;
 using ClusterGroups.Api.Reconciliation;
@@ -6,6 +7,7 @@ using ClusterGroups.Api.Security;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using ClusterGroups.Api.Coordinator.InMemory;
+using ClusterGroups.Api.Coordinator.Postgres;
 using ClusterGroups.Api.Coordinator.Redis;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Model;
@@ -50,6 +52,19 @@ public static class ApiServiceExtensions
             return;
         }
 
+        var store = builder.Configuration[SettingNames.CoordinatorStore] ?? "redis";
+        if (string.Equals(store, "postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.AddPostgresCoordinator();
+            return;
+        }
+
+        if (!string.Equals(store, "redis", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"{SettingNames.CoordinatorStore} is '{store}'; give redis (a Redis-protocol store, the default) or postgres (PostgreSQL).");
+        }
+
         // Replies are read on the thread pool, not handed from StackExchange.Redis's own reader threads to it: one
         // thread switch less per command (nothing here blocks a pool thread). A/B with the bench, N=3: Api create
         // p50 at c=1 4.2 against 4.7 ms, c=64 ops/s 1063-1369 against 875-1099 (issue 15's note).
@@ -63,6 +78,16 @@ public static class ApiServiceExtensions
         builder.Services.AddSingleton<ICoordinator>(sp => new RedisCoordinator(
             new RedisStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()),
             sp.GetRequiredService<IOptions<CoordinatorOptions>>()));
+    }
+
+    // ConnectionStrings:coordinator is an Npgsql connection string (several hosts and Target Session Attributes=primary
+    // find the primary after a failover). The schema is migrated before anything else starts (hosted services start in
+    // the order they were added; recovery is added later, by AddFanOut).
+    private static void AddPostgresCoordinator(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDataSource("coordinator");
+        builder.Services.AddHostedService<PostgresSchemaMigration>();
+        builder.Services.AddSingleton<ICoordinator, PostgresCoordinator>();
     }
 
     /// <summary>The fan-out protocol and what it stands on; also used by tests with scripted nodes.</summary>

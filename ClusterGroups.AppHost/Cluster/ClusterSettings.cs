@@ -4,14 +4,20 @@ namespace ClusterGroups.AppHost.Cluster;
 
 public enum StoreKind { Garnet, RedisServer, Redis }
 
+// Where the Api keeps its journal and leases: in its memory (None), a Redis-protocol store of Cluster:Store's kind
+// (Store, the default), a local PostgreSQL run from its binaries (Postgres), or Aspire's PostgreSQL container.
+public enum CoordinatorKind { None, Store, Postgres, PostgresContainer }
+
 public sealed class ClusterConfigurationException(string message) : Exception(message);
 
 // The AppHost's own settings (docs/ARCHITECTURE.md, "Resources and settings"): Cluster:Nodes, Cluster:Store, and
 // Cluster:DataDir for the stores' files, Cluster:DurableAcks (true unless a benchmark measures what it costs).
 public sealed record ClusterSettings(
-    int Nodes, StoreKind Store, string DataDir, bool Coordinator, int ApiReplicas, IReadOnlyDictionary<string, string> Chaos,
+    int Nodes, StoreKind Store, string DataDir, CoordinatorKind CoordinatorKind, int ApiReplicas, IReadOnlyDictionary<string, string> Chaos,
     bool DurableAcks = true)
 {
+    public bool Coordinator => CoordinatorKind != CoordinatorKind.None;
+
     public const int MaxNodes = 32;
 
     public static ClusterSettings Read(IConfiguration configuration, string appHostDirectory)
@@ -36,17 +42,23 @@ public sealed record ClusterSettings(
         StorePreflight.Check(kind);
 
         var coordinatorText = configuration["Cluster:Coordinator"] ?? "true";
-        if (!bool.TryParse(coordinatorText, out var coordinator))
+        var coordinator = coordinatorText.ToLowerInvariant() switch
         {
-            throw new ClusterConfigurationException(
-                $"Cluster:Coordinator is '{coordinatorText}'; give true (journal and locks in the coordinator store, the default) or false (in the Api's memory).");
-        }
+            "true" => CoordinatorKind.Store,
+            "false" => CoordinatorKind.None,
+            "postgres" => CoordinatorKind.Postgres,
+            "postgres-container" => CoordinatorKind.PostgresContainer,
+            _ => throw new ClusterConfigurationException(
+                $"Cluster:Coordinator is '{coordinatorText}'; give true (journal and locks in a coordinator store of Cluster:Store's kind, the default), false (in the Api's memory), postgres (a local PostgreSQL) or postgres-container (PostgreSQL in a container, needs Docker)."),
+        };
+
+        StorePreflight.Check(coordinator);
 
         var replicasText = configuration["Cluster:ApiReplicas"] ?? "1";
-        if (!int.TryParse(replicasText, out var replicas) || replicas is < 1 or > 8 || (replicas > 1 && !coordinator))
+        if (!int.TryParse(replicasText, out var replicas) || replicas is < 1 or > 8 || (replicas > 1 && coordinator == CoordinatorKind.None))
         {
             throw new ClusterConfigurationException(
-                $"Cluster:ApiReplicas is '{replicasText}'; give 1 to 8 (more than 1 needs Cluster:Coordinator=true, where replicas share locks).");
+                $"Cluster:ApiReplicas is '{replicasText}'; give 1 to 8 (more than 1 needs Cluster:Coordinator=true or postgres, where replicas share locks).");
         }
 
         var durableText = configuration["Cluster:DurableAcks"] ?? "true";
@@ -70,4 +82,7 @@ public sealed record ClusterSettings(
         Directory.CreateDirectory(dir);
         return dir;
     }
+
+    // The local PostgreSQL's data folder (made by initdb on the first run: PostgresCoordinatorResource).
+    public string PostgresDirectory(string name) => Path.Combine(DataDir, "postgres", name);
 }

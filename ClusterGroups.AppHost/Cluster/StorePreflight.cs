@@ -19,6 +19,22 @@ public static class StorePreflight
         }
     }
 
+    public static void Check(CoordinatorKind kind)
+    {
+        switch (kind)
+        {
+            case CoordinatorKind.Postgres when PostgresBinaries.Find() is null:
+                throw new ClusterConfigurationException(
+                    $"Cluster:Coordinator=postgres needs PostgreSQL's postgres and initdb (on PATH or in /usr/lib/postgresql/*/bin); {PostgresBinaries.InstallHint} or use -- --Cluster:Coordinator=true.");
+            case CoordinatorKind.Postgres when PostgresBinaries.AccountMissing:
+                throw new ClusterConfigurationException(
+                    $"Cluster:Coordinator=postgres runs postgres as the '{PostgresBinaries.Account}' account when the AppHost runs as root, and there is none; {PostgresBinaries.InstallHint}, which makes it, or run as a normal user.");
+            case CoordinatorKind.PostgresContainer when !ContainerEngineRuns():
+                throw new ClusterConfigurationException(
+                    "Cluster:Coordinator=postgres-container needs a running Docker engine (docker info failed); start Docker or use -- --Cluster:Coordinator=postgres.");
+        }
+    }
+
     public static string? FindOnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)

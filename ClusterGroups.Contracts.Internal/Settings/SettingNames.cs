@@ -29,6 +29,9 @@ public static class SettingNames
     // Node: fault injection (Chaos:FaultRate, Chaos:Methods:0, ...); the AppHost hands its Chaos:* to every node.
     public const string Chaos = "Chaos";
 
+    // Api: what ConnectionStrings:coordinator is: redis (a Redis-protocol store, the default) or postgres (Npgsql).
+    public const string CoordinatorStore = "Cluster:Coordinator:Store";
+
     // Connection string names (ConnectionStrings:<name>): a node's own store, the Api's journal and leases.
     public const string StoreConnection = "store";
     public const string CoordinatorConnection = "coordinator";
@@ -40,11 +43,12 @@ public static class SettingNames
 
     // Settings that are one value.
     public static IReadOnlyList<string> Values { get; } =
-        [ClusterKey, SecretsFile, NodeName, ConnectionString(StoreConnection), ConnectionString(CoordinatorConnection)];
+        [ClusterKey, SecretsFile, NodeName, CoordinatorStore, ConnectionString(StoreConnection), ConnectionString(CoordinatorConnection)];
 
-    // Read by the platform rather than by our code (ASP.NET Core, OpenTelemetry's exporter in ServiceDefaults).
+    // Read by the platform rather than by our code (ASP.NET Core, OpenTelemetry's exporter in ServiceDefaults, and
+    // Npgsql, which takes PGPASSWORD when the coordinator's connection string has no password).
     public static IReadOnlyList<string> Platform { get; } =
-        ["ASPNETCORE_ENVIRONMENT", "ASPNETCORE_HTTP_PORTS", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME"];
+        ["ASPNETCORE_ENVIRONMENT", "ASPNETCORE_HTTP_PORTS", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "PGPASSWORD"];
 
     // Cluster:Nodes -> Cluster__Nodes (environment variables cannot hold ':').
     public static string EnvironmentVariable(string setting) => setting.Replace(":", "__", StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using ClusterGroups.Tests.Infrastructure;
 
@@ -36,31 +35,11 @@ public sealed class ReplicaTests(ReplicatedApiFixture cluster) : IAsyncLifetime
         }
 
         var ids = Enumerable.Range(0, 5).Select(i => $"rep{i}-{Guid.NewGuid():N}"[..14]).ToArray();
-        var operations = new ConcurrentBag<string>();
-        using var stop = new CancellationTokenSource(Duration);
-        // 8 callers; the proxy spreads connections over both replicas. Each request opens its own (Connection: close):
-        // pooled connections, opened while an earlier test had one replica paused, may all lead to the other one.
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(async caller =>
-        {
-            var api = cluster.Api();
-            api.DefaultRequestHeaders.ConnectionClose = true;
-            var random = new Random(caller);
-            while (!stop.IsCancellationRequested)
-            {
-                var id = ids[random.Next(ids.Length)];
-                var response = random.Next(2) == 0 ? await api.PostGroupAsync(id) : await api.DeleteGroupAsync(id);
-                if ((await response.JsonAsync())["operationId"]?.GetValue<string>() is { } op)
-                {
-                    operations.Add(op);
-                }
-            }
-        })).WaitAsync(Duration + Wait.Resource);
+        var operations = (await ReplicaLoad.RunAsync(cluster, ids, Duration)).Select(o => o.OperationId).OfType<string>().ToList();
 
         await cluster.MakeStableAsync();
         var client = cluster.Api();
-        await Wait.UntilAsync(async () =>
-            (await (await client.GetAsync("/v1/operations?state=open")).JsonAsync())["operations"]!.AsArray().Count == 0,
-            Wait.Resource, "no operation left open");
+        await ReplicaLoad.NoneOpenAsync(client);
 
         var reports = new List<JsonNode>();
         foreach (var op in operations)

@@ -23,13 +23,20 @@ public class ClusterFixture : IAsyncLifetime
     protected virtual string StoreKind => "garnet";
     protected virtual int ApiReplicas => 1;
 
+    // Cluster:Coordinator: true (a store of StoreKind's kind), or postgres (a local PostgreSQL).
+    protected virtual string Coordinator => "true";
+
+    // How long the app may take to be healthy (a PostgreSQL coordinator runs initdb first).
+    protected virtual TimeSpan StartTimeout => Wait.AppStart;
+
     public IEnumerable<string> NodeNames => Enumerable.Range(1, NodeCount).Select(i => $"node{i}");
 
     public virtual async Task InitializeAsync()
     {
-        using var cts = new CancellationTokenSource(Wait.AppStart);
+        using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ClusterGroups_AppHost>(
             [$"--Cluster:Nodes={NodeCount}", $"--Cluster:Store={StoreKind}", $"--Cluster:DataDir={_dataDir}", $"--Cluster:ApiReplicas={ApiReplicas}",
+             $"--Cluster:Coordinator={Coordinator}",
              $"--Parameters:cluster-key={ClusterKey}", $"--Parameters:api-key={ApiKey}"], cts.Token);
 
         // Short backoff and recovery rounds keep fault tests fast; production defaults are in the Api's appsettings.json.

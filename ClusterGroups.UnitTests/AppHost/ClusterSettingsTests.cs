@@ -74,4 +74,44 @@ public sealed class ClusterSettingsTests
             Environment.SetEnvironmentVariable("PATH", path);
         }
     }
+
+    [Fact]
+    public void The_PostgreSQL_coordinator_runs_where_postgres_is_installed_else_names_the_package()
+    {
+        // Debian keeps postgres off PATH (/usr/lib/postgresql/<major>/bin): found there, the setting is accepted,
+        // with several Api replicas too; not found, the one sentence names the package.
+        try
+        {
+            var settings = Read(("Cluster:Coordinator", "postgres"), ("Cluster:ApiReplicas", "2"));
+            Assert.Equal((CoordinatorKind.Postgres, true, "postgres"), (settings.CoordinatorKind, settings.Coordinator, settings.CoordinatorKind.StoreSetting()));
+            Assert.NotNull(PostgresBinaries.Find());
+        }
+        catch (ClusterConfigurationException error)
+        {
+            Assert.Null(PostgresBinaries.Find());
+            Assert.Contains("apt-get install -y postgresql", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_postgres_container_without_a_running_engine_stops_at_once()
+    {
+        try
+        {
+            Assert.Equal(CoordinatorKind.PostgresContainer, Read(("Cluster:Coordinator", "postgres-container")).CoordinatorKind);
+        }
+        catch (ClusterConfigurationException error)
+        {
+            Assert.Equal("Cluster:Coordinator=postgres-container needs a running Docker engine (docker info failed); start Docker or use -- --Cluster:Coordinator=postgres.", error.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("true", CoordinatorKind.Store, "redis")]
+    [InlineData("false", CoordinatorKind.None, "redis")]
+    public void The_coordinator_setting_keeps_true_and_false(string value, CoordinatorKind kind, string store)
+    {
+        var settings = Read(("Cluster:Coordinator", value));
+        Assert.Equal((kind, store), (settings.CoordinatorKind, settings.CoordinatorKind.StoreSetting()));
+    }
 }

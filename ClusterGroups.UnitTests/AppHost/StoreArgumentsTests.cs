@@ -64,7 +64,7 @@ public sealed class StoreArgumentsTests
     {
         var dataDir = Path.Combine(Path.GetTempPath(), $"cg-args-{Guid.NewGuid():N}");
         var builder = DistributedApplication.CreateBuilder();
-        var store = builder.AddStore("store1", new ClusterSettings(1, kind, dataDir, true, 1, new Dictionary<string, string>()), atomicScripts: true);
+        var store = builder.AddStore("store1", new ClusterSettings(1, kind, dataDir, CoordinatorKind.Store, 1, new Dictionary<string, string>()), atomicScripts: true);
 
         var args = await ArgumentsAsync((IResourceWithArgs)store.Resource);
         if (kind == StoreKind.Garnet)

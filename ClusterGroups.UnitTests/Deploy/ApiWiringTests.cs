@@ -1,10 +1,13 @@
 using ClusterGroups.Api.Cluster;
+using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Coordinator.Postgres;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Api.Security;
 using ClusterGroups.Contracts.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using StackExchange.Redis;
 
 namespace ClusterGroups.UnitTests.Deploy;
@@ -42,6 +45,30 @@ public sealed class ApiWiringTests
         Assert.Contains(host.Services, d => d.ServiceType == typeof(IConnectionMultiplexer));
         var coordinator = settings[SettingNames.EnvironmentVariable(SettingNames.ConnectionString(SettingNames.CoordinatorConnection))];
         Assert.Equal([coordinator], api.GetRequiredService<IOptionsMonitor<ConfigurationOptions>>().Get(Options.DefaultName).EndPoints.Select(Address));
+    }
+
+    // overlays/postgres gives the Api an Npgsql connection string and Cluster:Coordinator:Store=postgres: the journal
+    // and leases go to PostgreSQL at the Cluster's read-write Service, and the schema is migrated before recovery
+    // starts (hosted services start in order). Nothing connects.
+    [Fact]
+    public async Task The_Api_runs_its_coordinator_on_the_PostgreSQL_it_is_given()
+    {
+        var output = KustomizeOutput.Build("overlays/postgres");
+        var settings = PodSettings.Kubernetes(output, Workload.Running(output, DeployFiles.ApiImage).Container(output, DeployFiles.ApiImage), "api-0");
+        Assert.Equal("postgres", settings[SettingNames.EnvironmentVariable(SettingNames.CoordinatorStore)]);
+        var host = PodSettings.Host(settings);
+        host.AddApplicationServices();
+        await using var api = host.Services.BuildServiceProvider();
+
+        Assert.IsType<PostgresCoordinator>(api.GetRequiredService<ICoordinator>());
+        Assert.DoesNotContain(host.Services, d => d.ServiceType == typeof(IConnectionMultiplexer));
+        var given = new NpgsqlConnectionStringBuilder(settings[SettingNames.EnvironmentVariable(SettingNames.ConnectionString(SettingNames.CoordinatorConnection))]);
+        Assert.Equal(given.Host, new NpgsqlConnectionStringBuilder(api.GetRequiredService<NpgsqlDataSource>().ConnectionString).Host);
+        // Before recovery (added by a factory) and the reconciler: nothing reads the journal before the schema is there.
+        var hosted = host.Services.Where(d => d.ServiceType == typeof(IHostedService)).ToList();
+        var migration = hosted.FindIndex(d => d.ImplementationType == typeof(PostgresSchemaMigration));
+        Assert.True(migration >= 0, "no schema migration at start");
+        Assert.All(hosted.Take(migration), d => Assert.True(d.ImplementationType is { } t && t != typeof(ClusterGroups.Api.Reconciliation.ReconcilerService)));
     }
 
     internal static string Address(System.Net.EndPoint endPoint) => endPoint switch

@@ -12,8 +12,8 @@ public sealed class KubernetesManifestTests
     private static readonly string[] Stores = ["redis", "garnet"];
 
     [Fact]
-    public void There_is_a_base_and_an_example_overlay() =>
-        Assert.Equal(["base", "overlays/example"], DeployFiles.Kustomizations);
+    public void There_is_a_base_an_example_overlay_and_one_with_the_PostgreSQL_coordinator() =>
+        Assert.Equal(["base", "overlays/example", "overlays/postgres"], DeployFiles.Kustomizations);
 
     [Fact]
     public void Every_manifest_is_typed_kubernetes_objects_and_listed_in_its_kustomization()
@@ -112,7 +112,14 @@ public sealed class KubernetesManifestTests
         Assert.Equal("127.0.0.1", Arg(store, "--bind"));
         Assert.Equal($"{storePort}", Arg(store, "--port") ?? "6379");
 
-        // ConnectionStrings:coordinator is pod 0 of the coordinator StatefulSet (one primary), by its DNS name.
+        // ConnectionStrings:coordinator is pod 0 of the coordinator StatefulSet (one primary), by its DNS name; or, with
+        // the PostgreSQL coordinator, its read-write Service (PostgresCoordinatorManifestTests).
+        if (api.Value(Env(SettingNames.CoordinatorStore)) == "postgres")
+        {
+            NoProblems(ManifestChecks.PostgresCoordinator(output));
+            return;
+        }
+
         var coordinator = api.Value(Env(SettingNames.ConnectionString(SettingNames.CoordinatorConnection)));
         Assert.NotNull(coordinator);
         var host = coordinator.Split(':')[0].Split('.');
@@ -131,7 +138,8 @@ public sealed class KubernetesManifestTests
         var stores = Workload.All(output)
             .SelectMany(w => w.Containers.Where(c => Stores.Any(s => c.Image.StartsWith(s, StringComparison.Ordinal))).Select(c => (w, c)))
             .ToList();
-        Assert.Equal(2, stores.Count); // the coordinator, and the one beside every node
+        // The one beside every node, and the Redis coordinator unless the PostgreSQL one replaced it.
+        Assert.Equal(output.Find<V1StatefulSet>("coordinator") is null ? 1 : 2, stores.Count);
         foreach (var (workload, store) in stores)
         {
             Assert.Equal("yes", Arg(store, "--appendonly"));

@@ -60,13 +60,6 @@ public sealed class Kustomization
         public string Name { get; set; } = "";
     }
 
-    public sealed class PatchOperation
-    {
-        public string Op { get; set; } = "";
-        public string Path { get; set; } = "";
-        public object? Value { get; set; }
-    }
-
     private static readonly IDeserializer Yaml = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .Build();
@@ -74,16 +67,11 @@ public sealed class Kustomization
     public static Kustomization Load(string directory) =>
         Yaml.Deserialize<Kustomization>(File.ReadAllText(Path.Combine(directory, "kustomization.yaml")));
 
-    // Patches are not applied: they may only touch what none of the checks reads (sizes of volumes and resources).
-    public static readonly Regex PatchablePath = new(
-        @"^/spec/(volumeClaimTemplates/\d+/spec/resources/|template/spec/containers/\d+/resources/)", RegexOptions.CultureInvariant);
-
-    public static IReadOnlyList<PatchOperation> Operations(PatchEntry patch) => Yaml.Deserialize<List<PatchOperation>>(patch.Patch);
 }
 
 // What `kubectl kustomize DIR` would produce, as far as the checks need it: the resources (typed, read strictly by
 // KubernetesClient), generated ConfigMaps and Secrets (create / merge / replace), replica counts and image overrides.
-public sealed class KustomizeOutput
+public sealed partial class KustomizeOutput
 {
     public required string Directory { get; init; }
     public required List<IKubernetesObject<V1ObjectMeta>> Objects { get; init; }
@@ -111,14 +99,38 @@ public sealed class KustomizeOutput
             Problems = [],
         };
         output.Add(Path.Combine(DeployFiles.K8s, relativeDirectory));
+        // What an operator makes at run time and pods refer to: CloudNativePG's Secret with the owner's credentials.
+        foreach (var cluster in output.OfKind<CnpgCluster>().ToList())
+        {
+            output.Objects.Add(cluster.GeneratedAppSecret());
+        }
+
         return output;
     }
 
-    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> LoadFile(string path) =>
-        KubernetesYaml.LoadAllFromString(File.ReadAllText(path), strict: true)
-            .Select(o => o as IKubernetesObject<V1ObjectMeta>
-                         ?? throw new InvalidOperationException($"{path}: {o?.GetType().Name ?? "null"} is not a Kubernetes object."))
-            .ToList();
+    // Every document strictly: KubernetesClient's types, or the model of a custom resource we use (CnpgCluster).
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> LoadFile(string path)
+    {
+        var objects = new List<IKubernetesObject<V1ObjectMeta>>();
+        foreach (var document in DocumentSeparator().Split(File.ReadAllText(path)).Where(d => d.Split('\n').Any(l => l.Trim() is { Length: > 0 } t && !t.StartsWith('#'))))
+        {
+            var head = JsonPatch.FromYaml(document);
+            if (CnpgCluster.Is((string?)head?["apiVersion"], (string?)head?["kind"]))
+            {
+                objects.Add(CnpgCluster.Load(document));
+                continue;
+            }
+
+            objects.AddRange(KubernetesYaml.LoadAllFromString(document, strict: true)
+                .Select(o => o as IKubernetesObject<V1ObjectMeta>
+                             ?? throw new InvalidOperationException($"{path}: {o?.GetType().Name ?? "null"} is not a Kubernetes object.")));
+        }
+
+        return objects;
+    }
+
+    [GeneratedRegex(@"^---[ \t]*\r?$", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex DocumentSeparator();
 
     private void Add(string directory)
     {
@@ -197,14 +209,15 @@ public sealed class KustomizeOutput
 
         foreach (var patch in kustomization.Patches)
         {
-            if (!Objects.Any(o => o.Kind == patch.Target.Kind && o.Metadata.Name == patch.Target.Name))
+            var targets = Objects.Where(o => o.Kind == patch.Target.Kind && o.Metadata.Name == patch.Target.Name).ToList();
+            if (targets.Count == 0)
             {
                 Problems.Add($"{here}: patch target {patch.Target.Kind}/{patch.Target.Name} does not exist.");
             }
 
-            foreach (var op in Kustomization.Operations(patch).Where(op => !Kustomization.PatchablePath.IsMatch(op.Path)))
+            foreach (var target in targets)
             {
-                Problems.Add($"{here}: patch of {patch.Target.Kind}/{patch.Target.Name} touches {op.Path}, which the deploy checks read; change the base instead (or teach KustomizeOutput to apply it).");
+                Patch(here, patch, target);
             }
         }
 
@@ -220,6 +233,36 @@ public sealed class KustomizeOutput
             }
         }
     }
+
+    // An RFC 6902 list of ops, applied to the object as JSON; or a strategic merge patch that deletes it
+    // ($patch: delete). Other strategic merges are not modelled: they are reported rather than skipped.
+    private void Patch(string here, Kustomization.PatchEntry patch, IKubernetesObject<V1ObjectMeta> target)
+    {
+        var where = $"{here}: patch of {patch.Target.Kind}/{patch.Target.Name}";
+        switch (JsonPatch.FromYaml(patch.Patch))
+        {
+            case System.Text.Json.Nodes.JsonObject merge when (string?)merge["$patch"] == "delete":
+                Objects.Remove(target);
+                break;
+            case System.Text.Json.Nodes.JsonArray ops when target is not CnpgCluster:
+                var json = System.Text.Json.Nodes.JsonNode.Parse(KubernetesJson.Serialize(target))!;
+                var problems = JsonPatch.Apply(json, ops).Select(p => $"{where}: {p}").ToList();
+                Problems.AddRange(problems);
+                if (problems.Count == 0)
+                {
+                    Objects[Objects.IndexOf(target)] = (IKubernetesObject<V1ObjectMeta>)typeof(KustomizeOutput)
+                        .GetMethod(nameof(Reparse), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                        .MakeGenericMethod(target.GetType()).Invoke(null, [json.ToJsonString()])!;
+                }
+
+                break;
+            default:
+                Problems.Add($"{where}: only RFC 6902 ops (on KubernetesClient types) and $patch: delete are applied here; teach KustomizeOutput the rest.");
+                break;
+        }
+    }
+
+    private static T Reparse<T>(string json) => KubernetesJson.Deserialize<T>(json);
 
     private void Generate<T>(string here, Kustomization.Generator generator, Dictionary<string, string> entries,
         Func<Dictionary<string, string>, T> create, Func<T, IDictionary<string, string>> dataOf)

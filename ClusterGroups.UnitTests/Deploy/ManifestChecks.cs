@@ -186,4 +186,76 @@ public static class ManifestChecks
             }
         }
     }
+
+    // The PostgreSQL coordinator (overlays/postgres): one CloudNativePG Cluster that replicates synchronously and keeps
+    // a quorum when an instance is lost, and the Api pointed at its read-write Service as its owner, with the password
+    // from the Secret the operator makes. No Redis coordinator left beside it.
+    public static IEnumerable<string> PostgresCoordinator(KustomizeOutput output)
+    {
+        var where = output.Directory;
+        var clusters = output.OfKind<CnpgCluster>().ToList();
+        if (clusters.Count != 1)
+        {
+            yield return $"{where}: {clusters.Count} CloudNativePG Clusters; the PostgreSQL coordinator is one.";
+            yield break;
+        }
+
+        var cluster = clusters[0];
+        var spec = cluster.Spec;
+        if (spec.Instances < 3)
+        {
+            yield return $"{where}: Cluster '{cluster.Metadata.Name}' has {spec.Instances} instances; give 3, so that a promoted one still has a synchronous standby.";
+        }
+
+        if (spec.Postgresql.Synchronous is not { Method: "any" or "first" } sync || sync.Number < 1 || sync.Number > spec.Instances - 2)
+        {
+            yield return $"{where}: Cluster '{cluster.Metadata.Name}' must acknowledge a commit only once ANY (or FIRST) 1 to {spec.Instances - 2} standbys have it (postgresql.synchronous).";
+        }
+        else if (sync.DataDurability is not (null or "required"))
+        {
+            yield return $"{where}: Cluster '{cluster.Metadata.Name}' has dataDurability '{sync.DataDurability}': writes would go on unreplicated when standbys are lost; use required.";
+        }
+
+        if (output.Find<V1StatefulSet>("coordinator") is not null)
+        {
+            yield return $"{where}: the Redis coordinator StatefulSet is still there beside the PostgreSQL one.";
+        }
+
+        var api = ContainerEnvironment.Of(Workload.Running(output, DeployFiles.ApiImage).Container(output, DeployFiles.ApiImage), output);
+        var text = api.Value(SettingNames.EnvironmentVariable(SettingNames.ConnectionString(SettingNames.CoordinatorConnection))) ?? "";
+        Npgsql.NpgsqlConnectionStringBuilder? connection = null;
+        string? error = null;
+        try
+        {
+            connection = new Npgsql.NpgsqlConnectionStringBuilder(text);
+        }
+        catch (ArgumentException e)
+        {
+            error = e.Message;
+        }
+
+        if (connection is null)
+        {
+            yield return $"{where}: the Api's ConnectionStrings__coordinator '{text}' is no Npgsql connection string: {error}";
+            yield break;
+        }
+
+        var expected = (cluster.ReadWriteService, CnpgCluster.Port, spec.Bootstrap.Initdb.Database, spec.Bootstrap.Initdb.Owner);
+        var actual = (connection.Host, connection.Port, connection.Database, connection.Username);
+        if (actual != expected)
+        {
+            yield return $"{where}: the Api connects to {actual} (host, port, database, user); the Cluster's read-write Service and owner are {expected}.";
+        }
+
+        if (!string.IsNullOrEmpty(connection.Password))
+        {
+            yield return $"{where}: the Api's connection string holds a password; it belongs in the Secret ({cluster.AppSecret}).";
+        }
+
+        var password = api.LastOrDefault(e => e.Name == "PGPASSWORD")?.Secret;
+        if (password is null || password.Name != cluster.AppSecret || password.Key != "password")
+        {
+            yield return $"{where}: the Api's PGPASSWORD must come from key 'password' of the Secret {cluster.AppSecret}, which the operator makes.";
+        }
+    }
 }

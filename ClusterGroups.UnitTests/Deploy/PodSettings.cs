@@ -31,11 +31,11 @@ public static class PodSettings
     // What the kubelet makes of env: values, secretKeyRef (from the one Secret), fieldRef metadata.name.
     public static Dictionary<string, string> Kubernetes(KustomizeOutput output, V1Container container, string podName) =>
         ContainerEnvironment.Of(container, output).ToDictionary(e => e.Name,
-            e => e.Value ?? (e.FieldPath == "metadata.name" ? podName : SecretValue(output, e.Secret!.Key)));
+            e => e.Value ?? (e.FieldPath == "metadata.name" ? podName : SecretValue(output, e.Secret!.Key, e.Secret.Name)));
 
-    public static string SecretValue(KustomizeOutput output, string key)
+    public static string SecretValue(KustomizeOutput output, string key, string? name = null)
     {
-        var secret = output.OfKind<V1Secret>().Single();
+        var secret = output.OfKind<V1Secret>().Single(s => name is null ? ContainerEnvironment.SecretKeys(s).Contains(key) : s.Metadata.Name == name);
         return secret.StringData?.TryGetValue(key, out var s) == true ? s : System.Text.Encoding.UTF8.GetString(secret.Data[key]);
     }
 

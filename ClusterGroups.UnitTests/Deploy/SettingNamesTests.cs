@@ -15,6 +15,9 @@ public sealed class SettingNamesTests
     [InlineData("ConnectionStrings__coordinator", true)]
     [InlineData("Chaos__FaultRate", true)]
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", true)]
+    [InlineData("Cluster__Coordinator__Store", true)]
+    [InlineData("PGPASSWORD", true)]
+    [InlineData("Cluster__Coordinator__Stor", false)]
     [InlineData("Cluster__Nodes", false)] // a list needs its index
     [InlineData("Cluster__Nodes_0", false)]
     [InlineData("Api__Keys__", false)]

@@ -1,0 +1,214 @@
+using System.Globalization;
+using ClusterGroups.Api.Journal;
+using ClusterGroups.Api.Model;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ClusterGroups.Api.Coordinator.Postgres;
+
+// The coordinator in PostgreSQL (schema cg, Migrations/0001_coordinator.sql), shared by every Api replica. Each step
+// of the port is one statement calling one of the schema's functions, so it is one round trip and one transaction:
+// the lease, the token, the entry, its search columns and the desired state never disagree. Lease expiry and
+// retention are decided by the database's clock (clock_timestamp()), never by an Api's.
+//
+// A write whose answer never came, or whose commit was acknowledged without its wait for a synchronous standby
+// (PostgreSQL then commits locally, warns and answers success), is CoordinatorStoreException: unknown, never done.
+// Writes ignore the caller's token, as the Redis coordinator's do: a half-sent write is worse than a late answer, and
+// the connection string's Command Timeout bounds them.
+public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<CoordinatorOptions> options) : ICoordinator
+{
+    private const int PruneEvery = 16;
+    private const int PruneBatch = 64;
+    private long _closes;
+
+    public Task<LeaseAnswer> AcquireAsync(LeaseRequest request, OperationState? begin, CancellationToken ct) =>
+        WriteAsync("SELECT answer, value FROM cg.start($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            [
+                Text(request.GroupId), request.Token, Text(request.Owner), LeaseMs(request.Duration), begin is not null,
+                Text(begin?.Id), Text(begin?.Kind.ToString()), Text(begin?.Outcome.ToString()), Time(begin?.StartedAt),
+                Text(begin?.Caller), Json(begin),
+            ],
+            async reader =>
+            {
+                await reader.ReadAsync();
+                var (answer, value) = (reader.GetString(0), reader.GetString(1));
+                var last = value.Length == 0 ? null : value;
+                return answer switch
+                {
+                    "stale" => new LeaseAnswer.Stale(long.Parse(value, CultureInfo.InvariantCulture)),
+                    "busy" => new LeaseAnswer.Busy(),
+                    "begun" => new LeaseAnswer.Taken(last, LastOpen: false, Begun: true),
+                    "open" => new LeaseAnswer.Taken(last, LastOpen: true, Begun: false),
+                    _ => (LeaseAnswer)new LeaseAnswer.Taken(last, LastOpen: false, Begun: false),
+                };
+            });
+
+    public Task<bool> RenewAsync(string groupId, string owner, TimeSpan duration, CancellationToken ct) =>
+        WriteAsync("SELECT cg.extend_lease($1, $2, $3)", [Text(groupId), Text(owner), LeaseMs(duration)], ReadBoolAsync);
+
+    public Task ReleaseAsync(string groupId, string owner, CancellationToken ct) =>
+        WriteAsync("SELECT cg.release_lease($1, $2)", [Text(groupId), Text(owner)], ReadBoolAsync);
+
+    public async Task BeginAsync(OperationState op, CancellationToken ct) =>
+        Written(op, await WriteAsync("SELECT cg.begin($1, $2, $3, $4, $5, $6, $7, $8)",
+            [
+                Text(op.GroupId), op.Fence, Text(op.Id), Text(op.Kind.ToString()), Text(op.Outcome.ToString()),
+                Time(op.StartedAt), Text(op.Caller), Json(op),
+            ],
+            ReadBoolAsync));
+
+    public Task SaveAsync(OperationState op, CancellationToken ct) => SaveAsync(op, desired: null, releaseOwner: null);
+
+    public Task CloseAsync(OperationState op, string? releaseOwner, CancellationToken ct) =>
+        SaveAsync(op, DesiredGroup.Of(op), releaseOwner);
+
+    private async Task SaveAsync(OperationState op, DesiredGroup? desired, string? releaseOwner)
+    {
+        // Expired entries are deleted by one close in 16, a batch at a time: a close's cost stays one short statement.
+        var prune = !op.IsOpen && Interlocked.Increment(ref _closes) % PruneEvery == 0 ? PruneBatch : 0;
+        Written(op, await WriteAsync("SELECT cg.save($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            [
+                Text(op.GroupId), op.Fence, Text(op.Id), Text(op.Kind.ToString()), Text(op.Outcome.ToString()), op.IsOpen,
+                Time(op.StartedAt), Time(op.IsOpen ? null : op.EndedAt ?? op.StartedAt), Text(op.Caller), Json(op),
+                (long)options.Value.ClosedRetention.TotalMilliseconds,
+                new NpgsqlParameter { Value = desired is { } d ? d.Present : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean },
+                Text(releaseOwner), prune,
+            ],
+            ReadBoolAsync));
+    }
+
+    public Task<OperationState?> GetAsync(string operationId, CancellationToken ct) =>
+        ReadAsync("SELECT cg.operation($1)", [Text(operationId)], ReadEntryAsync, ct);
+
+    public async Task<IReadOnlyList<OperationState>> ListOpenAsync(CancellationToken ct) =>
+        await ReadAsync("SELECT e FROM cg.open_operations() e", [], ReadEntriesAsync, ct);
+
+    public Task<OperationState?> LastForGroupAsync(string groupId, CancellationToken ct) =>
+        ReadAsync("SELECT cg.last_operation($1)", [Text(groupId)], ReadEntryAsync, ct);
+
+    // One indexed statement per page (the function plans it on the most selective filter given). Start times are
+    // stored to the millisecond, so the order (start, id) and the cursor are the Redis coordinator's.
+    public async Task<OperationPage> SearchAsync(OperationQuery query, CancellationToken ct)
+    {
+        var since = query.Since is { } s ? DateTimeOffset.FromUnixTimeMilliseconds(s.ToUnixTimeMilliseconds()) : (DateTimeOffset?)null;
+        var after = query.After is { } a ? DateTimeOffset.FromUnixTimeMilliseconds(a.StartedAtMs) : (DateTimeOffset?)null;
+        var rows = await ReadAsync("SELECT entry FROM cg.search_operations($1, $2, $3, $4, $5, $6, $7, $8)",
+            [
+                Text(query.GroupId), Text(query.Outcome?.ToString()), query.OpenOnly, Text(null), Time(since), Time(after),
+                Text(query.After?.OperationId), query.Limit + 1,
+            ],
+            ReadEntriesAsync, ct);
+        var page = rows.Take(query.Limit).ToList();
+        var next = rows.Count > query.Limit ? OperationCursor.Of(page[^1]) : null;
+        // Since is exact to the tick; the statement compared milliseconds.
+        return new OperationPage([.. page.Where(query.Matches)], next);
+    }
+
+    public Task<IReadOnlyDictionary<string, DesiredGroup>> GetDesiredAsync(IReadOnlyCollection<string> groupIds, CancellationToken ct) =>
+        ReadAsync("SELECT group_id, present, operation_id FROM cg.desired_states($1)",
+            [new NpgsqlParameter { Value = groupIds.Distinct(StringComparer.Ordinal).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }],
+            async reader =>
+            {
+                var found = new Dictionary<string, DesiredGroup>(StringComparer.Ordinal);
+                while (await reader.ReadAsync())
+                {
+                    found[reader.GetString(0)] = new DesiredGroup(reader.GetBoolean(1), reader.GetString(2));
+                }
+
+                return (IReadOnlyDictionary<string, DesiredGroup>)found;
+            }, ct);
+
+    // A write: one statement on a connection of its own for as long as it runs, so that PostgreSQL's warning that the
+    // commit did not wait for its standby is seen for this statement and no other.
+    private async Task<T> WriteAsync<T>(string sql, object[] args, Func<NpgsqlDataReader, Task<T>> read)
+    {
+        PostgresNotice? unreplicated = null;
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
+            connection.Notice += (_, e) => unreplicated ??= SynchronousReplication.IsCancelledWait(e.Notice) ? e.Notice : null;
+            var result = await ExecuteAsync(connection.CreateCommand(), sql, args, read, CancellationToken.None);
+            if (unreplicated is not null)
+            {
+                throw new CoordinatorStoreException(
+                    $"The coordinator's commit was not confirmed by a synchronous standby ({unreplicated.MessageText}): it may be lost at a failover, so its effect is unknown.");
+            }
+
+            return result;
+        }
+        catch (NpgsqlException e)
+        {
+            throw new CoordinatorStoreException($"The coordinator database failed a write, whose effect is unknown: {e.Message}", e);
+        }
+    }
+
+    private async Task<T> ReadAsync<T>(string sql, object[] args, Func<NpgsqlDataReader, Task<T>> read, CancellationToken ct)
+    {
+        try
+        {
+            return await ExecuteAsync(dataSource.CreateCommand(), sql, args, read, ct);
+        }
+        catch (NpgsqlException e)
+        {
+            throw new CoordinatorStoreException($"The coordinator database failed a read: {e.Message}", e);
+        }
+    }
+
+    private static async Task<T> ExecuteAsync<T>(
+        NpgsqlCommand command, string sql, object[] args, Func<NpgsqlDataReader, Task<T>> read, CancellationToken ct)
+    {
+        await using (command)
+        {
+            command.CommandText = sql;
+            foreach (var arg in args)
+            {
+                command.Parameters.Add(arg as NpgsqlParameter ?? new NpgsqlParameter { Value = arg });
+            }
+
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await read(reader);
+        }
+    }
+
+    private static async Task<bool> ReadBoolAsync(NpgsqlDataReader reader) => await reader.ReadAsync() && reader.GetBoolean(0);
+
+    private static async Task<OperationState?> ReadEntryAsync(NpgsqlDataReader reader) =>
+        await reader.ReadAsync() && !reader.IsDBNull(0) ? JournalFormat.Read(reader.GetString(0)) : null;
+
+    private static async Task<IReadOnlyList<OperationState>> ReadEntriesAsync(NpgsqlDataReader reader)
+    {
+        var entries = new List<OperationState>();
+        while (await reader.ReadAsync())
+        {
+            if (JournalFormat.Read(reader.GetString(0)) is { } op)
+            {
+                entries.Add(op);
+            }
+        }
+
+        return entries;
+    }
+
+    private static void Written(OperationState op, bool written)
+    {
+        if (!written)
+        {
+            throw new CoordinatorFencedException(op.Id);
+        }
+    }
+
+    private static int LeaseMs(TimeSpan duration) => (int)duration.TotalMilliseconds;
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    // Start times to the millisecond: the search's order and cursor are in milliseconds (OperationCursor).
+    private static NpgsqlParameter Time(DateTimeOffset? value) => new()
+    {
+        Value = value is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v.ToUnixTimeMilliseconds()) : DBNull.Value,
+        NpgsqlDbType = NpgsqlDbType.TimestampTz,
+    };
+
+    private static NpgsqlParameter Json(OperationState? op) =>
+        new() { Value = op is null ? DBNull.Value : JournalFormat.Write(op), NpgsqlDbType = NpgsqlDbType.Jsonb };
+}
