@@ -4,8 +4,6 @@ using ClusterGroups.Api.Journal;
 
 namespace ClusterGroups.Api.Cluster;
 
-public sealed record LastOperation(string OperationId, OperationKind Kind, Outcome Outcome, DateTimeOffset? EndedAt);
-
 // Desired: what the desired state says of the group (present/absent, the operation that set it), if anything.
 public sealed record DivergentGroup(
     string GroupId, IReadOnlyList<string> PresentOn, IReadOnlyList<string> MissingOn, LastOperation? LastOperation,
@@ -59,7 +57,7 @@ public sealed class ConsistencyCheck(
         {
             var last = await journal.LastForGroupAsync(group.GroupId, ct);
             divergent.Add(new DivergentGroup(group.GroupId, group.PresentOn, group.MissingOn,
-                last is null ? null : new LastOperation(last.Id, last.Kind, last.Outcome, last.EndedAt),
+                last is null ? null : LastOperation.From(last),
                 desired.GetValueOrDefault(group.GroupId)));
         }
 
