@@ -20,8 +20,9 @@ public readonly record struct WriteOutcome(WriteResult Result, WriteResult? Firs
 
 // A node's groups live in one Redis hash: field = groupId, value = the Idempotency-Key of the write that created it
 // ("~" for none). Beside it, per group the highest fencing token seen ("fence" hash), per key the outcome of the write
-// that used it ("idem:{key}", kept for the replay window whatever later writes do to the group), and the key that
-// last deleted the group ("deleted-by:{groupId}").
+// that used it ("idem:{key}", kept for the replay window whatever later writes do to the group), and the tombstone of
+// the group's last delete ("deleted-by:{groupId}" = "{deleting key} {creating key}", no expiry): with the creating
+// key in the hash, the state itself names the writes that made it, after their records expired.
 // For anti-entropy (GroupBuckets): per bucket b a set "bucket:{b}" of its ids, and in the "digest" hash "b:n" (count),
 // "b:lo" / "b:hi" (sums of the ids' hash halves, HINCRBY on integers the node computes: no Lua bit operations).
 // Every write is one Lua script (NodeScripts; the store runs Lua: Garnet with --lua --lua-transaction-mode, Redis).
@@ -49,7 +50,8 @@ public sealed class GroupStore(IRedisStore store)
     public async Task<(WriteOutcome Outcome, string Write)> AbortAsync(string groupId, string key, long? token)
     {
         var result = (RedisResult[])(await store.EvaluateAsync(NodeScripts.Abort,
-            [FenceKey, IdempotencyRecord(key)], [groupId, key, Token(token), Window]))!;
+            [GroupsKey, FenceKey, IdempotencyRecord(key), DeletedBy(groupId), LegacyDeleteTombstone(key)],
+            [groupId, key, Token(token), Window]))!;
         var tag = (string)result[0]!;
         if (tag == "fenced")
         {
@@ -103,12 +105,6 @@ public sealed class GroupStore(IRedisStore store)
         });
     }
 
-
-
-
-
-
-
     // Present: the key of the write that created it ("" if none). Absent: the key of the write that deleted it, if known.
     public async Task<(bool Present, string? CreatedBy, string? DeletedBy)> ReadAsync(string groupId)
     {
@@ -118,11 +114,17 @@ public sealed class GroupStore(IRedisStore store)
             return (true, creator == NoKey ? null : creator.ToString(), null);
         }
 
-        var deleter = (RedisValue)await store.ExecuteAsync("GET", DeletedBy(groupId));
-        return (false, null, deleter.HasValue ? deleter.ToString() : null);
+        var tombstone = (RedisValue)await store.ExecuteAsync("GET", DeletedBy(groupId));
+        return (false, null, tombstone.HasValue ? Deleter(tombstone.ToString()) : null);
     }
 
-
+    // The tombstone is "{deleting key} {creating key}" ('~' for none); an older node wrote the deleting key alone.
+    private static string? Deleter(string tombstone)
+    {
+        var space = tombstone.IndexOf(' ', StringComparison.Ordinal);
+        var deleter = space < 0 ? tombstone : tombstone[..space];
+        return deleter == NoKey ? null : deleter;
+    }
 
     // Small enough that one script stays well under the client's 5 s timeout on a loaded machine.
     public const int BulkBatch = 500;

@@ -4,6 +4,7 @@ namespace ClusterGroups.Node.Groups;
 // check and raise the fence, apply, keep the bucket and digest, record: atomically, in one round trip, with every key
 // it touches in KEYS (Garnet runs a script atomically only with --lua-transaction-mode, and locks just those keys).
 // Public so that the simulator runs these very scripts in its own keyspace: the models cannot drift from them.
+// Only ordinary commands (GET, SET, HGET, HSETNX, HDEL, SADD, SREM, HINCRBY, ...) and Lua's string library.
 public static class NodeScripts
 {
     // The fence, one rule for writes and aborts: a token lower than the highest seen for the group is refused (that
@@ -18,15 +19,38 @@ public static class NodeScripts
         end
         """;
 
-    // The checks every write makes first, in this order: a key already used is answered from its record; then the
-    // fence. KEYS[2] fence hash, KEYS[3] the key's record; ARGV[1] groupId, ARGV[2] key ('~': none), ARGV[3] token
-    // ('': none).
-    private const string Checks = Fence + "\n" + """
+    // What the write with this key did here, if the node can tell (docs/ARCHITECTURE.md, "Hazards across time",
+    // forgotten key): its record while it lives (a day), else the group's state, which names the writes that made it:
+    // the creating key (the groups hash) and the tombstone "{deleting key} {key that created what it deleted}"
+    // (deleted-by:{groupId}, no expiry; an older node wrote the deleting key alone). An operation's own writes, its
+    // apply key and its undo key, stay readable there for as long as no other write changes the group on this node,
+    // which is as long as the operation is open (one open operation per group, and the fence).
+    // KEYS[1] groups hash, KEYS[3] idem:{key}, KEYS[4] deleted-by:{groupId}, KEYS[5] (legacy) idem:delete:{key}.
+    private const string Recorded = """
+        local function recorded(id, key)
+          local prior = redis.call('GET', KEYS[3])
+          if prior then return prior end
+          if KEYS[5] and redis.call('GET', KEYS[5]) == id then return 'delete:applied' end
+          if redis.call('HGET', KEYS[1], id) == key then return 'create:applied' end
+          local tomb = redis.call('GET', KEYS[4])
+          if tomb then
+            local deleter, creator = string.match(tomb, '^(%S+) (%S+)$')
+            if not deleter then deleter = tomb end
+            if deleter == key then return 'delete:applied' end
+            if creator == key then return 'create:applied' end
+          end
+          return nil
+        end
+        """;
+
+    // The checks every write makes first, in this order: a key already used is answered from its record (or from the
+    // state its write left); then the fence. KEYS[2] fence hash; ARGV[1] groupId, ARGV[2] key ('~': none), ARGV[3]
+    // token ('': none), ARGV[4] the record's lifetime in ms.
+    private const string Checks = Fence + "\n" + Recorded + "\n" + """
         local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
         if key ~= '~' then
-          local prior = redis.call('GET', KEYS[3])
+          local prior = recorded(id, key)
           if prior then return {'replay', prior} end
-          if KEYS[5] and redis.call('GET', KEYS[5]) == id then return {'replay', 'delete:applied'} end
         end
         local seen = fence(KEYS[2], id, token, ARGV[3])
         if seen then return {'fenced', seen} end
@@ -56,27 +80,35 @@ public static class NodeScripts
         return {result}
         """;
 
-    // As Create; the deleting key is remembered per group, so a reader can tell which write removed it.
+    // As Create. A delete that applies leaves the tombstone "{its key} {the creating key}" ('~' for none), without
+    // expiry: a reader can tell which write removed the group, and an abort which writes made and unmade it.
     public const string Delete = Digest + "\n" + Checks + "\n" + """
         local result = 'alreadyso'
-        if redis.call('HDEL', KEYS[1], id) == 1 then
+        local creator = redis.call('HGET', KEYS[1], id)
+        if creator then
+          redis.call('HDEL', KEYS[1], id)
           result = 'applied'
           digest(-1)
-          if key ~= '~' then redis.call('SET', KEYS[4], key, 'PX', window) end
+          redis.call('SET', KEYS[4], key .. ' ' .. creator)
         end
         if key ~= '~' then redis.call('SET', KEYS[3], 'delete:' .. result, 'PX', window) end
         return {result}
         """;
 
-    // KEYS: fence hash, idem:{key}. ARGV: groupId, key, token, window ms. The fence first (a stale resolver is
-    // refused), then: a key already used is reported ({'known', record}), else recorded as aborted ({'aborted'}).
-    public const string Abort = Fence + "\n" + """
+    // KEYS as a write's first five: groups hash, fence hash, idem:{key}, deleted-by:{groupId}, (legacy)
+    // idem:delete:{key}. ARGV: groupId, key, token, window ms. The fence first (a stale resolver is refused), then:
+    // what the key's write did here ({'known', record}: its record, or the state it left, recorded again), else the
+    // key is recorded as aborted ({'aborted'}): a copy that arrives later never applies.
+    public const string Abort = Fence + "\n" + Recorded + "\n" + """
         local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-        local seen = fence(KEYS[1], id, token, ARGV[3])
+        local seen = fence(KEYS[2], id, token, ARGV[3])
         if seen then return {'fenced', seen} end
-        local prior = redis.call('GET', KEYS[2])
-        if prior then return {'known', prior} end
-        redis.call('SET', KEYS[2], 'abort:aborted', 'PX', window)
+        local prior = recorded(id, key)
+        if prior then
+          redis.call('SET', KEYS[3], prior, 'PX', window)
+          return {'known', prior}
+        end
+        redis.call('SET', KEYS[3], 'abort:aborted', 'PX', window)
         return {'aborted'}
         """;
 
