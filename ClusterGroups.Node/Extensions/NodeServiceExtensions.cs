@@ -5,6 +5,7 @@ using ClusterGroups.Web.Security;
 using ClusterGroups.Node.Chaos;
 using ClusterGroups.Node.Groups;
 using ClusterGroups.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -42,6 +43,13 @@ public static class NodeServiceExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<IRedisStore, RedisStore>();
         builder.Services.AddSingleton<GroupStore>();
+        builder.Services.AddSingleton<DigestRebuild>();
+        builder.Services.AddOptions<DigestAuditOptions>()
+            .Bind(builder.Configuration.GetSection("Node:Digest"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHostedService<DigestAudit>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddClusterKey();
         return builder;
     }

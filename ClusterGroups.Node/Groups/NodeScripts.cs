@@ -57,13 +57,18 @@ public static class NodeScripts
         """;
 
     // A group in or out of its bucket: KEYS[6] digest hash, KEYS[7] the group's bucket set; ARGV[5] bucket, ARGV[6] /
-    // ARGV[7] the low / high half of its hash (negated by the caller for a delete).
+    // ARGV[7] the low / high half of its hash (negated by the caller for a delete). The digest moves only when the set
+    // does, so it stays the sums of its sets' members whatever the sets held before (a group put in the store without
+    // the node, then deleted through it, changes nothing the digest counted): the digest rebuild relies on this.
     private const string Digest = """
         local function digest(sign)
-          if sign > 0 then redis.call('SADD', KEYS[7], ARGV[1]) else redis.call('SREM', KEYS[7], ARGV[1]) end
-          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':n', sign)
-          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':lo', ARGV[6])
-          redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':hi', ARGV[7])
+          local moved
+          if sign > 0 then moved = redis.call('SADD', KEYS[7], ARGV[1]) else moved = redis.call('SREM', KEYS[7], ARGV[1]) end
+          if moved == 1 then
+            redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':n', sign)
+            redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':lo', ARGV[6])
+            redis.call('HINCRBY', KEYS[6], ARGV[5] .. ':hi', ARGV[7])
+          end
         end
         """;
 
@@ -112,8 +117,8 @@ public static class NodeScripts
         return {'aborted'}
         """;
 
-    // KEYS: groups, digest, then every bucket set. Every group, every bucket set and the digest go together.
-    // (Every key a script touches is in KEYS: Garnet locks only those in --lua-transaction-mode.)
+    // KEYS: groups, digest, the rebuild mark, then every bucket set. Every group, every bucket set and the digest go
+    // together. (Every key a script touches is in KEYS: Garnet locks only those in --lua-transaction-mode.)
     public const string Wipe = """
         for i = 1, #KEYS do redis.call('DEL', KEYS[i]) end
         return 1
@@ -121,18 +126,19 @@ public static class NodeScripts
 
     // KEYS[1] groups, KEYS[2] digest, then the bucket sets this batch touches. ARGV: 5 values per group: groupId,
     // bucket, low, high, the index in KEYS of its bucket set. Creates those not there yet (without a key), adds each
-    // bucket's deltas once; returns how many it created. The sums of one batch stay far below 2^53, exact in Lua's
-    // doubles ('%.0f' prints them whole).
+    // bucket's deltas once (only for ids its set did not hold); returns how many it created. The sums of one batch
+    // stay far below 2^53, exact in Lua's doubles ('%.0f' prints them whole).
     public const string BulkCreate = """
         local created, n, lo, hi = 0, {}, {}, {}
         for i = 1, #ARGV, 5 do
           if redis.call('HSETNX', KEYS[1], ARGV[i], '~') == 1 then
-            local b = ARGV[i + 1]
-            redis.call('SADD', KEYS[tonumber(ARGV[i + 4])], ARGV[i])
-            n[b] = (n[b] or 0) + 1
-            lo[b] = (lo[b] or 0) + tonumber(ARGV[i + 2])
-            hi[b] = (hi[b] or 0) + tonumber(ARGV[i + 3])
             created = created + 1
+            if redis.call('SADD', KEYS[tonumber(ARGV[i + 4])], ARGV[i]) == 1 then
+              local b = ARGV[i + 1]
+              n[b] = (n[b] or 0) + 1
+              lo[b] = (lo[b] or 0) + tonumber(ARGV[i + 2])
+              hi[b] = (hi[b] or 0) + tonumber(ARGV[i + 3])
+            end
           end
         end
         for b, count in pairs(n) do
@@ -141,5 +147,54 @@ public static class NodeScripts
           redis.call('HINCRBY', KEYS[2], b .. ':hi', string.format('%.0f', hi[b]))
         end
         return created
+        """;
+
+    // The digest with what it must cover, read at one instant: KEYS groups, digest, the rebuild mark. Returns
+    // {HLEN groups, the mark or '', HGETALL digest}: the digest is trusted only if no rebuild is under way and its
+    // counts add up to the number of groups.
+    public const string DigestRead = """
+        return {redis.call('HLEN', KEYS[1]), redis.call('GET', KEYS[3]) or '', redis.call('HGETALL', KEYS[2])}
+        """;
+
+    // Rebuild, step 1 (docs/ARCHITECTURE.md, "Node HTTP contract", digest rebuild): KEYS[1] groups, then the bucket
+    // sets of a batch of ids read from the groups hash. ARGV: pairs of groupId, index in KEYS of its bucket set. Puts
+    // each id still in the groups hash into its set; returns how many were missing there. The digest is not touched:
+    // step 2 recomputes every bucket afterwards.
+    public const string RebuildAdd = """
+        local added = 0
+        for i = 1, #ARGV, 2 do
+          if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then
+            added = added + redis.call('SADD', KEYS[tonumber(ARGV[i + 1])], ARGV[i])
+          end
+        end
+        return added
+        """;
+
+    // Rebuild, step 2, one bucket: KEYS[1] groups, KEYS[2] digest, KEYS[3] the bucket's set. ARGV[1] the bucket, then 4
+    // values per id the node read from the set: groupId, low, high, '1' if the id belongs to this bucket (else '0').
+    // Removes the ids no longer in the groups hash (or in the wrong set), sums the rest, and sets the bucket's digest
+    // to those sums only if they are the whole set: a member the node did not read (a create since) returns
+    // {'moved', removed} and the node reads the set again. Returns {'done', removed}.
+    public const string RebuildBucket = """
+        local n, lo, hi, removed = 0, 0, 0, 0
+        for i = 2, #ARGV, 4 do
+          local id = ARGV[i]
+          if ARGV[i + 3] ~= '1' or redis.call('HEXISTS', KEYS[1], id) == 0 then
+            removed = removed + redis.call('SREM', KEYS[3], id)
+          elseif redis.call('SISMEMBER', KEYS[3], id) == 1 then
+            n = n + 1
+            lo = lo + tonumber(ARGV[i + 1])
+            hi = hi + tonumber(ARGV[i + 2])
+          end
+        end
+        if redis.call('SCARD', KEYS[3]) ~= n then return {'moved', removed} end
+        redis.call('HSET', KEYS[2], ARGV[1] .. ':n', n, ARGV[1] .. ':lo', string.format('%.0f', lo), ARGV[1] .. ':hi', string.format('%.0f', hi))
+        return {'done', removed}
+        """;
+
+    // KEYS[1] the rebuild mark; ARGV[1] this rebuild's id. Clears the mark only if no later rebuild has set its own.
+    public const string RebuildDone = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+        return 0
         """;
 }
