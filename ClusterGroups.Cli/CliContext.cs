@@ -1,21 +1,32 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ClusterGroups.Client;
 using Spectre.Console;
 
 namespace ClusterGroups.Cli;
 
-// One invocation: where to write, how (--json, --verbose), and the Api client.
+// One invocation: where to write, how (--json, --verbose), and the Api's client (ClusterGroups.Client) over one
+// HttpClient, whose answers AnswerCapture keeps for --json. One try per call (no resilience handler): the operator
+// sees every answer, and a refused connection is said at once.
 public sealed class CliContext : IDisposable
 {
-    private static readonly JsonSerializerOptions Indented = new(ApiAnswer.Json) { WriteIndented = true };
+    public static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Indented = new(Web) { WriteIndented = true };
 
-    private CliContext(CliHost host, bool json, bool verbose, ApiClient api)
+    private readonly HttpClient _http;
+    private readonly HttpMessageHandler? _network;
+
+    private CliContext(CliHost host, bool json, bool verbose, ClusterGroupsClientOptions options)
     {
         Host = host;
         Json = json;
         Verbose = verbose;
-        Api = api;
+        KeyGiven = !string.IsNullOrEmpty(options.ApiKey);
+        // The host's handler (a test's scripted Api) is the host's to dispose; one made here is this context's.
+        _network = host.Handler is null ? new SocketsHttpHandler() : null;
+        _http = new HttpClient(new AnswerCapture(host.Handler ?? _network!), disposeHandler: false);
+        Client = new ClusterGroupsClient(_http, options);
     }
 
     public CliHost Host { get; }
@@ -26,7 +37,9 @@ public sealed class CliContext : IDisposable
 
     public bool Verbose { get; }
 
-    public ApiClient Api { get; }
+    public ClusterGroupsClient Client { get; }
+
+    public bool KeyGiven { get; }
 
     public static CliContext Create(CliHost host, GlobalOptions options, ParseResult parse)
     {
@@ -45,7 +58,12 @@ public sealed class CliContext : IDisposable
         }
 
         var key = parse.GetValue(options.Key) ?? host.Environment(CliHost.KeyVariable);
-        return new CliContext(host, json, verbose, new ApiClient(uri, key, TimeSpan.FromSeconds(seconds), host.Handler));
+        return new CliContext(host, json, verbose, new ClusterGroupsClientOptions
+        {
+            BaseAddress = uri,
+            ApiKey = string.IsNullOrEmpty(key) ? null : key,
+            Timeout = TimeSpan.FromSeconds(seconds),
+        });
     }
 
     /// <summary>One sentence on the error console, for a failure after the command's output was written.</summary>
@@ -72,5 +90,9 @@ public sealed class CliContext : IDisposable
         }
     }
 
-    public void Dispose() => Api.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _network?.Dispose();
+    }
 }

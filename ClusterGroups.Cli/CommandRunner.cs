@@ -19,7 +19,14 @@ public sealed class CommandRunner(CliHost host, GlobalOptions options)
         try
         {
             using var context = CliContext.Create(host, options, parse);
-            return await body(context, parse, ct);
+            try
+            {
+                return await body(context, parse, ct);
+            }
+            catch (ClusterGroups.Client.ClusterGroupsException e)
+            {
+                throw CliErrors.From(e, context.KeyGiven);
+            }
         }
         catch (CliException e)
         {
@@ -47,7 +54,7 @@ public sealed class CommandRunner(CliHost host, GlobalOptions options)
         if (json)
         {
             host.OutWriter.WriteLine(System.Text.Json.JsonSerializer.Serialize(
-                new { error = message, exitCode = (int)code, outcome = code.ToString() }, ApiAnswer.Json));
+                new { error = message, exitCode = (int)code, outcome = code.ToString() }, CliContext.Web));
         }
 
         return code;

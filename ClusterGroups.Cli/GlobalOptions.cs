@@ -14,7 +14,7 @@ public sealed class GlobalOptions
 
     public Option<string?> Key { get; } = new("--key")
     {
-        Description = $"Api key, sent as {ApiClient.KeyHeader} [default: ${CliHost.KeyVariable}]",
+        Description = $"Api key, sent as {ClusterGroups.Contracts.ApiHeaders.ApiKey} [default: ${CliHost.KeyVariable}]",
         HelpName = "KEY",
         Recursive = true,
     };

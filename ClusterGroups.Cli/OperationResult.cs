@@ -1,31 +1,27 @@
+using ClusterGroups.Client;
+
 namespace ClusterGroups.Cli;
 
 // One create or delete as the client understood it: the outcome class, and what the Api said.
-public sealed record OperationResult(string GroupId, ExitCode Code, string Message, ApiAnswer? Answer, OperationReport? Report)
+public sealed record OperationResult(string GroupId, ExitCode Code, string Message, RawAnswer? Answer, OperationReport? Report)
 {
-    /// <summary>
-    /// The outcome class of a create/delete answer. The body's outcome decides when present (it is, in all four
-    /// classes: problem+json carries the report's fields); otherwise the status: 201/200 committed, 202 pending repair,
-    /// 409 (create) / 404 (delete) already so, 503 rolled back (or group busy: nothing done), 400 bad input, 401/403.
-    /// </summary>
-    public static OperationResult From(string groupId, ApiAnswer answer, bool create, bool keyGiven)
-    {
-        var report = answer.TryReadReport();
-        var code = OutcomeCode(report?.Outcome) ?? answer.Code switch
-        {
-            201 when create => ExitCode.Committed,
-            200 when !create => ExitCode.Committed,
-            202 => ExitCode.PendingRepair,
-            409 when create => ExitCode.AlreadySo,
-            503 => ExitCode.RolledBack,
-            _ => answer.Failure(keyGiven).Code,
-        };
+    /// <summary>An operation's answer (the client's report): its outcome class is the exit code.</summary>
+    public static OperationResult From(string groupId, OperationReport report, RawAnswer? answer) =>
+        new(report.GroupId ?? groupId, OutcomeCode(report.Outcome) ?? ExitCode.ApiError, report.Summary, answer, report);
 
-        var message = report?.Summary is { Length: > 0 } summary
-            ? summary
-            : code is ExitCode.RolledBack ? answer.Reason : answer.Failure(keyGiven).Message;
-        return new OperationResult(report?.GroupId ?? groupId, code, message, answer, report);
-    }
+    /// <summary>
+    /// A refusal. Those that say nothing was done and it may be sent again count as rolled back (exit 4): a busy group,
+    /// the Api's coordinator store unreachable (503, its detail says what is known), a deadline that passed first
+    /// (504). An earlier copy still running (409 in progress) counts as pending (exit 5).
+    /// </summary>
+    public static OperationResult From(string groupId, ClusterGroupsException error, RawAnswer? answer, bool keyGiven) => error switch
+    {
+        GroupBusyException or DeadlineExceededException or ApiUnavailableException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable } =>
+            new(groupId, ExitCode.RolledBack, ((ApiRefusedException)error).Reason, answer, null),
+        OperationInProgressException running =>
+            new(groupId, ExitCode.PendingRepair, $"an earlier copy of this request is still running; follow it with: groups op {running.OperationId}", answer, null),
+        _ => new(groupId, CliErrors.From(error, keyGiven).Code, CliErrors.From(error, keyGiven).Message, answer, null),
+    };
 
     public static OperationResult NotSent(string groupId, CliException e) => new(groupId, e.Code, e.Message, null, null);
 

@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Contracts;
 using Microsoft.Extensions.Options;
@@ -39,7 +40,7 @@ public sealed record DigestScan(IReadOnlyList<NodeDigestView> Nodes)
 // and its digest is computed here (GroupBuckets.Compute): correct, but O(its groups) in time and in this process's
 // memory, which is why our nodes keep digests. So is a node whose digest does not cover its data (it answers 409,
 // docs/ARCHITECTURE.md, "Node HTTP contract"): a report never calls data consistent that it did not see.
-public sealed class ClusterDigests(ClusterDirectory cluster, NodeClient nodes, IOptions<ClusterOptions> options)
+public sealed class ClusterDigests(ClusterDirectory cluster, INodeClient nodes, IOptions<ClusterOptions> options)
 {
     public const int MaxListTimeoutFactor = 20;
     private const int PageSize = 5_000;

@@ -20,7 +20,7 @@ public sealed record GroupListView(bool Consistent, IReadOnlyList<GroupEntry> Gr
 
 // Reads (never writes) every node in parallel: the views behind GET /v1/groups, /v1/group/{id}, /v1/cluster and
 // /health. None of them lists every group: reachability is GET /, counts come from digests, listing goes by bucket.
-public sealed class ClusterScan(ClusterDirectory cluster, NodeClient nodes, ClusterDigests digests)
+public sealed class ClusterScan(ClusterDirectory cluster, INodeClient nodes, ClusterDigests digests)
 {
     public const int DefaultPageSize = 1_000;
     public const int MaxPageSize = 10_000;
@@ -39,7 +39,7 @@ public sealed class ClusterScan(ClusterDirectory cluster, NodeClient nodes, Clus
             }
 
             return new NodeStatus(node.Name, node.BaseAddress.ToString(), info is not null, Math.Round(call.DurationMs, 2),
-                count, node.HonoursIdempotency, info is null ? call.ToString() : null);
+                count, call.KeysHonoured, info is null ? call.ToString() : null);
         }));
         return new ClusterView(statuses.Length, statuses.Count(s => s.Reachable), statuses);
     }

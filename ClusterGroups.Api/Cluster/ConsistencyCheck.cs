@@ -1,3 +1,5 @@
+using ClusterGroups.Api.Model;
+using ClusterGroups.Api.Nodes;
 using System.Collections.Concurrent;
 using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Journal;
@@ -27,7 +29,7 @@ public sealed record ConsistencyReport(
 // there that is not on every node, with the last operation the journal knows on it and its desired state. Costs
 // O(buckets) per node plus O(what differs), not O(groups).
 public sealed class ConsistencyCheck(
-    ClusterDigests digests, ClusterDirectory cluster, IOperationJournal journal, IDesiredState desiredState, TimeProvider time)
+    ClusterDigests digests, ClusterDirectory cluster, ICoordinator coordinator, TimeProvider time)
 {
     private const int ParallelBuckets = 8;
 
@@ -37,8 +39,8 @@ public sealed class ConsistencyCheck(
         var differing = scan.DifferingBuckets();
         var found = new ConcurrentBag<GroupEntry>();
         var lost = new ConcurrentDictionary<string, bool>();
-        await Parallel.ForEachAsync(differing, new ParallelOptions { MaxDegreeOfParallelism = ParallelBuckets, CancellationToken = ct },
-            async (bucket, ct) =>
+        await Concurrently.ForEachAsync(differing, ParallelBuckets,
+            async bucket =>
             {
                 var perNode = await digests.BucketAsync(scan, bucket, ct);
                 foreach (var node in perNode.Where(n => n.Ids is null))
@@ -54,11 +56,11 @@ public sealed class ConsistencyCheck(
             });
 
         var groups = found.OrderBy(g => g.GroupId, StringComparer.Ordinal).ToList();
-        var desired = await desiredState.GetAsync([.. groups.Select(g => g.GroupId)], ct);
+        var desired = await coordinator.GetDesiredAsync([.. groups.Select(g => g.GroupId)], ct);
         var divergent = new List<DivergentGroup>(groups.Count);
         foreach (var group in groups)
         {
-            var last = await journal.LastForGroupAsync(group.GroupId, ct);
+            var last = await coordinator.LastForGroupAsync(group.GroupId, ct);
             divergent.Add(new DivergentGroup(group.GroupId, group.PresentOn, group.MissingOn,
                 last is null ? null : LastOperation.From(last),
                 desired.GetValueOrDefault(group.GroupId)));

@@ -1,4 +1,4 @@
-using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Model;
 
 namespace ClusterGroups.Api.Cluster;
 

@@ -13,9 +13,4 @@ public sealed class CoordinatorUnavailableException(string? operationId, bool no
 {
     public string? OperationId { get; } = operationId;
     public bool NodesMayBeTouched { get; } = nodesMayBeTouched;
-
-    // A failure to reach the coordinator store (StackExchange.Redis connection or timeout), as the protocol meets it.
-    public static bool IsStoreFailure(Exception e) =>
-        e is StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException
-        || e.InnerException is { } inner && IsStoreFailure(inner);
 }

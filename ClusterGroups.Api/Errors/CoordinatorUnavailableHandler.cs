@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
-using StackExchange.Redis;
+using ClusterGroups.Api.Coordinator;
 
 namespace ClusterGroups.Api.Errors;
 
@@ -8,7 +8,7 @@ namespace ClusterGroups.Api.Errors;
 //   - CoordinatorUnavailableException without nodes touched: nothing was done, send it again;
 //   - with an operation id: the journal may hold it; GET /v1/operations/{id} tells how it ended once the store is back
 //     (recovery finishes or rolls it back);
-//   - a raw StackExchange.Redis connection or timeout error (from a read or an unforeseen place): no promise either way.
+//   - a CoordinatorStoreException (from a read or an unforeseen place), whatever the store: no promise either way.
 public sealed class CoordinatorUnavailableHandler(IProblemDetailsService problems, ILogger<CoordinatorUnavailableHandler> logger)
     : IExceptionHandler
 {
@@ -63,7 +63,7 @@ public sealed class CoordinatorUnavailableHandler(IProblemDetailsService problem
         {
             switch (e)
             {
-                case CoordinatorUnavailableException or RedisConnectionException or RedisTimeoutException:
+                case CoordinatorUnavailableException or CoordinatorStoreException:
                     return e;
                 case AggregateException { InnerExceptions: [var only] }:
                     e = only;

@@ -5,9 +5,12 @@ using ClusterGroups.Api.Reconciliation;
 using ClusterGroups.Api.Security;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
+using ClusterGroups.Api.Coordinator.InMemory;
+using ClusterGroups.Api.Coordinator.Redis;
 using ClusterGroups.Api.FanOut;
-using ClusterGroups.Api.Journal;
+using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
+using ClusterGroups.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -54,15 +57,9 @@ public static class ApiServiceExtensions
             o.AbortOnConnectFail = false;
             o.SocketManager = StackExchange.Redis.SocketManager.ThreadPool;
         });
-        builder.Services.AddOptions<CoordinatorOptions>()
-            .Bind(builder.Configuration.GetSection("Cluster:Coordinator"))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddSingleton<RedisOperationJournal>();
-        builder.Services.AddSingleton<IOperationJournal>(sp => sp.GetRequiredService<RedisOperationJournal>());
-        builder.Services.AddSingleton<ILeasedJournal, RedisLeasedJournal>();
-        builder.Services.AddSingleton<IDesiredState, DesiredStateStore>();
-        builder.Services.AddSingleton<IGroupLocks, RedisGroupLocks>();
+        builder.Services.AddSingleton<ICoordinator>(sp => new RedisCoordinator(
+            new RedisStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()),
+            sp.GetRequiredService<IOptions<CoordinatorOptions>>()));
     }
 
     /// <summary>The fan-out protocol and what it stands on; also used by tests with scripted nodes.</summary>
@@ -75,6 +72,12 @@ public static class ApiServiceExtensions
                 "Cluster:Nodes holds an entry that is neither a service name (node1) nor an http(s) URL.")
             .Validate(o => o.Nodes.Where(ClusterNode.IsValidEntry).Select(e => ClusterNode.Parse(e).Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() == o.Nodes.Count(ClusterNode.IsValidEntry),
                 "Cluster:Nodes names a node twice.")
+            .Validate(o => o.Dialects.Values.All(d => d is KeyedDialect.Id or SeedDialect.Id),
+                $"Cluster:Dialects:<node> must be {KeyedDialect.Id} or {SeedDialect.Id}.")
+            .ValidateOnStart();
+        services.AddOptions<CoordinatorOptions>()
+            .Bind(configuration.GetSection("Cluster:Coordinator"))
+            .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<RecoveryOptions>()
             .Bind(configuration.GetSection("Cluster:Recovery"))
@@ -83,19 +86,23 @@ public static class ApiServiceExtensions
 
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<Entropy>();
         services.AddSingleton<ClusterDirectory>();
-        services.AddSingleton<NodeClient>();
+        services.TryAddSingleton<INodeClient, NodeClient>();
         services.AddSingleton<NodeLatency>();
         services.AddSingleton<ClusterDigests>();
         services.AddSingleton<ClusterScan>();
         services.AddSingleton<ConsistencyCheck>();
         services.AddSingleton<FanOutTelemetry>();
         services.AddSingleton<NodeRetry>();
+        services.AddSingleton<NodeCalls>();
+        services.TryAddSingleton<KeyedDialect>();
+        services.TryAddSingleton<SeedDialect>();
+        services.AddSingleton<NodeDialects>();
+        services.TryAddSingleton<Takeover>();
         services.AddSingleton<FanOutProtocol>();
-        services.TryAddSingleton<IOperationJournal, InMemoryOperationJournal>();
-        services.TryAddSingleton<IDesiredState, InMemoryDesiredState>();
-        services.TryAddSingleton<IGroupLocks, InProcessGroupLocks>();
-        services.TryAddSingleton<ILeasedJournal, SteppedLeasedJournal>();
+        services.TryAddSingleton<ICoordinator, InMemoryCoordinator>();
+        services.AddSingleton<Coordination>();
         services.AddSingleton<Recovery>();
         services.AddHostedService(sp => sp.GetRequiredService<Recovery>());
         services.AddNodeHttpClient(configuration);

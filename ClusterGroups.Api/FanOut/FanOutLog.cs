@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Model;
 namespace ClusterGroups.Api.FanOut;
 
 // The protocol's log lines. One line per operation at Information costs ~a quarter of the Api's CPU per operation

@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Model;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ClusterGroups.Api.Nodes;

@@ -1,4 +1,5 @@
-using ClusterGroups.Api.Cluster;
+using ClusterGroups.Api.Model;
+using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
@@ -19,18 +20,20 @@ public readonly record struct NodeStep(bool Retry, TimeSpan? RetryAfter, bool No
 
 // The protocol's own retry loop (exponential backoff with jitter, Retry-After honoured), built with Polly.
 // It wraps steps whose retry is known to be safe; the HTTP client below it never retries a POST or DELETE.
+// Its waits run on the TimeProvider and its jitter draws from Entropy, so the simulator replays them exactly.
 public sealed class NodeRetry
 {
     private static readonly ResiliencePropertyKey<string> NodeKey = new("clustergroups.node");
     private static readonly ResiliencePropertyKey<Phase> PhaseKey = new("clustergroups.phase");
     private readonly ResiliencePipeline<NodeStep> _pipeline;
 
-    public NodeRetry(IOptions<ClusterOptions> options, FanOutTelemetry telemetry)
+    public NodeRetry(IOptions<ClusterOptions> options, FanOutTelemetry telemetry, TimeProvider time, Entropy entropy)
     {
         var settings = options.Value.Resilience;
-        _pipeline = new ResiliencePipelineBuilder<NodeStep>()
+        _pipeline = new ResiliencePipelineBuilder<NodeStep> { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions<NodeStep>
             {
+                Randomizer = entropy.NextDouble,
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result.Retry),
                 MaxRetryAttempts = settings.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
@@ -55,7 +58,10 @@ public sealed class NodeRetry
     public async Task ExecuteAsync(
         string node, Phase phase, Func<CancellationToken, ValueTask<NodeStep>> step, CancellationToken ct)
     {
-        var context = ResilienceContextPool.Shared.Get(ct);
+        // Polly's own awaits continue on the caller's context (ContinueOnCapturedContext). In the Api there is none, so
+        // this changes nothing; in the simulator it keeps every continuation on its scheduler, where the seed orders it
+        // (with ConfigureAwait(false) under a SynchronizationContext, .NET hands continuations to the thread pool).
+        var context = ResilienceContextPool.Shared.Get(continueOnCapturedContext: true, ct);
         context.Properties.Set(NodeKey, node);
         context.Properties.Set(PhaseKey, phase);
         try

@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Model;
 namespace ClusterGroups.Api.FanOut;
 
 // The operation in words, for answers, logs and the journal's readers: made from the state, never stored as the

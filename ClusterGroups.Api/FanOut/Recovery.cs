@@ -1,20 +1,14 @@
-using ClusterGroups.Api.Journal;
+using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Model;
 using Microsoft.Extensions.Options;
 
 namespace ClusterGroups.Api.FanOut;
-
-public sealed class RecoveryOptions
-{
-    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(2);
-}
 
 // Finishes what operations left open, at start and then every Interval: an operation whose Api died mid-way (its
 // lease expired) and a rollback that could not be completed ("pending repair") are driven to their end with the
 // protocol's own steps. It never gives up; a round that fails is logged and the next one tries again.
 public sealed partial class Recovery(
-    IOperationJournal journal,
-    IGroupLocks locks,
+    Coordination coordination,
     FanOutProtocol protocol,
     IOptions<RecoveryOptions> options,
     TimeProvider time,
@@ -47,7 +41,7 @@ public sealed partial class Recovery(
     /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken ct, bool now = false)
     {
-        var open = await journal.ListOpenAsync(ct);
+        var open = await coordination.Store.ListOpenAsync(ct);
         openCount = open.Count;
         var closed = 0;
         foreach (var op in open)
@@ -57,18 +51,19 @@ public sealed partial class Recovery(
                 continue;
             }
 
-            // A free lease means no live Api runs the operation: its owner died, or it is pending repair.
-            await using var lease = await locks.AcquireAsync(op.GroupId, TimeSpan.Zero, ct);
-            if (lease is null)
+            // A free lease means no live Api runs the operation: its owner died, or it is pending repair. Taken over,
+            // it is read again under the lease (another replica may have finished it meanwhile).
+            var takeOver = await coordination.TakeOverAsync(op.Id, TimeSpan.Zero, ct);
+            if (takeOver.Run is null)
             {
                 continue;
             }
 
-            // Read again under the lease: another replica may have finished it meanwhile.
-            if (await journal.GetAsync(op.Id, ct) is { IsOpen: true } current && await protocol.ResumeAsync(current, lease, ct))
+            await using var run = takeOver.Run;
+            if (await protocol.ResumeAsync(run, ct))
             {
                 closed++;
-                LogRepaired(current.Id, current.GroupId, OperationNarrative.Summary(current));
+                LogRepaired(run.Operation.Id, run.Operation.GroupId, OperationNarrative.Summary(run.Operation));
             }
         }
 

@@ -19,14 +19,18 @@ public sealed record JournalEntry(
     DateTimeOffset? LastRecoveryAt,
     IReadOnlyList<JournalNode> Nodes,
     string? Caller = null,
-    IReadOnlyList<OperatorAction>? Actions = null);
+    IReadOnlyList<OperatorAction>? Actions = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool RollingBack = false);
 
+// Dialect (optional, added with node dialects): how the node was spoken to ("keyed", "seed"); absent: not decided yet,
+// or an entry from before dialects (the node is then probed).
 public sealed record JournalNode(
     string Node,
     NodeEffect Effect,
     CompensationState Compensation,
     string? Unreachable,
-    IReadOnlyList<JournalCall> Calls);
+    IReadOnlyList<JournalCall> Calls,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Dialect = null);
 
 public sealed record JournalCall(
     Phase Phase,

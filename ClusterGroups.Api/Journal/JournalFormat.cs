@@ -1,11 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ClusterGroups.Api.FanOut;
-using ClusterGroups.Api.Nodes;
+using ClusterGroups.Api.Model;
 
 namespace ClusterGroups.Api.Journal;
 
-// The one mapping between the protocol's working state and what the journal stores. Writes version 2; reads 2 and 1
+// The one mapping between an operation's state and what every coordinator stores. Writes version 2; reads 2 and 1
 // (entries written before the split stay recoverable for as long as the journal keeps them).
 public static class JournalFormat
 {
@@ -14,7 +13,7 @@ public static class JournalFormat
 
     public static string Write(OperationState op) => JsonSerializer.Serialize(ToEntry(op), JournalJson.Default.JournalEntry);
 
-    // The same text as UTF-8, what the coordinator stores: written straight to bytes, never as a UTF-16 string first.
+    // The same text as UTF-8, what a coordinator stores: written straight to bytes, never as a UTF-16 string first.
     public static byte[] WriteUtf8(OperationState op) => JsonSerializer.SerializeToUtf8Bytes(ToEntry(op), JournalJson.Default.JournalEntry);
 
     public static OperationState? Read(string json)
@@ -36,35 +35,22 @@ public static class JournalFormat
             [
                 .. n.Calls.Select(c => new JournalCall(c.Phase, c.Attempt, c.At, c.Call.Request, c.Call.Status,
                     c.Call.Error, c.Call.Detail, c.Call.DurationMs, c.Call.RetryAfter?.TotalMilliseconds)),
-            ])),
+            ], n.Dialect)),
         ],
-        op.Caller, op.Actions.Count == 0 ? null : [.. op.Actions]);
+        op.Caller, op.Actions.Count == 0 ? null : [.. op.Actions], op.RollingBack);
 
-    private static OperationState FromEntry(JournalEntry entry)
-    {
-        var op = new OperationState(new Operation(entry.OperationId, entry.Kind, entry.GroupId), entry.StartedAt, entry.Owner,
-            entry.Nodes.Select(n =>
-            {
-                var node = new NodeProgress(n.Node) { Effect = n.Effect, Compensation = n.Compensation, Unreachable = n.Unreachable };
-                node.Restore(n.Calls.Select(c => new CallRecord(c.Phase, c.Attempt,
-                    new NodeCall(c.Request, c.Status, c.Error, c.Detail, c.DurationMs,
-                        RetryAfter: c.RetryAfterMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null), c.At)));
-                return node;
-            }))
+    private static OperationState FromEntry(JournalEntry entry) => OperationState.Restore(
+        new Operation(entry.OperationId, entry.Kind, entry.GroupId),
+        entry.Nodes.Select(n =>
         {
-            TraceParent = entry.TraceParent,
-            Fence = entry.Fence,
-            Outcome = entry.Outcome,
-            JournaledOutcome = entry.Outcome,
-            EndedAt = entry.EndedAt,
-            DurationMs = entry.DurationMs,
-            Recoveries = entry.Recoveries,
-            LastRecoveryAt = entry.LastRecoveryAt,
-            Caller = entry.Caller,
-            Actions = [.. entry.Actions ?? []],
-        };
-        return op;
-    }
+            var node = new NodeProgress(n.Node, n.Effect, n.Compensation, n.Unreachable, n.Dialect);
+            node.Restore(n.Calls.Select(c => new CallRecord(c.Phase, c.Attempt,
+                new NodeCall(c.Request, c.Status, c.Error, c.Detail, c.DurationMs,
+                    RetryAfter: c.RetryAfterMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null), c.At)));
+            return node;
+        }),
+        entry.Outcome, entry.StartedAt, entry.EndedAt, entry.DurationMs, entry.Owner, entry.Fence, entry.Recoveries,
+        entry.LastRecoveryAt, entry.Caller, entry.TraceParent, entry.Actions ?? [], entry.RollingBack);
 
     private static JournalEntry Upgrade(JournalEntryV1 v1) => new(
         1, v1.OperationId, v1.Kind, v1.GroupId, v1.Outcome, v1.StartedAt, v1.EndedAt, v1.DurationMs, v1.Owner, 0,

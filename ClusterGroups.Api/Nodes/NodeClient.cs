@@ -1,18 +1,17 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
-using ClusterGroups.Api.Cluster;
+using ClusterGroups.Api.Model;
 using ClusterGroups.Contracts;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
 namespace ClusterGroups.Api.Nodes;
 
-// The seed's node contract, spoken over HTTP. Every call returns a NodeCall, never throws for a node's failure:
-// the fan-out protocol decides what an answer means.
-public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency latency)
+// The node contract (INodeClient) spoken over HTTP: the write path through the "nodes" client (adaptive timeout,
+// breaker per node, no retry of a POST or DELETE), reads of lists and digests through "node-reads".
+public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency latency, TimeProvider time) : INodeClient
 {
     public const string HttpClientName = "nodes";
 
@@ -29,8 +28,6 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
     public Task<NodeCall> DeleteAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
         WriteAsync(node, HttpMethod.Delete, groupId, idempotencyKey, token, ct);
 
-    // POST /v1/group/{id}/abort: closes the door on the write with this key at this node (our nodes only); the answer
-    // says what that write had done there (AbortOutcome), or that a later operation fenced this one.
     public async Task<NodeCall> AbortAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct)
     {
         AbortAnswer? answer = null;
@@ -45,7 +42,23 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         return call with { AbortOutcome = answer?.Outcome };
     }
 
-    // GET /v1/group/{id}/ : Present is true (200), false (404), or null when the node gave no answer.
+    public async Task<NodeCall> TakeOverAsync(ClusterNode node, string groupId, string applyKey, string undoKey, long token, CancellationToken ct)
+    {
+        TakeOverAnswer? answer = null;
+        var call = await SendAsync(node, "takeover", () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post,
+                new Uri(node.BaseAddress, $"/v1/group/{Uri.EscapeDataString(groupId)}/takeover"));
+            request.Headers.Add(NodeHeaders.IdempotencyKey, applyKey);
+            request.Headers.Add(NodeHeaders.UndoKey, undoKey);
+            request.Headers.Add(NodeHeaders.FencingToken, token.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return request;
+        }, ct, async response => answer = await response.Content.ReadFromJsonAsync<TakeOverAnswer>(ct));
+        return answer is null
+            ? call
+            : call with { Present = answer.Present, WrittenBy = answer.WrittenBy, ApplyRecord = answer.Apply, UndoRecord = answer.Undo };
+    }
+
     public async Task<NodeCall> ReadAsync(ClusterNode node, string groupId, CancellationToken ct)
     {
         var call = await SendAsync(node, "read", () =>
@@ -63,7 +76,6 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         : response.Headers.TryGetValues(NodeHeaders.DeletedBy, out var deleted) ? deleted.FirstOrDefault()
         : null;
 
-    // GET /v1/digest: null with the call when the node keeps none (404: the seed's) or did not answer.
     public async Task<(NodeDigest? Digest, NodeCall Call)> DigestAsync(ClusterNode node, TimeSpan timeout, CancellationToken ct)
     {
         NodeDigest? digest = null;
@@ -81,8 +93,6 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         return (ids, call);
     }
 
-    // GET /v1/groups?cursor=&limit=. A node that knows no pages (the seed's) answers its whole list, which reads as
-    // one last page (no "next").
     public async Task<(NodeGroupPage? Page, NodeCall Call)> PageAsync(
         ClusterNode node, string cursor, int limit, TimeSpan timeout, CancellationToken ct)
     {
@@ -136,8 +146,8 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         ClusterNode node, string what, Func<HttpRequestMessage> createRequest, CancellationToken ct,
         Func<HttpResponseMessage, Task>? readSuccess = null, bool reads = false)
     {
-        var started = Stopwatch.GetTimestamp();
-        double Elapsed() => Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var started = time.GetTimestamp();
+        double Elapsed() => time.GetElapsedTime(started).TotalMilliseconds;
         var client = httpClientFactory.CreateClient(reads ? ReadsClientName : HttpClientName);
         try
         {
@@ -149,22 +159,19 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
                 latency.Record(node.Name, Elapsed());
             }
 
-            if (response.Headers.Contains(NodeHeaders.IdempotencySupported))
-            {
-                node.HonoursIdempotency = true;
-            }
-
-            string? detail = null;
+            string? detail = null, code = null;
             if (response.IsSuccessStatusCode && readSuccess is not null)
             {
                 await readSuccess(response);
             }
             else if (!response.IsSuccessStatusCode)
             {
-                detail = await ReadDetailAsync(response, ct);
+                (detail, code) = await ReadProblemAsync(response, ct);
             }
 
             return new NodeCall(what, (int)response.StatusCode, null, detail, Elapsed(),
+                KeysHonoured: response.Headers.Contains(NodeHeaders.IdempotencySupported),
+                Code: code,
                 Replayed: response.Headers.Contains(NodeHeaders.IdempotentReplay),
                 RetryAfter: response.Headers.RetryAfter?.Delta,
                 WrittenBy: WrittenBy(response),
@@ -197,8 +204,8 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         _ => null,
     };
 
-    // Keeps the node's own explanation short; a problem+json "detail" when there is one.
-    private static async Task<string?> ReadDetailAsync(HttpResponseMessage response, CancellationToken ct)
+    // Keeps the node's own explanation short (a problem+json "detail" when there is one), and its "code" if any.
+    private static async Task<(string? Detail, string? Code)> ReadProblemAsync(HttpResponseMessage response, CancellationToken ct)
     {
         var text = await response.Content.ReadAsStringAsync(ct);
         if (response.Content.Headers.ContentType?.MediaType is "application/problem+json" or "application/json")
@@ -210,7 +217,10 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
                     && json.RootElement.TryGetProperty("detail", out var detail)
                     && detail.ValueKind == JsonValueKind.String)
                 {
-                    return detail.GetString();
+                    var code = json.RootElement.TryGetProperty(NodeCodes.Property, out var c) && c.ValueKind == JsonValueKind.String
+                        ? c.GetString()
+                        : null;
+                    return (detail.GetString(), code);
                 }
             }
             catch (JsonException)
@@ -218,6 +228,6 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             }
         }
 
-        return text.Length > 200 ? text[..200] : (text.Length == 0 ? response.ReasonPhrase : text);
+        return (text.Length > 200 ? text[..200] : (text.Length == 0 ? response.ReasonPhrase : text), null);
     }
 }

@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Coordinator;
 using System.Diagnostics.Metrics;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Journal;
@@ -10,7 +11,7 @@ namespace ClusterGroups.Api.Operations;
 //   clustergroups.repair.oldest.age        seconds the oldest pending repair has been open (0: none)
 public sealed partial class OpenOperationMetrics : BackgroundService
 {
-    private readonly IOperationJournal _journal;
+    private readonly ICoordinator _journal;
     private readonly TimeProvider _time;
     private readonly IOptions<OperationAlertOptions> _options;
     private readonly ILogger<OpenOperationMetrics> _logger;
@@ -18,7 +19,7 @@ public sealed partial class OpenOperationMetrics : BackgroundService
     private volatile OpenOperationAges _current = OpenOperationAges.None;
 
     public OpenOperationMetrics(
-        IOperationJournal journal, TimeProvider time, IOptions<OperationAlertOptions> options, IMeterFactory meters,
+        ICoordinator journal, TimeProvider time, IOptions<OperationAlertOptions> options, IMeterFactory meters,
         ILogger<OpenOperationMetrics> logger)
     {
         (_journal, _time, _options, _logger) = (journal, time, options, logger);

@@ -1,5 +1,6 @@
+using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.FanOut;
-using ClusterGroups.Api.Journal;
+using ClusterGroups.Api.Model;
 
 namespace ClusterGroups.Api.Operations;
 
@@ -7,66 +8,52 @@ namespace ClusterGroups.Api.Operations;
 //   retry    drive it now with the protocol's own resume (what recovery does on its next due round)
 //   abandon  give its rollback up on purpose: it closes as Abandoned, stays listed, is no longer retried, and the
 //            group shows as divergent (the consistency report) until it is reconciled
-// Both run under the group's lease, like every step that changes an operation, so they never race recovery or a
-// new operation on the group.
-public sealed class OperationActions(IOperationJournal journal, IGroupLocks locks, FanOutProtocol protocol, TimeProvider time)
+// Both take the operation over under the group's lease, like every step that changes an operation, so they never
+// race recovery or a new operation on the group.
+public sealed class OperationActions(Coordination coordination, FanOutProtocol protocol, TimeProvider time)
 {
     public Task<ActionResult> RetryAsync(string operationId, string? caller, CancellationToken ct) =>
-        UnderLeaseAsync(operationId, async (op, lease) =>
+        UnderLeaseAsync(operationId, async run =>
         {
-            op.Actions.Add(new OperatorAction("retry", caller, time.GetUtcNow(), null));
-            await journal.SaveAsync(op, ct);
-            await protocol.ResumeAsync(op, lease, ct);
+            run.Operation.Record(new OperatorAction("retry", caller, time.GetUtcNow(), null));
+            await run.SaveAsync(ct);
+            await protocol.ResumeAsync(run, ct);
         }, ct);
 
     public Task<ActionResult> AbandonAsync(string operationId, string? caller, string reason, CancellationToken ct) =>
-        UnderLeaseAsync(operationId, async (op, _) =>
+        UnderLeaseAsync(operationId, async run =>
         {
-            op.Actions.Add(new OperatorAction("abandon", caller, time.GetUtcNow(), reason));
-            op.Outcome = Outcome.Abandoned;
-            op.EndedAt = time.GetUtcNow();
-            await journal.SaveAsync(op, ct);
+            run.Operation.Abandon(new OperatorAction("abandon", caller, time.GetUtcNow(), reason));
+            await run.CloseAsync(ct);
         }, ct);
 
+    // Recovery may be driving it this very moment: wait for that round to end rather than refuse at once.
     private static readonly TimeSpan LeaseWait = TimeSpan.FromSeconds(10);
 
-    private async Task<ActionResult> UnderLeaseAsync(string operationId, Func<OperationState, IGroupLease, Task> act, CancellationToken ct)
+    private async Task<ActionResult> UnderLeaseAsync(string operationId, Func<OperationRun, Task> act, CancellationToken ct)
     {
-        if (await journal.GetAsync(operationId, ct) is not { } known)
+        var takeOver = await coordination.TakeOverAsync(operationId, LeaseWait, ct);
+        switch (takeOver.Status)
         {
-            return new ActionResult(ActionStatus.NotFound, null);
+            case TakeOverStatus.NotFound:
+                return new ActionResult(ActionStatus.NotFound, null);
+            case TakeOverStatus.Closed:
+                return new ActionResult(ActionStatus.Closed, takeOver.Operation);
+            case TakeOverStatus.Busy:
+                return new ActionResult(ActionStatus.Busy, takeOver.Operation);
         }
 
-        if (!known.IsOpen)
-        {
-            return new ActionResult(ActionStatus.Closed, known);
-        }
-
-        // Recovery may be driving it this very moment: wait for that round to end rather than refuse at once.
-        await using var lease = await locks.AcquireAsync(known.GroupId, LeaseWait, ct);
-        if (lease is null)
-        {
-            return new ActionResult(ActionStatus.Busy, known);
-        }
-
-        // Read again under the lease: recovery may have closed it meanwhile.
-        if (await journal.GetAsync(operationId, ct) is not { IsOpen: true } op)
-        {
-            return new ActionResult(ActionStatus.Closed, await journal.GetAsync(operationId, ct));
-        }
-
-        // The operation is taken over with this lease's token: the journal refuses writes of an older owner.
-        (op.Owner, op.Fence, op.Lease) = (lease.Owner, lease.Token, lease);
+        await using var run = takeOver.Run!;
         try
         {
-            await act(op, lease);
+            await act(run);
         }
-        catch (JournalFencedException)
+        catch (CoordinatorFencedException)
         {
-            return new ActionResult(ActionStatus.Busy, await journal.GetAsync(operationId, ct));
+            return new ActionResult(ActionStatus.Busy, await coordination.Store.GetAsync(operationId, ct));
         }
 
-        return new ActionResult(ActionStatus.Done, op);
+        return new ActionResult(ActionStatus.Done, run.Operation);
     }
 }
 

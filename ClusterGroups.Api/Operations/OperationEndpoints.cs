@@ -1,3 +1,5 @@
+using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Model;
 using System.Globalization;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Journal;
@@ -46,13 +48,13 @@ public static class OperationEndpoints
     }
 
     private static async Task<Results<Ok<OperationReport>, ProblemHttpResult>> Get(
-        string operationId, IOperationJournal journal, CancellationToken ct) =>
+        string operationId, ICoordinator journal, CancellationToken ct) =>
         await journal.GetAsync(operationId, ct) is { } op
             ? TypedResults.Ok(OperationReports.From(op))
             : NotFound(operationId);
 
     private static async Task<Results<Ok<OperationList>, ProblemHttpResult>> List(
-        IOperationJournal journal, TimeProvider time, CancellationToken ct, string? groupId = null, string? state = null,
+        ICoordinator journal, TimeProvider time, CancellationToken ct, string? groupId = null, string? state = null,
         string? outcome = null, string? since = null, int limit = 100, string? cursor = null)
     {
         if (state is not (null or "open" or "all"))
@@ -127,7 +129,7 @@ public static class OperationEndpoints
         return Answer(operationId, await actions.AbandonAsync(operationId, http.User.Identity?.Name, reason.Trim(), lifetime.ApplicationStopping));
     }
 
-    private static async Task<Ok<RetryAllResult>> RetryAll(Recovery recovery, IOperationJournal journal, IHostApplicationLifetime lifetime)
+    private static async Task<Ok<RetryAllResult>> RetryAll(Recovery recovery, ICoordinator journal, IHostApplicationLifetime lifetime)
     {
         var closed = await recovery.RunOnceAsync(lifetime.ApplicationStopping, now: true);
         return TypedResults.Ok(new RetryAllResult(closed, (await journal.ListOpenAsync(lifetime.ApplicationStopping)).Count));

@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Model;
 using ClusterGroups.Api.FanOut;
 
 namespace ClusterGroups.Api.Operations;

@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Journal;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -8,7 +9,7 @@ namespace ClusterGroups.Api.Operations;
 // /health is Degraded while a pending repair has been open longer than Operations:PendingRepairAlertAfter: the
 // cluster is divergent and recovery has not managed to finish the rollback (a node that does not come back). The
 // description and data name the operations, so the alert says what to look at (/v1/operations/{id}, `groups op`).
-public sealed class StuckRepairHealthCheck(IOperationJournal journal, TimeProvider time, IOptions<OperationAlertOptions> options) : IHealthCheck
+public sealed class StuckRepairHealthCheck(ICoordinator journal, TimeProvider time, IOptions<OperationAlertOptions> options) : IHealthCheck
 {
     public const string Name = "repairs";
 

@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Nodes;
 using System.Security.Cryptography.X509Certificates;
 using ClusterGroups.Api.Cluster;
 using Microsoft.Extensions.Options;

@@ -7,9 +7,10 @@ public enum StoreKind { Garnet, RedisServer, Redis }
 public sealed class ClusterConfigurationException(string message) : Exception(message);
 
 // The AppHost's own settings (docs/ARCHITECTURE.md, "Resources and settings"): Cluster:Nodes, Cluster:Store, and
-// Cluster:DataDir for the stores' files.
+// Cluster:DataDir for the stores' files, Cluster:DurableAcks (true unless a benchmark measures what it costs).
 public sealed record ClusterSettings(
-    int Nodes, StoreKind Store, string DataDir, bool Coordinator, int ApiReplicas, IReadOnlyDictionary<string, string> Chaos)
+    int Nodes, StoreKind Store, string DataDir, bool Coordinator, int ApiReplicas, IReadOnlyDictionary<string, string> Chaos,
+    bool DurableAcks = true)
 {
     public const int MaxNodes = 32;
 
@@ -48,12 +49,19 @@ public sealed record ClusterSettings(
                 $"Cluster:ApiReplicas is '{replicasText}'; give 1 to 8 (more than 1 needs Cluster:Coordinator=true, where replicas share locks).");
         }
 
+        var durableText = configuration["Cluster:DurableAcks"] ?? "true";
+        if (!bool.TryParse(durableText, out var durableAcks))
+        {
+            throw new ClusterConfigurationException(
+                $"Cluster:DurableAcks is '{durableText}'; give true (a store answers a write once it survives a crash, the default) or false (the benchmark's A/B: acknowledged writes can be lost).");
+        }
+
         var dataDir = Path.GetFullPath(configuration["Cluster:DataDir"] ?? Path.Combine(appHostDirectory, "..", "data"));
         // Chaos:* is handed to every node as it is (e.g. -- --Chaos:FaultRate=0.1); the nodes validate it.
         var chaos = configuration.GetSection("Chaos").AsEnumerable(makePathsRelative: true)
             .Where(kv => kv.Value is not null)
             .ToDictionary(kv => kv.Key, kv => kv.Value!);
-        return new ClusterSettings(nodes, kind, dataDir, coordinator, replicas, chaos);
+        return new ClusterSettings(nodes, kind, dataDir, coordinator, replicas, chaos, durableAcks);
     }
 
     public string StoreDirectory(string storeName)

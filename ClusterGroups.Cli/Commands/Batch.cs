@@ -1,4 +1,5 @@
 using ClusterGroups.Cli.Output;
+using ClusterGroups.Client;
 using Spectre.Console;
 
 namespace ClusterGroups.Cli.Commands;
@@ -6,19 +7,17 @@ namespace ClusterGroups.Cli.Commands;
 // Runs creates or deletes: one (its answer shown as is), or many with a progress bar and a summary.
 public sealed class Batch(CliContext context, bool create, int parallel)
 {
-    private HttpMethod Method => create ? HttpMethod.Post : HttpMethod.Delete;
-
     public async Task<ExitCode> RunOneAsync(string groupId, CancellationToken ct)
     {
-        var answer = await context.Api.WriteGroupAsync(Method, groupId, ct);
-        var result = OperationResult.From(groupId, answer, create, context.Api.KeyGiven);
-        if (context.Json && CliContext.ParseJson(answer.Body) is null)
+        // No answer at all (unreachable, timed out) is the command's failure: CommandRunner says it.
+        var result = await SendAsync(groupId, ct);
+        if (context.Json && CliContext.ParseJson(result.Answer?.Body ?? "") is null)
         {
             context.WriteJson(new { error = result.Message, exitCode = (int)result.Code, outcome = result.Code.ToString() });
         }
         else if (context.Json)
         {
-            context.WriteJson(answer.Body);
+            context.WriteJson(result.Answer!.Body);
         }
 
         OperationView.Write(context, result, verbose: context.Verbose);
@@ -77,12 +76,28 @@ public sealed class Batch(CliContext context, bool create, int parallel)
     {
         try
         {
-            var answer = await context.Api.WriteGroupAsync(Method, groupId, ct);
-            return OperationResult.From(groupId, answer, create, context.Api.KeyGiven);
+            return await SendAsync(groupId, ct);
         }
-        catch (CliException e)
+        catch (ClusterGroupsException e)
         {
-            return OperationResult.NotSent(groupId, e);
+            return OperationResult.NotSent(groupId, CliErrors.From(e, context.KeyGiven));
+        }
+    }
+
+    // One create or delete (POST / DELETE /v1/group/ with the seed's body): its report, or a refusal the Api answered.
+    private async Task<OperationResult> SendAsync(string groupId, CancellationToken ct)
+    {
+        var capture = AnswerCapture.Open();
+        try
+        {
+            var report = create
+                ? await context.Client.CreateAsync(groupId, cancellationToken: ct)
+                : await context.Client.DeleteAsync(groupId, cancellationToken: ct);
+            return OperationResult.From(groupId, report, capture.Answer);
+        }
+        catch (ClusterGroupsException e) when (capture.Answer is not null)
+        {
+            return OperationResult.From(groupId, e, capture.Answer, context.KeyGiven);
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Net;
 using ClusterGroups.Cli.Output;
+using ClusterGroups.Client;
 
 namespace ClusterGroups.Cli.Commands;
 
@@ -11,10 +13,19 @@ public static class ClusterCommands
         var command = new Command("status", "The nodes (reachable, latency) and the consistency report: groups x nodes");
         runner.SetAction(command, async (context, parse, ct) =>
         {
-            var cluster = GroupCommands.Success(await context.Api.GetAsync("/v1/cluster", ct), context);
-            var nodes = cluster.Read<ClusterView>();
-            var consistency = await context.Api.GetAsync("/v1/cluster/consistency", ct);
-            var report = consistency.Code == 404 ? null : GroupCommands.Success(consistency, context).Read<ConsistencyReport>();
+            var cluster = AnswerCapture.Open();
+            var nodes = await context.Client.GetClusterAsync(ct);
+            var consistency = AnswerCapture.Open();
+            ConsistencyReport? report;
+            try
+            {
+                report = await context.Client.GetConsistencyAsync(ct);
+            }
+            catch (ApiRefusedException e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                report = null;
+            }
+
             var missing = report is null
                 ? "This Api has no consistency report (GET /v1/cluster/consistency answered 404); it needs a newer Api."
                 : null;
@@ -46,14 +57,18 @@ public static class ClusterCommands
         var command = new Command("reconcile", "Repair what operations left unfinished; report divergences no operation explains");
         runner.SetAction(command, async (context, parse, ct) =>
         {
-            var answer = await context.Api.PostAsync("/v1/cluster/reconcile", ct);
-            if (answer.Code is 404 or 405)
+            var answer = AnswerCapture.Open();
+            ReconcileReport report;
+            try
+            {
+                report = await context.Client.ReconcileAsync(cancellationToken: ct);
+            }
+            catch (ApiRefusedException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
             {
                 throw new CliException(ExitCode.ApiError,
-                    $"This Api cannot reconcile (POST /v1/cluster/reconcile answered {answer.Code}); it needs a newer Api.");
+                    $"This Api cannot reconcile (POST /v1/cluster/reconcile answered {(int)e.StatusCode}); it needs a newer Api.");
             }
 
-            var report = GroupCommands.Success(answer, context).Read<ReconcileReport>();
             if (context.Json)
             {
                 context.WriteJson(answer.Body);

@@ -13,13 +13,9 @@ public static class GroupCommands
         runner.SetAction(command, async (context, parse, ct) =>
         {
             var groupId = GroupIdInput.Parse(parse.GetValue(id)!);
-            var answer = await context.Api.GetAsync($"/v1/group/{ApiClient.Escape(groupId)}/", ct);
-            if (answer.Code == 404 && answer.TryRead<ProblemDetails>() is not null)
-            {
-                throw new CliException(ExitCode.NotFound, $"'{groupId}' is on no reachable node.");
-            }
-
-            var view = Success(answer, context).Read<GroupView>();
+            var answer = AnswerCapture.Open();
+            var view = await context.Client.GetAsync(groupId, ct)
+                       ?? throw new CliException(ExitCode.NotFound, $"'{groupId}' is on no reachable node.");
             if (context.Json)
             {
                 context.WriteJson(answer.Body);
@@ -34,20 +30,18 @@ public static class GroupCommands
         return command;
     }
 
-    // Page by page (the Api's cursor): each page is shown as it comes and then dropped, so a cluster of a million
+    // Page by page (the client follows the Api's cursor): each page is shown as it comes and then dropped, so a cluster of a million
     // groups is never held here at once. --json writes each page's answer as one JSON line.
     public static Command List(CommandRunner runner)
     {
         var command = new Command("list", "Every group the cluster knows, with the nodes where each is missing (a page at a time)");
         runner.SetAction(command, async (context, parse, ct) =>
         {
-            var (groups, divergent, pages) = (0, 0, 0);
+            var (groups, divergent) = (0, 0);
             var unreachable = new SortedSet<string>(StringComparer.Ordinal);
-            string? cursor = null;
-            do
+            var answer = AnswerCapture.Open();
+            await foreach (var page in context.Client.ListPagesAsync(cancellationToken: ct))
             {
-                var answer = Success(await context.Api.GetAsync(cursor is null ? "/v1/groups" : $"/v1/groups?cursor={Uri.EscapeDataString(cursor)}", ct), context);
-                var page = answer.Read<GroupListPage>();
                 if (context.Json)
                 {
                     context.WriteJson(answer.Body);
@@ -60,11 +54,7 @@ public static class GroupCommands
                 groups += page.Groups.Count;
                 divergent += page.Groups.Count(g => g.MissingOn.Count > 0);
                 unreachable.UnionWith(page.Unreachable ?? []);
-                // A cursor that does not move on would loop for ever: the Api's listing is then broken, not endless.
-                cursor = page.Next is { } next && next != cursor ? next : null;
-                pages++;
             }
-            while (cursor is not null);
 
             if (!context.Json)
             {
@@ -75,8 +65,4 @@ public static class GroupCommands
         });
         return command;
     }
-
-    /// <summary>The answer if it is a success; any other answer is the failure it stands for.</summary>
-    public static ApiAnswer Success(ApiAnswer answer, CliContext context) =>
-        answer.IsSuccess ? answer : throw answer.Failure(context.Api.KeyGiven);
 }

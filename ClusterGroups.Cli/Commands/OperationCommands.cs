@@ -16,10 +16,15 @@ public static class OperationCommands
         var command = new Command("ops", "Recent operations, newest first; search by group, outcome, age") { open, limit, group, outcome, since };
         runner.SetAction(command, async (context, parse, ct) =>
         {
-            var query = $"?limit={parse.GetValue(limit)}" + (parse.GetValue(open) ? "&state=open" : "")
-                        + Filter("groupId", parse.GetValue(group)) + Filter("outcome", parse.GetValue(outcome)) + Filter("since", parse.GetValue(since));
-            var answer = GroupCommands.Success(await context.Api.GetAsync($"/v1/operations{query}", ct), context);
-            var list = answer.Read<OperationList>();
+            var answer = AnswerCapture.Open();
+            var list = await context.Client.ListOperationsAsync(new OperationQuery
+            {
+                Limit = parse.GetValue(limit),
+                OpenOnly = parse.GetValue(open),
+                GroupId = parse.GetValue(group),
+                Outcome = ParseOutcome(parse.GetValue(outcome)),
+                Since = parse.GetValue(since),
+            }, ct);
             if (context.Json)
             {
                 context.WriteJson(answer.Body);
@@ -43,7 +48,8 @@ public static class OperationCommands
         runner.SetAction(command, async (context, parse, ct) =>
         {
             var operationId = parse.GetValue(id)!;
-            return Show(context, operationId, await context.Api.GetAsync($"/v1/operations/{ApiClient.Escape(operationId)}", ct), verbose: true);
+            var answer = AnswerCapture.Open();
+            return Show(context, operationId, await context.Client.GetOperationAsync(operationId, ct), answer, verbose: true);
         });
         return command;
     }
@@ -62,24 +68,23 @@ public static class OperationCommands
         runner.SetAction(command, async (context, parse, ct) =>
         {
             var operationId = parse.GetValue(id)!;
-            var path = $"/v1/operations/{ApiClient.Escape(operationId)}/{action}";
-            var answer = reason
-                ? await context.Api.PostJsonAsync(path, new { reason = parse.GetValue(why) }, ct)
-                : await context.Api.PostAsync(path, ct);
-            return Show(context, operationId, answer, verbose: false);
+            var answer = AnswerCapture.Open();
+            var report = reason
+                ? await context.Client.AbandonOperationAsync(operationId, parse.GetValue(why)!, ct)
+                : await context.Client.RetryOperationAsync(operationId, ct);
+            return Show(context, operationId, report, answer, verbose: false);
         });
         return command;
     }
 
     // An answer that is one operation's report: shown, and its outcome as the exit code.
-    private static ExitCode Show(CliContext context, string operationId, ApiAnswer answer, bool verbose)
+    private static ExitCode Show(CliContext context, string operationId, OperationReport? report, Captured answer, bool verbose)
     {
-        if (answer.Code == 404 && answer.TryRead<ProblemDetails>() is not null)
+        if (report is null)
         {
             throw new CliException(ExitCode.NotFound, $"The Api knows no operation '{operationId}'.");
         }
 
-        var report = GroupCommands.Success(answer, context).Read<OperationReport>();
         var code = OperationResult.OutcomeCode(report.Outcome) ?? ExitCode.ApiError;
         if (context.Json)
         {
@@ -93,5 +98,9 @@ public static class OperationCommands
         return code;
     }
 
-    private static string Filter(string name, string? value) => value is null ? "" : $"&{name}={Uri.EscapeDataString(value)}";
+    // A word that names no outcome is refused here, as the Api would refuse it (400): nothing is sent.
+    private static Outcome? ParseOutcome(string? value) =>
+        value is null ? null
+        : Enum.TryParse<Outcome>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _) ? parsed
+        : throw new CliException(ExitCode.Usage, $"--outcome must be one of {string.Join(", ", Enum.GetNames<Outcome>())}.");
 }

@@ -14,6 +14,8 @@ public static class PhaseNames
         (Phase.Resolve, "resolve"),
         (Phase.Compensate, "compensate"),
         (Phase.CompensateVerify, "compensate-verify"),
+        (Phase.Probe, "probe"),
+        (Phase.TakeOver, "takeover"),
     ];
 
     // A loop, not Array.Find: the name is asked for several times per node call (span, metric, JSON), and a lambda

@@ -28,6 +28,7 @@ public static class GroupEndpoints
         writes.MapDelete("/group", DeleteGroup).WithName("DeleteGroup");
         writes.MapDelete("/groups", DeleteAllGroups).WithName("DeleteAllGroups");
         writes.MapPost("/group/{groupId}/abort", AbortWrite).WithName("AbortWrite");
+        writes.MapPost("/group/{groupId}/takeover", TakeOver).WithName("TakeOver");
         return app;
     }
 
@@ -97,7 +98,8 @@ public static class GroupEndpoints
         }
 
         return outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
-            ? BadRequest(NodeMessages.Exists)
+            ? TypedResults.Problem(NodeMessages.Exists, statusCode: StatusCodes.Status400BadRequest, title: "Bad request",
+                extensions: new Dictionary<string, object?> { [NodeCodes.Property] = NodeCodes.Exists })
             : TypedResults.Created($"/v1/group/{write.GroupId}/", new NodeGroup(write.GroupId, node.Value.Name));
     }
 
@@ -154,6 +156,34 @@ public static class GroupEndpoints
             WriteResult.AlreadySo => AbortAnswer.AlreadySo,
             _ => AbortAnswer.Aborted,
         }));
+    }
+
+    // A new owner of an operation fences the group here with its token before it learns where the operation stands:
+    // every write of the earlier owner still on its way is refused from now on (docs/ARCHITECTURE.md, "Takeover").
+    private static async Task<Results<Ok<TakeOverAnswer>, ProblemHttpResult>> TakeOver(
+        string groupId, HttpContext http, GroupStore store, CancellationToken ct)
+    {
+        await http.Request.Body.CopyToAsync(Stream.Null, ct);
+        var (key, token, error) = ReadWriteHeaders(http);
+        var undo = http.Request.Headers.TryGetValue(NodeHeaders.UndoKey, out var undoKeys) && undoKeys.Count == 1 ? undoKeys[0] : null;
+        if (!GroupId.IsValid(groupId))
+        {
+            error ??= $"groupId is invalid: {GroupId.Rule}.";
+        }
+        else if (key is null || token is null || !IdempotencyKeys.IsValid(undo))
+        {
+            error ??= $"{NodeHeaders.IdempotencyKey} (the apply key), {NodeHeaders.UndoKey} and {NodeHeaders.FencingToken} are all needed.";
+        }
+
+        if (error is not null)
+        {
+            return BadRequest(error);
+        }
+
+        var (state, seen) = await store.TakeOverAsync(groupId, key!, undo!, token!.Value);
+        return state is null
+            ? Fenced(http, new WriteOutcome(WriteResult.Fenced, SeenToken: seen))
+            : TypedResults.Ok(new TakeOverAnswer(groupId, state.Present, state.WrittenBy, state.Apply, state.Undo));
     }
 
     private static async Task<Ok> DeleteAllGroups(GroupStore store)

@@ -15,6 +15,10 @@ public enum WriteResult
     Aborted,
 }
 
+// What a takeover learned of one operation on this node: the group's presence and the key that made it so, and the
+// records of the operation's apply and undo keys ("create:applied", "delete:alreadyso", "abort:aborted", ...).
+public sealed record TakeOverState(bool Present, string? WrittenBy, string Apply, string? Undo);
+
 // A write as the store recorded it: what happened, and for a replay what the first copy did.
 public readonly record struct WriteOutcome(WriteResult Result, WriteResult? First = null, long? SeenToken = null);
 
@@ -63,6 +67,26 @@ public sealed class GroupStore(IRedisStore store)
         var record = tag == "known" ? (string)result[1]! : "abort:aborted";
         var (write, first) = ParseRecord(record);
         return (new WriteOutcome(first), write);
+    }
+
+    /// <summary>A takeover: the group fenced at <paramref name="token"/>, then what the operation whose keys these are
+    /// did here (NodeScripts.TakeOver). Null when a higher token was seen (returned as <c>Seen</c>).</summary>
+    public async Task<(TakeOverState? State, long? Seen)> TakeOverAsync(string groupId, string applyKey, string undoKey, long token)
+    {
+        var result = (RedisResult[])(await store.EvaluateAsync(NodeScripts.TakeOver,
+            [FenceKey, IdempotencyRecord(applyKey), IdempotencyRecord(undoKey), GroupsKey, DeletedBy(groupId)],
+            [groupId, Token(token), Window, applyKey, undoKey]))!;
+        var tag = (string)result[0]!;
+        if (tag == "fenced")
+        {
+            return (null, (long)result[1]);
+        }
+
+        // Present: the creating key; absent: the tombstone, of which the deleting key.
+        var raw = (string?)result[1];
+        var writtenBy = tag == "present" ? raw : raw is { Length: > 0 } tombstone ? Deleter(tombstone) : null;
+        return (new TakeOverState(tag == "present", writtenBy is null or "" or NoKey ? null : writtenBy,
+            (string)result[2]!, ((string?)result[3]) is { Length: > 0 } undo ? undo : null), null);
     }
 
     private async Task<WriteOutcome> WriteAsync(string script, string groupId, string? key, long? token)

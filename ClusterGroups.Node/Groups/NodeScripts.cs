@@ -25,14 +25,15 @@ public static class NodeScripts
     // (deleted-by:{groupId}, no expiry; an older node wrote the deleting key alone). An operation's own writes, its
     // apply key and its undo key, stay readable there for as long as no other write changes the group on this node,
     // which is as long as the operation is open (one open operation per group, and the fence).
-    // KEYS[1] groups hash, KEYS[3] idem:{key}, KEYS[4] deleted-by:{groupId}, KEYS[5] (legacy) idem:delete:{key}.
+    // Its arguments name the keys (each one of the calling script's KEYS): groups hash, deleted-by:{groupId},
+    // idem:{key}, and (legacy, may be nil) idem:delete:{key}.
     private const string Recorded = """
-        local function recorded(id, key)
-          local prior = redis.call('GET', KEYS[3])
+        local function recorded(groups, tombstone, record, legacy, id, key)
+          local prior = redis.call('GET', record)
           if prior then return prior end
-          if KEYS[5] and redis.call('GET', KEYS[5]) == id then return 'delete:applied' end
-          if redis.call('HGET', KEYS[1], id) == key then return 'create:applied' end
-          local tomb = redis.call('GET', KEYS[4])
+          if legacy and redis.call('GET', legacy) == id then return 'delete:applied' end
+          if redis.call('HGET', groups, id) == key then return 'create:applied' end
+          local tomb = redis.call('GET', tombstone)
           if tomb then
             local deleter, creator = string.match(tomb, '^(%S+) (%S+)$')
             if not deleter then deleter = tomb end
@@ -49,7 +50,7 @@ public static class NodeScripts
     private const string Checks = Fence + "\n" + Recorded + "\n" + """
         local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
         if key ~= '~' then
-          local prior = recorded(id, key)
+          local prior = recorded(KEYS[1], KEYS[4], KEYS[3], KEYS[5], id, key)
           if prior then return {'replay', prior} end
         end
         local seen = fence(KEYS[2], id, token, ARGV[3])
@@ -108,7 +109,7 @@ public static class NodeScripts
         local id, key, token, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
         local seen = fence(KEYS[2], id, token, ARGV[3])
         if seen then return {'fenced', seen} end
-        local prior = recorded(id, key)
+        local prior = recorded(KEYS[1], KEYS[4], KEYS[3], KEYS[5], id, key)
         if prior then
           redis.call('SET', KEYS[3], prior, 'PX', window)
           return {'known', prior}
@@ -196,5 +197,27 @@ public static class NodeScripts
     public const string RebuildDone = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
         return 0
+        """;
+
+    // A takeover's first call (the Api's new owner of an operation): the fence raised to its token, so that no write
+    // of an earlier owner still on its way applies here any more (it carries a lower token), then what the operation
+    // did here, as it stands: the records of its apply key and its undo key, and the group's presence with the key
+    // that made it so. Each key is known as an abort knows it (Recorded: its record, or after the record expired the
+    // group's state that names it), and recorded again; an apply key never used is recorded as aborted, so the door is
+    // shut on it by key as well. (Trusting the record alone would call an apply "aborted" once its record expired,
+    // with the group it made still here.)
+    // KEYS: 1 fence hash, 2 idem:{apply key}, 3 idem:{undo key}, 4 groups hash, 5 deleted-by:{groupId}.
+    // ARGV: 1 groupId, 2 token, 3 window ms, 4 apply key, 5 undo key.
+    // {'fenced', seen} | {'present', creating key, apply record, undo record} | {'absent', tombstone, apply, undo}.
+    public const string TakeOver = Fence + "\n" + Recorded + "\n" + """
+        local seen = fence(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[2])
+        if seen then return {'fenced', seen} end
+        local apply = recorded(KEYS[4], KEYS[5], KEYS[2], nil, ARGV[1], ARGV[4]) or 'abort:aborted'
+        redis.call('SET', KEYS[2], apply, 'PX', ARGV[3])
+        local undo = recorded(KEYS[4], KEYS[5], KEYS[3], nil, ARGV[1], ARGV[5])
+        if undo then redis.call('SET', KEYS[3], undo, 'PX', ARGV[3]) else undo = '' end
+        local creator = redis.call('HGET', KEYS[4], ARGV[1])
+        if creator then return {'present', creator, apply, undo} end
+        return {'absent', redis.call('GET', KEYS[5]) or '', apply, undo}
         """;
 }

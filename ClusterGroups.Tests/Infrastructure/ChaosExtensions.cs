@@ -24,12 +24,9 @@ public static class ChaosExtensions
         }
 
         // The next test starts only once the Api reaches every node again.
-        var api = cluster.Api();
-        await Wait.UntilAsync(async () =>
-        {
-            var view = await (await api.GetAsync("/v1/cluster")).JsonAsync();
-            return view["reachableCount"]!.GetValue<int>() == cluster.NodeCount;
-        }, Wait.Resource, "the Api reaches every node");
+        var api = cluster.Client();
+        await Wait.UntilAsync(async () => (await api.GetClusterAsync()).ReachableCount == cluster.NodeCount,
+            Wait.Resource, "the Api reaches every node");
     }
 
     public static async Task<bool> IsPresentAsync(this ClusterFixture cluster, string node, string groupId)

@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using ClusterGroups.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClusterGroups.Tests.Infrastructure;
@@ -101,6 +102,17 @@ public class ClusterFixture : IAsyncLifetime
 
     public HttpClient ApiAnonymous() => App.CreateHttpClient("api", "http");
 
+    /// <summary>
+    /// The Api as a .NET program calls it (ClusterGroups.Client) with the test's key, or another; one try per call, so
+    /// a test sees every answer. Tests of the wire itself (statuses, headers, bodies) use <see cref="Api()"/>.
+    /// </summary>
+    public ClusterGroupsClient Client(string? key = null) => new(ApiAnonymous(), new ClusterGroupsClientOptions
+    {
+        BaseAddress = App.GetEndpoint("api", "http"),
+        ApiKey = key ?? ApiKey,
+        Timeout = Wait.Request,
+    });
+
     public HttpClient Node(string name) => WithHeader(NodeAnonymous(name), SecurityHeaders.ClusterKey, ClusterKey);
 
     public HttpClient NodeAnonymous(string name) => App.CreateHttpClient(name, "http");
@@ -157,12 +169,9 @@ public class ClusterFixture : IAsyncLifetime
         if (NodeNames.Contains(resource))
         {
             // The Api's circuit breaker for the node may still be open from while it was down.
-            var api = Api();
-            await Wait.UntilAsync(async () =>
-            {
-                var view = System.Text.Json.Nodes.JsonNode.Parse(await api.GetStringAsync("/v1/cluster", cts.Token))!;
-                return view["nodes"]!.AsArray().Any(n => n!["name"]!.GetValue<string>() == resource && n["reachable"]!.GetValue<bool>());
-            }, Wait.Resource, $"the api reaches {resource} again");
+            var api = Client();
+            await Wait.UntilAsync(async () => (await api.GetClusterAsync(cts.Token)).Nodes.Any(n => n.Name == resource && n.Reachable),
+                Wait.Resource, $"the api reaches {resource} again");
         }
     }
 

@@ -20,6 +20,7 @@ public sealed class ClusterSettingsTests
         Assert.Equal(StoreKind.Garnet, settings.Store);
         Assert.True(settings.Coordinator);
         Assert.Equal(1, settings.ApiReplicas);
+        Assert.True(settings.DurableAcks);
     }
 
     [Theory]
@@ -28,6 +29,7 @@ public sealed class ClusterSettingsTests
     [InlineData("Cluster:Nodes", "many", "Cluster:Nodes is 'many'")]
     [InlineData("Cluster:ApiReplicas", "9", "Cluster:ApiReplicas is '9'")]
     [InlineData("Cluster:Coordinator", "maybe", "Cluster:Coordinator is 'maybe'")]
+    [InlineData("Cluster:DurableAcks", "sometimes", "Cluster:DurableAcks is 'sometimes'; give true")]
     public void A_bad_setting_is_one_sentence_that_names_the_fix(string key, string value, string expected)
     {
         var error = Assert.Throws<ClusterConfigurationException>(() => Read((key, value)));

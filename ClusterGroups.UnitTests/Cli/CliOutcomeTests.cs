@@ -101,6 +101,21 @@ public class CliOutcomeTests
         Assert.Contains("Another operation on 'g1' did not finish in time", run.Out);
     }
 
+    [Theory]
+    [InlineData(504, """{"type":"about:blank","title":"Deadline passed","status":504,"detail":"The request's deadline passed before it could start; nothing was done."}""",
+        ExitCode.RolledBack, "The request's deadline passed before it could start; nothing was done")]
+    [InlineData(409, """{"type":"about:blank","title":"In progress","status":409,"detail":"running","operationId":"op-7","outcome":"Running"}""",
+        ExitCode.PendingRepair, "an earlier copy of this request is still running; follow it with: groups op op-7")]
+    public async Task Idempotency_and_deadline_refusals_are_outcomes_the_operator_can_act_on(int status, string body, ExitCode expected, string sentence)
+    {
+        var api = new FakeApi().On(Post, "/v1/group/", status, body, "application/problem+json");
+
+        var run = await CliRunner.RunAsync(api, "create", "g1");
+
+        Assert.True(run.Code == expected, run.ToString());
+        Assert.Contains(sentence, run.Out);
+    }
+
     [Fact]
     public async Task Pending_repair_exits_5_and_tells_how_to_follow_it()
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ClusterGroups.Contracts;
+using ClusterGroups.Node.Groups;
 
 namespace ClusterGroups.UnitTests.FanOut;
 
@@ -27,21 +28,23 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
     }
 
     // Our nodes name the write that made the state (X-Created-By / X-Deleted-By); the seed's nodes do not.
-    public HttpResponseMessage Read(string groupId, (bool Present, string? WrittenBy) state)
+    public HttpResponseMessage Read(string groupId, (bool Present, string? CreatedBy, string? DeletedBy) state)
     {
         var response = state.Present ? Group(groupId, HttpStatusCode.OK) : NotFound();
-        if (!ignoresIdempotency && state.WrittenBy is not null)
+        var writtenBy = state.Present ? state.CreatedBy : state.DeletedBy;
+        if (!ignoresIdempotency && !string.IsNullOrEmpty(writtenBy))
         {
-            response.Headers.Add(state.Present ? NodeHeaders.CreatedBy : NodeHeaders.DeletedBy, state.WrittenBy);
+            response.Headers.Add(state.Present ? NodeHeaders.CreatedBy : NodeHeaders.DeletedBy, writtenBy);
         }
 
         return response;
     }
 
-    public HttpResponseMessage Fenced()
+    // X-Fenced carries the highest token the node has seen for the group.
+    public HttpResponseMessage Fenced(long? seen)
     {
         var response = Error(HttpStatusCode.Conflict, NodeMessages.Fenced);
-        response.Headers.Add(NodeHeaders.Fenced, "true");
+        response.Headers.Add(NodeHeaders.Fenced, seen?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return response;
     }
 
@@ -52,17 +55,21 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
         return response;
     }
 
-    public HttpResponseMessage AbortAnswer(string groupId, string key, FakeWrite result) =>
-        Ok(new ClusterGroups.Contracts.AbortAnswer(groupId, key, "create", result switch
+    // What the aborted write (of kind `write`) had done, as the node's abort route answers it.
+    public HttpResponseMessage AbortAnswer(string groupId, string key, string write, WriteResult result) =>
+        Ok(new ClusterGroups.Contracts.AbortAnswer(groupId, key, write, result switch
         {
-            FakeWrite.Applied => ClusterGroups.Contracts.AbortAnswer.Applied,
-            FakeWrite.AlreadySo => ClusterGroups.Contracts.AbortAnswer.AlreadySo,
+            WriteResult.Applied => ClusterGroups.Contracts.AbortAnswer.Applied,
+            WriteResult.AlreadySo => ClusterGroups.Contracts.AbortAnswer.AlreadySo,
             _ => ClusterGroups.Contracts.AbortAnswer.Aborted,
         }));
 
+    public HttpResponseMessage TakeOverAnswer(string groupId, TakeOverState state) =>
+        Ok(new ClusterGroups.Contracts.TakeOverAnswer(groupId, state.Present, state.WrittenBy, state.Apply, state.Undo));
+
     public HttpResponseMessage Cleared(int count) => Ok(new { nodeId, deleted = count });
 
-    public HttpResponseMessage Exists() => Error(HttpStatusCode.BadRequest, NodeMessages.Exists);
+    public HttpResponseMessage Exists() => Error(HttpStatusCode.BadRequest, NodeMessages.Exists, NodeCodes.Exists);
     public HttpResponseMessage NotFound() => Error(HttpStatusCode.NotFound, NodeMessages.NotFound);
     public HttpResponseMessage BadRequest() => Error(HttpStatusCode.BadRequest, "The body is not a JSON object of the form {\"groupId\": \"<id>\"}.");
     public HttpResponseMessage Unavailable(TimeSpan retryAfter)
@@ -76,7 +83,7 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
 
     private HttpResponseMessage Ok(object body) => Answer(HttpStatusCode.OK, JsonContent(body, "application/json"));
 
-    private HttpResponseMessage Error(HttpStatusCode status, string detail)
+    private HttpResponseMessage Error(HttpStatusCode status, string detail, string? code = null)
     {
         if (ignoresIdempotency)
         {
@@ -84,7 +91,9 @@ internal sealed class FakeAnswers(string nodeId, bool ignoresIdempotency, HttpRe
             return Answer(status, new StringContent(html, Encoding.UTF8, "text/html"));
         }
 
-        var problem = new { type = "about:blank", title = status.ToString(), status = (int)status, detail };
+        object problem = code is null
+            ? new { type = "about:blank", title = status.ToString(), status = (int)status, detail }
+            : new { type = "about:blank", title = status.ToString(), status = (int)status, detail, code };
         return Answer(status, JsonContent(problem, "application/problem+json"));
     }
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using ClusterGroups.Contracts;
+using ClusterGroups.Node.Groups;
+using ClusterGroups.Simulation.Keyspace;
 
 namespace ClusterGroups.UnitTests.FanOut;
 
@@ -8,10 +10,13 @@ public sealed record FakeRequest(HttpMethod Method, string Path, string? GroupId
 
 // An in-memory node that answers like ClusterGroups.Node (or, with ignoresIdempotency, like the seed's Flask node),
 // except where its script says otherwise. The script is a queue of faults, each consumed by the first request it matches.
+// Its groups are the node's own: the real GroupStore, running the node's real Lua scripts (NodeScripts) in an
+// in-process store (ClusterGroups.Simulation), so the fake cannot drift from the node. The seed-like node calls it
+// without keys or tokens.
 public sealed class FakeNode(string name, bool ignoresIdempotency = false)
 {
     private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
-    private readonly FakeGroups _groups = new();
+    private readonly GroupStore _groups = new(new InProcessStore());
     private readonly List<Fault> _script = [];
     private readonly List<FakeRequest> _requests = [];
     private volatile bool _down;
@@ -23,20 +28,37 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     public bool IgnoresIdempotency { get; } = ignoresIdempotency;
     public bool IsDown => _down;
 
-    public IReadOnlySet<string> Groups => _groups.Snapshot();
-    public bool Has(string groupId) => Groups.Contains(groupId);
+    public IReadOnlySet<string> Groups => Done(_groups.ListAsync()).ToHashSet(StringComparer.Ordinal);
+    public bool Has(string groupId) => Done(_groups.ReadAsync(groupId)).Present;
 
     // A group that was there before the test's operation (created by nobody the Api knows).
     public void Seed(params string[] groupIds)
     {
         foreach (var id in groupIds)
         {
-            _groups.Create(id, null);
+            Done(_groups.CreateAsync(id, null));
         }
     }
 
     // A group created by the write with this Idempotency-Key (as if an operation's create had reached the node).
-    public void SeedCreatedBy(string groupId, string key) => _groups.Create(groupId, key);
+    public void SeedCreatedBy(string groupId, string key) => Done(_groups.CreateAsync(groupId, key));
+
+    // The in-process store completes every call before it returns.
+    private static T Done<T>(Task<T> call)
+    {
+        Done((Task)call);
+        return call.Result;
+    }
+
+    private static void Done(Task call)
+    {
+        if (!call.IsCompleted)
+        {
+            throw new InvalidOperationException("the in-process store answered asynchronously");
+        }
+
+        call.GetAwaiter().GetResult();
+    }
 
     // Late and frozen requests wait for this; each then runs as if it had just arrived.
     public void OpenGate() => _gate.TrySetResult();
@@ -93,9 +115,10 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
         var groupId = body.Length > 0 ? GroupRequestReader.Parse(body).GroupId : GroupFromPath(path);
         var key = request.Headers.TryGetValues(NodeHeaders.IdempotencyKey, out var keys) ? keys.Single() : null;
         var token = request.Headers.TryGetValues(NodeHeaders.FencingToken, out var tokens) ? long.Parse(tokens.Single(), System.Globalization.CultureInfo.InvariantCulture) : (long?)null;
+        var undo = request.Headers.TryGetValues(NodeHeaders.UndoKey, out var undos) ? undos.Single() : null;
         try
         {
-            return await AnswerAsync(request, fault, path, groupId, key, token, ct);
+            return await AnswerAsync(request, fault, path, groupId, key, token, undo, ct);
         }
         finally
         {
@@ -107,7 +130,7 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     }
 
     private async Task<HttpResponseMessage> AnswerAsync(
-        HttpRequestMessage request, Fault fault, string path, string? groupId, string? key, long? token, CancellationToken ct)
+        HttpRequestMessage request, Fault fault, string path, string? groupId, string? key, long? token, string? undo, CancellationToken ct)
     {
         var answers = new FakeAnswers(Name, IgnoresIdempotency, request);
         switch (fault.Kind)
@@ -130,12 +153,12 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
                 break;
             case FaultKind.Late:
                 Interlocked.Increment(ref _held);
-                _ = DeliverLateAsync(answers, request.Method, path, groupId, key, token);
+                _ = DeliverLateAsync(answers, request.Method, path, groupId, key, token, undo);
                 await HangAsync(ct);
                 break;
         }
 
-        var answer = Route(answers, request.Method, path, groupId, key, token);
+        var answer = Route(answers, request.Method, path, groupId, key, token, undo);
         if (fault.Kind == FaultKind.Frozen)
         {
             Interlocked.Increment(ref _delivered);
@@ -154,7 +177,7 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     }
 
     private HttpResponseMessage Route(
-        FakeAnswers answers, HttpMethod method, string path, string? groupId, string? key, long? token)
+        FakeAnswers answers, HttpMethod method, string path, string? groupId, string? key, long? token, string? undo)
     {
         var trimmed = path.TrimEnd('/');
         // The seed's node knows neither keys nor tokens (nor the abort route).
@@ -162,39 +185,56 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
         return (method.Method, trimmed) switch
         {
             ("GET", "") => answers.Info(),
-            ("GET", "/v1/groups") => answers.List(_groups.Snapshot()),
-            ("GET", _) when groupId is not null => answers.Read(groupId, _groups.Read(groupId)),
-            ("POST", "/v1/group") when groupId is not null => _groups.Create(groupId, honouredKey, honouredToken) switch
-            {
-                (FakeWrite.AlreadySo, _) or (FakeWrite.Replayed, FakeWrite.AlreadySo) => answers.Exists(),
-                (FakeWrite.Fenced, _) => answers.Fenced(),
-                (FakeWrite.Aborted, _) => answers.Aborted(),
-                var (result, _) => answers.Group(groupId, HttpStatusCode.Created, result == FakeWrite.Replayed),
-            },
-            ("DELETE", "/v1/group") when groupId is not null => _groups.Delete(groupId, honouredKey, honouredToken) switch
-            {
-                (FakeWrite.AlreadySo, _) or (FakeWrite.Replayed, FakeWrite.AlreadySo) => answers.NotFound(),
-                (FakeWrite.Fenced, _) => answers.Fenced(),
-                (FakeWrite.Aborted, _) => answers.Aborted(),
-                var (result, _) => answers.Group(groupId, HttpStatusCode.OK, result == FakeWrite.Replayed),
-            },
+            ("GET", "/v1/groups") => answers.List(Done(_groups.ListAsync())),
+            ("GET", _) when groupId is not null => answers.Read(groupId, Done(_groups.ReadAsync(groupId))),
+            ("POST", "/v1/group") when groupId is not null =>
+                Write(answers, Done(_groups.CreateAsync(groupId, honouredKey, honouredToken)), groupId, HttpStatusCode.Created, answers.Exists),
+            ("DELETE", "/v1/group") when groupId is not null =>
+                Write(answers, Done(_groups.DeleteAsync(groupId, honouredKey, honouredToken)), groupId, HttpStatusCode.OK, answers.NotFound),
             ("POST", _) when !IgnoresIdempotency && trimmed.EndsWith("/abort", StringComparison.Ordinal) && key is not null
-                => _groups.Abort(AbortedGroup(trimmed), key, token) switch
+                => Done(_groups.AbortAsync(AbortedGroup(trimmed), key, token)) switch
                 {
-                    FakeWrite.Fenced => answers.Fenced(),
-                    var result => answers.AbortAnswer(AbortedGroup(trimmed), key, result),
+                    ({ Result: WriteResult.Fenced } outcome, _) => answers.Fenced(outcome.SeenToken),
+                    var (outcome, write) => answers.AbortAnswer(AbortedGroup(trimmed), key, write, outcome.Result),
                 },
-            ("DELETE", "/v1/groups") => answers.Cleared(_groups.Clear()),
+            ("POST", _) when !IgnoresIdempotency && trimmed.EndsWith("/takeover", StringComparison.Ordinal)
+                    && key is not null && undo is not null && token is not null
+                => Done(_groups.TakeOverAsync(Suffixed(trimmed, "/takeover"), key, undo, token.Value)) switch
+                {
+                    (null, var seen) => answers.Fenced(seen),
+                    var (state, _) => answers.TakeOverAnswer(Suffixed(trimmed, "/takeover"), state),
+                },
+            ("DELETE", "/v1/groups") => Clear(answers),
             _ => answers.BadRequest(),
         };
     }
 
-    private static string AbortedGroup(string path) => Uri.UnescapeDataString(path["/v1/group/".Length..^"/abort".Length]);
+    // A write's answer as the node's endpoints give it (GroupEndpoints): refused (fenced, aborted), already so
+    // (first time or replayed), or done (a replay marked as one).
+    private static HttpResponseMessage Write(
+        FakeAnswers answers, WriteOutcome outcome, string groupId, HttpStatusCode done, Func<HttpResponseMessage> alreadySo) => outcome switch
+        {
+            { Result: WriteResult.Fenced } => answers.Fenced(outcome.SeenToken),
+            { Result: WriteResult.Aborted } => answers.Aborted(),
+            { Result: WriteResult.AlreadySo } or { First: WriteResult.AlreadySo } => alreadySo(),
+            _ => answers.Group(groupId, done, outcome.Result == WriteResult.Replayed),
+        };
 
-    private async Task DeliverLateAsync(FakeAnswers answers, HttpMethod method, string path, string? groupId, string? key, long? token)
+    private HttpResponseMessage Clear(FakeAnswers answers)
+    {
+        var count = Done(_groups.ListAsync()).Count;
+        Done(_groups.DeleteAllAsync());
+        return answers.Cleared(count);
+    }
+
+    private static string AbortedGroup(string path) => Suffixed(path, "/abort");
+
+    private static string Suffixed(string path, string suffix) => Uri.UnescapeDataString(path["/v1/group/".Length..^suffix.Length]);
+
+    private async Task DeliverLateAsync(FakeAnswers answers, HttpMethod method, string path, string? groupId, string? key, long? token, string? undo)
     {
         await _gate.Task.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
-        Route(answers, method, path, groupId, key, token);
+        Route(answers, method, path, groupId, key, token, undo);
         Interlocked.Increment(ref _delivered);
     }
 
@@ -225,6 +265,7 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     {
         const string prefix = "/v1/group/";
         return path.StartsWith(prefix, StringComparison.Ordinal) && !path.EndsWith("/abort", StringComparison.Ordinal)
+               && !path.EndsWith("/takeover", StringComparison.Ordinal)
             ? Uri.UnescapeDataString(path[prefix.Length..].TrimEnd('/'))
             : null;
     }

@@ -31,20 +31,22 @@ public sealed class FanOutFencingTests
     [Fact]
     public async Task An_owner_stuck_past_a_takeover_answers_what_the_new_owner_made_true()
     {
-        await using var a = FanOutHarness.Start(3);
+        await using var a = FanOutHarness.Start(3, [], new Dictionary<string, string?> { ["Cluster:Coordinator:LeaseDuration"] = "00:00:01" });
         await a.CreateAsync("warm-up");
         a[2].Script(Fault.Frozen(HttpMethod.Post)); // A is stuck in its create on n3, as a paused process would be
 
         var answer = a.CreateAsync("g1");
         await Wait.UntilAsync(() => Task.FromResult(a[2].HeldCount == 1), Wait.Request, "A stuck on n3");
+        a.Clock.Hold(); // paused: A's lease is no longer renewed, and expires
 
-        // Another Api over the same journal takes the operation over (its own leases: A's lease is as good as expired).
+        // Another Api over the same coordinator takes the operation over once A's lease has expired.
         await using var b = a.Restart(1, 2, 3);
         var id = Assert.Single(await a.Journal.ListOpenAsync(CancellationToken.None)).Id;
         var byB = await b.RecoverAsync(id);
         HasOutcome(byB, Outcome.RolledBack);
         Nowhere(a.Cluster, "g1");
 
+        a.Clock.Resume();
         a[2].OpenGate();
         var byA = await answer.WaitAsync(FanOutHarness.OperationTimeout);
 

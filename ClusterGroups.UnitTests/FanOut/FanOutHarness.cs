@@ -1,5 +1,7 @@
+using ClusterGroups.Tests.Infrastructure;
 using ClusterGroups.Api.FanOut;
-using ClusterGroups.Api.Journal;
+using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace ClusterGroups.UnitTests.FanOut;
 
-// The real protocol (AddFanOut: journal, locks, retry, the node client with its resilience pipeline) wired to fake
+// The real protocol (AddFanOut: the in-memory coordinator, retry, the node client with its resilience pipeline) wired to fake
 // nodes n1.test … nN.test. Short timings: 200 ms per attempt, 4 tries, 1 ms base backoff; the circuit breaker
 // effectively off unless a test sets Cluster:Resilience:BreakerMinimumThroughput.
 public sealed class FanOutHarness : IAsyncDisposable
@@ -18,13 +20,14 @@ public sealed class FanOutHarness : IAsyncDisposable
 
     private readonly IDictionary<string, string?> _settings;
 
-    private FanOutHarness(FakeCluster cluster, IDictionary<string, string?> settings, IOperationJournal? journal = null)
+    private FanOutHarness(FakeCluster cluster, IDictionary<string, string?> settings, ICoordinator? journal = null)
     {
         Cluster = cluster;
         _settings = settings;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
+        services.AddSingleton<TimeProvider>(Clock);
         if (journal is not null)
         {
             services.AddSingleton(journal);
@@ -41,13 +44,17 @@ public sealed class FanOutHarness : IAsyncDisposable
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         Protocol = _provider.GetRequiredService<FanOutProtocol>();
         Recovery = _provider.GetRequiredService<Recovery>();
-        Journal = _provider.GetRequiredService<IOperationJournal>();
+        Journal = _provider.GetRequiredService<ICoordinator>();
     }
 
     public FakeCluster Cluster { get; }
+
+    // This Api's clock: its timers (lease renewals, backoffs, timeouts) can be held as a paused process's are.
+    public PausableTimeProvider Clock { get; } = new();
+
     public FanOutProtocol Protocol { get; }
     public Recovery Recovery { get; }
-    public IOperationJournal Journal { get; }
+    public ICoordinator Journal { get; }
 
     public FakeNode this[int index] => Cluster[index];
 
@@ -105,23 +112,20 @@ public sealed class FanOutHarness : IAsyncDisposable
         return result.Operation;
     }
 
-    /// <summary>Recovery rounds until the operation is closed (at most <paramref name="rounds"/>); its journal entry.</summary>
-    public async Task<OperationState> RecoverAsync(string operationId, int rounds = 5)
+    /// <summary>Recovery rounds until the operation is closed (within OperationTimeout: a lease another Api held
+    /// may have to expire first); its journal entry.</summary>
+    public async Task<OperationState> RecoverAsync(string operationId)
     {
         using var cts = new CancellationTokenSource(OperationTimeout);
-        for (var round = 0; round < rounds; round++)
+        OperationState? entry = null;
+        await Wait.UntilAsync(async () =>
         {
             await Recovery.RunOnceAsync(cts.Token, now: true).WaitAsync(OperationTimeout);
-            var entry = await Journal.GetAsync(operationId, cts.Token);
+            entry = await Journal.GetAsync(operationId, cts.Token);
             Assert.NotNull(entry);
-            if (!entry.IsOpen)
-            {
-                return entry;
-            }
-        }
-
-        Assert.Fail($"operation {operationId} still open after {rounds} recovery rounds");
-        return null!;
+            return !entry.IsOpen;
+        }, OperationTimeout, $"operation {operationId} closed by recovery");
+        return entry!;
     }
 
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();

@@ -191,6 +191,7 @@ public sealed class FanOutLostAnswerTests
     public async Task A_read_that_fails_is_retried_by_the_http_pipeline_as_one_call()
     {
         await using var h = FanOutHarness.Start(3, ignoringIdempotency: 0);
+        await h.CreateAsync("warm-up"); // the nodes' dialects are known (their probe is a GET too)
         h[0].Script(Fault.Status500BeforeApply(HttpMethod.Get), Fault.TimeoutBeforeApply(HttpMethod.Get));
 
         var report = await h.CreateAsync("g1");
@@ -198,6 +199,6 @@ public sealed class FanOutLostAnswerTests
         HasOutcome(report, Outcome.Committed);
         Everywhere(h.Cluster, "g1");
         Assert.False(Assert.Single(Calls(report, 0, Phase.ReadBefore)).Present);
-        Assert.Equal(3, h[0].RequestsOf(HttpMethod.Get).Count);
+        Assert.Equal(3, h[0].RequestsOf(HttpMethod.Get).Count(r => r.GroupId == "g1"));
     }
 }

@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Model;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClusterGroups.Api.Journal;
@@ -51,7 +52,7 @@ public sealed class RetryAfterReportTests
         Assert.All(calls.Where(c => c != unavailable), c => Assert.Null(RetryAfterMs(c)));
     }
 
-    private static JsonNode Report(Api.FanOut.OperationState op) =>
+    private static JsonNode Report(Api.Model.OperationState op) =>
         JsonNode.Parse(JsonSerializer.Serialize(OperationReports.From(op), JournalFormat.Json))!;
 
     private static IEnumerable<JsonNode> Calls(JsonNode report) =>

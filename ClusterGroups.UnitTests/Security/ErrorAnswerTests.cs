@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using StackExchange.Redis;
+using ClusterGroups.Api.Coordinator;
 
 namespace ClusterGroups.UnitTests.Security;
 
@@ -20,8 +20,7 @@ public sealed class ErrorAnswerTests
     {
         { "not begun", "nothing was done", null },
         { "begun", "follow it at /v1/operations/op-7", "/v1/operations/op-7" },
-        { "redis connection", "whether this request took effect is not known", null },
-        { "redis timeout", "whether this request took effect is not known", null },
+        { "store unreachable", "whether this request took effect is not known", null },
         { "wrapped", "whether this request took effect is not known", null },
     };
 
@@ -33,9 +32,8 @@ public sealed class ErrorAnswerTests
         {
             "not begun" => new CoordinatorUnavailableException(null, nodesMayBeTouched: false),
             "begun" => new CoordinatorUnavailableException("op-7", nodesMayBeTouched: true),
-            "redis connection" => new RedisConnectionException(ConnectionFailureType.UnableToConnect, "No connection is available"),
-            "redis timeout" => new RedisTimeoutException("Timeout awaiting response", CommandStatus.Sent),
-            _ => new InvalidOperationException("journal", new AggregateException(new RedisConnectionException(ConnectionFailureType.SocketFailure, "reset"))),
+            "store unreachable" => new CoordinatorStoreException("No connection is available"),
+            _ => new InvalidOperationException("journal", new AggregateException(new CoordinatorStoreException("reset"))),
         };
         var handler = new CoordinatorUnavailableHandler(Services.GetRequiredService<IProblemDetailsService>(), NullLogger<CoordinatorUnavailableHandler>.Instance);
 

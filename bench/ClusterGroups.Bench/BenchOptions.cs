@@ -17,6 +17,8 @@ public sealed record BenchOptions
           --store garnet          store of the nodes and of the coordinator (the AppHost's Cluster:Store): garnet
                                   (embedded) | redis-server (a redis-server binary on PATH, run by the AppHost as
                                   an executable: no Docker) | redis (containers: needs Docker)
+          --no-durable-acks       stores acknowledge before the write is durable (the AppHost's Cluster:DurableAcks=false,
+                                  the arguments before acknowledgements were durable): the A/B of what durability costs
           --fault-size 3          the node count whose run also measures faults (0 = none)
           --api URL --nodes URL,URL,...
                                   measure a running cluster instead of starting one (loopback only)
@@ -34,12 +36,15 @@ public sealed record BenchOptions
                                   builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
           --state [1000,1000000]  the state-size phase only: 3 nodes bulk-loaded with each size, 10 divergent;
                                   consistency and /health time, Api peak memory (results in bench/results/state)
+          --scripts [5]           the in-process store only (ClusterGroups.Simulation): the node's real scripts per
+                                  second through GroupStore, one thread, each phase S seconds; starts no app
           --out DIR               where results go (default bench/results/<full|quick|external>)
         """;
 
     public bool Quick { get; init; }
     public IReadOnlyList<int> Sizes { get; init; } = [1, 3, 9];
     public string Store { get; init; } = "garnet";
+    public bool DurableAcks { get; init; } = true;
     public int FaultSize { get; init; } = 3;
     public Uri? ApiUrl { get; init; }
     public IReadOnlyList<Uri> NodeUrls { get; init; } = [];
@@ -51,6 +56,7 @@ public sealed record BenchOptions
     public bool KeepOtlpExport { get; init; }
     public bool State { get; init; }
     public IReadOnlyList<long>? StateSizes { get; init; }
+    public TimeSpan? ScriptPhase { get; init; }
 
     public bool External => ApiUrl is not null;
     public string Mode => External ? "external" : Quick ? "quick" : "full";
@@ -89,6 +95,7 @@ public sealed record BenchOptions
                 "--quick" => options with { Quick = true },
                 "--sizes" => options with { Sizes = [.. Next().Split(',').Select(ParseCount)] },
                 "--store" => options with { Store = ParseStore(Next()) },
+                "--no-durable-acks" => options with { DurableAcks = false },
                 "--fault-size" => options with { FaultSize = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--api" => options with { ApiUrl = Loopback.Require(Next()) },
                 "--nodes" => options with { NodeUrls = [.. Next().Split(',').Select(Loopback.Require)] },
@@ -105,6 +112,9 @@ public sealed record BenchOptions
                 "--state" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { State = true, StateSizes = [.. Next().Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture))] }
                     : options with { State = true },
+                "--scripts" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                    ? options with { ScriptPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) }
+                    : options with { ScriptPhase = TimeSpan.FromSeconds(5) },
                 "--help" or "-h" => null,
                 _ => throw new FormatException($"Unknown option {args[i]}."),
             };

@@ -27,6 +27,12 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
+if (options.ScriptPhase is { } phase)
+{
+    Console.WriteLine(await ScriptRun.RunAsync(phase, stop.Token));
+    return 0;
+}
+
 if (options.State)
 {
     Console.WriteLine($"Results: {await StateRun.RunAsync(options, stop.Token)}");

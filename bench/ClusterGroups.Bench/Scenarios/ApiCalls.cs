@@ -1,41 +1,53 @@
-using System.Net.Http.Headers;
-using System.Text;
+using ClusterGroups.Bench.Measurement;
+using ClusterGroups.Client;
+using ClusterGroups.Contracts.Operations;
 
 namespace ClusterGroups.Bench.Scenarios;
 
-// Create and delete through the Api (POST /v1/group, DELETE /v1/group with the seed's body), read as outcome classes:
-// committed 201/200, already so 409/404, rolled back 503, pending repair 202; the body's "outcome" names the class.
-public sealed class ApiCalls(HttpClient http, Uri api)
+// Create and delete through the Api with ClusterGroups.Client (one try per call: a retry would hide the latency being
+// measured), read as outcome classes: the report's outcome, or the refusal's name (Busy, http-<status>), or
+// client-timeout when no answer came.
+public sealed class ApiCalls(ClusterGroupsClient client)
 {
-    private readonly Uri _group = new(api, "/v1/group");
+    public Task<Answer> CreateAsync(string groupId, CancellationToken ct) => SendAsync(true, groupId, ct);
 
-    public Task<Answer> CreateAsync(string groupId, CancellationToken ct) => SendAsync(HttpMethod.Post, groupId, ct);
+    public Task<Answer> DeleteAsync(string groupId, CancellationToken ct) => SendAsync(false, groupId, ct);
 
-    public Task<Answer> DeleteAsync(string groupId, CancellationToken ct) => SendAsync(HttpMethod.Delete, groupId, ct);
-
-    public static bool IsSuccess(string outcome) =>
-        outcome.Equals("Committed", StringComparison.OrdinalIgnoreCase) || outcome.Equals("AlreadySo", StringComparison.OrdinalIgnoreCase);
-
-    private async Task<Answer> SendAsync(HttpMethod method, string groupId, CancellationToken ct)
+    private async Task<Answer> SendAsync(bool create, string groupId, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, _group) { Content = Body(groupId) };
-        using var response = await Requests.SendAsync(http, request, ct);
-        if (response is null)
+        try
+        {
+            var report = create ? await client.CreateAsync(groupId, cancellationToken: ct) : await client.DeleteAsync(groupId, cancellationToken: ct);
+            return From(report);
+        }
+        catch (GroupBusyException)
+        {
+            return new Answer("Busy", false, null);
+        }
+        catch (ApiRefusedException e)
+        {
+            return new Answer($"http-{(int)e.StatusCode}", false, null);
+        }
+        catch (UnexpectedAnswerException e)
+        {
+            return new Answer($"http-{(int)e.StatusCode}", false, null);
+        }
+        catch (ClusterGroupsException e) when (e is ApiTimeoutException or ApiUnreachableException && !ct.IsCancellationRequested)
         {
             return Answer.NoAnswer("client-timeout");
         }
-
-        var body = await response.Content.ReadAsByteArrayAsync(ct);
-        var report = ReportReader.Read(body);
-        var status = (int)response.StatusCode;
-        var outcome = report.Outcome ?? (status == 503 ? "Busy" : $"http-{status}");
-        return new Answer(status, outcome, IsSuccess(outcome), report.NodeCalls, report.MetRetryAfter, report.Timing);
     }
 
-    public static ByteArrayContent Body(string groupId)
+    // What the bench keeps of a report: the node calls made for the operation (its nodes' attempts), whether any of
+    // them carried a node's Retry-After (the protocol then waited because a node asked it to), and its timings.
+    private static Answer From(OperationReport report)
     {
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes($"{{\"groupId\":\"{groupId}\"}}"));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return content;
+        var calls = report.Nodes.SelectMany(n => n.Calls).ToList();
+        return new Answer(
+            report.Outcome.ToString(),
+            report.Outcome is Outcome.Committed or Outcome.AlreadySo,
+            report.Nodes.Sum(n => n.Attempts),
+            calls.Any(c => c.Call.RetryAfterMs is not null),
+            new ReportTiming(report.OperationId, report.DurationMs, calls.Count == 0 ? 0 : calls.Max(c => c.Call.DurationMs)));
     }
 }

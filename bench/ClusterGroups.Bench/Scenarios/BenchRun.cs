@@ -52,7 +52,7 @@ public static class BenchRun
         var figures = Analysis.Compute(runs);
         return new BenchReport(
             options.Mode,
-            options.External ? "external" : options.Store,
+            options.External ? "external" : options.DurableAcks ? options.Store : $"{options.Store} (acks not durable)",
             startedAt,
             Math.Round(clock.Elapsed.TotalSeconds, 1),
             GitCommit(),

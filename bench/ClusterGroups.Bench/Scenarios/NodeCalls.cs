@@ -1,3 +1,6 @@
+using System.Net.Http.Headers;
+using System.Text;
+
 namespace ClusterGroups.Bench.Scenarios;
 
 // The physical reference: the seed's POST /v1/group/ and DELETE /v1/group/ sent straight to one node, as a bare client
@@ -12,7 +15,7 @@ public sealed class NodeCalls(HttpClient http, Uri node)
 
     private async Task<Answer> SendAsync(HttpMethod method, string groupId, int expected, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, _group) { Content = ApiCalls.Body(groupId) };
+        using var request = new HttpRequestMessage(method, _group) { Content = Body(groupId) };
         using var response = await Requests.SendAsync(http, request, ct);
         if (response is null)
         {
@@ -21,6 +24,14 @@ public sealed class NodeCalls(HttpClient http, Uri node)
 
         await response.Content.LoadIntoBufferAsync(ct);
         var status = (int)response.StatusCode;
-        return new Answer(status, $"http-{status}", status == expected, null);
+        return new Answer($"http-{status}", status == expected, null);
+    }
+
+    // The seed's body, with a Content-Length (the seed's client sends one).
+    private static ByteArrayContent Body(string groupId)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes($"{{\"groupId\":\"{groupId}\"}}"));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
     }
 }

@@ -13,9 +13,10 @@ public static class SizeRun
         IBenchCluster cluster, BenchOptions options, string variant, bool withFaults, CancellationToken ct)
     {
         var profile = options.Profile;
-        using var apiHttp = BenchHttp.ForApi(options.ApiKey);
+        var (apiHttp, apiClient) = BenchHttp.ForApi(cluster.Api, options.ApiKey);
+        using var apiConnections = apiHttp;
         using var nodeHttp = BenchHttp.ForNodes(options.ClusterKey);
-        var apiCalls = new ApiCalls(apiHttp, cluster.Api);
+        var apiCalls = new ApiCalls(apiClient);
         var api = Workloads.Api(apiCalls);
         var direct = Workloads.Direct(new NodeCalls(nodeHttp, cluster.Nodes[0]));
         var chaos = new ChaosAdmin(nodeHttp, cluster.Nodes);
@@ -75,7 +76,7 @@ public static class SizeRun
                 }
             }
 
-            after = await ApiChecks.AfterFaultsAsync(apiHttp, cluster.Api, profile.Drain, ct);
+            after = await ApiChecks.AfterFaultsAsync(apiClient, profile.Drain, ct);
             Console.WriteLine($"  after faults: {after.OpenOperations} operations open; consistency: {after.Consistency}");
         }
 

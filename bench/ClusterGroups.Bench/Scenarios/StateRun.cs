@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using ClusterGroups.Bench.Measurement;
 using ClusterGroups.Bench.Target;
+using ClusterGroups.Client;
 using ScottPlot;
 
 namespace ClusterGroups.Bench.Scenarios;
@@ -29,12 +30,14 @@ public static class StateRun
         var points = new List<StatePoint>();
         try
         {
-            using var api = BenchHttp.ForApi(options.ApiKey);
+            // A consistency check of a million groups may list many buckets: the Api's own timeouts bound it, not ours.
+            var (http, api) = BenchHttp.ForApi(cluster.Api, options.ApiKey, TimeSpan.FromMinutes(10));
+            using var apiConnections = http;
             using var nodes = BenchHttp.ForNodes(options.ClusterKey);
             nodes.Timeout = TimeSpan.FromMinutes(10);
             foreach (var size in options.StateSizes ?? Sizes)
             {
-                points.Add(await MeasureAsync(cluster, api, nodes, size, ct));
+                points.Add(await MeasureAsync(cluster, api, http, nodes, size, ct));
                 var p = points[^1];
                 Console.WriteLine($"  {size,9:N0} groups/node: load {p.LoadSeconds:F1} s, consistency {p.ConsistencyMs:F0} ms "
                                   + $"({p.Listed} listed), /health {p.HealthMs:F1} ms, Api peak RSS {p.ApiPeakRssMb:F0} MB");
@@ -55,7 +58,8 @@ public static class StateRun
         return directory;
     }
 
-    private static async Task<StatePoint> MeasureAsync(IBenchCluster cluster, HttpClient api, HttpClient nodes, long size, CancellationToken ct)
+    private static async Task<StatePoint> MeasureAsync(
+        IBenchCluster cluster, ClusterGroupsClient api, HttpClient apiHttp, HttpClient nodes, long size, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(cluster.Nodes.Select(async node =>
@@ -78,18 +82,16 @@ public static class StateRun
         for (var i = 0; i < 5; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            using var answer = await api.GetAsync(new Uri(cluster.Api, "/v1/cluster/consistency"), ct);
-            answer.EnsureSuccessStatusCode();
-            var report = await answer.Content.ReadFromJsonAsync<JsonElement>(ct);
+            var report = await api.GetConsistencyAsync(ct);
             consistency.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            listed = report.GetProperty("divergent").GetArrayLength();
+            listed = report.Divergent.Count;
         }
 
         var health = new List<double>();
         for (var i = 0; i < 20; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            (await api.GetAsync(new Uri(cluster.Api, "/health"), ct)).EnsureSuccessStatusCode();
+            (await apiHttp.GetAsync(new Uri(cluster.Api, "/health"), ct)).EnsureSuccessStatusCode();
             health.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 

@@ -47,6 +47,7 @@ public sealed class AspireCluster : IBenchCluster
         string[] args =
         [
             $"--Cluster:Nodes={nodes}", $"--Cluster:Store={options.Store}", $"--Cluster:DataDir={dataDir}",
+            $"--Cluster:DurableAcks={options.DurableAcks}",
             $"--Parameters:api-key={options.ApiKey}", $"--Parameters:cluster-key={options.ClusterKey}",
             .. extraArgs,
         ];

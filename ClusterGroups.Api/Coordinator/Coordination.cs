@@ -1,0 +1,103 @@
+using ClusterGroups.Api.Model;
+using Microsoft.Extensions.Options;
+
+namespace ClusterGroups.Api.Coordinator;
+
+// The rules on top of the coordinator port that do not depend on its store: a lease's token is proposed by the Api
+// (FencingTokens) and raised past a refusal; a busy lease is waited for (LeaseWait) up to the caller's patience; a
+// lease taken is kept (GroupLease). Two ways in:
+//   Start     a new operation: the group's lease, which operation ran last on it and, when that one is closed and
+//             `begin` is set, the new one begun: one round trip (steps 1 and 2).
+//   TakeOver  an open operation another run left (its Api died, its rollback is pending, an operator acts on it):
+//             the group's lease, then the entry read again under it and taken over with the lease's token.
+public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorOptions> options, TimeProvider time, Entropy entropy)
+{
+    public ICoordinator Store => coordinator;
+
+    /// <summary>Null when the lease stayed taken for <paramref name="wait"/>.</summary>
+    public async Task<OperationStart?> StartAsync(OperationState op, bool begin, TimeSpan wait, CancellationToken ct)
+    {
+        var taken = await LeaseAsync(op.GroupId, op, begin, wait, ct);
+        return taken is null
+            ? null
+            : new OperationStart(new OperationRun(op, taken.Value.Lease, coordinator), taken.Value.Answer.LastId,
+                taken.Value.Answer.LastOpen, taken.Value.Answer.Begun);
+    }
+
+    public async Task<TakeOver> TakeOverAsync(string operationId, TimeSpan wait, CancellationToken ct)
+    {
+        if (await coordinator.GetAsync(operationId, ct) is not { } known)
+        {
+            return new TakeOver(TakeOverStatus.NotFound, null, null);
+        }
+
+        if (!known.IsOpen)
+        {
+            return new TakeOver(TakeOverStatus.Closed, known, null);
+        }
+
+        if (await LeaseAsync(known.GroupId, null, begin: false, wait, ct) is not { Lease: var lease })
+        {
+            return new TakeOver(TakeOverStatus.Busy, known, null);
+        }
+
+        // Read again under the lease: another replica may have closed it meanwhile.
+        try
+        {
+            if (await coordinator.GetAsync(operationId, ct) is not { IsOpen: true } current)
+            {
+                await lease.DisposeAsync();
+                return new TakeOver(TakeOverStatus.Closed, await coordinator.GetAsync(operationId, ct), null);
+            }
+
+            current.TakeOver(lease.Owner, lease.Token);
+            return new TakeOver(TakeOverStatus.Taken, current, new OperationRun(current, lease, coordinator));
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            throw;
+        }
+    }
+
+    // The lease, with a token above every one the group had; `op` begun with it when asked and possible.
+    private async Task<(GroupLease Lease, LeaseAnswer.Taken Answer)?> LeaseAsync(
+        string groupId, OperationState? op, bool begin, TimeSpan wait, CancellationToken ct)
+    {
+        var duration = options.Value.LeaseDuration;
+        var owner = entropy.NewLeaseOwner();
+        var busy = new LeaseWait(wait, time);
+        var floor = 0L;
+        while (true)
+        {
+            var asked = time.GetTimestamp();
+            var token = FencingTokens.Propose(time, floor);
+            op?.Lease(owner, token, time.GetUtcNow());
+            switch (await coordinator.AcquireAsync(new LeaseRequest(groupId, owner, token, duration), begin ? op : null, ct))
+            {
+                case LeaseAnswer.Stale stale:
+                    floor = stale.Current;
+                    continue;
+                case LeaseAnswer.Taken taken:
+                    return (new GroupLease(coordinator, groupId, owner, token, duration, asked, time), taken);
+                default:
+                    if (!await busy.NextAsync(ct))
+                    {
+                        return null;
+                    }
+
+                    continue;
+            }
+        }
+    }
+}
+
+// What Start found. Begun: the operation is in the journal. Otherwise the group's last operation is still open
+// (LastOpen: it must be finished first) or it was not asked to begin; the run holds the lease and decides.
+// LastId is the group's last-operation pointer, which outlives the entry it names (ClosedRetention).
+public sealed record OperationStart(OperationRun Run, string? LastId, bool LastOpen, bool Begun);
+
+public enum TakeOverStatus { Taken, Busy, Closed, NotFound }
+
+// What TakeOver found: the operation taken over (Run, to be disposed), or why not, with the entry as it stands.
+public sealed record TakeOver(TakeOverStatus Status, OperationState? Operation, OperationRun? Run);

@@ -1,0 +1,72 @@
+using ClusterGroups.Api.Model;
+
+namespace ClusterGroups.Api.Coordinator;
+
+// The coordinator: where groups are leased and operations journaled, shared by every Api replica. One port, one
+// implementation per store (RedisCoordinator, InMemoryCoordinator, and PostgreSQL's), each method one atomic step
+// of the store (one round trip). The rules above it that do not depend on the store — how a token is proposed, how
+// a busy lease is waited for, how a lease is kept — are Coordination's and GroupLease's.
+//
+// Guarantees every implementation keeps (the conformance tests check them against each other):
+// - Leases: a group has at most one lease at a time; it expires Duration after it was taken or last renewed, judged
+//   by the store's clock; only its owner renews or releases it.
+// - Fencing tokens: a lease is taken only with a token above the group's current one, which it then becomes (never
+//   lower, also across restarts of the store's process); a refused proposal learns the current one (Stale).
+// - Owner-checked journal: Begin, Save and Close write only while the operation's Fence is not below the group's
+//   current token, else throw CoordinatorFencedException and change nothing.
+// - One open operation per group, and it is the group's last: Acquire reports the last one and whether it is open.
+// - Close records the desired state the operation decided (DesiredGroup.Of) and frees the lease of releaseOwner,
+//   in the same step as the save.
+// Failures of the store are CoordinatorStoreException (the effect of a write whose answer never came is unknown).
+public interface ICoordinator
+{
+    // Steps 1 and 2: take the group's lease (request), read the group's last operation and, when `begin` is given
+    // and that one is closed, begin it (it carries the request's owner and token already).
+    Task<LeaseAnswer> AcquireAsync(LeaseRequest request, OperationState? begin, CancellationToken ct);
+
+    // Extends the lease by its duration if `owner` still holds it; false if it does not.
+    Task<bool> RenewAsync(string groupId, string owner, TimeSpan duration, CancellationToken ct);
+
+    // Frees the lease if `owner` still holds it (never one another owner took since).
+    Task ReleaseAsync(string groupId, string owner, CancellationToken ct);
+
+    // Begins an operation under a lease already held (Acquire did not, because the last one had to be finished).
+    Task BeginAsync(OperationState op, CancellationToken ct);
+
+    // Records the progress of an open operation.
+    Task SaveAsync(OperationState op, CancellationToken ct);
+
+    // Step 7: the closing save, the desired state it decided, and (unless null) the release of releaseOwner's lease.
+    Task CloseAsync(OperationState op, string? releaseOwner, CancellationToken ct);
+
+    Task<OperationState?> GetAsync(string operationId, CancellationToken ct);
+
+    // Open operations (running, or pending repair), oldest first.
+    Task<IReadOnlyList<OperationState>> ListOpenAsync(CancellationToken ct);
+
+    // The group's last operation, if the journal still has its entry.
+    Task<OperationState?> LastForGroupAsync(string groupId, CancellationToken ct);
+
+    // Operations matching the query, newest first, one page; backed by indexes per group and per outcome.
+    Task<OperationPage> SearchAsync(OperationQuery query, CancellationToken ct);
+
+    // The desired state of these groups, where one is recorded.
+    Task<IReadOnlyDictionary<string, DesiredGroup>> GetDesiredAsync(IReadOnlyCollection<string> groupIds, CancellationToken ct);
+}
+
+// A proposal to take a group's lease: for Owner, with fencing token Token, for Duration.
+public sealed record LeaseRequest(string GroupId, string Owner, long Token, TimeSpan Duration);
+
+// What a store answered to a lease proposal.
+public abstract record LeaseAnswer
+{
+    // The token proposed was not above the group's current one (Current): nothing was done; propose above it.
+    public sealed record Stale(long Current) : LeaseAnswer;
+
+    // Another owner holds the lease: nothing was done.
+    public sealed record Busy : LeaseAnswer;
+
+    // The lease is taken with the token. LastId: the group's last operation (a pointer that outlives its entry),
+    // LastOpen: whether it is still open (then nothing was begun), Begun: the operation asked for is in the journal.
+    public sealed record Taken(string? LastId, bool LastOpen, bool Begun) : LeaseAnswer;
+}

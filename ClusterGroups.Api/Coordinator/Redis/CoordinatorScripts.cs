@@ -1,0 +1,111 @@
+namespace ClusterGroups.Api.Coordinator.Redis;
+
+// The Redis coordinator's Lua scripts, one per atomic step of the port (RedisCoordinator runs them; keys in
+// docs/ARCHITECTURE.md, "The journal"). Every script names every key it touches in KEYS: Garnet runs a script
+// atomically only with --lua-transaction-mode, which locks exactly those. Public so that the simulator runs these
+// very scripts in its own keyspace.
+public static class CoordinatorScripts
+{
+    // The lease with the proposed token. KEYS: 1 fences, 2 the group's last pointer, 3 the open set, 4 the lock.
+    // ARGV: 1 groupId, 2 token, 3 owner, 4 lease ms. The token must be above the group's current one, else nothing is
+    // done: {'stale', current}. {'busy', ''}: another owner holds it. Taken: the token becomes the group's; `last` and
+    // `open` say which operation ran last and whether it is still open.
+    private const string TakeLease = """
+        local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+        if tonumber(ARGV[2]) <= current then return {'stale', string.format('%.0f', current)} end
+        if not redis.call('SET', KEYS[4], ARGV[3], 'NX', 'PX', ARGV[4]) then return {'busy', ''} end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        local last = redis.call('GET', KEYS[2]) or ''
+        local open = last ~= '' and redis.call('SISMEMBER', KEYS[3], last) == 1
+        """;
+
+    // What beginning an entry writes. KEYS: 5 entry, 6 all, 7 group index, 8 Running's index (and 2 last, 3 open).
+    // ARGV: 5 json, 6 id, 7 start ms.
+    private const string BeginWrites = """
+        redis.call('SET', KEYS[5], ARGV[5])
+        redis.call('ZADD', KEYS[6], ARGV[7], ARGV[6])
+        redis.call('SET', KEYS[2], ARGV[6])
+        redis.call('SADD', KEYS[3], ARGV[6])
+        redis.call('ZADD', KEYS[7], ARGV[7], ARGV[6])
+        redis.call('ZADD', KEYS[8], ARGV[7], ARGV[6])
+        """;
+
+    // Acquire without beginning: {'open' | 'taken', last} once taken.
+    public const string Lease = TakeLease + "\n" + "return {open and 'open' or 'taken', last}";
+
+    // Steps 1 and 2 in one script: the lease, then, when the last operation is closed, the new one begun:
+    // {'begun', last}. An open last one: {'open', last}, nothing begun. KEYS and ARGV: Lease's, then BeginWrites'.
+    public const string Start = TakeLease + "\n" + "if open then return {'open', last} end" + "\n" + BeginWrites + "\n" + "return {'begun', last}";
+
+    // The owner check every journal write starts with: the operation's token is not below the group's current one.
+    // KEYS[1] fences; ARGV[1] groupId, ARGV[2] the operation's token. 0: refused.
+    private const string OwnerCheck = """
+        local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+        if tonumber(ARGV[2]) < current then return 0 end
+        """;
+
+    // Begin under a lease already held. KEYS: Start's (the lock unused). ARGV: 1 groupId, 2 token, then BeginWrites'.
+    // 1 written, 0 fenced.
+    public const string Begin = OwnerCheck + "\n" + BeginWrites + "\n" + "return 1";
+
+    // KEYS: 1 fences, 2 entry, 3 open, 4 all, 5 group index, 6 desired state, 7 lock, then every outcome's index
+    // (Outcome order). ARGV: 1 groupId, 2 token, 3 json, 4 id, 5 retention ms ('' while open), 6 keep, 7 start ms,
+    // 8 the current outcome's position (1-based), 9 prune-before ms, 10 the desired state to record ('' none), 11 the
+    // lease owner to free ('' none), 12 the position of the outcome the entry held before ('0': not known), 13 whether
+    // to prune the indexes ('1').
+    // The id moves to its outcome's index with the entry, so a search never sees them disagree: out of the one it
+    // was in when that is known, else out of all of them. The indexes are trimmed (the newest `keep`, nothing older
+    // than twice the retention) by one close in 16, not by each: a close's cost is in its commands. The operation's
+    // close records its desired state and frees its lease in the same step.
+    public const string Save = OwnerCheck + "\n" + """
+        local current = tonumber(ARGV[8])
+        local previous = tonumber(ARGV[12])
+        local prune = ARGV[5] ~= '' and ARGV[13] == '1'
+        if ARGV[5] == '' then
+          redis.call('SET', KEYS[2], ARGV[3])
+        else
+          redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
+          redis.call('SREM', KEYS[3], ARGV[4])
+        end
+        if prune then
+          redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[6]) - 1)
+          redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[9])
+        end
+        if previous > 0 then
+          if previous ~= current then
+            redis.call('ZREM', KEYS[7 + previous], ARGV[4])
+          end
+          redis.call('ZADD', KEYS[7 + current], ARGV[7], ARGV[4])
+        else
+          for i = 8, #KEYS do
+            if i - 7 == current then
+              redis.call('ZADD', KEYS[i], ARGV[7], ARGV[4])
+            else
+              redis.call('ZREM', KEYS[i], ARGV[4])
+            end
+          end
+        end
+        if prune then
+          redis.call('ZREMRANGEBYRANK', KEYS[7 + current], 0, -tonumber(ARGV[6]) - 1)
+        end
+        if ARGV[10] ~= '' then
+          redis.call('HSET', KEYS[6], ARGV[1], ARGV[10])
+        end
+        if ARGV[11] ~= '' and redis.call('GET', KEYS[7]) == ARGV[11] then
+          redis.call('DEL', KEYS[7])
+        end
+        return 1
+        """;
+
+    // KEYS[1] the lock; ARGV[1] owner, ARGV[2] lease ms. 1: extended; 0: not this owner's any more.
+    public const string Renew = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('PEXPIRE', KEYS[1], ARGV[2])
+          return 1
+        end
+        return 0
+        """;
+
+    // Compare-and-delete: never frees a lease another owner has taken since. KEYS[1] the lock; ARGV[1] owner.
+    public const string Release = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+}

@@ -1,0 +1,241 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using ClusterGroups.Api.Journal;
+using ClusterGroups.Api.Model;
+using ClusterGroups.Storage;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ClusterGroups.Api.Coordinator.Redis;
+
+// The coordinator in a Redis-protocol store (Garnet by default, or redis-server), shared by every Api replica. Keys
+// (format version JournalFormat.Version):
+//   cg:op:{id}               the operation's JSON; expires Cluster:Coordinator:ClosedRetention (a week) after it closed
+//   cg:ops                   sorted set of every operation id, by start time (the newest 100 000 kept)
+//   cg:ops:open              set of the ids still open (running, or pending repair)
+//   cg:group:{groupId}:last  the id of the last operation started on the group
+//   cg:fences                hash: the group's current fencing token (raised whenever a lease on the group is taken)
+//   cg:lock:{groupId}        the group's lease: the owner, with the lease's expiry (PX)
+//   cg:desired               hash: the groups' desired state ("+op-…" present, "-op-…" absent; recorded by Close)
+//   cg:ops:group:{groupId}   sorted set of the group's operation ids, by start time   } the search indexes
+//   cg:ops:outcome:{outcome} sorted set of the ids now in that outcome, by start time } (GET /v1/operations?...)
+// Each step of the port is one script (CoordinatorScripts) or one read; the entry and the indexes never disagree.
+public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOptions> options) : ICoordinator
+{
+    private const string All = "cg:ops";
+    private const string Open = "cg:ops:open";
+    private const string Fences = "cg:fences";
+    private const string Desired = "cg:desired";
+    private const string OpPrefix = "cg:op:";
+    private const int Keep = 100_000;
+    private const int PruneEvery = 16;
+    private const int DesiredBatch = 1_000;
+
+    private static readonly Outcome[] Outcomes = Enum.GetValues<Outcome>();
+    private static readonly RedisKey[] OutcomeIndexes = [.. Outcomes.Select(OutcomeIndex)];
+
+    // The outcome each entry holds as this Api last wrote or read it: a save then moves the id between just two
+    // outcome indexes. Unknown (absent) after a write whose answer was lost: the save then clears all of them.
+    private readonly ConditionalWeakTable<OperationState, StrongBox<Outcome?>> _journaled = [];
+    private long _closes;
+
+    public async Task<LeaseAnswer> AcquireAsync(LeaseRequest request, OperationState? begin, CancellationToken ct)
+    {
+        RedisKey[] keys = [Fences, LastKey(request.GroupId), Open, LockKey(request.GroupId)];
+        RedisValue[] args = [request.GroupId, request.Token, request.Owner, (long)request.Duration.TotalMilliseconds];
+        var reply = (RedisResult[])(begin is null
+            ? await Guard(store.EvaluateAsync(CoordinatorScripts.Lease, keys, args))
+            : await Guard(store.EvaluateAsync(CoordinatorScripts.Start, [.. keys, .. BeginKeys(begin)], [.. args, .. BeginArgs(begin)])))!;
+        var (answer, value) = ((string)reply[0]!, (string?)reply[1] ?? "");
+        var last = value.Length == 0 ? null : value;
+        switch (answer)
+        {
+            case "stale":
+                return new LeaseAnswer.Stale(long.Parse(value, CultureInfo.InvariantCulture));
+            case "busy":
+                return new LeaseAnswer.Busy();
+            case "begun":
+                Journaled(begin!, Outcome.Running);
+                return new LeaseAnswer.Taken(last, LastOpen: false, Begun: true);
+            default:
+                return new LeaseAnswer.Taken(last, LastOpen: answer == "open", Begun: false);
+        }
+    }
+
+    public async Task<bool> RenewAsync(string groupId, string owner, TimeSpan duration, CancellationToken ct) =>
+        (long)await Guard(store.EvaluateAsync(CoordinatorScripts.Renew, [LockKey(groupId)], [owner, (long)duration.TotalMilliseconds])) == 1;
+
+    public Task ReleaseAsync(string groupId, string owner, CancellationToken ct) =>
+        Guard(store.EvaluateAsync(CoordinatorScripts.Release, [LockKey(groupId)], [owner]));
+
+    public async Task BeginAsync(OperationState op, CancellationToken ct)
+    {
+        Written(op, await Guard(store.EvaluateAsync(CoordinatorScripts.Begin,
+            [Fences, LastKey(op.GroupId), Open, LockKey(op.GroupId), .. BeginKeys(op)],
+            [op.GroupId, op.Fence, "", "", .. BeginArgs(op)])));
+        Journaled(op, op.Outcome);
+    }
+
+    public Task SaveAsync(OperationState op, CancellationToken ct) => SaveAsync(op, desired: null, releaseOwner: null);
+
+    public Task CloseAsync(OperationState op, string? releaseOwner, CancellationToken ct) =>
+        SaveAsync(op, DesiredGroup.Of(op)?.Write(), releaseOwner);
+
+    private async Task SaveAsync(OperationState op, string? desired, string? releaseOwner)
+    {
+        var box = _journaled.GetValue(op, _ => new StrongBox<Outcome?>());
+        var (outcome, previous) = (op.Outcome, box.Value);
+        // Until the answer is in, the entry may hold either outcome: a save whose answer is lost leaves it unknown.
+        box.Value = null;
+        var prune = !op.IsOpen && Interlocked.Increment(ref _closes) % PruneEvery == 0;
+        Written(op, await Guard(store.EvaluateAsync(CoordinatorScripts.Save,
+            [Fences, OpKey(op.Id), Open, All, GroupIndex(op.GroupId), Desired, LockKey(op.GroupId), .. OutcomeIndexes],
+            [op.GroupId, op.Fence, JournalFormat.WriteUtf8(op), op.Id,
+                op.IsOpen ? "" : (long)options.Value.ClosedRetention.TotalMilliseconds, Keep, op.StartedAt.ToUnixTimeMilliseconds(),
+                Position(op.Outcome),
+                // Index entries older than twice the entries' retention point at nothing any more.
+                (op.StartedAt - options.Value.ClosedRetention * 2).ToUnixTimeMilliseconds(),
+                desired ?? "", releaseOwner ?? "",
+                previous is { } before ? Position(before) : 0,
+                prune ? "1" : "0"])));
+        box.Value = outcome;
+    }
+
+    public async Task<OperationState?> GetAsync(string operationId, CancellationToken ct)
+    {
+        var json = (RedisValue)await Guard(store.ExecuteAsync("GET", OpPrefix + operationId));
+        return json.HasValue ? Read(json.ToString()) : null;
+    }
+
+    public async Task<IReadOnlyList<OperationState>> ListOpenAsync(CancellationToken ct) =>
+        [.. (await ReadManyAsync((RedisValue[])(await Guard(store.ExecuteAsync("SMEMBERS", Open)))!)).OrderBy(r => r.StartedAt)];
+
+    // Two reads, not one script: the entry's key is known only after the first (a script must name its keys). The
+    // caller holds the group's lease, or only reports, so the pointer moving in between changes nothing it relies on.
+    public async Task<OperationState?> LastForGroupAsync(string groupId, CancellationToken ct)
+    {
+        var id = (RedisValue)await Guard(store.ExecuteAsync("GET", (string)LastKey(groupId)!));
+        return id.IsNull ? null : await GetAsync(id.ToString(), ct);
+    }
+
+    // Walks the most selective index (the group's, else the outcome's, else the open set or all) newest first, from
+    // the cursor down to Since, in batches; other filters are checked on the entries read. Bounded: at most
+    // MaxBatches batches per page, then the page ends with a cursor where the walk stopped.
+    public async Task<OperationPage> SearchAsync(OperationQuery query, CancellationToken ct)
+    {
+        if (query is { GroupId: null, Outcome: null, OpenOnly: true })
+        {
+            // The open set is small (what recovery drives): read it whole.
+            return OperationPage.Of(await ListOpenAsync(ct), query);
+        }
+
+        var index = query.GroupId is { } g ? GroupIndex(g) : query.Outcome is { } o ? OutcomeIndex(o) : All;
+        var max = query.After is { } after ? after.StartedAtMs.ToString(CultureInfo.InvariantCulture) : "+inf";
+        var min = query.Since is { } since ? since.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "-inf";
+        var batch = Math.Max(query.Limit * 2, 50);
+        var found = new List<OperationState>();
+        OperationCursor? walked = null;
+        for (var round = 0; round < MaxBatches; round++)
+        {
+            var reply = (RedisValue[])(await Guard(store.ExecuteAsync("ZREVRANGEBYSCORE", (string)index!, max, min, "WITHSCORES",
+                "LIMIT", round * batch, batch)))!;
+            var ids = Enumerable.Range(0, reply.Length / 2)
+                .Select(i => (Id: reply[2 * i].ToString(), Score: (long)(double)reply[2 * i + 1])).ToList();
+            var fresh = ids.Where(e => query.After is null || query.After.IsAfter(e.Score, e.Id)).ToList();
+            found.AddRange((await ReadManyAsync([.. fresh.Select(e => (RedisValue)e.Id)])).Where(query.Matches));
+            if (ids.Count > 0)
+            {
+                walked = new OperationCursor(ids[^1].Score, ids[^1].Id);
+            }
+
+            if (found.Count > query.Limit || ids.Count < batch)
+            {
+                var page = found.Take(query.Limit).ToList();
+                return new OperationPage(page, found.Count > query.Limit ? OperationCursor.Of(page[^1]) : null);
+            }
+        }
+
+        // Walked MaxBatches without filling the page: what was found, and where to go on from.
+        return new OperationPage(found, walked);
+    }
+
+    private const int MaxBatches = 20;
+
+    public async Task<IReadOnlyDictionary<string, DesiredGroup>> GetDesiredAsync(IReadOnlyCollection<string> groupIds, CancellationToken ct)
+    {
+        var found = new Dictionary<string, DesiredGroup>(StringComparer.Ordinal);
+        foreach (var batch in groupIds.Distinct(StringComparer.Ordinal).Chunk(DesiredBatch))
+        {
+            var values = (RedisValue[])(await Guard(store.ExecuteAsync("HMGET", [Desired, .. batch.Select(id => (RedisValue)id)])))!;
+            for (var i = 0; i < batch.Length; i++)
+            {
+                if (DesiredGroup.Read(values[i]) is { } desired)
+                {
+                    found[batch[i]] = desired;
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private async Task<IReadOnlyList<OperationState>> ReadManyAsync(RedisValue[] ids)
+    {
+        if (ids.Length == 0)
+        {
+            return [];
+        }
+
+        var values = (RedisValue[])(await Guard(store.ExecuteAsync("MGET", [.. ids.Select(id => (RedisValue)(OpPrefix + id))])))!;
+        return [.. values.Where(v => v.HasValue).Select(v => Read(v.ToString())).OfType<OperationState>()];
+    }
+
+    private OperationState? Read(string json)
+    {
+        var op = JournalFormat.Read(json);
+        if (op is not null)
+        {
+            Journaled(op, op.Outcome);
+        }
+
+        return op;
+    }
+
+    private void Journaled(OperationState op, Outcome outcome) => _journaled.AddOrUpdate(op, new StrongBox<Outcome?>(outcome));
+
+    private static RedisKey[] BeginKeys(OperationState op) =>
+        [OpKey(op.Id), All, GroupIndex(op.GroupId), OutcomeIndexes[Position(op.Outcome) - 1]];
+
+    private static RedisValue[] BeginArgs(OperationState op) =>
+        [JournalFormat.WriteUtf8(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds()];
+
+    private static void Written(OperationState op, RedisResult result)
+    {
+        if ((long)result != 1)
+        {
+            throw new CoordinatorFencedException(op.Id);
+        }
+    }
+
+    // The store's failures, as the port names them.
+    private static async Task<RedisResult> Guard(Task<RedisResult> call)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (StoreUnavailableException e)
+        {
+            throw new CoordinatorStoreException($"The coordinator store is unreachable: {e.Message}", e);
+        }
+    }
+
+    // An outcome's position in Outcomes, 1-based: how the Save script finds its index among its KEYS.
+    private static int Position(Outcome outcome) => Array.IndexOf(Outcomes, outcome) + 1;
+
+    private static RedisKey OpKey(string id) => OpPrefix + id;
+    private static RedisKey GroupIndex(string groupId) => $"cg:ops:group:{groupId}";
+    private static RedisKey OutcomeIndex(Outcome outcome) => $"cg:ops:outcome:{outcome}";
+    private static RedisKey LastKey(string groupId) => $"cg:group:{groupId}:last";
+    private static RedisKey LockKey(string groupId) => $"cg:lock:{groupId}";
+}

@@ -1,0 +1,158 @@
+using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Journal;
+using ClusterGroups.Api.Model;
+using ClusterGroups.Simulation.World;
+using StackExchange.Redis;
+
+namespace ClusterGroups.Simulation.Checks;
+
+// The protocol's invariants (docs/ARCHITECTURE.md, "Invariants the simulator checks"), checked against the simulated
+// nodes and the coordinator's store as they are: every answer at the moment it is given, the rest once the run is
+// quiet (faults healed, every replica back, recovery done).
+public sealed class Invariants(SimWorld world)
+{
+    private readonly Dictionary<string, TimeSpan> _finalAnswers = new(StringComparer.Ordinal);
+
+    public List<string> Violations { get; } = [];
+
+    public int AnswersChecked { get; private set; }
+
+    // An answer, at the moment the replica gives it: what it says must be true of every node the operation names.
+    // Committed: every node in the desired state. Already so: every node in it, none by this operation's write. Rolled
+    // back: no node holds this operation's write. (Pending repair and running promise nothing yet.) Only while no later
+    // operation on the group has begun: that one may change the nodes legitimately.
+    public void AtAnswer(string replica, FanOutResult result)
+    {
+        if (result.Operation is not { } op)
+        {
+            world.Trace.Add(replica, $"answer: busy ({result.Refusal})");
+            return;
+        }
+
+        world.Trace.Add(replica, $"answer: {op.Kind} {op.GroupId} {op.Id} {op.Outcome}{(result.LostToLaterOwner ? " (taken over)" : "")}");
+        if (op.Outcome is Outcome.Committed or Outcome.AlreadySo or Outcome.RolledBack)
+        {
+            _finalAnswers.TryAdd(op.Id, world.Scheduler.Now);
+        }
+
+        if (LastOperation(op.GroupId) != op.Id)
+        {
+            return;
+        }
+
+        AnswersChecked++;
+        foreach (var progress in op.Nodes)
+        {
+            if (!world.Nodes.TryGetValue(progress.Name, out var node))
+            {
+                continue;
+            }
+
+            var (present, writtenBy) = node.State(op.GroupId);
+            var desired = op.Operation.DesiredPresence;
+            var byThis = !node.Seed && present == desired && writtenBy == op.Operation.ApplyKey;
+            var wrong = op.Outcome switch
+            {
+                Outcome.Committed => present != desired,
+                Outcome.AlreadySo => present != desired || byThis,
+                Outcome.RolledBack => byThis,
+                _ => false,
+            };
+            if (wrong)
+            {
+                Violate($"{replica} answered {op.Outcome} for {op.Kind} {op.GroupId} ({op.Id}), but {node.Name} holds it " +
+                        $"{(present ? "present" : "absent")}{(writtenBy is null ? "" : $" by {writtenBy}")}");
+            }
+        }
+    }
+
+    // Once the run is quiet: no operation open; per group, operations one after another (never two at once), every
+    // "already so" true of the state the ones before it left (a register), the nodes all in the state the last one
+    // decided; and no node changed by an operation's write after its final answer.
+    public void AtQuiescence()
+    {
+        var open = Smembers("cg:ops:open");
+        foreach (var id in open)
+        {
+            Violate($"{id} is still open after every fault healed and recovery ran");
+        }
+
+        var operations = Journal();
+        foreach (var group in operations.GroupBy(o => o.GroupId).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            CheckGroup(group.Key, [.. group]);
+        }
+
+        foreach (var node in world.Nodes.Values.Where(n => !n.Seed))
+        {
+            foreach (var (at, groupId, present, key) in node.Changes)
+            {
+                var id = key.EndsWith(":undo", StringComparison.Ordinal) ? key[..^":undo".Length] : key;
+                if (_finalAnswers.TryGetValue(id, out var answered) && at > answered)
+                {
+                    Violate($"{node.Name} made {groupId} {(present ? "present" : "absent")} by {key} at {at.TotalSeconds:0.000}s, " +
+                            $"after {id} was answered at {answered.TotalSeconds:0.000}s");
+                }
+            }
+        }
+    }
+
+    private void CheckGroup(string groupId, List<OperationState> operations)
+    {
+        var begun = world.CoordinatorStore.Begun;
+        var closed = world.CoordinatorStore.Closed;
+        var ordered = operations.OrderBy(o => begun.GetValueOrDefault(o.Id)).ThenBy(o => o.Id, StringComparer.Ordinal).ToList();
+        var present = false;
+        OperationState? previous = null;
+        foreach (var op in ordered)
+        {
+            if (previous is not null && closed.TryGetValue(previous.Id, out var end) && begun.TryGetValue(op.Id, out var start) && start < end)
+            {
+                Violate($"{op.Id} began on {groupId} at {start.TotalSeconds:0.000}s before {previous.Id} closed at {end.TotalSeconds:0.000}s");
+            }
+
+            var desired = op.Kind == OperationKind.Create;
+            switch (op.Outcome)
+            {
+                case Outcome.AlreadySo when present != desired && !world.Nodes.Values.Any(n => n.Seed):
+                    Violate($"{op.Id} ({op.Kind} {groupId}) closed AlreadySo, but the operations before it left the group {(present ? "present" : "absent")}");
+                    break;
+                case Outcome.Committed:
+                    present = desired;
+                    break;
+            }
+
+            previous = op;
+        }
+
+        foreach (var node in world.Nodes.Values)
+        {
+            if (node.State(groupId).Present != present)
+            {
+                Violate($"after quiescence {node.Name} holds {groupId} {(node.State(groupId).Present ? "present" : "absent")}, " +
+                        $"but the journal's last decision ({previous?.Id} {previous?.Outcome}) leaves it {(present ? "present" : "absent")}");
+            }
+        }
+    }
+
+    private void Violate(string what)
+    {
+        Violations.Add(what);
+        world.Trace.Add("check", $"VIOLATION {what}");
+    }
+
+    private string? LastOperation(string groupId) =>
+        world.CoordinatorStore.Execute("GET", [$"cg:group:{groupId}:last"]).Result is { IsNull: false } last ? last.ToString() : null;
+
+    private string[] Smembers(string key) =>
+        [.. ((RedisValue[])world.CoordinatorStore.Execute("SMEMBERS", [key]).Result!).Select(v => v.ToString()).Order(StringComparer.Ordinal)];
+
+    private List<OperationState> Journal()
+    {
+        var ids = (RedisValue[])world.CoordinatorStore.Execute("ZRANGE", ["cg:ops", 0, -1]).Result!;
+        return [.. ids.Select(id => world.CoordinatorStore.Execute("GET", [$"cg:op:{id}"]).Result)
+            .Where(json => json is { IsNull: false })
+            .Select(json => JournalFormat.Read(json!.ToString()))
+            .OfType<OperationState>()];
+    }
+}

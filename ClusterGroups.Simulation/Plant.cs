@@ -1,0 +1,80 @@
+using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Model;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ClusterGroups.Simulation;
+
+// One known bug switched on, test-only (SIMULATION_PLANT), so that the simulation's fixed seeds show they find it:
+//   node-ignores-fence           the simulated nodes do not check fencing tokens (a stale owner's writes land);
+//   no-abort-before-not-applied  what a write whose answer was lost did is learned by a read, not by aborting its key:
+//                                "not applied" while a copy is still on its way (it applies after the answer);
+//   takeover-trusts-journal      a takeover learns only the nodes the journal left unknown, trusting what the old
+//                                owner journaled (the rule before issue 23's fix: a Committed answer for a group
+//                                already undone on other nodes).
+public sealed record Plant(string? Name)
+{
+    public const string NodeIgnoresFence = "node-ignores-fence";
+    public const string NoAbortBeforeNotApplied = "no-abort-before-not-applied";
+    public const string TakeoverTrustsJournal = "takeover-trusts-journal";
+
+    public static readonly string[] Known = [NodeIgnoresFence, NoAbortBeforeNotApplied, TakeoverTrustsJournal];
+
+    public static readonly Plant None = new((string?)null);
+
+    public static Plant FromEnvironment() => Parse(Environment.GetEnvironmentVariable("SIMULATION_PLANT"));
+
+    public static Plant Parse(string? name) =>
+        string.IsNullOrEmpty(name) ? None
+        : Known.Contains(name) ? new Plant(name)
+        : throw new ArgumentException($"SIMULATION_PLANT '{name}' is none of: {string.Join(", ", Known)}.");
+
+    public bool Is(string name) => Name == name;
+
+    // The Api's wiring with the bug in: services registered before AddFanOut win over its defaults.
+    public void Configure(IServiceCollection services)
+    {
+        if (Is(NoAbortBeforeNotApplied))
+        {
+            services.AddSingleton<KeyedDialect, KeyedDialectWithoutAbort>();
+        }
+
+        if (Is(TakeoverTrustsJournal))
+        {
+            services.AddSingleton<Takeover, TakeoverTrustingTheJournal>();
+        }
+    }
+
+    public override string ToString() => Name ?? "none";
+
+    // The takeover rule before issue 23: only the nodes the journal left unknown are asked (as a fresh Api would
+    // resolve them), what the earlier owner journaled of the others is trusted, and an operation whose nodes all
+    // applied is committed even if its rollback had begun.
+    private sealed class TakeoverTrustingTheJournal(NodeDialects dialects) : Takeover(dialects)
+    {
+        private readonly NodeDialects _dialects = dialects;
+
+        // A running operation's unknown nodes only; a pending repair went straight to its undo.
+        public override bool Asks(OperationState op, NodeProgress node) => op.Outcome is Outcome.Running && node.Effect is NodeEffect.Unknown;
+
+        public override async Task LearnAsync(NodeTurn turn)
+        {
+            if (await _dialects.ForAsync(turn) is { } dialect)
+            {
+                turn.Progress.Learn(await dialect.LearnAsync(turn));
+            }
+        }
+
+        public override bool MayCommit(OperationState op) => true;
+    }
+
+    private sealed class KeyedDialectWithoutAbort(
+        NodeCalls calls, NodeRetry retry, FanOutTelemetry telemetry, Microsoft.Extensions.Logging.ILogger<KeyedDialect> logger)
+        : KeyedDialect(calls, retry, telemetry, logger)
+    {
+        protected override Task<(NodeEffect Effect, NodeCall Call)> AskAsync(NodeTurn turn, int attempt) =>
+            ReadEffectAsync(turn, turn.Op.Kind, turn.Op.Operation.ApplyKey, Phase.Resolve, attempt);
+
+        protected override Task<NodeEffect> ConfirmNotAppliedAsync(NodeTurn turn, OperationKind kind) =>
+            Task.FromResult(NodeEffect.NotApplied);
+    }
+}

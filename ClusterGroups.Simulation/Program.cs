@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using ClusterGroups.Simulation;
+using ClusterGroups.Simulation.World;
+
+// Runs seeds of the deterministic simulation and reports runs per second; a failing seed prints its violations and
+// the command that replays it with its trace. docs/ARCHITECTURE.md, "The simulator"; README, "Deterministic simulation".
+var options = SimOptions.Parse(args);
+if (options.Help)
+{
+    Console.WriteLine(SimOptions.Usage);
+    return 0;
+}
+
+if (options.Seed is { } one)
+{
+    var settings = options.AllFaults ? SimSettings.AllFaults(one) : SimSettings.Draw(one);
+    var result = SimulationRun.Execute(settings, options.Plant, keepTrace: options.Trace);
+    if (options.Trace)
+    {
+        Console.Write(result.Trace);
+    }
+
+    Console.WriteLine(result);
+    return result.Passed ? 0 : 1;
+}
+
+var clock = Stopwatch.StartNew();
+var failed = 0;
+var runs = 0;
+for (var seed = options.From; seed < options.From + options.Seeds; seed++)
+{
+    var result = SimulationRun.Execute(options.AllFaults ? SimSettings.AllFaults(seed) : SimSettings.Draw(seed), options.Plant);
+    runs++;
+    if (!result.Passed)
+    {
+        failed++;
+        Console.WriteLine(result);
+        if (options.StopAtFirst)
+        {
+            break;
+        }
+    }
+
+    if (runs % 1_000 == 0)
+    {
+        Console.WriteLine($"{runs} runs, {failed} failed, {runs / clock.Elapsed.TotalSeconds:0.0} runs/s");
+    }
+}
+
+Console.WriteLine($"{runs} runs from seed {options.From}, plant {options.Plant}: {failed} failed; {runs / clock.Elapsed.TotalSeconds:0.0} runs/s");
+return failed == 0 ? 0 : 1;

@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace ClusterGroups.Simulation;
+
+// The simulator's command line.
+public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plant Plant, bool StopAtFirst, bool Help, bool AllFaults = false)
+{
+    public const string Usage = """
+        dotnet run -c Release --project ClusterGroups.Simulation -- [options]
+          --seeds N        run N seeds (default 1000)
+          --from S         starting at seed S (default 1)
+          --seed S         run one seed
+          --trace          with --seed: print the run's trace (who sent what to whom, when, what each answer said)
+          --plant NAME     switch one known bug on: node-ignores-fence | no-abort-before-not-applied | takeover-trusts-journal
+                           (or set SIMULATION_PLANT)
+          --stop           stop at the first failing seed
+          --all-faults     every kind of fault on (SimSettings.AllFaults), whatever the seed draws
+        """;
+
+    public static SimOptions Parse(string[] args)
+    {
+        var options = new SimOptions(1, 1_000, null, false, Plant.FromEnvironment(), false, false);
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.\n{Usage}");
+            options = args[i] switch
+            {
+                "--seeds" => options with { Seeds = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--from" => options with { From = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--seed" => options with { Seed = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--trace" => options with { Trace = true },
+                "--plant" => options with { Plant = Plant.Parse(Next()) },
+                "--stop" => options with { StopAtFirst = true },
+                "--all-faults" => options with { AllFaults = true },
+                "--help" or "-h" => options with { Help = true },
+                _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
+            };
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,91 @@
+using ClusterGroups.Simulation.Checks;
+using ClusterGroups.Simulation.World;
+
+namespace ClusterGroups.Simulation;
+
+// One run of the simulation from one seed: the world the seed draws (SimSettings), the clients' operations under the
+// run's faults, then every fault healed until recovery has closed what was open, then the invariants. The same seed
+// gives the same run, step for step, and the same trace, byte for byte.
+public static class SimulationRun
+{
+    private static readonly TimeSpan WorkloadLimit = TimeSpan.FromMinutes(30);
+    private static readonly TimeSpan QuietLimit = TimeSpan.FromMinutes(20);
+
+    public static SimResult Execute(int seed, Plant plant, bool keepTrace = false) => Execute(SimSettings.Draw(seed), plant, keepTrace);
+
+    public static SimResult Execute(SimSettings settings, Plant plant, bool keepTrace = false)
+    {
+        var seed = settings.Seed;
+        var world = new SimWorld(settings, plant, keepTrace);
+        var invariants = new Invariants(world);
+        world.Trace.Add("sim", settings.ToString());
+        world.Trace.Add("sim", $"plant: {plant}");
+        world.Network.Faults = settings.Network;
+
+        SimReplica Start(string name, int incarnation, IReadOnlyList<string> order, TimeSpan offset)
+        {
+            var replica = new SimReplica(world, name, incarnation, order, offset);
+            world.Replicas.Add(replica);
+            replica.StartRecovery(world.Trace);
+            return replica;
+        }
+
+        for (var r = 1; r <= settings.Replicas; r++)
+        {
+            Start($"api{r}", 1, world.NodeNames, TimeSpan.Zero);
+        }
+
+        var chaos = new SimChaos(world, Start);
+        chaos.Start();
+        var clients = Enumerable.Range(1, settings.Clients).Select(c => new SimClient(world, invariants, $"client{c}")).ToList();
+        clients.ForEach(c => c.Start());
+
+        world.Scheduler.Run(() => clients.All(c => c.Done), WorkloadLimit);
+        chaos.Heal();
+        var quietBy = world.Scheduler.Now + QuietLimit;
+        world.Scheduler.Run(() => OpenOperations(world) == 0, quietBy);
+        world.Trace.Add("sim", $"quiet at {world.Scheduler.Now.TotalSeconds:0.000}s; {OpenOperations(world)} open");
+        invariants.AtQuiescence();
+
+        var failures = new List<string>();
+        if (world.Scheduler.Escape is { } escape)
+        {
+            failures.Add($"the simulation lost control: {escape}");
+        }
+
+        foreach (var actor in world.Replicas.Select(r => r.Actor).Concat(clients.Select(c => c.Actor)).Append(chaos.Actor).Append(world.Scheduler.Environment))
+        {
+            if (actor.Failure is { } failure)
+            {
+                failures.Add($"{actor.Name} threw: {failure}");
+            }
+        }
+
+        if (!clients.All(c => c.Done))
+        {
+            failures.Add($"the clients did not finish within {WorkloadLimit.TotalMinutes:0} simulated minutes");
+        }
+
+        failures.AddRange(invariants.Violations);
+
+        return new SimResult(seed, settings, plant, failures, world.Trace.ToString(), world.Scheduler.Steps, world.Scheduler.Now,
+            invariants.AnswersChecked, world.CoordinatorStore.Begun.Count);
+    }
+
+    private static int OpenOperations(SimWorld world) => (int)(long)world.CoordinatorStore.Execute("SCARD", ["cg:ops:open"]).Result!;
+}
+
+public sealed record SimResult(
+    int Seed, SimSettings Settings, Plant Plant, IReadOnlyList<string> Failures, string Trace, long Steps, TimeSpan SimulatedTime,
+    int AnswersChecked, int Operations)
+{
+    public bool Passed => Failures.Count == 0;
+
+    public string Replay => $"dotnet run -c Release --project ClusterGroups.Simulation -- --seed {Seed}{(Plant.Name is { } p ? $" --plant {p}" : "")}" +
+        $"{(Settings.Profile == "all-faults" ? " --all-faults" : "")} --trace";
+
+    public override string ToString() =>
+        $"seed {Seed} ({Plant}): {(Passed ? "passed" : $"FAILED, {Failures.Count} violation(s)")}; {Operations} operations, " +
+        $"{AnswersChecked} answers checked, {Steps} steps, {SimulatedTime.TotalSeconds:0.0} simulated s" +
+        (Passed ? "" : $"\n  {string.Join("\n  ", Failures.Take(5))}\n  replay: {Replay}");
+}

@@ -1,0 +1,169 @@
+using ClusterGroups.Api.Reconciliation;
+using ClusterGroups.Simulation.Runtime;
+using StackExchange.Redis;
+
+namespace ClusterGroups.Simulation.World;
+
+// The faults of a run besides the network's, at random moments drawn from the seed, each kind at its run's rate:
+// a replica paused (SIGSTOP) for up to three leases and resumed; a replica crashed (kill -9) and restarted later,
+// maybe with its nodes listed in another order; a node down and up again; the coordinator store down for a while;
+// a replica's clock set off; an operator's retry of an open operation; a reconciler round (report policy, as the
+// background one). Heal ends every fault and brings every replica back.
+public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<string>, TimeSpan, SimReplica> start)
+{
+    private readonly Dictionary<string, int> _incarnations = [];
+
+    public SimActor Actor { get; } = new(world.Scheduler, "chaos");
+
+    public bool Stopped { get; set; }
+
+    private Random Random => world.Scheduler.Random;
+    private SimSettings Settings => world.Settings;
+    private TimeSpan Lease => Settings.LeaseDuration;
+
+    public void Start() => Actor.Start<bool>(async () =>
+    {
+        var clock = new SimClock(Actor, world.Epoch, TimeSpan.Zero);
+        while (!Stopped)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200 + Random.Next(4_000)), clock);
+            if (!Stopped)
+            {
+                Strike();
+            }
+        }
+
+        return true;
+    });
+
+    private void Strike()
+    {
+        var alive = world.Replicas.Where(r => r.Alive).ToList();
+        var roll = Random.NextDouble();
+        if (roll < Settings.PauseRate / 4 && Pick(alive.Where(r => !r.Actor.Paused)) is { } paused)
+        {
+            var length = Lease * (0.3 + Random.NextDouble() * 2.7);
+            world.Trace.Add("chaos", $"pause {paused.Name} for {length.TotalSeconds:0.0}s");
+            paused.Actor.Pause();
+            After(length, () =>
+            {
+                world.Trace.Add("chaos", $"resume {paused.Name}");
+                paused.Actor.Resume();
+            });
+        }
+        else if (roll < 0.25 + Settings.CrashRate / 6 && roll >= 0.25 && Pick(alive) is { } crashed)
+        {
+            world.Trace.Add("chaos", $"crash {crashed.Name}");
+            crashed.Actor.Crash();
+            After(TimeSpan.FromSeconds(1 + Random.Next(20)), () => Restart(crashed));
+        }
+        else if (roll >= 0.4 && roll < 0.4 + Settings.NodeDownRate / 4 && Pick(world.Nodes.Values.Where(n => !n.Down)) is { } node)
+        {
+            var length = TimeSpan.FromMilliseconds(300 + Random.Next(20_000));
+            world.Trace.Add("chaos", $"{node.Name} down for {length.TotalSeconds:0.0}s");
+            node.Down = true;
+            After(length, () =>
+            {
+                world.Trace.Add("chaos", $"{node.Name} up");
+                node.Down = false;
+            });
+        }
+        else if (roll >= 0.55 && roll < 0.55 + Settings.StoreDownRate / 4 && !world.CoordinatorStore.Down)
+        {
+            var length = TimeSpan.FromMilliseconds(200 + Random.Next(8_000));
+            world.Trace.Add("chaos", $"coordinator store down for {length.TotalSeconds:0.0}s");
+            world.CoordinatorStore.Down = true;
+            After(length, () =>
+            {
+                world.Trace.Add("chaos", "coordinator store up");
+                world.CoordinatorStore.Down = false;
+            });
+        }
+        else if (roll >= 0.65 && roll < 0.65 + Settings.ClockSkewRate / 4 && Pick(alive) is { } skewed)
+        {
+            skewed.Clock.Offset = TimeSpan.FromMilliseconds(Random.Next(-3_000, 3_000));
+            world.Trace.Add("chaos", $"{skewed.Name}'s clock off by {skewed.Clock.Offset.TotalMilliseconds:0} ms");
+        }
+        else if (roll >= 0.75 && roll < 0.75 + Settings.RetryRate / 4 && Pick(alive) is { } operator_)
+        {
+            var open = (RedisValue[])world.CoordinatorStore.Execute("SMEMBERS", ["cg:ops:open"]).Result!;
+            if (open.Length > 0)
+            {
+                var id = open.Select(v => v.ToString()).Order(StringComparer.Ordinal).ElementAt(Random.Next(open.Length));
+                world.Trace.Add("chaos", $"operator asks {operator_.Name} to retry {id}");
+                operator_.Actor.Start(async () => (await operator_.Actions.RetryAsync(id, "operator", CancellationToken.None)).Status);
+            }
+        }
+        else if (roll >= 0.9 && roll < 0.93 && Pick(alive) is { } reconciling)
+        {
+            world.Trace.Add("chaos", $"{reconciling.Name} reconciles (report)");
+            reconciling.Actor.Start(async () =>
+            {
+                var report = await reconciling.Reconciler.RunAsync(UnexplainedPolicy.Report, CancellationToken.None);
+                world.Trace.Add(reconciling.Name, $"reconciled: {report.Repaired.Count} repaired, {report.Unexplained.Count} unexplained");
+                return true;
+            });
+        }
+    }
+
+    // Every fault ended: the network reliable, nodes and store up, every replica resumed or restarted.
+    public void Heal()
+    {
+        Stopped = true;
+        world.Healed = true;
+        world.Network.Faults = NetworkFaults.None;
+        foreach (var node in world.Nodes.Values)
+        {
+            node.Down = false;
+        }
+
+        world.CoordinatorStore.Down = false;
+        foreach (var replica in world.Replicas.ToList())
+        {
+            if (replica.Actor.Paused)
+            {
+                replica.Actor.Resume();
+            }
+            else if (!replica.Alive)
+            {
+                Restart(replica);
+            }
+        }
+
+        world.Trace.Add("chaos", "healed: no more faults");
+    }
+
+    private void Restart(SimReplica crashed)
+    {
+        if (world.Replicas.Any(r => r.Name == crashed.Name && r.Alive))
+        {
+            return;
+        }
+
+        var incarnation = _incarnations[crashed.Name] = _incarnations.GetValueOrDefault(crashed.Name, 1) + 1;
+        var order = world.NodeNames.ToList();
+        if (Random.NextDouble() < Settings.ReorderRate)
+        {
+            order = [.. order.OrderBy(_ => Random.Next())];
+        }
+
+        world.Replicas.Remove(crashed);
+        var replica = start(crashed.Name, incarnation, order, TimeSpan.Zero);
+        world.Trace.Add("chaos", $"restart {replica.Name} (incarnation {incarnation}, nodes {string.Join(",", order)})");
+    }
+
+    private T? Pick<T>(IEnumerable<T> candidates) where T : class
+    {
+        var list = candidates.ToList();
+        return list.Count == 0 ? null : list[Random.Next(list.Count)];
+    }
+
+    private void After(TimeSpan delay, Action action) =>
+        world.Scheduler.Timer(Actor, () =>
+        {
+            if (!Stopped)
+            {
+                action();
+            }
+        }, delay, TimeSpan.Zero);
+}

@@ -1,0 +1,151 @@
+using ClusterGroups.Api.Model;
+using ClusterGroups.Contracts;
+using ClusterGroups.Node.Groups;
+using ClusterGroups.Simulation.Runtime;
+using ClusterGroups.Storage;
+
+namespace ClusterGroups.Simulation.World;
+
+// A node of the simulation: the node's real GroupStore, running the node's real Lua scripts (NodeScripts) in a
+// simulated store, answering as ClusterGroups.Node's endpoints do (GroupEndpoints, DigestEndpoints: the same statuses,
+// headers and bodies, as the Api's NodeClient reads them into a NodeCall). A seed-like node (the seed's Flask node)
+// ignores keys and tokens and knows no abort. Every change it applies is logged, for the invariants.
+// NodeConformanceTests hold these answers to a real node's.
+public sealed class SimNode(string name, IRedisStore store, bool seed, SimScheduler scheduler)
+{
+    private readonly GroupStore _groups = new(store);
+
+    public string Name { get; } = name;
+    public bool Seed { get; } = seed;
+    public bool Down { get; set; }
+
+    // A planted bug (Plant.NodeIgnoresFence): writes and aborts are taken whatever their token.
+    public bool IgnoresFence { get; init; }
+    public IRedisStore Store => store;
+
+    // Every change applied: when, which group, present after it, by which key ("~" none).
+    public List<(TimeSpan At, string GroupId, bool Present, string Key)> Changes { get; } = [];
+
+    public NodeCall Create(string groupId, string key, long token)
+    {
+        var outcome = Sync(_groups.CreateAsync(groupId, Seed ? null : key, Token(token)));
+        Log(outcome, groupId, true, key);
+        return Refusal("create", outcome) ?? (outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
+            ? Answer("create", 400, NodeMessages.Exists) with { Code = Seed ? null : NodeCodes.Exists }
+            : Answer("create", 201) with { Replayed = outcome.Result is WriteResult.Replayed });
+    }
+
+    public NodeCall Delete(string groupId, string key, long token)
+    {
+        var outcome = Sync(_groups.DeleteAsync(groupId, Seed ? null : key, Token(token)));
+        Log(outcome, groupId, false, key);
+        return Refusal("delete", outcome) ?? (outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
+            ? Answer("delete", 404, NodeMessages.NotFound)
+            : Answer("delete", 200) with { Replayed = outcome.Result is WriteResult.Replayed });
+    }
+
+    public NodeCall Abort(string groupId, string key, long token)
+    {
+        if (Seed)
+        {
+            return Answer("abort", 404, "Not Found");
+        }
+
+        var (outcome, _) = Sync(_groups.AbortAsync(groupId, key, Token(token)));
+        return outcome.Result is WriteResult.Fenced
+            ? Answer("abort", 409, NodeMessages.Fenced) with { Fenced = true }
+            : Answer("abort", 200) with
+            {
+                AbortOutcome = outcome.Result switch
+                {
+                    WriteResult.Applied => AbortAnswer.Applied,
+                    WriteResult.AlreadySo => AbortAnswer.AlreadySo,
+                    _ => AbortAnswer.Aborted,
+                },
+            };
+    }
+
+    public NodeCall TakeOver(string groupId, string applyKey, string undoKey, long token)
+    {
+        if (Seed)
+        {
+            return Answer("takeover", 404, "Not Found");
+        }
+
+        var (state, seen) = Sync(_groups.TakeOverAsync(groupId, applyKey, undoKey, Token(token) ?? 1));
+        return state is null
+            ? Answer("takeover", 409, NodeMessages.Fenced) with { Fenced = true }
+            : Answer("takeover", 200) with
+            {
+                Present = state.Present, WrittenBy = state.WrittenBy, ApplyRecord = state.Apply, UndoRecord = state.Undo,
+            };
+    }
+
+    public NodeCall Read(string groupId)
+    {
+        var (present, createdBy, deletedBy) = Sync(_groups.ReadAsync(groupId));
+        var writtenBy = Seed ? null : present ? createdBy : deletedBy;
+        return (present ? Answer("read", 200) : Answer("read", 404, NodeMessages.NotFound)) with { Present = present, WrittenBy = writtenBy };
+    }
+
+    public (NodeInfo? Info, NodeCall Call) Info() =>
+        (new NodeInfo(Seed ? "seed" : "ClusterGroups.Node", "sim", Name), Answer("info", 200));
+
+    public (NodeDigest? Digest, NodeCall Call) Digest()
+    {
+        if (Seed)
+        {
+            return (null, Answer("digest", 404, "Not Found"));
+        }
+
+        // As the node's GET /v1/digest: a digest that does not cover the groups is not served (409).
+        var state = Sync(_groups.DigestAsync());
+        return state.Trusted
+            ? (new NodeDigest(Name, GroupBuckets.Count, state.Total, state.Counts, state.Hashes), Answer("digest", 200))
+            : (null, Answer("digest", 409, "Digest stale"));
+    }
+
+    public (NodeBucket? Bucket, NodeCall Call) Bucket(int bucket) =>
+        (new NodeBucket(Name, bucket, Sync(_groups.BucketAsync(bucket))), Answer("bucket", 200));
+
+    public (NodeGroupPage? Page, NodeCall Call) Page(string cursor, int limit)
+    {
+        var (ids, next) = Seed ? (Sync(_groups.ListAsync()), null) : Sync(_groups.PageAsync(cursor, limit));
+        return (new NodeGroupPage(Name, [.. ids.Select(id => new NodeGroup(id, Name))], next), Answer("list", 200));
+    }
+
+    public (NodeGroupList? Groups, NodeCall Call) List() =>
+        (new NodeGroupList(Name, [.. Sync(_groups.ListAsync()).Select(id => new NodeGroup(id, Name))]), Answer("list", 200));
+
+    // Whether the group is here now, and the key of the write that made it so (what the invariants read).
+    public (bool Present, string? WrittenBy) State(string groupId)
+    {
+        var (present, createdBy, deletedBy) = Sync(_groups.ReadAsync(groupId));
+        return (present, present ? createdBy : deletedBy);
+    }
+
+    private long? Token(long token) => Seed || IgnoresFence ? null : token;
+
+    // What every answer of ours carries (X-Idempotency-Supported): not the seed's.
+    private NodeCall Answer(string request, int status, string? detail = null) =>
+        new(request, status, null, detail, 0, KeysHonoured: !Seed);
+
+    private static NodeCall? Refusal(string request, WriteOutcome outcome) => outcome.Result switch
+    {
+        WriteResult.Fenced => new NodeCall(request, 409, null, NodeMessages.Fenced, 0, Fenced: true, KeysHonoured: true),
+        WriteResult.Aborted => new NodeCall(request, 409, null, NodeMessages.Aborted, 0, WriteAborted: true, KeysHonoured: true),
+        _ => null,
+    };
+
+    private void Log(WriteOutcome outcome, string groupId, bool present, string key)
+    {
+        if (outcome.Result is WriteResult.Applied)
+        {
+            Changes.Add((scheduler.Now, groupId, present, Seed ? "~" : key));
+        }
+    }
+
+    // The simulated store answers at once: nothing here ever waits.
+    private static T Sync<T>(Task<T> task) =>
+        task.IsCompleted ? task.GetAwaiter().GetResult() : throw new InvalidOperationException("The simulated store did not answer at once.");
+}

@@ -1,0 +1,87 @@
+using ClusterGroups.Api.Model;
+using ClusterGroups.Api.Nodes;
+using ClusterGroups.Contracts;
+using ClusterGroups.Simulation.Runtime;
+
+namespace ClusterGroups.Simulation.World;
+
+// INodeClient for one Api replica of the simulation: each call goes over the simulated network to the simulated node,
+// with the same attempt timeout the HTTP client would use (NodeLatency's adaptive one for writes and reads of one
+// group, ListTimeout for lists and digests), recorded in NodeLatency as NodeClient does. No answer in time is a
+// timeout (unknown effect); a node that is down refuses the connection (nothing sent).
+// The world's buggify hooks: a node may crash right after applying a write; the replica may pause after an undo.
+public sealed class SimNodeClient(
+    SimActor actor, SimWorld world, SimReplica replica, NodeLatency latency, TimeProvider clock) : INodeClient
+{
+    public Task<NodeCall> CreateAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
+        CallAsync(node, $"create {groupId} key={idempotencyKey} token={token}", n => n.Create(groupId, idempotencyKey, token), write: true);
+
+    public Task<NodeCall> DeleteAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
+        CallAsync(node, $"delete {groupId} key={idempotencyKey} token={token}", n => n.Delete(groupId, idempotencyKey, token), write: true);
+
+    public Task<NodeCall> AbortAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
+        CallAsync(node, $"abort {groupId} key={idempotencyKey} token={token}", n => n.Abort(groupId, idempotencyKey, token), write: true);
+
+    public Task<NodeCall> TakeOverAsync(ClusterNode node, string groupId, string applyKey, string undoKey, long token, CancellationToken ct) =>
+        CallAsync(node, $"takeover {groupId} key={applyKey} token={token}", n => n.TakeOver(groupId, applyKey, undoKey, token), write: true);
+
+    public Task<NodeCall> ReadAsync(ClusterNode node, string groupId, CancellationToken ct) =>
+        CallAsync(node, $"read {groupId}", n => n.Read(groupId), write: true);
+
+    public async Task<(NodeInfo? Info, NodeCall Call)> InfoAsync(ClusterNode node, CancellationToken ct)
+    {
+        NodeInfo? info = null;
+        var call = await CallAsync(node, "info", n =>
+        {
+            (info, var answer) = n.Info();
+            return answer;
+        }, write: true);
+        return (call.Status is 200 ? info : null, call);
+    }
+
+    public Task<(NodeDigest? Digest, NodeCall Call)> DigestAsync(ClusterNode node, TimeSpan timeout, CancellationToken ct) =>
+        ReadAsync(node, "digest", n => n.Digest(), timeout);
+
+    public Task<(NodeBucket? Bucket, NodeCall Call)> BucketAsync(ClusterNode node, int bucket, TimeSpan timeout, CancellationToken ct) =>
+        ReadAsync(node, $"bucket {bucket}", n => n.Bucket(bucket), timeout);
+
+    public Task<(NodeGroupPage? Page, NodeCall Call)> PageAsync(ClusterNode node, string cursor, int limit, TimeSpan timeout, CancellationToken ct) =>
+        ReadAsync(node, $"page {cursor}", n => n.Page(cursor, limit), timeout);
+
+    public Task<(NodeGroupList? Groups, NodeCall Call)> ListAsync(ClusterNode node, TimeSpan timeout, CancellationToken ct) =>
+        ReadAsync(node, "list", n => n.List(), timeout);
+
+    private async Task<(T? Value, NodeCall Call)> ReadAsync<T>(ClusterNode node, string what, Func<SimNode, (T?, NodeCall)> serve, TimeSpan timeout)
+        where T : class
+    {
+        T? value = null;
+        var call = await CallAsync(node, what, n =>
+        {
+            (value, var answer) = serve(n);
+            return answer;
+        }, write: false, timeout);
+        return (call.Status is 200 ? value : null, call);
+    }
+
+    private async Task<NodeCall> CallAsync(ClusterNode node, string what, Func<SimNode, NodeCall> serve, bool write, TimeSpan? timeout = null)
+    {
+        var target = world.Nodes[node.Name];
+        var started = clock.GetTimestamp();
+        var limit = timeout ?? latency.AttemptTimeout(node.Name);
+        var request = what.Split(' ')[0];
+        var call = await world.Network.CallAsync(actor, node.Name, what, () => target.Down, () => serve(target),
+            () => new NodeCall(request, null, CallError.ConnectionRefused, "connection refused", 0), limit,
+            crashAfter: answer => request is "create" or "delete" && answer.Status is 200 or 201 && world.BuggifyCrashAfterApply(target));
+        if (call is { Status: 200 or 201 or 404 or 400 } && what.Contains(":undo ", StringComparison.Ordinal))
+        {
+            world.BuggifyUndo(replica);
+        }
+        var ms = clock.GetElapsedTime(started).TotalMilliseconds;
+        if (write && call is not { Error: CallError.ConnectionRefused })
+        {
+            latency.Record(node.Name, ms);
+        }
+
+        return (call ?? new NodeCall(request, null, CallError.Timeout, "no answer within the attempt timeout", 0)) with { DurationMs = ms };
+    }
+}

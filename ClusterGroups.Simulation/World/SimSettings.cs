@@ -1,0 +1,84 @@
+namespace ClusterGroups.Simulation.World;
+
+// The shape of one run, drawn from its seed: how many nodes (which behave like the seed's Flask nodes), replicas,
+// clients and groups, how many operations, the lease's duration, and which faults (each kind on or off, with its rate).
+public sealed record SimSettings(
+    int Seed,
+    int Nodes,
+    IReadOnlySet<int> SeedNodes,
+    int Replicas,
+    int Clients,
+    int Groups,
+    int OperationsPerClient,
+    TimeSpan LeaseDuration,
+    int MaxAttempts,
+    TimeSpan AttemptTimeout,
+    NetworkFaults Network,
+    double PauseRate,
+    double CrashRate,
+    double NodeDownRate,
+    double StoreDownRate,
+    double ClockSkewRate,
+    double RetryRate,
+    double ReorderRate,
+    double PauseAtSaveRate,
+    double PauseAfterUndoRate,
+    double CrashAfterApplyRate,
+    string Profile = "drawn")
+{
+    public static SimSettings Draw(int seed)
+    {
+        var random = new Random(seed ^ 0x5A17);
+        double Maybe(double max) => random.NextDouble() < 0.5 ? 0 : random.NextDouble() * max;
+        return new SimSettings(
+            seed,
+            Nodes: random.Next(2, 5),
+            SeedNodes: new HashSet<int>(),
+            Replicas: random.Next(1, 4),
+            Clients: random.Next(1, 5),
+            Groups: random.Next(1, 4),
+            OperationsPerClient: random.Next(3, 15),
+            LeaseDuration: TimeSpan.FromSeconds(random.Next(3, 11)),
+            MaxAttempts: random.Next(2, 5),
+            AttemptTimeout: TimeSpan.FromMilliseconds(random.Next(500, 2_001)),
+            Network: random.NextDouble() < 0.15 ? NetworkFaults.None : NetworkFaults.Draw(random),
+            PauseRate: Maybe(0.5),
+            CrashRate: Maybe(0.3),
+            NodeDownRate: Maybe(0.4),
+            StoreDownRate: Maybe(0.15),
+            ClockSkewRate: Maybe(0.3),
+            RetryRate: Maybe(0.3),
+            ReorderRate: Maybe(0.3),
+            PauseAtSaveRate: Maybe(0.5),
+            PauseAfterUndoRate: Maybe(0.5),
+            CrashAfterApplyRate: Maybe(0.2));
+    }
+
+    // Every kind of fault on, at a rate that shows each of them in a short run: what the determinism test replays.
+    public static SimSettings AllFaults(int seed) => Draw(seed) with
+    {
+        Profile = "all-faults",
+        Nodes = 3,
+        Replicas = 3,
+        Clients = 3,
+        Groups = 2,
+        OperationsPerClient = 12,
+        Network = new NetworkFaults(0.05, 0.05, 0.1, 0.15, TimeSpan.FromSeconds(20)),
+        PauseRate = 0.4,
+        CrashRate = 0.3,
+        NodeDownRate = 0.3,
+        StoreDownRate = 0.1,
+        ClockSkewRate = 0.6,
+        RetryRate = 0.6,
+        ReorderRate = 1,
+        PauseAtSaveRate = 0.5,
+        PauseAfterUndoRate = 0.5,
+        CrashAfterApplyRate = 0.3,
+    };
+
+    public override string ToString() =>
+        $"seed {Seed}: {Nodes} nodes, {Replicas} replicas, {Clients} clients x {OperationsPerClient} ops on {Groups} groups, " +
+        $"lease {LeaseDuration.TotalSeconds:0}s, {MaxAttempts} attempts of at most {AttemptTimeout.TotalMilliseconds:0} ms, network {Network}, pause {PauseRate:0.00}, crash {CrashRate:0.00}, " +
+        $"node down {NodeDownRate:0.00}, store down {StoreDownRate:0.00}, skew {ClockSkewRate:0.00}, retry {RetryRate:0.00}, reorder {ReorderRate:0.00}, " +
+        $"pause at a progress save {PauseAtSaveRate:0.00}, after an undo {PauseAfterUndoRate:0.00}, node crash after apply {CrashAfterApplyRate:0.00}";
+}

@@ -1,0 +1,183 @@
+using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Model;
+
+namespace ClusterGroups.Tests.Coordinator;
+
+// One suite for every implementation of the coordinator port (ICoordinator): what the protocol relies on, asked of each
+// store the same way, so no implementation can drift from another. Subclasses give the coordinator and how time passes
+// for it (a fake clock advanced, or a real store waited on). Linked into the unit tests (in memory) and run here
+// against the Redis coordinator on a real store; the simulator runs it on its keyspace.
+public abstract class CoordinatorConformance
+{
+    protected static readonly TimeSpan Lease = TimeSpan.FromMilliseconds(800);
+
+    protected abstract ICoordinator Coordinator { get; }
+
+    // Waits until `lease` has passed for the store's clock.
+    protected abstract Task PassAsync(TimeSpan lease);
+
+    private static long Token(long n) => 1_000_000_000_000 + n;
+
+    private static string NewGroup() => $"conf-{Guid.NewGuid():N}"[..24];
+
+    private static OperationState NewOperation(string groupId, OperationKind kind = OperationKind.Create) =>
+        new(new Operation($"op-{Guid.NewGuid():N}", kind, groupId), [new NodeProgress("n1"), new NodeProgress("n2")], caller: "tester");
+
+    private async Task<LeaseAnswer> AcquireAsync(string groupId, string owner, long token, OperationState? begin = null)
+    {
+        begin?.Lease(owner, token, DateTimeOffset.UtcNow);
+        return await Coordinator.AcquireAsync(new LeaseRequest(groupId, owner, token, Lease), begin, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_lease_is_held_by_one_owner_and_taken_only_with_a_higher_token()
+    {
+        var g = NewGroup();
+        var first = await AcquireAsync(g, "a", Token(10));
+        Assert.Equal(new LeaseAnswer.Taken(null, false, false), first);
+
+        Assert.IsType<LeaseAnswer.Busy>(await AcquireAsync(g, "b", Token(20)));
+        Assert.Equal(new LeaseAnswer.Stale(Token(10)), await AcquireAsync(g, "b", Token(10)));
+        Assert.Equal(new LeaseAnswer.Stale(Token(10)), await AcquireAsync(g, "b", Token(5)));
+
+        await Coordinator.ReleaseAsync(g, "b", CancellationToken.None); // not b's: nothing happens
+        Assert.IsType<LeaseAnswer.Busy>(await AcquireAsync(g, "b", Token(20)));
+
+        await Coordinator.ReleaseAsync(g, "a", CancellationToken.None);
+        Assert.IsType<LeaseAnswer.Taken>(await AcquireAsync(g, "b", Token(20)));
+        // Tokens only grow: the released group still refuses one at or below its current token.
+        await Coordinator.ReleaseAsync(g, "b", CancellationToken.None);
+        Assert.Equal(new LeaseAnswer.Stale(Token(20)), await AcquireAsync(g, "c", Token(15)));
+    }
+
+    [Fact]
+    public async Task A_lease_expires_unless_its_owner_renews_it()
+    {
+        var g = NewGroup();
+        Assert.IsType<LeaseAnswer.Taken>(await AcquireAsync(g, "a", Token(1)));
+        Assert.True(await Coordinator.RenewAsync(g, "a", Lease, CancellationToken.None));
+        Assert.False(await Coordinator.RenewAsync(g, "b", Lease, CancellationToken.None));
+
+        await PassAsync(Lease * 2);
+        Assert.False(await Coordinator.RenewAsync(g, "a", Lease, CancellationToken.None));
+        Assert.IsType<LeaseAnswer.Taken>(await AcquireAsync(g, "b", Token(2)));
+        Assert.False(await Coordinator.RenewAsync(g, "a", Lease, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Start_begins_the_operation_and_the_next_start_finds_it_open()
+    {
+        var g = NewGroup();
+        var op = NewOperation(g);
+        Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(g, "a", Token(1), op));
+        Assert.Equal(op.Id, (await Coordinator.GetAsync(op.Id, CancellationToken.None))?.Id);
+        Assert.Equal(op.Id, (await Coordinator.LastForGroupAsync(g, CancellationToken.None))?.Id);
+        Assert.Contains(await Coordinator.ListOpenAsync(CancellationToken.None), o => o.Id == op.Id);
+
+        await Coordinator.ReleaseAsync(g, "a", CancellationToken.None);
+        var next = NewOperation(g);
+        Assert.Equal(new LeaseAnswer.Taken(op.Id, LastOpen: true, Begun: false), await AcquireAsync(g, "b", Token(2), next));
+        Assert.Null(await Coordinator.GetAsync(next.Id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_journal_refuses_an_owner_whose_token_a_later_lease_passed()
+    {
+        var g = NewGroup();
+        var op = NewOperation(g);
+        await AcquireAsync(g, "a", Token(1), op);
+        await Coordinator.ReleaseAsync(g, "a", CancellationToken.None);
+        Assert.IsType<LeaseAnswer.Taken>(await AcquireAsync(g, "b", Token(2)));
+
+        op.Node("n1")!.Learn(NodeEffect.Applied);
+        await Assert.ThrowsAsync<CoordinatorFencedException>(() => Coordinator.SaveAsync(op, CancellationToken.None));
+        Assert.False(op.Decide());
+        op.Node("n2")!.Learn(NodeEffect.Applied);
+        Assert.True(op.Decide());
+        await Assert.ThrowsAsync<CoordinatorFencedException>(() => Coordinator.CloseAsync(op, "a", CancellationToken.None));
+
+        var stored = await Coordinator.GetAsync(op.Id, CancellationToken.None);
+        Assert.Equal(Outcome.Running, stored?.Outcome);
+        Assert.Equal(NodeEffect.Unknown, stored?.Node("n1")?.Effect);
+        Assert.Empty(await Coordinator.GetDesiredAsync([g], CancellationToken.None));
+
+        // The later owner takes it over and writes.
+        stored!.TakeOver("b", Token(2));
+        stored.Node("n1")!.Learn(NodeEffect.NotApplied);
+        await Coordinator.SaveAsync(stored, CancellationToken.None);
+        Assert.Equal(NodeEffect.NotApplied, (await Coordinator.GetAsync(op.Id, CancellationToken.None))?.Node("n1")?.Effect);
+    }
+
+    [Fact]
+    public async Task Close_records_the_desired_state_and_frees_the_lease_in_the_same_step()
+    {
+        var g = NewGroup();
+        var op = NewOperation(g);
+        await AcquireAsync(g, "a", Token(1), op);
+        op.Node("n1")!.Learn(NodeEffect.Applied);
+        op.Node("n2")!.Learn(NodeEffect.AlreadySo);
+        Assert.True(op.Decide());
+        op.Answered(DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(3));
+        await Coordinator.CloseAsync(op, "a", CancellationToken.None);
+
+        var stored = await Coordinator.GetAsync(op.Id, CancellationToken.None);
+        Assert.Equal(Outcome.Committed, stored?.Outcome);
+        Assert.Equal("tester", stored?.Caller);
+        Assert.DoesNotContain(await Coordinator.ListOpenAsync(CancellationToken.None), o => o.Id == op.Id);
+        Assert.Equal(new DesiredGroup(true, op.Id), (await Coordinator.GetDesiredAsync([g, "never-written"], CancellationToken.None))[g]);
+        Assert.Single(await Coordinator.GetDesiredAsync([g, "never-written"], CancellationToken.None));
+
+        // Freed: another owner takes it at once, and finds the last operation closed.
+        Assert.Equal(new LeaseAnswer.Taken(op.Id, false, false), await AcquireAsync(g, "b", Token(2)));
+    }
+
+    [Fact]
+    public async Task A_close_that_stays_open_keeps_no_desired_state_and_the_operation_is_found_by_search()
+    {
+        var g = NewGroup();
+        var op = NewOperation(g, OperationKind.Delete);
+        await AcquireAsync(g, "a", Token(1), op);
+        op.Node("n1")!.Learn(NodeEffect.Applied);
+        op.Node("n2")!.Learn(NodeEffect.NotApplied);
+        Assert.False(op.Decide());
+        op.Node("n1")!.Compensate(CompensationState.Pending);
+        Assert.False(op.Settle());
+        await Coordinator.CloseAsync(op, "a", CancellationToken.None);
+
+        Assert.Contains(await Coordinator.ListOpenAsync(CancellationToken.None), o => o.Id == op.Id && o.Outcome == Outcome.PendingRepair);
+        Assert.Empty(await Coordinator.GetDesiredAsync([g], CancellationToken.None));
+        var byGroup = await Coordinator.SearchAsync(new OperationQuery(g, false, null, null, 10, null), CancellationToken.None);
+        Assert.Equal([op.Id], byGroup.Operations.Select(o => o.Id));
+        var byOutcome = await Coordinator.SearchAsync(new OperationQuery(null, false, Outcome.PendingRepair, null, 1000, null), CancellationToken.None);
+        Assert.Contains(byOutcome.Operations, o => o.Id == op.Id);
+        var running = await Coordinator.SearchAsync(new OperationQuery(g, false, Outcome.Running, null, 10, null), CancellationToken.None);
+        Assert.Empty(running.Operations);
+        Assert.IsType<LeaseAnswer.Taken>(await AcquireAsync(g, "b", Token(2)));
+    }
+
+    [Fact]
+    public async Task Begin_under_a_lease_makes_the_operation_the_groups_last()
+    {
+        var g = NewGroup();
+        var first = NewOperation(g);
+        await AcquireAsync(g, "a", Token(1), first);
+        await Coordinator.ReleaseAsync(g, "a", CancellationToken.None);
+        Assert.Equal(new LeaseAnswer.Taken(first.Id, true, false), await AcquireAsync(g, "b", Token(2)));
+
+        // The open one is finished under b's lease, then b's operation begins.
+        var last = (await Coordinator.GetAsync(first.Id, CancellationToken.None))!;
+        last.TakeOver("b", Token(2));
+        last.Node("n1")!.Learn(NodeEffect.NotApplied);
+        last.Node("n2")!.Learn(NodeEffect.NotApplied);
+        last.Decide();
+        last.Settle();
+        await Coordinator.CloseAsync(last, releaseOwner: null, CancellationToken.None);
+        var second = NewOperation(g, OperationKind.Delete);
+        second.Lease("b", Token(2), DateTimeOffset.UtcNow);
+        await Coordinator.BeginAsync(second, CancellationToken.None);
+
+        Assert.Equal(second.Id, (await Coordinator.LastForGroupAsync(g, CancellationToken.None))?.Id);
+        Assert.Equal(Outcome.RolledBack, (await Coordinator.GetAsync(first.Id, CancellationToken.None))?.Outcome);
+        Assert.IsType<LeaseAnswer.Busy>(await AcquireAsync(g, "c", Token(3)));
+    }
+}
