@@ -33,6 +33,7 @@ public sealed class RestoredStoreTests(RestoredStoresFixture cluster)
 
         // The Api lists the nodes instead and finds exactly the 1 000.
         var api = cluster.Api();
+        api.Timeout = Load;
         var report = await (await api.GetAsync("/v1/cluster/consistency").WaitAsync(Load)).JsonAsync();
         Assert.False(report["consistent"]!.GetValue<bool>(), report["summary"]?.ToJsonString());
         Assert.Equal(["node1", "node2", "node3"], report["staleDigests"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
@@ -45,7 +46,10 @@ public sealed class RestoredStoreTests(RestoredStoresFixture cluster)
         var writers = Enumerable.Range(0, 4).Select(w => WriteAsync(cluster.Node("node3"), $"w-{run}-{w}", left, stopWriters.Token)).ToArray();
         var rebuilds = await Task.WhenAll(cluster.NodeNames.Select(async node =>
         {
-            using var answer = await cluster.Node(node).PostAsync("/admin/digest/rebuild", null).WaitAsync(Load);
+            // The rebuild answers when done: on a loaded machine, longer than HttpClient's default 100 s.
+            using var client = cluster.Node(node);
+            client.Timeout = Load;
+            using var answer = await client.PostAsync("/admin/digest/rebuild", null).WaitAsync(Load);
             Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{node}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
             return await answer.JsonAsync();
         }));
