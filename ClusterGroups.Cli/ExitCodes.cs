@@ -32,6 +32,9 @@ public enum ExitCode
 
     // get/op: no such group on any reachable node, no such operation.
     NotFound = 9,
+
+    // Failed, and an operator gave its repair up (abandon): nobody finishes it; the nodes may differ until reconciled.
+    Abandoned = 10,
 }
 
 public static class ExitCodes
@@ -40,7 +43,7 @@ public static class ExitCodes
     private static readonly ExitCode[] Severity =
     [
         ExitCode.Committed, ExitCode.AlreadySo, ExitCode.NotFound, ExitCode.RolledBack, ExitCode.PendingRepair,
-        ExitCode.Usage, ExitCode.ApiError, ExitCode.Unauthorized, ExitCode.Unreachable, ExitCode.Internal,
+        ExitCode.Abandoned, ExitCode.Usage, ExitCode.ApiError, ExitCode.Unauthorized, ExitCode.Unreachable, ExitCode.Internal,
     ];
 
     public static IReadOnlyList<(ExitCode Code, string Meaning)> Table { get; } =
@@ -55,6 +58,7 @@ public static class ExitCodes
         (ExitCode.Unauthorized, "unauthorized: the Api refused the key (401/403)"),
         (ExitCode.ApiError, "another Api error (4xx/5xx), or an answer that is not the Api's JSON"),
         (ExitCode.NotFound, "get/op: no such group on any reachable node, or no such operation"),
+        (ExitCode.Abandoned, "failed, and an operator gave its repair up; the nodes may differ until reconciled"),
     ];
 
     public static ExitCode Worst(IEnumerable<ExitCode> codes) =>
@@ -71,6 +75,7 @@ public static class ExitCodes
         ExitCode.Unreachable => "unreachable",
         ExitCode.Unauthorized => "unauthorized",
         ExitCode.ApiError => "api error",
+        ExitCode.Abandoned => "abandoned",
         _ => "not found",
     };
 

@@ -32,8 +32,8 @@ public sealed record OperationResult(string GroupId, ExitCode Code, string Messa
         Outcome.AlreadySo => ExitCode.AlreadySo,
         Outcome.RolledBack => ExitCode.RolledBack,
         Outcome.PendingRepair or Outcome.Running => ExitCode.PendingRepair,
-        // Given up by an operator: the divergence it left stays until reconciled (as reconcile's own exit 5).
-        Outcome.Abandoned => ExitCode.PendingRepair,
+        // Given up by an operator: nobody finishes it, and the nodes may differ until reconciled.
+        Outcome.Abandoned => ExitCode.Abandoned,
         _ => null,
     };
 }

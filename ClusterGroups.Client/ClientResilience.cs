@@ -16,7 +16,7 @@ namespace ClusterGroups.Client;
 //
 // What is retried: no answer (connection failure, a try's timeout), 408, 429, and 5xx, honouring Retry-After, except
 // 5xx answers that are final: an operation's own "rolled back" (503 with its report: the same key would be answered
-// with it again; a new try needs a new key, the caller's choice) and the Api's deadline refusal (504 problem+json:
+// with it again; a new try needs a new key, the caller's choice) or "abandoned" (502 with its report), and the Api's deadline refusal (504 problem+json:
 // the deadline has passed for every later try too).
 internal static class ClientResilience
 {
@@ -50,7 +50,7 @@ internal static class ClientResilience
             return false;
         }
 
-        if (outcome.Result is not { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.GatewayTimeout } response)
+        if (outcome.Result is not { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.GatewayTimeout } response)
         {
             return true;
         }
@@ -58,7 +58,7 @@ internal static class ClientResilience
         // Read once here; the content is buffered, so the client reads it again after the handler.
         await response.Content.LoadIntoBufferAsync();
         var body = await response.Content.ReadAsStringAsync();
-        return response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable
+        return response.StatusCode is System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.BadGateway
             ? !IsOperationReport(body)
             : !string.Equals(response.Content.Headers.ContentType?.MediaType, ApiAnswer.ProblemMediaType, StringComparison.OrdinalIgnoreCase);
     }

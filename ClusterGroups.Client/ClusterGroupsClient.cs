@@ -55,7 +55,8 @@ public sealed class ClusterGroupsClient
     /// <see cref="Outcome.Committed"/>, <see cref="Outcome.AlreadySo"/> (it existed everywhere; nothing changed),
     /// <see cref="Outcome.RolledBack"/> (failed; nothing changed; safe to send again with a new key) or
     /// <see cref="Outcome.PendingRepair"/> (failed; the Api finishes the rollback by itself; followed to its end when
-    /// <see cref="ClusterGroupsClientOptions.FollowPending"/>).
+    /// <see cref="ClusterGroupsClientOptions.FollowPending"/>), or <see cref="Outcome.Abandoned"/> (failed, and an
+    /// operator gave up its repair: the nodes may differ; nobody finishes it).
     /// </summary>
     /// <exception cref="InvalidRequestException">400: the groupId is invalid.</exception>
     /// <exception cref="ApiKeyRefusedException">401.</exception>
@@ -226,8 +227,10 @@ public sealed class ClusterGroupsClient
         switch ((int)answer.Status)
         {
             case >= 200 and < 300 when report is not null:
-            // The outcomes that are answers, not refusals: already so (create 409, delete 404), rolled back (503).
+            // The outcomes that are answers, not refusals: already so (create 409, delete 404), rolled back (503),
+            // abandoned (502: an operator gave up its repair; the nodes may differ).
             case 409 or 404 or 503 when report is { Outcome: Outcome.AlreadySo or Outcome.RolledBack }:
+            case 502 when report is { Outcome: Outcome.Abandoned }:
                 break;
             case 409 when (report?.OperationId ?? answer.Problem?.OperationId) is { } running:
                 if (!follow)

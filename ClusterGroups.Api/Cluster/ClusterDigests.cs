@@ -5,8 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace ClusterGroups.Api.Cluster;
 
-// One node as a digest scan saw it: its digest (read, or computed from a listing for a node that keeps none), or why not.
-public sealed record NodeDigestView(ClusterNode Node, NodeDigest? Digest, NodeCall? Failure, IReadOnlyDictionary<int, List<string>>? Listed)
+// One node as a digest scan saw it: its digest (read, or computed from a listing for a node that keeps none or whose
+// digest is stale), or why not. Stale: the node's own words for why its digest was not used (null if it was, or it
+// keeps none).
+public sealed record NodeDigestView(
+    ClusterNode Node, NodeDigest? Digest, NodeCall? Failure, IReadOnlyDictionary<int, List<string>>? Listed, string? Stale = null)
 {
     public bool Reachable => Digest is not null;
 }
@@ -16,6 +19,11 @@ public sealed record DigestScan(IReadOnlyList<NodeDigestView> Nodes)
     public IEnumerable<NodeDigestView> Reachable => Nodes.Where(n => n.Reachable);
 
     public IReadOnlyList<string> Unreachable => [.. Nodes.Where(n => !n.Reachable).Select(n => n.Node.Name)];
+
+    // Nodes whose digest did not cover their data (409 from our nodes: a restore, a migration, a rebuild under way),
+    // with their reason: listed in full instead.
+    public IReadOnlyDictionary<string, string> Stale =>
+        Nodes.Where(n => n.Stale is not null).ToDictionary(n => n.Node.Name, n => n.Stale!);
 
     // The buckets whose count or hash is not the same on every reachable node: the only ones worth listing.
     public IReadOnlyList<int> DifferingBuckets()
@@ -30,7 +38,8 @@ public sealed record DigestScan(IReadOnlyList<NodeDigestView> Nodes)
 // Anti-entropy reads: every node's digest (O(buckets), whatever the number of groups) and the ids of one bucket.
 // A node without digests (the seed's) is listed instead, by pages if it pages, else whole with a size-aware timeout,
 // and its digest is computed here (GroupBuckets.Compute): correct, but O(its groups) in time and in this process's
-// memory, which is why our nodes keep digests.
+// memory, which is why our nodes keep digests. So is a node whose digest does not cover its data (it answers 409,
+// docs/ARCHITECTURE.md, "Node HTTP contract"): a report never calls data consistent that it did not see.
 public sealed class ClusterDigests(ClusterDirectory cluster, INodeClient nodes, IOptions<ClusterOptions> options)
 {
     public const int MaxListTimeoutFactor = 20;
@@ -51,16 +60,18 @@ public sealed class ClusterDigests(ClusterDirectory cluster, INodeClient nodes, 
         }
 
         // An answer that is not a digest, from a node that answers otherwise (the seed's Flask node: 404; others 400,
-        // 405, 501): it keeps none. No answer at all: unreachable.
-        if (call.Status is not (400 or 404 or 405 or 501))
+        // 405, 501): it keeps none. 409: it keeps one that does not cover its data now. No answer at all: unreachable.
+        if (call.Status is not (400 or 404 or 405 or 409 or 501))
         {
             return new NodeDigestView(node, null, call, null);
         }
 
+        var stale = call.Status == 409 ? call.Detail ?? "digest stale" : null;
+
         var (ids, failure) = await ListAllAsync(node, ct);
         if (ids is null)
         {
-            return new NodeDigestView(node, null, failure, null);
+            return new NodeDigestView(node, null, failure, null, stale);
         }
 
         node.LastKnownCount = ids.Count;
@@ -71,7 +82,7 @@ public sealed class ClusterDigests(ClusterDirectory cluster, INodeClient nodes, 
             (byBucket.TryGetValue(bucket, out var list) ? list : byBucket[bucket] = []).Add(id);
         }
 
-        return new NodeDigestView(node, GroupBuckets.Compute(node.Name, ids), null, byBucket);
+        return new NodeDigestView(node, GroupBuckets.Compute(node.Name, ids), null, byBucket, stale);
     }
 
     // Pages while the node gives a next cursor (HSCAN may repeat an id: kept once); a node that ignores the paging

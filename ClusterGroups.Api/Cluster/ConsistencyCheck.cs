@@ -6,22 +6,23 @@ using ClusterGroups.Api.Journal;
 
 namespace ClusterGroups.Api.Cluster;
 
-public sealed record LastOperation(string OperationId, OperationKind Kind, Outcome Outcome, DateTimeOffset? EndedAt);
-
 // Desired: what the desired state says of the group (present/absent, the operation that set it), if anything.
 public sealed record DivergentGroup(
     string GroupId, IReadOnlyList<string> PresentOn, IReadOnlyList<string> MissingOn, LastOperation? LastOperation,
     DesiredGroup? Desired = null);
 
-// Counts: each reachable node's number of groups (from its digest). DifferingBuckets: how many of the
-// GroupBuckets.Count buckets were listed because their digests differ.
+// Counts: each reachable node's number of groups (from its digest, or its listing). DifferingBuckets: how many of the
+// GroupBuckets.Count buckets were listed because their digests differ. StaleDigests: nodes whose digest did not cover
+// their data, with the node's reason; they were listed in full instead, so the report still speaks of what it saw.
 public sealed record ConsistencyReport(
     bool Consistent, DateTimeOffset CheckedAt, IReadOnlyList<string> Nodes, IReadOnlyList<string> Unreachable,
-    IReadOnlyList<DivergentGroup> Divergent, IReadOnlyDictionary<string, long>? Counts = null, int DifferingBuckets = 0)
+    IReadOnlyList<DivergentGroup> Divergent, IReadOnlyDictionary<string, long>? Counts = null, int DifferingBuckets = 0,
+    IReadOnlyDictionary<string, string>? StaleDigests = null)
 {
-    public string Summary => Consistent
+    public string Summary => (Consistent
         ? $"consistent: every group is on all {Nodes.Count} nodes"
-        : $"{Divergent.Count} divergent group(s){(Unreachable.Count > 0 ? $", unreachable: {string.Join(", ", Unreachable)}" : "")}";
+        : $"{Divergent.Count} divergent group(s){(Unreachable.Count > 0 ? $", unreachable: {string.Join(", ", Unreachable)}" : "")}")
+        + (StaleDigests is { Count: > 0 } stale ? $" (digest stale on {string.Join(", ", stale.Keys)}: listed in full)" : "");
 }
 
 // Anti-entropy by digest: compares the nodes' bucket digests, lists only the buckets that differ, and names each group
@@ -61,7 +62,7 @@ public sealed class ConsistencyCheck(
         {
             var last = await coordinator.LastForGroupAsync(group.GroupId, ct);
             divergent.Add(new DivergentGroup(group.GroupId, group.PresentOn, group.MissingOn,
-                last is null ? null : new LastOperation(last.Id, last.Kind, last.Outcome, last.EndedAt),
+                last is null ? null : LastOperation.From(last),
                 desired.GetValueOrDefault(group.GroupId)));
         }
 
@@ -69,6 +70,7 @@ public sealed class ConsistencyCheck(
         return new ConsistencyReport(
             divergent.Count == 0 && unreachable.Count == 0, time.GetUtcNow(),
             [.. cluster.Nodes.Select(n => n.Name)], unreachable, divergent,
-            scan.Reachable.ToDictionary(n => n.Node.Name, n => n.Digest!.Total), differing.Count);
+            scan.Reachable.ToDictionary(n => n.Node.Name, n => n.Digest!.Total), differing.Count,
+            scan.Stale is { Count: > 0 } stale ? stale : null);
     }
 }

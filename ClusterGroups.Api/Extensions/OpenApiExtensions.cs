@@ -74,7 +74,7 @@ public static class OpenApiExtensions
         | `AlreadySo` | 409 | 404 | every node was already so; nothing changed |
         | `RolledBack` | 503 + `Retry-After` | 503 | failed; every node is as before; safe to send again |
         | `PendingRepair` | 202 + `Location` | 202 | failed; the rollback finishes by itself; follow `/v1/operations/{id}` |
-        | `Abandoned` | — | — | a pending repair an operator gave up (`POST /v1/operations/{id}/abandon`); the group stays divergent until reconciled |
+        | `Abandoned` | 502 + `Location` | 502 | failed, and an operator gave its repair up (`POST /v1/operations/{id}/abandon`); the nodes may differ until reconciled (answered only by a replica whose operation was taken over) |
         | (refused) | 400 / 401 / 429 | 400 / 401 / 429 | bad input, no or wrong key, too many requests: no node touched |
 
         Failures are `application/problem+json` whose extension members are the operation report's fields: per node the

@@ -24,8 +24,8 @@ public static class OperationNarrative
                                      + Unconfigured(op),
             Outcome.Abandoned => $"abandoned by {op.Actions.LastOrDefault(a => a.Action == "abandon")?.By ?? "an operator"}"
                                  + $" ({op.Actions.LastOrDefault(a => a.Action == "abandon")?.Reason}); the rollback on "
-                                 + $"{Names(op, n => n.Compensation == CompensationState.Pending)} was given up: the group stays "
-                                 + "divergent until reconciled",
+                                 + $"{Names(op, n => n.Compensation == CompensationState.Pending)} was given up: the nodes may "
+                                 + "differ until reconciled",
             _ => "running",
         };
     }

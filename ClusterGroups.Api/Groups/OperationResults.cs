@@ -11,6 +11,8 @@ namespace ClusterGroups.Api.Groups;
 //   already so       create 409 Conflict (the group exists), delete 404 Not Found (no node has it)
 //   rolled back      503 Service Unavailable + Retry-After: nothing changed, safe to send again
 //   pending repair   202 Accepted + Location /v1/operations/{id}: failed, the Api finishes the rollback itself
+//   abandoned        502 Bad Gateway + Location /v1/operations/{id}: failed, and an operator gave its repair up; the
+//                    nodes may differ (only a replica taken over meets this: the journal's answer is the operator's)
 //   taken over       this replica lost the operation to another (its lease lapsed): the answer is what the journal
 //                    holds; still running there -> 202 Accepted + Location, to follow until it closes
 // Failure answers are problem+json whose extension members are the operation report's fields.
@@ -42,6 +44,13 @@ public static class OperationResults
                 return Problem(http, report, StatusCodes.Status409Conflict, "The group already exists on every node");
             case Outcome.AlreadySo:
                 return Problem(http, report, StatusCodes.Status404NotFound, "The group exists on no node");
+            case Outcome.Abandoned:
+                // Neither "nothing changed" (a node may still hold what the operation did) nor "being repaired" (no
+                // one will): the nodes failed it, and the report says where.
+                http.Response.Headers.Location = $"/v1/operations/{report.OperationId}";
+                return Problem(http, report, StatusCodes.Status502BadGateway,
+                    "The operation failed and an operator gave up its repair; the nodes may differ");
+            case Outcome.RolledBack:
             default:
                 http.Response.Headers.RetryAfter = "1";
                 return Problem(http, report, StatusCodes.Status503ServiceUnavailable,

@@ -37,7 +37,7 @@ public static class OperationEndpoints
 
         actions.MapPost("/{operationId}/abandon", Abandon)
             .WithName("AbandonOperation")
-            .WithSummary("Give a pending repair up on purpose (reason required): no longer retried, stays listed; the group stays divergent until reconciled")
+            .WithSummary("Give a pending repair up on purpose (reason required): no longer retried, stays listed; the nodes may differ until reconciled")
             .Accepts<AbandonRequest>("application/json");
 
         actions.MapPost("/retry", RetryAll)

@@ -68,7 +68,10 @@ public sealed partial class Reconciler(
     }
 
     // The journal explains a divergence while it remembers the group's last operation; after its retention, the
-    // group's desired state (written when that operation committed) still does.
+    // group's desired state (written when that operation committed) still does. A last operation that rolled back
+    // explains it too when every node that now holds what it asked for is one where it found the opposite and left it
+    // so (LastOperation.RestoredOn): that is a copy of its write that arrived after the rollback (a node that ignores
+    // Idempotency-Key cannot refuse it), and the repair puts back the state the operation found, on those nodes only.
     private static (OperationKind? Kind, string Reason) Explain(DivergentGroup group, UnexplainedPolicy policy)
     {
         if (group.LastOperation is { Outcome: Outcome.Committed or Outcome.AlreadySo } last)
@@ -80,6 +83,15 @@ public sealed partial class Reconciler(
         {
             return (desired.Present ? OperationKind.Create : OperationKind.Delete,
                 $"its desired state is {(desired.Present ? "present" : "absent")} (set by {desired.OperationId})");
+        }
+
+        if (group.LastOperation is { Outcome: Outcome.RolledBack, RestoredOn: { } restored } rolledBack
+            && (rolledBack.Kind == OperationKind.Create ? group.PresentOn : group.MissingOn) is { Count: > 0 } late
+            && late.All(restored.Contains))
+        {
+            var inverse = rolledBack.Kind == OperationKind.Create ? OperationKind.Delete : OperationKind.Create;
+            return (inverse, $"its last operation {rolledBack.OperationId} ({rolledBack.Kind}) rolled back, and found it "
+                + $"{(inverse == OperationKind.Create ? "present" : "absent")} on {string.Join(", ", late)}: a late copy of its write");
         }
 
         return policy switch

@@ -44,7 +44,7 @@ public static class OperationCommands
         var id = new Argument<string>("operation-id") { Description = "The operation's id (op-...)" };
         var command = new Command("op", "One operation's full report; exits with its outcome's code (still running: 5)") { id };
         command.Subcommands.Add(Act(runner, "retry", "Drive an open operation now (a pending repair's rollback), whatever its backoff", reason: false));
-        command.Subcommands.Add(Act(runner, "abandon", "Give a pending repair up on purpose: no longer retried; the group stays divergent until reconciled", reason: true));
+        command.Subcommands.Add(Act(runner, "abandon", "Give a pending repair up on purpose: no longer retried; the nodes may differ until reconciled (exit 10)", reason: true));
         runner.SetAction(command, async (context, parse, ct) =>
         {
             var operationId = parse.GetValue(id)!;

@@ -36,8 +36,11 @@ public static class OperationView
             case ExitCode.RolledBack:
                 console.MarkupLine("Nothing changed; it is safe to send again.");
                 break;
-            case ExitCode.PendingRepair when report?.OperationId is { } id && report.Outcome != Outcome.Abandoned:
+            case ExitCode.PendingRepair when report?.OperationId is { } id:
                 console.MarkupLineInterpolated($"The Api finishes the rollback by itself; follow it with: groups op {id}");
+                break;
+            case ExitCode.Abandoned:
+                console.MarkupLine("Nobody finishes it: the nodes may differ; see groups status, and groups reconcile.");
                 break;
         }
 

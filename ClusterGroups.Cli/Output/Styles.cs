@@ -6,7 +6,7 @@ namespace ClusterGroups.Cli.Output;
 public static class Styles
 {
     public static bool IsOutcome(this ExitCode code) =>
-        code is ExitCode.Committed or ExitCode.AlreadySo or ExitCode.RolledBack or ExitCode.PendingRepair;
+        code is ExitCode.Committed or ExitCode.AlreadySo or ExitCode.RolledBack or ExitCode.PendingRepair or ExitCode.Abandoned;
 
     public static string Color(this ExitCode code) => code switch
     {

@@ -8,8 +8,9 @@ namespace ClusterGroups.Client;
 /// <param name="Divergent">Each group not on every reachable node.</param>
 /// <param name="Counts">Each reachable node's number of groups.</param>
 /// <param name="DifferingBuckets">How many digest buckets differed and were listed.</param>
+/// <param name="StaleDigests">The nodes whose digest did not cover their groups, with the node's reason: listed in full instead.</param>
 /// <param name="Summary">The report in one sentence.</param>
 public sealed record ConsistencyReport(
     bool Consistent, DateTimeOffset CheckedAt, IReadOnlyList<string> Nodes, IReadOnlyList<string> Unreachable,
     IReadOnlyList<DivergentGroup> Divergent, IReadOnlyDictionary<string, long>? Counts = null, int DifferingBuckets = 0,
-    string? Summary = null);
+    IReadOnlyDictionary<string, string>? StaleDigests = null, string? Summary = null);

@@ -6,6 +6,7 @@ using ClusterGroups.Node.Chaos;
 using ClusterGroups.Node.Groups;
 using ClusterGroups.Storage;
 using ClusterGroups.Web.Startup;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -52,6 +53,13 @@ public static class NodeServiceExtensions
         builder.Services.AddSingleton<IRedisStore, RedisStore>();
         builder.Services.AddSingleton<GroupStore>();
         builder.Services.AddWarmUpStep<StoreWarmUp>();
+        builder.Services.AddSingleton<DigestRebuild>();
+        builder.Services.AddOptions<DigestAuditOptions>()
+            .Bind(builder.Configuration.GetSection("Node:Digest"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHostedService<DigestAudit>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddClusterKey();
         return builder;
     }

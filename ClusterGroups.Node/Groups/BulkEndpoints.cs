@@ -43,10 +43,10 @@ public static class BulkEndpoints
         {
             created = await store.BulkCreateAsync(ids, ct);
         }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or StackExchange.Redis.RedisTimeoutException)
+        catch (Exception e) when (e is Storage.StoreUnavailableException or StackExchange.Redis.RedisException)
         {
             // Batches already written stay (each is whole): the same request again creates only what is missing.
-            // (RedisTimeoutException is a TimeoutException, not a RedisException: seen on a loaded machine.)
+            // (A timeout or a lost connection comes as StoreUnavailableException from IRedisStore.)
             return TypedResults.Problem($"The store failed mid-way ({e.GetType().Name}: {e.Message}); send the same request again.",
                 statusCode: StatusCodes.Status503ServiceUnavailable, title: "Store unavailable");
         }

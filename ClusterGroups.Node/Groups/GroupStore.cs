@@ -24,10 +24,12 @@ public readonly record struct WriteOutcome(WriteResult Result, WriteResult? Firs
 
 // A node's groups live in one Redis hash: field = groupId, value = the Idempotency-Key of the write that created it
 // ("~" for none). Beside it, per group the highest fencing token seen ("fence" hash), per key the outcome of the write
-// that used it ("idem:{key}", kept for the replay window whatever later writes do to the group), and the key that
-// last deleted the group ("deleted-by:{groupId}").
+// that used it ("idem:{key}", kept for the replay window whatever later writes do to the group), and the tombstone of
+// the group's last delete ("deleted-by:{groupId}" = "{deleting key} {creating key}", no expiry): with the creating
+// key in the hash, the state itself names the writes that made it, after their records expired.
 // For anti-entropy (GroupBuckets): per bucket b a set "bucket:{b}" of its ids, and in the "digest" hash "b:n" (count),
 // "b:lo" / "b:hi" (sums of the ids' hash halves, HINCRBY on integers the node computes: no Lua bit operations).
+// "digest:rebuild" marks a digest rebuild under way (DigestRebuild): the digest is not trusted while it is there.
 // Every write is one Lua script (NodeScripts; the store runs Lua: Garnet with --lua --lua-transaction-mode, Redis).
 // Of N concurrent POSTs of one id exactly one creates it.
 public sealed class GroupStore(IRedisStore store)
@@ -36,6 +38,7 @@ public sealed class GroupStore(IRedisStore store)
     private const string FenceKey = "fence";
     private const string DigestKey = "digest";
     private const string BucketPrefix = "bucket:";
+    private const string RebuildMark = "digest:rebuild";
 
     // The creator of a group written without a key. Not a valid Idempotency-Key, so it never matches one
     // (and not "": an empty hash value does not read back as present on every store).
@@ -53,7 +56,8 @@ public sealed class GroupStore(IRedisStore store)
     public async Task<(WriteOutcome Outcome, string Write)> AbortAsync(string groupId, string key, long? token)
     {
         var result = (RedisResult[])(await store.EvaluateAsync(NodeScripts.Abort,
-            [FenceKey, IdempotencyRecord(key)], [groupId, key, Token(token), Window]))!;
+            [GroupsKey, FenceKey, IdempotencyRecord(key), DeletedBy(groupId), LegacyDeleteTombstone(key)],
+            [groupId, key, Token(token), Window]))!;
         var tag = (string)result[0]!;
         if (tag == "fenced")
         {
@@ -71,14 +75,16 @@ public sealed class GroupStore(IRedisStore store)
     {
         var result = (RedisResult[])(await store.EvaluateAsync(NodeScripts.TakeOver,
             [FenceKey, IdempotencyRecord(applyKey), IdempotencyRecord(undoKey), GroupsKey, DeletedBy(groupId)],
-            [groupId, Token(token), Window]))!;
+            [groupId, Token(token), Window, applyKey, undoKey]))!;
         var tag = (string)result[0]!;
         if (tag == "fenced")
         {
             return (null, (long)result[1]);
         }
 
-        var writtenBy = (string?)result[1];
+        // Present: the creating key; absent: the tombstone, of which the deleting key.
+        var raw = (string?)result[1];
+        var writtenBy = tag == "present" ? raw : raw is { Length: > 0 } tombstone ? Deleter(tombstone) : null;
         return (new TakeOverState(tag == "present", writtenBy is null or "" or NoKey ? null : writtenBy,
             (string)result[2]!, ((string?)result[3]) is { Length: > 0 } undo ? undo : null), null);
     }
@@ -125,12 +131,6 @@ public sealed class GroupStore(IRedisStore store)
         });
     }
 
-
-
-
-
-
-
     // Present: the key of the write that created it ("" if none). Absent: the key of the write that deleted it, if known.
     public async Task<(bool Present, string? CreatedBy, string? DeletedBy)> ReadAsync(string groupId)
     {
@@ -140,11 +140,17 @@ public sealed class GroupStore(IRedisStore store)
             return (true, creator == NoKey ? null : creator.ToString(), null);
         }
 
-        var deleter = (RedisValue)await store.ExecuteAsync("GET", DeletedBy(groupId));
-        return (false, null, deleter.HasValue ? deleter.ToString() : null);
+        var tombstone = (RedisValue)await store.ExecuteAsync("GET", DeletedBy(groupId));
+        return (false, null, tombstone.HasValue ? Deleter(tombstone.ToString()) : null);
     }
 
-
+    // The tombstone is "{deleting key} {creating key}" ('~' for none); an older node wrote the deleting key alone.
+    private static string? Deleter(string tombstone)
+    {
+        var space = tombstone.IndexOf(' ', StringComparison.Ordinal);
+        var deleter = space < 0 ? tombstone : tombstone[..space];
+        return deleter == NoKey ? null : deleter;
+    }
 
     // Small enough that one script stays well under the client's 5 s timeout on a loaded machine.
     public const int BulkBatch = 500;
@@ -175,13 +181,16 @@ public sealed class GroupStore(IRedisStore store)
         return (ids, next == "0" ? null : next);
     }
 
-    // Per bucket: count and hash (GroupBuckets.Format). One HGETALL of at most 3 x 1 024 fields, whatever the size.
-    public async Task<(int[] Counts, string[] Hashes)> DigestAsync()
+    // Per bucket: count and hash (GroupBuckets.Format), with what the digest must cover, read in one script (one
+    // instant): the number of groups (HLEN) and whether a rebuild is under way. One HGETALL of at most 3 x 1 024
+    // fields, whatever the size.
+    public async Task<DigestState> DigestAsync()
     {
+        var reply = (RedisResult[])(await store.EvaluateAsync(NodeScripts.DigestRead, [GroupsKey, DigestKey, RebuildMark], []))!;
         var counts = new int[GroupBuckets.Count];
         var low = new long[GroupBuckets.Count];
         var high = new long[GroupBuckets.Count];
-        var fields = (RedisValue[])(await store.ExecuteAsync("HGETALL", DigestKey))!;
+        var fields = (RedisValue[])reply[2]!;
         for (var i = 0; i + 1 < fields.Length; i += 2)
         {
             var field = fields[i].ToString();
@@ -200,17 +209,76 @@ public sealed class GroupStore(IRedisStore store)
             }
         }
 
-        return (counts, [.. Enumerable.Range(0, GroupBuckets.Count).Select(b => GroupBuckets.Format(low[b], high[b]))]);
+        return new DigestState(counts, [.. Enumerable.Range(0, GroupBuckets.Count).Select(b => GroupBuckets.Format(low[b], high[b]))],
+            (long)reply[0], ((string?)reply[1]) is { Length: > 0 });
     }
+
+    // Digest rebuild, step 1: one page of the groups hash (HSCAN), each id put into its bucket set if it is still a
+    // group; returns how many were missing there and the next cursor (null at the end).
+    public async Task<(int Added, string? Next)> RebuildAddAsync(string cursor, int count)
+    {
+        var (ids, next) = await PageAsync(cursor, count);
+        if (ids.Count == 0)
+        {
+            return (0, next);
+        }
+
+        var keys = new List<RedisKey> { GroupsKey };
+        var keyIndex = new Dictionary<int, int>();
+        var args = new RedisValue[ids.Count * 2];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var bucket = GroupBuckets.Of(ids[i]);
+            if (!keyIndex.TryGetValue(bucket, out var index))
+            {
+                keys.Add(BucketKey(bucket));
+                keyIndex[bucket] = index = keys.Count;   // Lua's KEYS is 1-based
+            }
+
+            args[i * 2] = ids[i];
+            args[i * 2 + 1] = index;
+        }
+
+        return ((int)await store.EvaluateAsync(NodeScripts.RebuildAdd, [.. keys], args), next);
+    }
+
+    // Digest rebuild, step 2, one bucket: its set is read, then in one script the ids that are no groups (or of
+    // another bucket) leave it and the bucket's digest is set to the sums of the rest, if they are the whole set.
+    // Returns how many ids left the set, and false if the set gained a member meanwhile (read it again).
+    public async Task<(int Removed, bool Done)> RebuildBucketAsync(int bucket)
+    {
+        var members = (RedisValue[])(await store.ExecuteAsync("SMEMBERS", BucketKey(bucket)))!;
+        var args = new RedisValue[1 + members.Length * 4];
+        args[0] = bucket;
+        for (var i = 0; i < members.Length; i++)
+        {
+            var id = members[i].ToString();
+            var hash = GroupBuckets.Hash(id);
+            var (low, high) = GroupBuckets.Halves(hash);
+            args[1 + i * 4] = id;
+            args[2 + i * 4] = low;
+            args[3 + i * 4] = high;
+            args[4 + i * 4] = GroupBuckets.Of(hash) == bucket ? "1" : "0";
+        }
+
+        var reply = (RedisResult[])(await store.EvaluateAsync(NodeScripts.RebuildBucket, [GroupsKey, DigestKey, BucketKey(bucket)], args))!;
+        return ((int)reply[1], (string?)reply[0] == "done");
+    }
+
+    public Task BeginRebuildAsync(string rebuildId) => store.ExecuteAsync("SET", RebuildMark, rebuildId);
+
+    // True if this rebuild's mark was the one there (no later rebuild began meanwhile).
+    public async Task<bool> EndRebuildAsync(string rebuildId) =>
+        (int)await store.EvaluateAsync(NodeScripts.RebuildDone, [RebuildMark], [rebuildId]) == 1;
 
     public async Task<IReadOnlyList<string>> BucketAsync(int bucket) =>
         [.. ((RedisValue[])(await store.ExecuteAsync("SMEMBERS", BucketKey(bucket)))!).Select(id => id.ToString()).Order(StringComparer.Ordinal)];
 
     private static readonly RedisKey[] AllKeys =
-        [GroupsKey, DigestKey, .. Enumerable.Range(0, GroupBuckets.Count).Select(BucketKey)];
+        [GroupsKey, DigestKey, RebuildMark, .. Enumerable.Range(0, GroupBuckets.Count).Select(BucketKey)];
 
-    // The groups, their buckets and the digest; fences and key records stay, so a write from before the wipe is still
-    // fenced or replayed.
+    // The groups, their buckets and the digest (and a rebuild's mark: nothing is left to cover); fences, key records
+    // and tombstones stay, so a write from before the wipe is still fenced or replayed.
     public Task DeleteAllAsync() => store.EvaluateAsync(NodeScripts.Wipe, AllKeys, []);
 
     // Creates (without a key) those of the ids not there yet, BulkBatch per script; returns how many it created.

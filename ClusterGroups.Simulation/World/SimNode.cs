@@ -99,8 +99,11 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
             return (null, Answer("digest", 404, "Not Found"));
         }
 
-        var (counts, hashes) = Sync(_groups.DigestAsync());
-        return (new NodeDigest(Name, GroupBuckets.Count, counts.Sum(c => (long)c), counts, hashes), Answer("digest", 200));
+        // As the node's GET /v1/digest: a digest that does not cover the groups is not served (409).
+        var state = Sync(_groups.DigestAsync());
+        return state.Trusted
+            ? (new NodeDigest(Name, GroupBuckets.Count, state.Total, state.Counts, state.Hashes), Answer("digest", 200))
+            : (null, Answer("digest", 409, "Digest stale"));
     }
 
     public (NodeBucket? Bucket, NodeCall Call) Bucket(int bucket) =>

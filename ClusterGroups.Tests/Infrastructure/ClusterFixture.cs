@@ -102,6 +102,12 @@ public class ClusterFixture : IAsyncLifetime
         await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(
             (await App.GetConnectionStringAsync("coordinator").AsTask().WaitAsync(Wait.Request))!).WaitAsync(Wait.Request);
 
+    // The test's own connection to nodeK's store (storeK), to change what it holds behind the node's back: what a
+    // restore, a migration or an expired key leaves there.
+    public async Task<StackExchange.Redis.ConnectionMultiplexer> ConnectStoreAsync(string node) =>
+        await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(
+            (await App.GetConnectionStringAsync(node.Replace("node", "store", StringComparison.Ordinal)).AsTask().WaitAsync(Wait.Request))!).WaitAsync(Wait.Request);
+
     public HttpClient ApiAnonymous() => App.CreateHttpClient("api", "http");
 
     /// <summary>

@@ -6,8 +6,8 @@ using ClusterGroups.Tests.Infrastructure;
 namespace ClusterGroups.Tests.Node;
 
 // What a node guarantees across time, against a real node and its store (the Lua scripts of GroupStore): a key's
-// outcome is remembered whatever later writes do to the group, a lower fencing token is refused, and an aborted key
-// never applies.
+// outcome is remembered whatever later writes do to the group (and, after its record expired, read from the state its
+// write left), a lower fencing token is refused, and an aborted key never applies.
 [Collection(ClusterCollection.Name)]
 public sealed class NodeFencingTests(ClusterFixture cluster)
 {
@@ -124,6 +124,95 @@ public sealed class NodeFencingTests(ClusterFixture cluster)
         Assert.Equal(AbortAnswer.Applied, known["outcome"]!.GetValue<string>());
         Assert.Equal("create", known["write"]!.GetValue<string>());
         Assert.True(await PresentAsync(id));
+    }
+
+    // A key's record (idem:{key}) lives a day; an operation can stay open longer (a node unreachable for days). The
+    // store's state after the record expired is the same as after a DEL of it, which is how these tests get there.
+    private async Task ExpireAsync(params string[] keys)
+    {
+        await using var store = await cluster.ConnectStoreAsync("node1");
+        foreach (var key in keys)
+        {
+            Assert.True(await store.GetDatabase().KeyDeleteAsync($"idem:{key}").WaitAsync(Wait.Request), $"no record of {key}");
+        }
+    }
+
+    private async Task<(string Write, string Outcome)> AbortOutcomeAsync(string groupId, string key, long token)
+    {
+        var answer = await AbortAsync(groupId, key, token);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var body = await answer.JsonAsync();
+        return (body["write"]!.GetValue<string>(), body["outcome"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_create_whose_record_expired_is_still_known_by_its_abort_and_a_late_copy_changes_nothing()
+    {
+        var id = NewId();
+        Assert.Equal(HttpStatusCode.Created, (await WriteAsync(HttpMethod.Post, id, $"{id}-op", token: 3)).StatusCode);
+        await ExpireAsync($"{id}-op");
+
+        Assert.Equal(("create", AbortAnswer.Applied), await AbortOutcomeAsync(id, $"{id}-op", 3));
+        Assert.True(await PresentAsync(id));
+
+        // Recorded again by the abort: a late copy is a replay, not "exists" and not a second create.
+        var late = await WriteAsync(HttpMethod.Post, id, $"{id}-op", token: 3);
+        Assert.Equal(HttpStatusCode.Created, late.StatusCode);
+        Assert.True(late.Headers.Contains(NodeHeaders.IdempotentReplay));
+    }
+
+    [Theory]
+    [InlineData("create")]
+    [InlineData("delete")]
+    public async Task After_a_write_and_its_undo_lost_their_records_an_abort_of_either_answers_what_it_did(string kind)
+    {
+        var id = NewId();
+        var (apply, undo) = kind == "create" ? (HttpMethod.Post, HttpMethod.Delete) : (HttpMethod.Delete, HttpMethod.Post);
+        if (kind == "delete")
+        {
+            await WriteAsync(HttpMethod.Post, id, $"{id}-before", token: 1);
+        }
+
+        Assert.True((await WriteAsync(apply, id, $"{id}-op", token: 2)).IsSuccessStatusCode);
+        Assert.True((await WriteAsync(undo, id, $"{id}-op:undo", token: 2)).IsSuccessStatusCode);
+        await ExpireAsync($"{id}-op", $"{id}-op:undo");
+
+        var inverse = kind == "create" ? "delete" : "create";
+        Assert.Equal((kind, AbortAnswer.Applied), await AbortOutcomeAsync(id, $"{id}-op", 2));
+        Assert.Equal((inverse, AbortAnswer.Applied), await AbortOutcomeAsync(id, $"{id}-op:undo", 2));
+        Assert.Equal(kind == "delete", await PresentAsync(id));
+        // A key that never reached the node is still aborted, and never applies afterwards.
+        Assert.Equal(("abort", AbortAnswer.Aborted), await AbortOutcomeAsync(id, $"{id}-never", 2));
+        Assert.Equal(HttpStatusCode.Conflict, (await WriteAsync(apply, id, $"{id}-never", token: 2)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_delete_whose_group_was_created_again_since_is_still_known_by_its_abort()
+    {
+        var id = NewId();
+        await WriteAsync(HttpMethod.Post, id, $"{id}-first", token: 1);
+        Assert.Equal(HttpStatusCode.OK, (await WriteAsync(HttpMethod.Delete, id, $"{id}-delete", token: 2)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await WriteAsync(HttpMethod.Post, id, $"{id}-again", token: 3)).StatusCode);
+        await ExpireAsync($"{id}-delete");
+
+        Assert.Equal(("delete", AbortAnswer.Applied), await AbortOutcomeAsync(id, $"{id}-delete", 3));
+        Assert.True(await PresentAsync(id));
+    }
+
+    [Fact]
+    public async Task A_tombstone_written_by_an_older_node_is_still_read()
+    {
+        var id = NewId();
+        await using (var store = await cluster.ConnectStoreAsync("node1"))
+        {
+            // Older nodes wrote the deleting key alone, with the record's day of life.
+            await store.GetDatabase().StringSetAsync($"deleted-by:{id}", $"{id}-old", TimeSpan.FromDays(1)).WaitAsync(Wait.Request);
+        }
+
+        var read = await _node.GetAsync($"/v1/group/{id}").WaitAsync(Wait.Request);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+        Assert.Equal($"{id}-old", Assert.Single(read.Headers.GetValues(NodeHeaders.DeletedBy)));
+        Assert.Equal(("delete", AbortAnswer.Applied), await AbortOutcomeAsync(id, $"{id}-old", 1));
     }
 
     [Theory]

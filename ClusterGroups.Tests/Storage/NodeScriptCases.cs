@@ -55,7 +55,53 @@ public static class NodeScriptCases
             Groups("list", g => Box(g.ListAsync())), Groups("digest", g => Box(g.DigestAsync(), d => $"total {d.Counts.Sum()}")),
             Groups("create g-keep k1 (replayed: keys stay)", g => Box(g.CreateAsync("g-keep", "k1", 5))),
             Groups("create g-keep k2 token 4 (fences stay)", g => Box(g.CreateAsync("g-keep", "k2", 4)))),
+        new("node: takeover, with records and after they expired",
+            Groups("create g1 k1 token 5", g => Box(g.CreateAsync("g1", "k1", 5))),
+            Groups("takeover g1 k1 token 6", g => Box(g.TakeOverAsync("g1", "k1", "k1:undo", 6))),
+            Groups("takeover g1 k1 token 5 (fenced)", g => Box(g.TakeOverAsync("g1", "k1", "k1:undo", 5))),
+            Groups("delete g1 k1:undo token 6", g => Box(g.DeleteAsync("g1", "k1:undo", 6))),
+            Groups("takeover g1 k1 token 7", g => Box(g.TakeOverAsync("g1", "k1", "k1:undo", 7))),
+            Cmd("DEL", "idem:k1", "idem:k1:undo"),
+            Groups("takeover g1 k1 token 8 (records gone)", g => Box(g.TakeOverAsync("g1", "k1", "k1:undo", 8))),
+            Groups("takeover g2 k2 token 1 (never used)", g => Box(g.TakeOverAsync("g2", "k2", "k2:undo", 1))),
+            Groups("create g2 k2 token 1 (shut)", g => Box(g.CreateAsync("g2", "k2", 1)))),
+        new("node: a store filled without the node, and digest rebuilds",
+            Groups("create g1 k1", g => Box(g.CreateAsync("g1", "k1"))), Groups("create g2 k2", g => Box(g.CreateAsync("g2", "k2"))),
+            Cmd("HSET", "groups", "r1", "~", "r2", "~", "r3", "~"),
+            Groups("digest (stale)", g => Box(g.DigestAsync(), Describe)),
+            Groups("delete r3 d3 (not in its bucket: the digest stays)", g => Box(g.DeleteAsync("r3", "d3"))),
+            Groups("rebuild", Rebuild), Groups("digest", g => Box(g.DigestAsync(), Describe)),
+            Cmd("HDEL", "groups", "r1"),
+            Groups("digest (stale)", g => Box(g.DigestAsync(), Describe)),
+            Groups("rebuild", Rebuild), Groups("digest", g => Box(g.DigestAsync(), Describe)),
+            Groups("all pages of 100", g => Box(AllPages(g, 100)))),
     ];
+
+    private static string Describe(DigestState d) =>
+        $"groups {d.Groups}, total {d.Total}, rebuilding {d.Rebuilding}, trusted {d.Trusted}, {Nonzero(d.Counts, d.Hashes)}";
+
+    // DigestRebuild's steps, as the node runs them; the digest is untrusted between the mark and its end.
+    private static async Task<object?> Rebuild(GroupStore store)
+    {
+        await store.BeginRebuildAsync("r");
+        var during = Describe(await store.DigestAsync());
+        var added = 0;
+        string? cursor = "0";
+        while (cursor is not null)
+        {
+            (var n, cursor) = await store.RebuildAddAsync(cursor, 500);
+            added += n;
+        }
+
+        var (removed, notDone) = (0, 0);
+        for (var bucket = 0; bucket < ClusterGroups.Contracts.GroupBuckets.Count; bucket++)
+        {
+            var (n, done) = await store.RebuildBucketAsync(bucket);
+            (removed, notDone) = (removed + n, notDone + (done ? 0 : 1));
+        }
+
+        return $"during: {during}; added {added}, removed {removed}, not done {notDone}, ended {await store.EndRebuildAsync("r")}";
+    }
 
     private static async Task<object?> Box<T>(Task<T> task) => await task;
 

@@ -131,6 +131,23 @@ public class CliOutcomeTests
         Assert.Contains("follow it with: groups op op-0123", run.Out);
     }
 
+    [Fact]
+    public async Task Abandoned_exits_10_and_never_says_the_api_finishes_it()
+    {
+        var report = FakeApi.Report("g1", Outcome.Abandoned, summary:
+            "abandoned by bob (node1 replaced); the rollback on node1 was given up: the nodes may differ until reconciled",
+            nodes: [FakeApi.Node("node1", NodeEffect.Applied, CompensationState.Pending), FakeApi.Node("node2", NodeEffect.NotApplied)]);
+        var api = new FakeApi().On(Post, "/v1/group/", 502,
+            FakeApi.Problem(report, 502, "The operation failed and an operator gave up its repair; the nodes may differ"), "application/problem+json");
+
+        var run = await CliRunner.RunAsync(api, "create", "g1");
+
+        Assert.True(run.Code == ExitCode.Abandoned && (int)run.Code == 10, run.ToString());
+        Assert.Contains("abandoned create 'g1': abandoned by bob", run.Out);
+        Assert.DoesNotContain("finishes the rollback by itself", run.Out);
+        Assert.Contains("Nobody finishes it", run.Out);
+    }
+
     [Theory]
     [InlineData(400, ExitCode.Usage, "The Api refused the input: groupId is invalid")]
     [InlineData(401, ExitCode.Unauthorized, "The Api wants a key (401 Unauthorized); pass --key or set CLUSTERGROUPS_KEY.")]

@@ -94,6 +94,7 @@ public class CliReadTests
     [InlineData(Outcome.AlreadySo, ExitCode.AlreadySo)]
     [InlineData(Outcome.RolledBack, ExitCode.RolledBack)]
     [InlineData(Outcome.PendingRepair, ExitCode.PendingRepair)]
+    [InlineData(Outcome.Abandoned, ExitCode.Abandoned)]
     public async Task Op_shows_the_full_report_and_exits_with_its_outcome(Outcome outcome, ExitCode expected)
     {
         var api = new FakeApi().On(Get, "/v1/operations/op-0123", 200, FakeApi.Report("g1", outcome));

@@ -23,7 +23,8 @@ public class ClientWireTests
         { new Server.Cluster.ClusterView(2, 1, [new Server.Cluster.NodeStatus("node1", "http://node1/", true, 1.5, 42, true, null),
             new Server.Cluster.NodeStatus("node2", "http://node2/", false, 0.5, null, false, "refused")]), typeof(Caller.ClusterView) },
         { new Server.Cluster.ConsistencyReport(false, At, ["node1", "node2"], ["node3"], [Divergent],
-            new Dictionary<string, long> { ["node1"] = 5, ["node2"] = 4 }, 3), typeof(Caller.ConsistencyReport) },
+            new Dictionary<string, long> { ["node1"] = 5, ["node2"] = 4 }, 3, new Dictionary<string, string> { ["node2"] = "digest stale" }),
+            typeof(Caller.ConsistencyReport) },
         { new Server.Reconciliation.ReconcileReport([new Server.Reconciliation.Repair("g2", "created", ["node2"], "its last operation committed", "op-2", "Committed")],
             [Divergent], [Divergent with { GroupId = "g3" }], false), typeof(Caller.ReconcileReport) },
     };

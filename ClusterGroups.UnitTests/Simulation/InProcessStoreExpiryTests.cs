@@ -53,12 +53,42 @@ public sealed class InProcessStoreExpiryTests
         using var store = new InProcessStore(_time);
         var groups = new GroupStore(store);
         Assert.Equal(WriteResult.Applied, (await groups.CreateAsync("g1", "k1", 5)).Result);
-        Assert.Equal(new WriteOutcome(WriteResult.Replayed, WriteResult.Applied), await groups.CreateAsync("g1", "k1", 5));
+        Assert.Equal(WriteResult.AlreadySo, (await groups.CreateAsync("g1", "k2", 5)).Result);
+        Assert.Equal(new WriteOutcome(WriteResult.Replayed, WriteResult.AlreadySo), await groups.CreateAsync("g1", "k2", 5));
 
         _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMilliseconds(1));
 
-        // The record is gone: the same key now meets the group as it is.
-        Assert.Equal(WriteResult.AlreadySo, (await groups.CreateAsync("g1", "k1", 5)).Result);
+        // The records are gone: a key that changed nothing left no trace, so it now meets the group as it is; the key
+        // that created the group is still named by it, so it is answered as applied (docs/ARCHITECTURE.md, "What a key
+        // did, after its record expired").
+        Assert.Equal(-2, (long)await store.ExecuteAsync("PTTL", "idem:k2"));
+        Assert.Equal(WriteResult.AlreadySo, (await groups.CreateAsync("g1", "k2", 5)).Result);
+        Assert.Equal(new WriteOutcome(WriteResult.Replayed, WriteResult.Applied), await groups.CreateAsync("g1", "k1", 5));
+    }
+
+    // A takeover reads both of the operation's keys as an abort does: after their records expired, from the group's
+    // state that names them. (Reading the records alone called the apply "aborted" with its group still on the node,
+    // and gave a tombstone's two keys as the deleting one.)
+    [Fact]
+    public async Task A_takeover_after_the_records_expired_knows_both_keys_from_the_group_state()
+    {
+        using var store = new InProcessStore(_time);
+        var groups = new GroupStore(store);
+        Assert.Equal(WriteResult.Applied, (await groups.CreateAsync("g1", "op1", 5)).Result);
+        Assert.Equal(WriteResult.Applied, (await groups.CreateAsync("g2", "op2", 5)).Result);
+        Assert.Equal(WriteResult.Applied, (await groups.DeleteAsync("g2", "op2:undo", 5)).Result);
+
+        _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal((new TakeOverState(true, "op1", "create:applied", null), (long?)null), await groups.TakeOverAsync("g1", "op1", "op1:undo", 6));
+        Assert.Equal((new TakeOverState(false, "op2:undo", "create:applied", "delete:applied"), (long?)null),
+            await groups.TakeOverAsync("g2", "op2", "op2:undo", 6));
+
+        // Recorded again: a late copy of the apply write is answered as applied, never refused as aborted.
+        Assert.Equal(new WriteOutcome(WriteResult.Replayed, WriteResult.Applied), await groups.CreateAsync("g1", "op1", 6));
+        // A key found nowhere is still shut by the takeover.
+        Assert.Equal("abort:aborted", (await groups.TakeOverAsync("g3", "op4", "op4:undo", 8)).State!.Apply);
+        Assert.Equal(WriteResult.Aborted, (await groups.CreateAsync("g3", "op4", 8)).Result);
     }
 
     [Fact]
