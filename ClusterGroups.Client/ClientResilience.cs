@@ -10,8 +10,7 @@ namespace ClusterGroups.Client;
 // whose answer was lost may have run, and running it again could undo what a later caller did. It is safe here
 // because every write the client sends carries an Idempotency-Key, the same on every try, and a Request-Deadline: the
 // Api answers a second copy of a key with the first one's operation (202/its outcome while it runs, 409 "in progress"
-// while it is still being made) and starts nothing after the deadline (issue 26; until the Api honours the key, a
-// retried create can answer "already so" for a group this very call created). So a request is retried only when it
+// while it is still being made) and starts nothing after the deadline (issue 26). So a request is retried only when it
 // is safe to repeat: a GET, or a request carrying an Idempotency-Key (the operator's POSTs carry none and are sent once).
 //
 // What is retried: no answer (connection failure, a try's timeout), 408, 429, and 5xx, honouring Retry-After, except

@@ -7,7 +7,9 @@ namespace ClusterGroups.Api.Coordinator;
 // (FencingTokens) and raised past a refusal; a busy lease is waited for (LeaseWait) up to the caller's patience; a
 // lease taken is kept (GroupLease). Two ways in:
 //   Start     a new operation: the group's lease, which operation ran last on it and, when that one is closed and
-//             `begin` is set, the new one begun: one round trip (steps 1 and 2).
+//             `begin` is set, the new one begun: one round trip (steps 1 and 2). The operation's Idempotency-Key is
+//             checked (and recorded) in that step; the caller's deadline is checked before each try, so an operation
+//             is never started after it (a try may come after waiting for a busy lease).
 //   TakeOver  an open operation another run left (its Api died, its rollback is pending, an operator acts on it):
 //             the group's lease, then the entry read again under it and taken over with the lease's token.
 public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorOptions> options, TimeProvider time, Entropy entropy)
@@ -15,13 +17,17 @@ public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorO
     public ICoordinator Store => coordinator;
 
     /// <summary>Null when the lease stayed taken for <paramref name="wait"/>.</summary>
-    public async Task<OperationStart?> StartAsync(OperationState op, bool begin, TimeSpan wait, CancellationToken ct)
+    public async Task<OperationStart?> StartAsync(
+        OperationState op, bool begin, TimeSpan wait, CancellationToken ct, DateTimeOffset? deadline = null)
     {
-        var taken = await LeaseAsync(op.GroupId, op, begin, wait, ct);
-        return taken is null
-            ? null
-            : new OperationStart(new OperationRun(op, taken.Value.Lease, coordinator), taken.Value.Answer.LastId,
-                taken.Value.Answer.LastOpen, taken.Value.Answer.Begun);
+        var taken = await LeaseAsync(op.GroupId, op, begin, wait, ct, deadline);
+        return taken switch
+        {
+            null => null,
+            { Refusal: { } refusal } => new OperationStart(null, null, false, false) { Refusal = refusal },
+            { Lease: var lease, Answer: var answer } => new OperationStart(new OperationRun(op, lease!, coordinator), answer!.LastId,
+                answer.LastOpen, answer.Begun),
+        };
     }
 
     public async Task<TakeOver> TakeOverAsync(string operationId, TimeSpan wait, CancellationToken ct)
@@ -36,7 +42,7 @@ public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorO
             return new TakeOver(TakeOverStatus.Closed, known, null);
         }
 
-        if (await LeaseAsync(known.GroupId, null, begin: false, wait, ct) is not { Lease: var lease })
+        if (await LeaseAsync(known.GroupId, null, begin: false, wait, ct) is not { Lease: { } lease })
         {
             return new TakeOver(TakeOverStatus.Busy, known, null);
         }
@@ -60,9 +66,10 @@ public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorO
         }
     }
 
-    // The lease, with a token above every one the group had; `op` begun with it when asked and possible.
-    private async Task<(GroupLease Lease, LeaseAnswer.Taken Answer)?> LeaseAsync(
-        string groupId, OperationState? op, bool begin, TimeSpan wait, CancellationToken ct)
+    // The lease, with a token above every one the group had; `op` begun with it when asked and possible. Or why
+    // nothing was done: the deadline passed, or op's key names an earlier request. Null: the lease stayed busy.
+    private async Task<Leased?> LeaseAsync(
+        string groupId, OperationState? op, bool begin, TimeSpan wait, CancellationToken ct, DateTimeOffset? deadline = null)
     {
         var duration = options.Value.LeaseDuration;
         var owner = entropy.NewLeaseOwner();
@@ -70,6 +77,11 @@ public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorO
         var floor = 0L;
         while (true)
         {
+            if (deadline is { } until && time.GetUtcNow() >= until)
+            {
+                return new Leased(null, null, new StartRefusal.PastDeadline());
+            }
+
             var asked = time.GetTimestamp();
             var token = FencingTokens.Propose(time, floor);
             op?.Lease(owner, token, time.GetUtcNow());
@@ -79,7 +91,9 @@ public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorO
                     floor = stale.Current;
                     continue;
                 case LeaseAnswer.Taken taken:
-                    return (new GroupLease(coordinator, groupId, owner, token, duration, asked, time), taken);
+                    return new Leased(new GroupLease(coordinator, groupId, owner, token, duration, asked, time), taken, null);
+                case LeaseAnswer.Keyed keyed:
+                    return new Leased(null, null, new StartRefusal.KeyUsed(keyed.Request));
                 default:
                     if (!await busy.NextAsync(ct))
                     {
@@ -90,12 +104,28 @@ public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorO
             }
         }
     }
+
+    private sealed record Leased(GroupLease? Lease, LeaseAnswer.Taken? Answer, StartRefusal? Refusal);
 }
 
 // What Start found. Begun: the operation is in the journal. Otherwise the group's last operation is still open
 // (LastOpen: it must be finished first) or it was not asked to begin; the run holds the lease and decides.
 // LastId is the group's last-operation pointer, which outlives the entry it names (ClosedRetention).
-public sealed record OperationStart(OperationRun Run, string? LastId, bool LastOpen, bool Begun);
+// Refusal (then no Run, no lease): nothing was done, and why.
+public sealed record OperationStart(OperationRun? Run, string? LastId, bool LastOpen, bool Begun)
+{
+    public StartRefusal? Refusal { get; init; }
+}
+
+// Why a start did nothing, other than a busy lease.
+public abstract record StartRefusal
+{
+    // The caller's deadline had passed before the start step.
+    public sealed record PastDeadline : StartRefusal;
+
+    // The operation's Idempotency-Key names an earlier request (Request): answer with its operation.
+    public sealed record KeyUsed(KeyedRequest Request) : StartRefusal;
+}
 
 public enum TakeOverStatus { Taken, Busy, Closed, NotFound }
 

@@ -17,11 +17,16 @@ namespace ClusterGroups.Api.Coordinator;
 // - One open operation per group, and it is the group's last: Acquire reports the last one and whether it is open.
 // - Close records the desired state the operation decided (DesiredGroup.Of) and frees the lease of releaseOwner,
 //   in the same step as the save.
+// - Idempotency-Key: an operation that carries a key (OperationState.Key) is begun only if no request recorded that
+//   key before, and its beginning records the key (KeyedRequest) in the same step; a key already recorded is
+//   answered instead (LeaseAnswer.Keyed, or BeginAsync's answer) and nothing is done. A recorded key is kept while its
+//   operation is open and for CoordinatorOptions.IdempotencyKeyWindow after its close.
 // Failures of the store are CoordinatorStoreException (the effect of a write whose answer never came is unknown).
 public interface ICoordinator
 {
     // Steps 1 and 2: take the group's lease (request), read the group's last operation and, when `begin` is given
-    // and that one is closed, begin it (it carries the request's owner and token already).
+    // and that one is closed, begin it (it carries the request's owner and token already). When `begin` carries a
+    // key already recorded: Keyed, and nothing else is done (not even the lease taken).
     Task<LeaseAnswer> AcquireAsync(LeaseRequest request, OperationState? begin, CancellationToken ct);
 
     // Extends the lease by its duration if `owner` still holds it; false if it does not.
@@ -31,7 +36,8 @@ public interface ICoordinator
     Task ReleaseAsync(string groupId, string owner, CancellationToken ct);
 
     // Begins an operation under a lease already held (Acquire did not, because the last one had to be finished).
-    Task BeginAsync(OperationState op, CancellationToken ct);
+    // Null: begun. Otherwise the operation's key was recorded meanwhile by another request: what it names, nothing written.
+    Task<KeyedRequest?> BeginAsync(OperationState op, CancellationToken ct);
 
     // Records the progress of an open operation.
     Task SaveAsync(OperationState op, CancellationToken ct);
@@ -69,4 +75,7 @@ public abstract record LeaseAnswer
     // The lease is taken with the token. LastId: the group's last operation (a pointer that outlives its entry),
     // LastOpen: whether it is still open (then nothing was begun), Begun: the operation asked for is in the journal.
     public sealed record Taken(string? LastId, bool LastOpen, bool Begun) : LeaseAnswer;
+
+    // The operation to begin carries an Idempotency-Key an earlier request recorded: what it names. Nothing was done.
+    public sealed record Keyed(KeyedRequest Request) : LeaseAnswer;
 }

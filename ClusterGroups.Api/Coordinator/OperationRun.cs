@@ -27,7 +27,13 @@ public sealed class OperationRun : IAsyncDisposable
         return new OperationRun(last, Lease, _coordinator, ownsLease: false);
     }
 
-    public Task BeginAsync(CancellationToken ct) => Gated(() => _coordinator.BeginAsync(Operation, ct), ct);
+    // Null: begun; else the operation's key names an earlier request (recorded meanwhile), and nothing was written.
+    public async Task<KeyedRequest?> BeginAsync(CancellationToken ct)
+    {
+        KeyedRequest? keyed = null;
+        await Gated(async () => keyed = await _coordinator.BeginAsync(Operation, ct), ct);
+        return keyed;
+    }
 
     public Task SaveAsync(CancellationToken ct) => Gated(() => _coordinator.SaveAsync(Operation, ct), ct);
 

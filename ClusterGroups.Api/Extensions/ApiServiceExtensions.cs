@@ -106,6 +106,8 @@ public static class ApiServiceExtensions
         services.AddOptions<CoordinatorOptions>()
             .Bind(configuration.GetSection("Cluster:Coordinator"))
             .ValidateDataAnnotations()
+            .Validate(o => o.IdempotencyKeyWindow <= o.ClosedRetention,
+                "Cluster:Coordinator:IdempotencyKeyWindow must not be longer than Cluster:Coordinator:ClosedRetention.")
             .ValidateOnStart();
         services.AddOptions<RecoveryOptions>()
             .Bind(configuration.GetSection("Cluster:Recovery"))

@@ -76,6 +76,9 @@ public static class OpenApiExtensions
         | `PendingRepair` | 202 + `Location` | 202 | failed; the rollback finishes by itself; follow `/v1/operations/{id}` |
         | `Abandoned` | 502 + `Location` | 502 | failed, and an operator gave its repair up (`POST /v1/operations/{id}/abandon`); the nodes may differ until reconciled (answered only by a replica whose operation was taken over) |
         | (refused) | 400 / 401 / 429 | 400 / 401 / 429 | bad input, no or wrong key, too many requests: no node touched |
+        | (same `Idempotency-Key`, same request) | the first request's answer as it stands; 409 `outcome: "Running"` + `operationId` while it runs | same | a retry: nothing started |
+        | (same `Idempotency-Key`, another request) | 422 | 422 | nothing done |
+        | (`Request-Deadline` passed) | 504 | 504 | nothing done: the operation could not start in time |
 
         Failures are `application/problem+json` whose extension members are the operation report's fields: per node the
         effect, the compensation and every call (phase, attempt, status or error, time).

@@ -41,10 +41,13 @@ public sealed class FanOutProtocol(
 {
     /// <summary>
     /// Runs one operation to its end, or says why it could not start. With <paramref name="onlyAfter"/>, it starts
-    /// only if the group's last journaled operation is still that one (the reconciler's repairs use this).
+    /// only if the group's last journaled operation is still that one (the reconciler's repairs use this). With
+    /// <paramref name="key"/>, it starts only if no earlier request recorded the key (else it answers what the key
+    /// names); with <paramref name="deadline"/>, it starts nothing once that has passed (a begun one runs to its end).
     /// </summary>
     public async Task<FanOutResult> RunAsync(
-        OperationKind kind, string groupId, CancellationToken stopping, LastOperationIs? onlyAfter = null, string? caller = null)
+        OperationKind kind, string groupId, CancellationToken stopping, LastOperationIs? onlyAfter = null, string? caller = null,
+        RequestKey? key = null, DateTimeOffset? deadline = null)
     {
         // The coordinator can fail at any step; what the caller is told depends on how far the operation got.
         string? begun = null;
@@ -53,20 +56,26 @@ public sealed class FanOutProtocol(
         {
             var operation = new Operation(entropy.NewOperationId(time.GetUtcNow()), kind, groupId);
             using var activity = FanOutTelemetry.StartOperation(operation);
-            var op = new OperationState(operation, cluster.Nodes.Select(n => new NodeProgress(n.Name)), caller, activity?.Id);
+            var op = new OperationState(operation, cluster.Nodes.Select(n => new NodeProgress(n.Name)), caller, activity?.Id, key);
             var started = time.GetTimestamp();
 
             // 1. lock and 2. journal: the group's lease, which operation ran on it last, and this one begun, in one
             // step when that one is closed (a repair checks its precondition first). It may have been begun even if
             // the answer was lost (begun).
             begun = op.Id;
-            var start = await coordination.StartAsync(op, begin: onlyAfter is null, options.Value.Resilience.LockTimeout, stopping);
+            var start = await coordination.StartAsync(op, begin: onlyAfter is null, options.Value.Resilience.LockTimeout, stopping, deadline);
             if (start is null)
             {
                 return FanOutResult.Busy($"Another operation on '{groupId}' did not finish in time; nothing was done.");
             }
 
-            await using var run = start.Run;
+            if (start.Refusal is { } refusal)
+            {
+                begun = null;
+                return FanOutResult.Refused(refusal);
+            }
+
+            await using var run = start.Run!;
             if (!start.Begun)
             {
                 // A new operation must never run on top of a half-undone one. Only the group's last operation can be open.
@@ -88,10 +97,20 @@ public sealed class FanOutProtocol(
                     return FanOutResult.Busy($"Another operation on '{groupId}' ran meanwhile; nothing was done.");
                 }
 
+                // Finishing the last one may have taken past the caller's deadline: this one is then not begun.
+                if (deadline is { } until && time.GetUtcNow() >= until)
+                {
+                    return FanOutResult.Refused(new StartRefusal.PastDeadline());
+                }
+
                 begun = op.Id;
                 try
                 {
-                    await run.BeginAsync(stopping);
+                    if (await run.BeginAsync(stopping) is { } keyed)
+                    {
+                        begun = null;
+                        return FanOutResult.Refused(new StartRefusal.KeyUsed(keyed));
+                    }
                 }
                 catch (CoordinatorFencedException)
                 {
@@ -267,6 +286,11 @@ public sealed class FanOutProtocol(
 // operation to a later owner; Operation is what the journal holds (possibly still open).
 public sealed record FanOutResult(OperationState? Operation, string? Refusal, bool LostToLaterOwner = false)
 {
+    // Not started, nothing done: the deadline passed, or the key names an earlier request.
+    public StartRefusal? NotStarted { get; init; }
+
+    public static FanOutResult Refused(StartRefusal refusal) => new(null, null) { NotStarted = refusal };
+
     public static FanOutResult Done(OperationState op) => new(op, null);
     public static FanOutResult Busy(string refusal) => new(null, refusal);
     public static FanOutResult TakenOver(OperationState op) => new(op, null, LostToLaterOwner: true);

@@ -1,4 +1,6 @@
 using ClusterGroups.Api.Cluster;
+using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Model;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Contracts;
 using ClusterGroups.Web.Http;
@@ -19,24 +21,36 @@ public static class GroupEndpoints
             .WithName("CreateGroup")
             .WithSummary("Create a group on every node, or on none")
             .WithDescription("201 committed · 409 already on every node · 503 failed and rolled back (send again) · "
-                             + "202 failed, rollback pending (follow Location) · 400 bad input, no node touched")
+                             + "202 failed, rollback pending (follow Location) · 400 bad input, no node touched. "
+                             + WriteHeadersDescription)
             .Accepts<GroupRequest>("application/json")
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
         v1.MapDelete("/group", DeleteFromBody)
             .WithName("DeleteGroup")
             .WithSummary("Delete a group from every node, or from none (body {\"groupId\"}, as the seed's nodes take it)")
-            .WithDescription("200 committed · 404 on no node · 503 failed and rolled back · 202 rollback pending · 400 bad input")
+            .WithDescription("200 committed · 404 on no node · 503 failed and rolled back · 202 rollback pending · 400 bad input. "
+                             + WriteHeadersDescription)
             .Accepts<GroupRequest>("application/json")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
         v1.MapDelete("/group/{groupId}", DeleteFromPath)
             .WithName("DeleteGroupById")
             .WithSummary("Delete a group from every node, or from none")
+            .WithDescription("200 committed · 404 on no node · 503 failed and rolled back · 202 rollback pending · 400 bad input. "
+                             + WriteHeadersDescription)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
         reads.MapGet("/group/{groupId}", Get)
             .WithName("GetGroup")
@@ -72,6 +86,11 @@ public static class GroupEndpoints
         GroupId.IsValid(groupId)
             ? await RunAsync(OperationKind.Delete, groupId, http, protocol, lifetime)
             : BadRequest($"groupId is invalid: {GroupId.Rule}.");
+
+    private const string WriteHeadersDescription =
+        "Idempotency-Key: a retry with the same key gets the first request's operation (its answer as it stands; 409 with "
+        + "its operationId while it runs; 422 if the key was sent with another request). Request-Deadline (RFC 3339, UTC): "
+        + "504, nothing done, if it passed before the operation could start.";
 
     private static async Task<Results<Ok<GroupView>, ProblemHttpResult>> Get(string groupId, ClusterScan scan, CancellationToken ct)
     {
@@ -109,9 +128,27 @@ public static class GroupEndpoints
     private static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> RunAsync(
         OperationKind kind, string groupId, HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime)
     {
-        // Audit: the operation records which caller key asked for it (null when the Api has no keys).
-        var result = await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping, caller: http.User.Identity?.Name);
-        return result.Operation is not null ? OperationResults.From(result, http) : OperationResults.Busy(http, result.Refusal!);
+        var (headers, error) = WriteHeaders.Read(http.Request);
+        if (error is not null)
+        {
+            return BadRequest(error);
+        }
+
+        // Audit: the operation records which caller key asked for it (null when the Api has no keys); its
+        // Idempotency-Key is scoped to that name, so one caller never reaches another's operations by a key.
+        var caller = http.User.Identity?.Name;
+        var key = headers!.IdempotencyKey is { } value ? RequestKey.For(caller, value) : null;
+        var time = http.RequestServices.GetRequiredService<TimeProvider>();
+        var result = headers.Deadline is { } deadline && time.GetUtcNow() >= deadline
+            ? FanOutResult.Refused(new StartRefusal.PastDeadline())
+            : await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping, caller: caller, key: key, deadline: headers.Deadline);
+        return result switch
+        {
+            { Operation: not null } => OperationResults.From(result, http),
+            { NotStarted: { } refusal } => await NotStartedResults.FromAsync(refusal, kind, groupId, http,
+                http.RequestServices.GetRequiredService<ICoordinator>()),
+            _ => OperationResults.Busy(http, result.Refusal!),
+        };
     }
 
     private static ProblemHttpResult BadRequest(string detail) =>

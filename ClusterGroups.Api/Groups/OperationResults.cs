@@ -65,7 +65,8 @@ public static class OperationResults
             title: "Group busy", extensions: new Dictionary<string, object?> { ["outcome"] = "Busy" });
     }
 
-    private static ProblemHttpResult Problem(HttpContext http, OperationReport report, int status, string title)
+    // A problem whose extension members are the operation report's fields.
+    public static ProblemHttpResult Problem(HttpContext http, OperationReport report, int status, string title, string? detail = null)
     {
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var extensions = new Dictionary<string, object?>();
@@ -74,6 +75,6 @@ public static class OperationResults
             extensions[property.Name] = property.Value;
         }
 
-        return TypedResults.Problem(report.Summary, statusCode: status, title: title, extensions: extensions);
+        return TypedResults.Problem(detail ?? report.Summary, statusCode: status, title: title, extensions: extensions);
     }
 }

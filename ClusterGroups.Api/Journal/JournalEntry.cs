@@ -20,7 +20,12 @@ public sealed record JournalEntry(
     IReadOnlyList<JournalNode> Nodes,
     string? Caller = null,
     IReadOnlyList<OperatorAction>? Actions = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool RollingBack = false);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool RollingBack = false,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] JournalKey? IdempotencyKey = null);
+
+// IdempotencyKey (optional, added with Idempotency-Key on the Api): the key the caller sent, in its caller's scope
+// (the API key name, "" when the Api has no keys); absent: none was sent, or the entry is from before keys.
+public sealed record JournalKey(string Scope, string Key);
 
 // Dialect (optional, added with node dialects): how the node was spoken to ("keyed", "seed"); absent: not decided yet,
 // or an entry from before dialects (the node is then probed).

@@ -37,7 +37,8 @@ public static class JournalFormat
                     c.Call.Error, c.Call.Detail, c.Call.DurationMs, c.Call.RetryAfter?.TotalMilliseconds)),
             ], n.Dialect)),
         ],
-        op.Caller, op.Actions.Count == 0 ? null : [.. op.Actions], op.RollingBack);
+        op.Caller, op.Actions.Count == 0 ? null : [.. op.Actions], op.RollingBack,
+        op.Key is { } key ? new JournalKey(key.Scope, key.Value) : null);
 
     private static OperationState FromEntry(JournalEntry entry) => OperationState.Restore(
         new Operation(entry.OperationId, entry.Kind, entry.GroupId),
@@ -50,7 +51,8 @@ public static class JournalFormat
             return node;
         }),
         entry.Outcome, entry.StartedAt, entry.EndedAt, entry.DurationMs, entry.Owner, entry.Fence, entry.Recoveries,
-        entry.LastRecoveryAt, entry.Caller, entry.TraceParent, entry.Actions ?? [], entry.RollingBack);
+        entry.LastRecoveryAt, entry.Caller, entry.TraceParent, entry.Actions ?? [], entry.RollingBack,
+        entry.IdempotencyKey is { } key ? new RequestKey(key.Scope, key.Key) : null);
 
     private static JournalEntry Upgrade(JournalEntryV1 v1) => new(
         1, v1.OperationId, v1.Kind, v1.GroupId, v1.Outcome, v1.StartedAt, v1.EndedAt, v1.DurationMs, v1.Owner, 0,

@@ -11,13 +11,15 @@ public sealed class OperationState
     private readonly List<OperatorAction> _actions;
 
     // A new operation on these nodes (in Cluster:Nodes order), not yet leased or journaled.
-    public OperationState(Operation operation, IEnumerable<NodeProgress> nodes, string? caller = null, string? traceParent = null)
-        : this(operation, nodes, [], caller, traceParent)
+    public OperationState(
+        Operation operation, IEnumerable<NodeProgress> nodes, string? caller = null, string? traceParent = null, RequestKey? key = null)
+        : this(operation, nodes, [], caller, traceParent, key)
     {
     }
 
     private OperationState(
-        Operation operation, IEnumerable<NodeProgress> nodes, IEnumerable<OperatorAction> actions, string? caller, string? traceParent)
+        Operation operation, IEnumerable<NodeProgress> nodes, IEnumerable<OperatorAction> actions, string? caller, string? traceParent,
+        RequestKey? key)
     {
         Operation = operation;
         Nodes = [.. nodes];
@@ -25,14 +27,15 @@ public sealed class OperationState
         _actions = [.. actions];
         Caller = caller;
         TraceParent = traceParent;
+        Key = key;
     }
 
     // An operation as the journal recorded it (JournalFormat).
     public static OperationState Restore(
         Operation operation, IEnumerable<NodeProgress> nodes, Outcome outcome, DateTimeOffset startedAt, DateTimeOffset? endedAt,
         double durationMs, string? owner, long fence, int recoveries, DateTimeOffset? lastRecoveryAt, string? caller,
-        string? traceParent, IEnumerable<OperatorAction> actions, bool rollingBack = false) =>
-        new(operation, nodes, actions, caller, traceParent)
+        string? traceParent, IEnumerable<OperatorAction> actions, bool rollingBack = false, RequestKey? key = null) =>
+        new(operation, nodes, actions, caller, traceParent, key)
         {
             Outcome = outcome,
             StartedAt = startedAt,
@@ -60,6 +63,9 @@ public sealed class OperationState
 
     // The caller key name that asked for the operation (audit); null when the Api has no keys.
     public string? Caller { get; }
+
+    // The caller's Idempotency-Key, if it sent one: recorded by the coordinator with the operation's beginning.
+    public RequestKey? Key { get; }
 
     // The W3C trace id of the operation's span, so a recovery's span can link to it.
     public string? TraceParent { get; }

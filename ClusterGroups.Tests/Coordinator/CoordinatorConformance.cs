@@ -11,6 +11,11 @@ public abstract class CoordinatorConformance
 {
     protected static readonly TimeSpan Lease = TimeSpan.FromMilliseconds(800);
 
+    // The Idempotency-Key window subclasses give their coordinator (CoordinatorOptions.IdempotencyKeyWindow).
+    protected static readonly TimeSpan KeyWindow = TimeSpan.FromMilliseconds(800);
+
+    protected static CoordinatorOptions CoordinatorSettings => new() { IdempotencyKeyWindow = KeyWindow };
+
     protected abstract ICoordinator Coordinator { get; }
 
     // Waits until `lease` has passed for the store's clock.
@@ -20,8 +25,13 @@ public abstract class CoordinatorConformance
 
     private static string NewGroup() => $"conf-{Guid.NewGuid():N}"[..24];
 
-    private static OperationState NewOperation(string groupId, OperationKind kind = OperationKind.Create) =>
-        new(new Operation($"op-{Guid.NewGuid():N}", kind, groupId), [new NodeProgress("n1"), new NodeProgress("n2")], caller: "tester");
+    private static OperationState NewOperation(string groupId, OperationKind kind = OperationKind.Create, RequestKey? key = null) =>
+        new(new Operation($"op-{Guid.NewGuid():N}", kind, groupId), [new NodeProgress("n1"), new NodeProgress("n2")], caller: "tester",
+            key: key);
+
+    private static RequestKey NewKey(string scope = "tester") => new(scope, $"k-{Guid.NewGuid():N}");
+
+    private static LeaseAnswer.Keyed KeyedTo(OperationState op) => new(new KeyedRequest(op.Id, op.Kind, op.GroupId));
 
     private async Task<LeaseAnswer> AcquireAsync(string groupId, string owner, long token, OperationState? begin = null)
     {
@@ -179,5 +189,93 @@ public abstract class CoordinatorConformance
         Assert.Equal(second.Id, (await Coordinator.LastForGroupAsync(g, CancellationToken.None))?.Id);
         Assert.Equal(Outcome.RolledBack, (await Coordinator.GetAsync(first.Id, CancellationToken.None))?.Outcome);
         Assert.IsType<LeaseAnswer.Busy>(await AcquireAsync(g, "c", Token(3)));
+    }
+
+    [Fact]
+    public async Task A_key_begins_one_operation_and_every_later_start_with_it_is_told_which()
+    {
+        var (g, key) = (NewGroup(), NewKey());
+        var op = NewOperation(g, key: key);
+        Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(g, "a", Token(1), op));
+
+        // The same key while the first holds the group's lease: answered with it, not busy; nothing begun.
+        var again = NewOperation(g, key: key);
+        Assert.Equal(KeyedTo(op), await AcquireAsync(g, "b", Token(2), again));
+        Assert.Null(await Coordinator.GetAsync(again.Id, CancellationToken.None));
+
+        // The same key for another group: answered, and that group's lease was not taken (nor its token raised).
+        var other = NewGroup();
+        Assert.Equal(KeyedTo(op), await AcquireAsync(other, "b", Token(5), NewOperation(other, OperationKind.Delete, key)));
+        Assert.Equal(new LeaseAnswer.Taken(null, false, false), await AcquireAsync(other, "c", Token(2)));
+        await Coordinator.ReleaseAsync(other, "c", CancellationToken.None);
+
+        // The same key in another caller's scope is another key.
+        var theirs = NewOperation(other, key: key with { Scope = "someone-else" });
+        Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(other, "d", Token(3), theirs));
+    }
+
+    [Fact]
+    public async Task A_start_that_finds_the_lease_busy_records_no_key()
+    {
+        var (g, key) = (NewGroup(), NewKey());
+        Assert.IsType<LeaseAnswer.Taken>(await AcquireAsync(g, "a", Token(1)));
+        Assert.IsType<LeaseAnswer.Busy>(await AcquireAsync(g, "b", Token(2), NewOperation(g, key: key)));
+        await Coordinator.ReleaseAsync(g, "a", CancellationToken.None);
+
+        var op = NewOperation(g, key: key);
+        Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(g, "b", Token(3), op));
+        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "c", Token(1), NewOperation(g, key: key)));
+    }
+
+    [Fact]
+    public async Task Begin_under_a_lease_checks_the_key_and_records_it()
+    {
+        var g = NewGroup();
+        var first = NewOperation(g);
+        await AcquireAsync(g, "a", Token(1), first);
+        await Coordinator.ReleaseAsync(g, "a", CancellationToken.None);
+        Assert.Equal(new LeaseAnswer.Taken(first.Id, true, false), await AcquireAsync(g, "b", Token(2)));
+
+        // While b finishes the open one, a request for another group records the key b's operation carries.
+        var key = NewKey();
+        var elsewhere = NewOperation(NewGroup(), key: key);
+        Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(elsewhere.GroupId, "x", Token(1), elsewhere));
+
+        var second = NewOperation(g, key: key);
+        second.Lease("b", Token(2), DateTimeOffset.UtcNow);
+        Assert.Equal(KeyedTo(elsewhere).Request, await Coordinator.BeginAsync(second, CancellationToken.None));
+        Assert.Null(await Coordinator.GetAsync(second.Id, CancellationToken.None));
+        Assert.Equal(first.Id, (await Coordinator.LastForGroupAsync(g, CancellationToken.None))?.Id);
+
+        // A fresh key: begun, and recorded with it.
+        var third = NewOperation(g, key: NewKey());
+        third.Lease("b", Token(2), DateTimeOffset.UtcNow);
+        Assert.Null(await Coordinator.BeginAsync(third, CancellationToken.None));
+        Assert.Equal(third.Id, (await Coordinator.LastForGroupAsync(g, CancellationToken.None))?.Id);
+        Assert.Equal(KeyedTo(third), await AcquireAsync(NewGroup(), "y", Token(1), NewOperation(g, key: third.Key)));
+    }
+
+    [Fact]
+    public async Task A_key_is_kept_while_its_operation_is_open_and_for_the_window_after_its_close()
+    {
+        var (g, key) = (NewGroup(), NewKey());
+        var op = NewOperation(g, key: key);
+        await AcquireAsync(g, "a", Token(1), op);
+
+        await PassAsync(KeyWindow * 2);
+        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "b", Token(1), NewOperation(g, key: key)));
+
+        op.TakeOver("a2", Token(2));
+        Assert.IsType<LeaseAnswer.Taken>(await AcquireAsync(g, "a2", Token(2)));
+        op.Node("n1")!.Learn(NodeEffect.Applied);
+        op.Node("n2")!.Learn(NodeEffect.Applied);
+        Assert.True(op.Decide());
+        op.Answered(DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(3));
+        await Coordinator.CloseAsync(op, "a2", CancellationToken.None);
+        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "b", Token(1), NewOperation(g, key: key)));
+
+        await PassAsync(KeyWindow * 2);
+        var later = NewOperation(g, key: key);
+        Assert.Equal(new LeaseAnswer.Taken(op.Id, false, Begun: true), await AcquireAsync(g, "c", Token(3), later));
     }
 }

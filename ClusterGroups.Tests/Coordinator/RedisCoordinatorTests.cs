@@ -15,7 +15,7 @@ public sealed class RedisCoordinatorTests(ClusterFixture cluster) : CoordinatorC
     private IConnectionMultiplexer? _connection;
 
     protected override ICoordinator Coordinator =>
-        new RedisCoordinator(new RedisStore(_connection!), Options.Create(new CoordinatorOptions()));
+        new RedisCoordinator(new RedisStore(_connection!), Options.Create(CoordinatorSettings));
 
     public async Task InitializeAsync() => _connection = await cluster.ConnectCoordinatorAsync();
 

@@ -36,6 +36,13 @@ public static class ChaosExtensions
         return response.StatusCode == HttpStatusCode.OK;
     }
 
+    // The ids of the journal's operations on the group (GET /v1/operations?groupId=), newest first.
+    public static async Task<string[]> OperationsOnAsync(this ClusterFixture cluster, string groupId)
+    {
+        var list = await (await cluster.Api().GetAsync($"/v1/operations?groupId={groupId}").WaitAsync(Wait.Request)).JsonAsync();
+        return [.. list["operations"]!.AsArray().Select(o => o!["operationId"]!.GetValue<string>())];
+    }
+
     public static async Task<string[]> WhereAsync(this ClusterFixture cluster, string groupId)
     {
         var where = new List<string>();

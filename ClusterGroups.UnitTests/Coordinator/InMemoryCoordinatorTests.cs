@@ -1,6 +1,7 @@
 using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Coordinator.InMemory;
 using ClusterGroups.Tests.Coordinator;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ClusterGroups.UnitTests.Coordinator;
@@ -11,7 +12,7 @@ public sealed class InMemoryCoordinatorTests : CoordinatorConformance
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
 
-    public InMemoryCoordinatorTests() => Coordinator = new InMemoryCoordinator(_time);
+    public InMemoryCoordinatorTests() => Coordinator = new InMemoryCoordinator(_time, Options.Create(CoordinatorSettings));
 
     protected override ICoordinator Coordinator { get; }
 

@@ -17,7 +17,7 @@ public sealed class SimulatedCoordinatorTests : CoordinatorConformance, IDisposa
     public SimulatedCoordinatorTests()
     {
         _store = new InProcessStore(_time);
-        Coordinator = new RedisCoordinator(_store, Options.Create(new CoordinatorOptions()));
+        Coordinator = new RedisCoordinator(_store, Options.Create(CoordinatorSettings));
     }
 
     protected override ICoordinator Coordinator { get; }

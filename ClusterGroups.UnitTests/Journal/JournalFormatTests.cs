@@ -82,6 +82,26 @@ public sealed class JournalFormatTests
         Assert.Contains("\"outcome\":\"PendingRepair\"", generated, StringComparison.Ordinal);
     }
 
+    // The Idempotency-Key is an optional member: kept with its scope, absent from entries without one (an entry from
+    // before keys reads with none).
+    [Fact]
+    public void The_idempotency_key_round_trips_and_an_entry_without_one_reads_with_none()
+    {
+        var v1 = JournalFormat.Read(V1Pending)!;
+        var op = OperationState.Restore(v1.Operation, v1.Nodes, v1.Outcome, v1.StartedAt, v1.EndedAt, v1.DurationMs, v1.Owner,
+            v1.Fence, v1.Recoveries, v1.LastRecoveryAt, caller: "ops-team", v1.TraceParent, [], key: new RequestKey("ops-team", "k-1"));
+
+        var json = JournalFormat.Write(op);
+
+        Assert.Equal(new RequestKey("ops-team", "k-1"), JournalFormat.Read(json)!.Key);
+        Assert.Contains("\"idempotencyKey\":{\"scope\":\"ops-team\",\"key\":\"k-1\"}", json, StringComparison.Ordinal);
+        Assert.Null(v1.Key);
+        Assert.DoesNotContain("idempotencyKey", JournalFormat.Write(v1), StringComparison.Ordinal);
+        var withoutKey = JsonNode.Parse(json)!.AsObject();
+        withoutKey.Remove("idempotencyKey");
+        Assert.Null(JournalFormat.Read(withoutKey.ToJsonString())!.Key);
+    }
+
     [Fact]
     public void An_entry_from_a_newer_Api_is_refused_not_misread()
     {

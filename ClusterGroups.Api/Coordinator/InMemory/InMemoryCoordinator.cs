@@ -1,5 +1,6 @@
 using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Model;
+using Microsoft.Extensions.Options;
 
 namespace ClusterGroups.Api.Coordinator.InMemory;
 
@@ -7,8 +8,9 @@ namespace ClusterGroups.Api.Coordinator.InMemory;
 // and serves one replica. It keeps every rule of the port (leases that expire on the clock, tokens that only grow,
 // the owner-checked journal, one open operation per group, the desired state), so the protocol runs unchanged; the
 // conformance tests hold it to the Redis coordinator. Entries are kept as the JSON a store would keep, so readers
-// always get copies; the newest 10 000 closed ones are kept. One lock: every method is one atomic step.
-public sealed class InMemoryCoordinator(TimeProvider time) : ICoordinator
+// always get copies; the newest 10 000 closed ones are kept. One lock: every method is one atomic step. Idempotency
+// keys are kept while their operation is open (no expiry), then for the key window after its close.
+public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorOptions> options) : ICoordinator
 {
     private const int MaxClosed = 10_000;
     private readonly Lock _lock = new();
@@ -19,11 +21,20 @@ public sealed class InMemoryCoordinator(TimeProvider time) : ICoordinator
     private readonly Dictionary<string, long> _fences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Owner, DateTimeOffset Until)> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DesiredGroup> _desired = new(StringComparer.Ordinal);
+    private readonly Dictionary<RequestKey, (KeyedRequest Request, DateTimeOffset? Until)> _keys = [];
+
+    // Keys whose window runs, in the order they expire (one window for all, so the order of closes).
+    private readonly Queue<(RequestKey Key, DateTimeOffset Until)> _expiring = new();
 
     public Task<LeaseAnswer> AcquireAsync(LeaseRequest request, OperationState? begin, CancellationToken ct)
     {
         lock (_lock)
         {
+            if (Recorded(begin) is { } keyed)
+            {
+                return Task.FromResult<LeaseAnswer>(new LeaseAnswer.Keyed(keyed));
+            }
+
             var current = _fences.GetValueOrDefault(request.GroupId);
             if (request.Token <= current)
             {
@@ -73,16 +84,28 @@ public sealed class InMemoryCoordinator(TimeProvider time) : ICoordinator
         return Task.CompletedTask;
     }
 
-    public Task BeginAsync(OperationState op, CancellationToken ct) => SaveAsync(op, begins: true);
-
-    public Task SaveAsync(OperationState op, CancellationToken ct) => SaveAsync(op, begins: false);
-
-    private Task SaveAsync(OperationState op, bool begins)
+    public Task<KeyedRequest?> BeginAsync(OperationState op, CancellationToken ct)
     {
         lock (_lock)
         {
             CheckOwner(op);
-            Write(op, begins);
+            if (Recorded(op) is { } keyed)
+            {
+                return Task.FromResult<KeyedRequest?>(keyed);
+            }
+
+            Write(op, begins: true);
+        }
+
+        return Task.FromResult<KeyedRequest?>(null);
+    }
+
+    public Task SaveAsync(OperationState op, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            CheckOwner(op);
+            Write(op, begins: false);
         }
 
         return Task.CompletedTask;
@@ -154,6 +177,22 @@ public sealed class InMemoryCoordinator(TimeProvider time) : ICoordinator
         }
     }
 
+    // What the operation's key names, if an earlier request recorded it and its window has not run out.
+    private KeyedRequest? Recorded(OperationState? op)
+    {
+        var now = time.GetUtcNow();
+        while (_expiring.TryPeek(out var next) && next.Until <= now)
+        {
+            _expiring.Dequeue();
+            if (_keys.TryGetValue(next.Key, out var kept) && kept.Until <= now)
+            {
+                _keys.Remove(next.Key);
+            }
+        }
+
+        return op?.Key is { } key && _keys.TryGetValue(key, out var found) && !(found.Until <= now) ? found.Request : null;
+    }
+
     // The lease's owner, if one holds it and it has not expired.
     private string? HolderOf(string groupId) =>
         _leases.TryGetValue(groupId, out var lease) && lease.Until > time.GetUtcNow() ? lease.Owner : null;
@@ -183,6 +222,18 @@ public sealed class InMemoryCoordinator(TimeProvider time) : ICoordinator
         {
             _lastByGroup[op.GroupId] = op.Id;
             _open.Add(op.Id);
+            if (op.Key is { } key)
+            {
+                _keys[key] = (new KeyedRequest(op.Id, op.Kind, op.GroupId), null);
+            }
+        }
+
+        if (!op.IsOpen && op.Key is { } closing && _keys.TryGetValue(closing, out var kept) && kept.Request.OperationId == op.Id)
+        {
+            // The close starts the key's window.
+            var until = time.GetUtcNow() + options.Value.IdempotencyKeyWindow;
+            _keys[closing] = (kept.Request, until);
+            _expiring.Enqueue((closing, until));
         }
 
         if (!op.IsOpen && _open.Remove(op.Id))

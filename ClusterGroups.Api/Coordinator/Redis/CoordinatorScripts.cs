@@ -19,8 +19,19 @@ public static class CoordinatorScripts
         local open = last ~= '' and redis.call('SISMEMBER', KEYS[3], last) == 1
         """;
 
-    // What beginning an entry writes. KEYS: 5 entry, 6 all, 7 group index, 8 Running's index (and 2 last, 3 open).
-    // ARGV: 5 json, 6 id, 7 start ms.
+    // The caller's Idempotency-Key, when the operation carries one. KEYS[9] the key's record (absent: no key). A key
+    // already recorded names an earlier request: {'keyed', its record}, and nothing is done (no lease taken, nothing
+    // begun): the caller answers with that request's operation.
+    private const string KeyCheck = """
+        if KEYS[9] then
+          local named = redis.call('GET', KEYS[9])
+          if named then return {'keyed', named} end
+        end
+        """;
+
+    // What beginning an entry writes. KEYS: 5 entry, 6 all, 7 group index, 8 Running's index (and 2 last, 3 open),
+    // 9 the key's record (optional). ARGV: 5 json, 6 id, 7 start ms, 8 the key's record ("<kind> <groupId> <id>").
+    // The key's record has no expiry while its operation is open (Save sets it on the close).
     private const string BeginWrites = """
         redis.call('SET', KEYS[5], ARGV[5])
         redis.call('ZADD', KEYS[6], ARGV[7], ARGV[6])
@@ -28,14 +39,17 @@ public static class CoordinatorScripts
         redis.call('SADD', KEYS[3], ARGV[6])
         redis.call('ZADD', KEYS[7], ARGV[7], ARGV[6])
         redis.call('ZADD', KEYS[8], ARGV[7], ARGV[6])
+        if KEYS[9] then redis.call('SET', KEYS[9], ARGV[8]) end
         """;
 
     // Acquire without beginning: {'open' | 'taken', last} once taken.
     public const string Lease = TakeLease + "\n" + "return {open and 'open' or 'taken', last}";
 
-    // Steps 1 and 2 in one script: the lease, then, when the last operation is closed, the new one begun:
-    // {'begun', last}. An open last one: {'open', last}, nothing begun. KEYS and ARGV: Lease's, then BeginWrites'.
-    public const string Start = TakeLease + "\n" + "if open then return {'open', last} end" + "\n" + BeginWrites + "\n" + "return {'begun', last}";
+    // Steps 1 and 2 in one script: the caller's key checked, the lease, then, when the last operation is closed, the
+    // new one begun: {'begun', last}. An open last one: {'open', last}, nothing begun. A key already recorded:
+    // {'keyed', record}, nothing done. KEYS and ARGV: Lease's, then BeginWrites' (the key's optional).
+    public const string Start = KeyCheck + "\n" + TakeLease + "\n" + "if open then return {'open', last} end" + "\n" + BeginWrites + "\n"
+        + "return {'begun', last}";
 
     // The owner check every journal write starts with: the operation's token is not below the group's current one.
     // KEYS[1] fences; ARGV[1] groupId, ARGV[2] the operation's token. 0: refused.
@@ -45,19 +59,26 @@ public static class CoordinatorScripts
         """;
 
     // Begin under a lease already held. KEYS: Start's (the lock unused). ARGV: 1 groupId, 2 token, then BeginWrites'.
-    // 1 written, 0 fenced.
-    public const string Begin = OwnerCheck + "\n" + BeginWrites + "\n" + "return 1";
+    // 1 written, 0 fenced, {'keyed', record}: the key names an earlier request (recorded meanwhile by a request for
+    // another group, under that group's lease), nothing written.
+    public const string Begin = OwnerCheck + "\n" + KeyCheck + "\n" + BeginWrites + "\n" + "return 1";
 
     // KEYS: 1 fences, 2 entry, 3 open, 4 all, 5 group index, 6 desired state, 7 lock, then every outcome's index
     // (Outcome order). ARGV: 1 groupId, 2 token, 3 json, 4 id, 5 retention ms ('' while open), 6 keep, 7 start ms,
     // 8 the current outcome's position (1-based), 9 prune-before ms, 10 the desired state to record ('' none), 11 the
     // lease owner to free ('' none), 12 the position of the outcome the entry held before ('0': not known), 13 whether
-    // to prune the indexes ('1').
+    // to prune the indexes ('1'), 14 the key window in ms ('' none: then the last of KEYS is an outcome's index; else
+    // it is the operation's Idempotency-Key record, which expires that long after the close).
     // The id moves to its outcome's index with the entry, so a search never sees them disagree: out of the one it
     // was in when that is known, else out of all of them. The indexes are trimmed (the newest `keep`, nothing older
     // than twice the retention) by one close in 16, not by each: a close's cost is in its commands. The operation's
     // close records its desired state and frees its lease in the same step.
     public const string Save = OwnerCheck + "\n" + """
+        local outcomes = #KEYS
+        if ARGV[14] ~= '' then
+          outcomes = outcomes - 1
+          if ARGV[5] ~= '' then redis.call('PEXPIRE', KEYS[#KEYS], ARGV[14]) end
+        end
         local current = tonumber(ARGV[8])
         local previous = tonumber(ARGV[12])
         local prune = ARGV[5] ~= '' and ARGV[13] == '1'
@@ -77,7 +98,7 @@ public static class CoordinatorScripts
           end
           redis.call('ZADD', KEYS[7 + current], ARGV[7], ARGV[4])
         else
-          for i = 8, #KEYS do
+          for i = 8, outcomes do
             if i - 7 == current then
               redis.call('ZADD', KEYS[i], ARGV[7], ARGV[4])
             else

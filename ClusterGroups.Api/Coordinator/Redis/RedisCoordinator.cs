@@ -19,6 +19,9 @@ namespace ClusterGroups.Api.Coordinator.Redis;
 //   cg:desired               hash: the groups' desired state ("+op-…" present, "-op-…" absent; recorded by Close)
 //   cg:ops:group:{groupId}   sorted set of the group's operation ids, by start time   } the search indexes
 //   cg:ops:outcome:{outcome} sorted set of the ids now in that outcome, by start time } (GET /v1/operations?...)
+//   cg:idem:{scope}:{key}    a caller's Idempotency-Key (scope: its API key name, "" without keys): "<kind> <groupId>
+//                            <operationId>", set when the operation begins, no expiry while it is open, then expires
+//                            Cluster:Coordinator:IdempotencyKeyWindow after its close
 // Each step of the port is one script (CoordinatorScripts) or one read; the entry and the indexes never disagree.
 public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOptions> options) : ICoordinator
 {
@@ -57,6 +60,8 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
             case "begun":
                 Journaled(begin!, Outcome.Running);
                 return new LeaseAnswer.Taken(last, LastOpen: false, Begun: true);
+            case "keyed":
+                return new LeaseAnswer.Keyed(KeyedRequest.Read(value));
             default:
                 return new LeaseAnswer.Taken(last, LastOpen: answer == "open", Begun: false);
         }
@@ -68,12 +73,19 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
     public Task ReleaseAsync(string groupId, string owner, CancellationToken ct) =>
         Guard(store.EvaluateAsync(CoordinatorScripts.Release, [LockKey(groupId)], [owner]));
 
-    public async Task BeginAsync(OperationState op, CancellationToken ct)
+    public async Task<KeyedRequest?> BeginAsync(OperationState op, CancellationToken ct)
     {
-        Written(op, await Guard(store.EvaluateAsync(CoordinatorScripts.Begin,
+        var reply = await Guard(store.EvaluateAsync(CoordinatorScripts.Begin,
             [Fences, LastKey(op.GroupId), Open, LockKey(op.GroupId), .. BeginKeys(op)],
-            [op.GroupId, op.Fence, "", "", .. BeginArgs(op)])));
+            [op.GroupId, op.Fence, "", "", .. BeginArgs(op)]));
+        if (reply.Resp2Type == ResultType.Array)
+        {
+            return KeyedRequest.Read((string)((RedisResult[])reply!)[1]!);
+        }
+
+        Written(op, reply);
         Journaled(op, op.Outcome);
+        return null;
     }
 
     public Task SaveAsync(OperationState op, CancellationToken ct) => SaveAsync(op, desired: null, releaseOwner: null);
@@ -88,8 +100,10 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
         // Until the answer is in, the entry may hold either outcome: a save whose answer is lost leaves it unknown.
         box.Value = null;
         var prune = !op.IsOpen && Interlocked.Increment(ref _closes) % PruneEvery == 0;
+        // The close starts the key's window; while the operation is open its key never expires.
+        var key = op is { IsOpen: false, Key: { } k } ? IdemKey(k) : (RedisKey?)null;
         Written(op, await Guard(store.EvaluateAsync(CoordinatorScripts.Save,
-            [Fences, OpKey(op.Id), Open, All, GroupIndex(op.GroupId), Desired, LockKey(op.GroupId), .. OutcomeIndexes],
+            [Fences, OpKey(op.Id), Open, All, GroupIndex(op.GroupId), Desired, LockKey(op.GroupId), .. OutcomeIndexes, .. key is { } idem ? [idem] : Array.Empty<RedisKey>()],
             [op.GroupId, op.Fence, JournalFormat.WriteUtf8(op), op.Id,
                 op.IsOpen ? "" : (long)options.Value.ClosedRetention.TotalMilliseconds, Keep, op.StartedAt.ToUnixTimeMilliseconds(),
                 Position(op.Outcome),
@@ -97,7 +111,8 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
                 (op.StartedAt - options.Value.ClosedRetention * 2).ToUnixTimeMilliseconds(),
                 desired ?? "", releaseOwner ?? "",
                 previous is { } before ? Position(before) : 0,
-                prune ? "1" : "0"])));
+                prune ? "1" : "0",
+                key is null ? "" : (long)options.Value.IdempotencyKeyWindow.TotalMilliseconds])));
         box.Value = outcome;
     }
 
@@ -203,11 +218,12 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
 
     private void Journaled(OperationState op, Outcome outcome) => _journaled.AddOrUpdate(op, new StrongBox<Outcome?>(outcome));
 
-    private static RedisKey[] BeginKeys(OperationState op) =>
-        [OpKey(op.Id), All, GroupIndex(op.GroupId), OutcomeIndexes[Position(op.Outcome) - 1]];
+    private static RedisKey[] BeginKeys(OperationState op) => op.Key is { } key
+        ? [OpKey(op.Id), All, GroupIndex(op.GroupId), OutcomeIndexes[Position(op.Outcome) - 1], IdemKey(key)]
+        : [OpKey(op.Id), All, GroupIndex(op.GroupId), OutcomeIndexes[Position(op.Outcome) - 1]];
 
     private static RedisValue[] BeginArgs(OperationState op) =>
-        [JournalFormat.WriteUtf8(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds()];
+        [JournalFormat.WriteUtf8(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds(), new KeyedRequest(op.Id, op.Kind, op.GroupId).Write()];
 
     private static void Written(OperationState op, RedisResult result)
     {
@@ -238,4 +254,5 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
     private static RedisKey OutcomeIndex(Outcome outcome) => $"cg:ops:outcome:{outcome}";
     private static RedisKey LastKey(string groupId) => $"cg:group:{groupId}:last";
     private static RedisKey LockKey(string groupId) => $"cg:lock:{groupId}";
+    private static RedisKey IdemKey(RequestKey key) => $"cg:idem:{key.Scope}:{key.Value}";
 }
