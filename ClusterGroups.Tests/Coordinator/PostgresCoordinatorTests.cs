@@ -20,7 +20,7 @@ public sealed class PostgresCoordinatorTests(PostgresServerFixture postgres)
         get
         {
             PostgresRequirement.Check();
-            return new PostgresCoordinator(_source!, Options.Create(new CoordinatorOptions()));
+            return new PostgresCoordinator(_source!, Options.Create(CoordinatorSettings));
         }
     }
 

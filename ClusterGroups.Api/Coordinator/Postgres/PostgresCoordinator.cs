@@ -22,12 +22,15 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
     private const int PruneBatch = 64;
     private long _closes;
 
+    // With a keyed operation to begin, the key is claimed first in the same transaction (Migrations/0002).
     public Task<LeaseAnswer> AcquireAsync(LeaseRequest request, OperationState? begin, CancellationToken ct) =>
-        WriteAsync("SELECT answer, value FROM cg.start($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        WriteAsync(begin?.Key is null
+                ? "SELECT answer, value FROM cg.start($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                : "SELECT answer, value FROM cg.start_keyed($12, $13, $14, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             [
                 Text(request.GroupId), request.Token, Text(request.Owner), LeaseMs(request.Duration), begin is not null,
                 Text(begin?.Id), Text(begin?.Kind.ToString()), Text(begin?.Outcome.ToString()), Time(begin?.StartedAt),
-                Text(begin?.Caller), Json(begin),
+                Text(begin?.Caller), Json(begin), .. KeyArgs(begin),
             ],
             async reader =>
             {
@@ -38,6 +41,7 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
                 {
                     "stale" => new LeaseAnswer.Stale(long.Parse(value, CultureInfo.InvariantCulture)),
                     "busy" => new LeaseAnswer.Busy(),
+                    "keyed" => new LeaseAnswer.Keyed(KeyedRequest.Read(value)),
                     "begun" => new LeaseAnswer.Taken(last, LastOpen: false, Begun: true),
                     "open" => new LeaseAnswer.Taken(last, LastOpen: true, Begun: false),
                     _ => (LeaseAnswer)new LeaseAnswer.Taken(last, LastOpen: false, Begun: false),
@@ -50,13 +54,24 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
     public Task ReleaseAsync(string groupId, string owner, CancellationToken ct) =>
         WriteAsync("SELECT cg.release_lease($1, $2)", [Text(groupId), Text(owner)], ReadBoolAsync);
 
-    public async Task BeginAsync(OperationState op, CancellationToken ct) =>
-        Written(op, await WriteAsync("SELECT cg.begin($1, $2, $3, $4, $5, $6, $7, $8)",
-            [
-                Text(op.GroupId), op.Fence, Text(op.Id), Text(op.Kind.ToString()), Text(op.Outcome.ToString()),
-                Time(op.StartedAt), Text(op.Caller), Json(op),
-            ],
-            ReadBoolAsync));
+    public async Task<KeyedRequest?> BeginAsync(OperationState op, CancellationToken ct)
+    {
+        object[] args =
+        [
+            Text(op.GroupId), op.Fence, Text(op.Id), Text(op.Kind.ToString()), Text(op.Outcome.ToString()),
+            Time(op.StartedAt), Text(op.Caller), Json(op),
+        ];
+        if (op.Key is null)
+        {
+            Written(op, await WriteAsync("SELECT cg.begin($1, $2, $3, $4, $5, $6, $7, $8)", args, ReadBoolAsync));
+            return null;
+        }
+
+        var answer = await WriteAsync("SELECT cg.begin_keyed($9, $10, $11, $1, $2, $3, $4, $5, $6, $7, $8)",
+            [.. args, .. KeyArgs(op)], async reader => await reader.ReadAsync() ? reader.GetString(0) : "fenced");
+        Written(op, answer != "fenced");
+        return answer.Length == 0 ? null : KeyedRequest.Read(answer);
+    }
 
     public Task SaveAsync(OperationState op, CancellationToken ct) => SaveAsync(op, desired: null, releaseOwner: null);
 
@@ -67,13 +82,18 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
     {
         // Expired entries are deleted by one close in 16, a batch at a time: a close's cost stays one short statement.
         var prune = !op.IsOpen && Interlocked.Increment(ref _closes) % PruneEvery == 0 ? PruneBatch : 0;
-        Written(op, await WriteAsync("SELECT cg.save($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        // The close of a keyed operation starts its key's window in the same transaction.
+        var keyed = !op.IsOpen && op.Key is not null;
+        Written(op, await WriteAsync(keyed
+                ? "SELECT cg.close_keyed($15, $16, $17, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                : "SELECT cg.save($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             [
                 Text(op.GroupId), op.Fence, Text(op.Id), Text(op.Kind.ToString()), Text(op.Outcome.ToString()), op.IsOpen,
                 Time(op.StartedAt), Time(op.IsOpen ? null : op.EndedAt ?? op.StartedAt), Text(op.Caller), Json(op),
                 (long)options.Value.ClosedRetention.TotalMilliseconds,
                 new NpgsqlParameter { Value = desired is { } d ? d.Present : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean },
                 Text(releaseOwner), prune,
+                .. keyed ? [Text(op.Key!.Scope), Text(op.Key.Value), (long)options.Value.IdempotencyKeyWindow.TotalMilliseconds] : Array.Empty<object>(),
             ],
             ReadBoolAsync));
     }
@@ -197,6 +217,11 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
             throw new CoordinatorFencedException(op.Id);
         }
     }
+
+    // The key of an operation to begin, as the migration's keyed functions take it: scope, key, the request it names.
+    private static object[] KeyArgs(OperationState? op) => op?.Key is { } key
+        ? [Text(key.Scope), Text(key.Value), Text(new KeyedRequest(op.Id, op.Kind, op.GroupId).Write())]
+        : [];
 
     private static int LeaseMs(TimeSpan duration) => (int)duration.TotalMilliseconds;
 
