@@ -7,7 +7,7 @@ namespace ClusterGroups.Simulation.World;
 // The faults of a run besides the network's, at random moments drawn from the seed, each kind at its run's rate:
 // a replica paused (SIGSTOP) for up to three leases and resumed; a replica crashed (kill -9) and restarted later,
 // maybe with its nodes listed in another order; a node down and up again; the coordinator store down for a while;
-// a replica's clock set off; an operator's retry of an open operation; a reconciler round (report policy, as the
+// a replica's clock set off; an operator's retry or abandon of an open operation; a reconciler round (report policy, as the
 // background one). Heal ends every fault and brings every replica back.
 public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<string>, TimeSpan, SimReplica> start)
 {
@@ -18,6 +18,9 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
     public bool Stopped { get; set; }
 
     private Random Random => world.Scheduler.Random;
+
+    // Retry or abandon: drawn apart from the scheduler's sequence, so that runs without abandons stay what they were.
+    private readonly Random _operatorChoice = new(world.Settings.Seed ^ 0x0AB0);
     private SimSettings Settings => world.Settings;
     private TimeSpan Lease => Settings.LeaseDuration;
 
@@ -90,8 +93,17 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
             if (open.Length > 0)
             {
                 var id = open.Select(v => v.ToString()).Order(StringComparer.Ordinal).ElementAt(Random.Next(open.Length));
-                world.Trace.Add("chaos", $"operator asks {operator_.Name} to retry {id}");
-                operator_.Actor.Start(async () => (await operator_.Actions.RetryAsync(id, "operator", CancellationToken.None)).Status);
+                if (_operatorChoice.NextDouble() < Settings.AbandonRate)
+                {
+                    world.Trace.Add("chaos", $"operator asks {operator_.Name} to abandon {id}");
+                    operator_.Actor.Start(async () =>
+                        (await operator_.Actions.AbandonAsync(id, "operator", "simulated operator", CancellationToken.None)).Status);
+                }
+                else
+                {
+                    world.Trace.Add("chaos", $"operator asks {operator_.Name} to retry {id}");
+                    operator_.Actor.Start(async () => (await operator_.Actions.RetryAsync(id, "operator", CancellationToken.None)).Status);
+                }
             }
         }
         else if (roll >= 0.9 && roll < 0.93 && Pick(alive) is { } reconciling)

@@ -24,7 +24,8 @@ public sealed record SimSettings(
     double PauseAtSaveRate,
     double PauseAfterUndoRate,
     double CrashAfterApplyRate,
-    string Profile = "drawn")
+    string Profile = "drawn",
+    double AbandonRate = 0)
 {
     public static SimSettings Draw(int seed)
     {
@@ -55,9 +56,13 @@ public sealed record SimSettings(
 
         // Drawn last, so that the draws above stay what they were for every seed. In one run of four, one node is the
         // seed's (it ignores keys and tokens): the weaker rule that holds for it is checked too.
-        return random.NextDouble() < 0.25
-            ? settings with { SeedNodes = new HashSet<int> { random.Next(settings.Nodes) } }
-            : settings;
+        if (random.NextDouble() < 0.25)
+        {
+            settings = settings with { SeedNodes = new HashSet<int> { random.Next(settings.Nodes) } };
+        }
+
+        // Of the operator's actions on an open operation, the share that are abandons rather than retries.
+        return settings with { AbandonRate = random.NextDouble() < 0.3 ? 0.5 : 0 };
     }
 
     // Every kind of fault on, at a rate that shows each of them in a short run: what the determinism test replays.
@@ -80,11 +85,12 @@ public sealed record SimSettings(
         PauseAtSaveRate = 0.5,
         PauseAfterUndoRate = 0.5,
         CrashAfterApplyRate = 0.3,
+        AbandonRate = 0.3,
     };
 
     public override string ToString() =>
         $"seed {Seed}: {Nodes} nodes ({(SeedNodes.Count == 0 ? "all ours" : $"n{string.Join(",n", SeedNodes)} the seed's")}), {Replicas} replicas, {Clients} clients x {OperationsPerClient} ops on {Groups} groups, " +
         $"lease {LeaseDuration.TotalSeconds:0}s, {MaxAttempts} attempts of at most {AttemptTimeout.TotalMilliseconds:0} ms, network {Network}, pause {PauseRate:0.00}, crash {CrashRate:0.00}, " +
-        $"node down {NodeDownRate:0.00}, store down {StoreDownRate:0.00}, skew {ClockSkewRate:0.00}, retry {RetryRate:0.00}, reorder {ReorderRate:0.00}, " +
+        $"node down {NodeDownRate:0.00}, store down {StoreDownRate:0.00}, skew {ClockSkewRate:0.00}, retry {RetryRate:0.00} (abandon {AbandonRate:0.00}), reorder {ReorderRate:0.00}, " +
         $"pause at a progress save {PauseAtSaveRate:0.00}, after an undo {PauseAfterUndoRate:0.00}, node crash after apply {CrashAfterApplyRate:0.00}";
 }
