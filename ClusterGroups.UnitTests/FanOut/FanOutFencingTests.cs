@@ -57,4 +57,47 @@ public sealed class FanOutFencingTests
         Assert.Equal(Outcome.RolledBack, entry?.Outcome);
         Assert.Equal(byB.Fence, entry?.Fence);
     }
+
+    // Issue 23, case 1: A's create applied on n1 and n2 and, unanswered, on n3, which it cannot reach to resolve; A
+    // starts the rollback, undoes n1 and n2, and is stuck asking n3 (a paused process) past its lease. B takes the
+    // operation over while n3 is reachable again and shows the create applied. Learning only the unknown node and
+    // trusting the journal for the others, B committed a group gone from two nodes; the takeover asks every node under
+    // its token, and the rollback on record is never committed.
+    [Fact]
+    public async Task A_takeover_in_the_middle_of_a_rollback_never_commits_what_was_undone()
+    {
+        await using var a = FanOutHarness.Start(3, [], new Dictionary<string, string?>
+        {
+            ["Cluster:Coordinator:LeaseDuration"] = "00:00:01",
+            ["Cluster:Resilience:MaxAttempts"] = "2",
+        });
+        await a.CreateAsync("warm-up");
+        a[2].Script(
+            Fault.TimeoutAfterApply(HttpMethod.Post), // the create applies on n3, its answer never comes
+            Fault.TimeoutBeforeApply(),               // n3 cannot be asked what it did (both tries): unknown, so A
+            Fault.TimeoutBeforeApply(),               // rolls back
+            new Fault(FaultKind.Frozen, HttpMethod.Post)); // A's rollback asks n3 again and is stuck there
+
+        var answer = a.CreateAsync("g1");
+        await Wait.UntilAsync(() => Task.FromResult(a[2].HeldCount == 1), Wait.Request, "A stuck on n3 in its rollback");
+        await Wait.UntilAsync(() => Task.FromResult(!a[0].Has("g1") && !a[1].Has("g1")), Wait.Request, "A's undo on n1 and n2");
+        Assert.True(a[2].Has("g1")); // and applied on n3
+        a.Clock.Hold(); // paused: A's lease is no longer renewed, and expires
+
+        await using var b = a.Restart(1, 2, 3);
+        var id = Assert.Single(await a.Journal.ListOpenAsync(CancellationToken.None)).Id;
+        var byB = await b.RecoverAsync(id);
+
+        // B's answer, checked when it is given.
+        HasOutcome(byB, Outcome.RolledBack);
+        Nowhere(a.Cluster, "g1");
+
+        a.Clock.Resume();
+        a[2].OpenGate();
+        var byA = await answer.WaitAsync(FanOutHarness.OperationTimeout);
+
+        HasOutcome(byA, Outcome.RolledBack);
+        Nowhere(a.Cluster, "g1");
+        Assert.Equal(Outcome.RolledBack, (await a.Journal.GetAsync(id, CancellationToken.None))?.Outcome);
+    }
 }
