@@ -19,6 +19,7 @@ public sealed partial class WarmUpService(IEnumerable<IWarmUp> steps, WarmUpStat
 
     private readonly CancellationTokenSource _stopping = new();
     private Task _steps = Task.CompletedTask;
+    private volatile bool _disposed;
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -37,6 +38,12 @@ public sealed partial class WarmUpService(IEnumerable<IWarmUp> steps, WarmUpStat
 
     public async Task StopAsync(CancellationToken ct)
     {
+        if (_disposed)
+        {
+            // A test host disposes its services before it stops them: the steps were cancelled by the dispose.
+            return;
+        }
+
         await _stopping.CancelAsync();
         try
         {
@@ -47,7 +54,15 @@ public sealed partial class WarmUpService(IEnumerable<IWarmUp> steps, WarmUpStat
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _stopping.Cancel();
+            _stopping.Dispose();
+        }
+    }
 
     private async Task RunUntilDoneAsync(IWarmUp step, CancellationToken ct)
     {
