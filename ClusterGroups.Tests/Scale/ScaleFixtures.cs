@@ -34,6 +34,8 @@ public sealed class GrowthClusterFixture : ClusterFixture
         builder.CreateResourceBuilder<ProjectResource>("api")
             .WithEnvironment("Cluster__Reconciler__Interval", "00:00:00")
             .WithEnvironment("Cluster__Coordinator__ClosedRetention", Retention.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
+            // An Idempotency-Key outlives no journal entry (the Api refuses a window longer than the retention).
+            .WithEnvironment("Cluster__Coordinator__IdempotencyKeyWindow", Retention.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment(context =>
             {
                 if (!_node4InApi)
