@@ -70,7 +70,9 @@ public abstract class NodeDialect(NodeCalls calls, NodeRetry retry, FanOutTeleme
         var progress = turn.Progress;
         if (progress.Effect is NodeEffect.Unknown)
         {
-            progress.Learn(await ResolveAsync(turn));
+            // The dialect's own rule for what an unknown write did (a seed node with no read-before on record was
+            // never written, whatever it holds now), as a takeover learns it.
+            progress.Learn(await LearnAsync(turn));
         }
 
         if (progress.Effect is not NodeEffect.Applied)

@@ -17,8 +17,10 @@ public sealed class SimulationTests(ITestOutputHelper output)
     // Seeds kept because each once found a bug, beyond 1-100 (FoundationDB's practice: a failing seed becomes a test):
     // 164, 217, 259, 281 (and 16, within 1-100): a takeover of an operation whose seed-like node had no read-before on
     // record "undid" there a write no owner had sent (SeedDialect.TakeOverAsync, fixed);
+    // 611: the same rule, missed by the rollback of a node whose write was unknown (NodeDialect.UndoAsync now asks the
+    // dialect, as a takeover does); found in a 3 000-seed run;
     // 134: the first to find the planted no-abort-before-not-applied (a late create after an unconfirmed "not applied").
-    public static readonly int[] KeptSeeds = [134, 164, 217, 259, 281];
+    public static readonly int[] KeptSeeds = [134, 164, 217, 259, 281, 611];
 
     public static IEnumerable<int> Seeds => Enumerable.Range(1, FixedSeeds).Concat(KeptSeeds);
 
