@@ -75,7 +75,10 @@ public sealed class ScaleTests(ScaleClusterFixture cluster)
     // (it creates only what is missing), so it is sent again, a bounded number of times.
     private static async Task BulkLoadAsync(ScaleClusterFixture cluster, string name)
     {
-        var node = cluster.Node(name);
+        // The load answers when done: with durable acknowledgements on a loaded machine, longer than HttpClient's
+        // default 100 s (CI: three nodes loading at once on two cores).
+        using var node = cluster.Node(name);
+        node.Timeout = Load;
         for (var attempt = 1; ; attempt++)
         {
             using var answer = await node.PostAsJsonAsync("/admin/groups/bulk", new { prefix = "bulk-", count = PerNode }).WaitAsync(Load);
