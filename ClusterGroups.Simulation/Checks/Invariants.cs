@@ -93,6 +93,12 @@ public sealed class Invariants(SimWorld world)
                     Violate($"{node.Name} made {groupId} {(present ? "present" : "absent")} by {key} at {at.TotalSeconds:0.000}s, " +
                             $"after {id} was answered at {answered.TotalSeconds:0.000}s");
                 }
+                else if (world.CoordinatorStore.Closed.TryGetValue(id, out var closed) && at > closed)
+                {
+                    // Closed by recovery and never answered: its decision is the answer all the same.
+                    Violate($"{node.Name} made {groupId} {(present ? "present" : "absent")} by {key} at {at.TotalSeconds:0.000}s, " +
+                            $"after {id} was closed at {closed.TotalSeconds:0.000}s");
+                }
             }
         }
     }
@@ -144,13 +150,18 @@ public sealed class Invariants(SimWorld world)
 
     // The weaker rule for the seed's nodes (docs/ARCHITECTURE.md, "Takeover"): they take neither keys nor tokens, so a
     // copy of a write delivered after its operation was answered still applies, and the node may then differ from the
-    // journal until the reconciler repairs it. That, and only that, excuses a seed node's difference.
+    // journal until the reconciler repairs it. That, and only that, excuses a seed node's difference. "Answered"
+    // includes closed by recovery: its decision is then the answer (GET /v1/operations/{id}), and a takeover's read
+    // of the node cannot see a copy still on its way (seed 3099: a create held 25 s landed after recovery had read
+    // the node absent and rolled the operation back).
     private bool WrittenLate(SimNode node, string groupId)
     {
+        var closed = world.CoordinatorStore.Closed;
         foreach (var (at, changed, _, key) in node.Changes)
         {
             var id = key.EndsWith(":undo", StringComparison.Ordinal) ? key[..^":undo".Length] : key;
-            if (changed == groupId && _finalAnswers.TryGetValue(id, out var answered) && at > answered)
+            if (changed == groupId && ((_finalAnswers.TryGetValue(id, out var answered) && at > answered)
+                                       || (closed.TryGetValue(id, out var end) && at > end)))
             {
                 LateSeedWrites++;
                 return true;
