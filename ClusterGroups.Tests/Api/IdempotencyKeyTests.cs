@@ -82,6 +82,34 @@ public sealed class IdempotencyKeyTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, inTime.StatusCode);
     }
 
+    // The hazard the deadline is for: a request that waited for a busy group (its lease held by an operation node3
+    // slows down) past the caller's deadline is not run when the lease frees; nothing is begun, the key stays free.
+    [Fact]
+    public async Task A_request_that_waits_for_a_busy_group_past_its_deadline_is_504_and_begins_nothing()
+    {
+        var (id, key) = (NewId(), NewKey());
+        await cluster.SetChaosAsync("node3", new { delayBeforeApply = 1.0, methods = new[] { "POST" }, delay = "00:00:03" });
+        var create = _api.PostGroupAsync(id);
+        await Wait.UntilAsync(async () => (await cluster.OperationsOnAsync(id)).Length == 1, Wait.Resource, "the create is journaled");
+        var first = (await cluster.OperationsOnAsync(id)).Single();
+
+        var delete = await _api.WriteAsync(HttpMethod.Delete, id, key, deadline: DateTimeOffset.UtcNow.AddSeconds(1), byPath: true);
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, delete.StatusCode);
+        Assert.Equal("DeadlinePassed", (await delete.JsonAsync())["outcome"]!.GetValue<string>());
+        var created = await create.WaitAsync(Wait.Request);
+        Assert.Equal([first], await cluster.OperationsOnAsync(id));
+        var where = await cluster.WhereAsync(id);
+        Assert.True(created.StatusCode != HttpStatusCode.Created || where.Length == 3,
+            $"the create answered {(int)created.StatusCode}, the group is on [{string.Join(", ", where)}]: the delete ran");
+
+        // No key was recorded: the same key with a deadline to come runs the delete.
+        await cluster.MakeStableAsync();
+        var inTime = await _api.WriteAsync(HttpMethod.Delete, id, key, deadline: DateTimeOffset.UtcNow.AddMinutes(1), byPath: true);
+        Assert.True(inTime.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, $"{(int)inTime.StatusCode} {await inTime.Content.ReadAsStringAsync()}");
+        Assert.Equal(2, (await cluster.OperationsOnAsync(id)).Length);
+    }
+
     [Theory]
     [InlineData("has space", null)]
     [InlineData(null, "tomorrow")]
