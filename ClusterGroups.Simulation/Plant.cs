@@ -10,14 +10,17 @@ namespace ClusterGroups.Simulation;
 //                                "not applied" while a copy is still on its way (it applies after the answer);
 //   takeover-trusts-journal      a takeover learns only the nodes the journal left unknown, trusting what the old
 //                                owner journaled (the rule before issue 23's fix: a Committed answer for a group
-//                                already undone on other nodes).
+//                                already undone on other nodes);
+//   coordinator-forgets-keys     the coordinator keeps no Idempotency-Key past the script that recorded it (as a
+//                                store that evicted them would): a caller's retry begins a second operation.
 public sealed record Plant(string? Name)
 {
     public const string NodeIgnoresFence = "node-ignores-fence";
     public const string NoAbortBeforeNotApplied = "no-abort-before-not-applied";
     public const string TakeoverTrustsJournal = "takeover-trusts-journal";
+    public const string CoordinatorForgetsKeys = "coordinator-forgets-keys";
 
-    public static readonly string[] Known = [NodeIgnoresFence, NoAbortBeforeNotApplied, TakeoverTrustsJournal];
+    public static readonly string[] Known = [NodeIgnoresFence, NoAbortBeforeNotApplied, TakeoverTrustsJournal, CoordinatorForgetsKeys];
 
     public static readonly Plant None = new((string?)null);
 

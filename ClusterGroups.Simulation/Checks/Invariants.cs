@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Model;
@@ -66,6 +67,37 @@ public sealed class Invariants(SimWorld world)
         }
     }
 
+    // Idempotency-Keys (README, "The Api"): every answer a caller gets for one key names one operation, the one the
+    // journal has for that key; a key refused as used names the same request (the callers here never reuse a key).
+    private readonly Dictionary<(string Caller, string Key), string> _keyed = [];
+
+    public void AtKeyedOperation(string caller, RequestKey key, string operationId)
+    {
+        if (_keyed.TryGetValue((caller, key.Value), out var first) && first != operationId)
+        {
+            Violate($"{caller}'s key {key.Value} was answered with {operationId}, and before with {first}: two operations for one key");
+        }
+
+        _keyed.TryAdd((caller, key.Value), operationId);
+    }
+
+    public void AtKeyUsed(string replica, string caller, RequestKey key, OperationKind kind, string groupId, KeyedRequest used, OperationState? earlier)
+    {
+        world.Trace.Add(replica, $"answer: key {key.Value} used by {used.OperationId} ({used.Kind} {used.GroupId})");
+        if (!used.IsSameRequest(kind, groupId))
+        {
+            Violate($"{caller}'s key {key.Value} for {kind} {groupId} was refused as used by another request ({used.OperationId}: {used.Kind} {used.GroupId})");
+            return;
+        }
+
+        AtKeyedOperation(caller, key, used.OperationId);
+        if (earlier is not null)
+        {
+            // The earlier operation's state, answered now: checked as any answer is, at the moment it is given.
+            AtAnswer(replica, FanOutResult.Done(earlier));
+        }
+    }
+
     // Once the run is quiet: no operation open; per group, operations one after another (never two at once), every
     // "already so" true of the state the ones before it left (a register), the nodes all in the state the last one
     // decided; and no node changed by an operation's write after its final answer.
@@ -81,6 +113,19 @@ public sealed class Invariants(SimWorld world)
         foreach (var group in operations.GroupBy(o => o.GroupId).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             CheckGroup(group.Key, [.. group]);
+        }
+
+        foreach (var keyed in operations.Where(o => o.Key is not null).GroupBy(o => o.Key!).Where(k => k.Count() > 1))
+        {
+            Violate($"key {keyed.Key.Value} of {keyed.Key.Scope} began {keyed.Count()} operations: {string.Join(", ", keyed.Select(o => o.Id))}");
+        }
+
+        foreach (var ((caller, key), id) in _keyed)
+        {
+            if (operations.FirstOrDefault(o => o.Id == id) is { } op && op.Key != RequestKey.For(caller, key))
+            {
+                Violate($"{id}, answered to {caller}'s key {key}, is journaled with key {op.Key?.Value ?? "none"}");
+            }
         }
 
         foreach (var node in world.Nodes.Values.Where(n => !n.Seed))

@@ -1,5 +1,7 @@
+using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Errors;
 using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Model;
 using ClusterGroups.Simulation.Checks;
 using ClusterGroups.Simulation.Runtime;
 
@@ -11,6 +13,8 @@ namespace ClusterGroups.Simulation.World;
 public sealed class SimClient(SimWorld world, Invariants invariants, string name)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+    private const int MaxTries = 4;
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
     public SimActor Actor { get; } = new(world.Scheduler, name);
 
@@ -33,14 +37,41 @@ public sealed class SimClient(SimWorld world, Invariants invariants, string name
             var kind = random.Next(2) == 0 ? OperationKind.Create : OperationKind.Delete;
             var groupId = $"g{random.Next(world.Settings.Groups) + 1}";
             world.Trace.Add(name, $"asks {replica.Name} to {kind} {groupId}");
-            await SendAsync(replica, kind, groupId);
+            if (!world.Settings.Keyed)
+            {
+                await SendAsync(replica, kind, groupId, key: null);
+                continue;
+            }
+
+            // The same request again with the same key while it has no answer (lost, 503 before or after its start,
+            // busy), as ClusterGroups.Client does; each try through a replica alive at the time.
+            var key = RequestKey.For(name, $"{name}-{i}");
+            for (var attempt = 1; attempt <= MaxTries; attempt++)
+            {
+                if (await SendAsync(replica, kind, groupId, key) || attempt == MaxTries)
+                {
+                    break;
+                }
+
+                await Task.Delay(RetryDelay * attempt, clock);
+                alive = world.Replicas.Where(r => r.Alive).ToList();
+                if (alive.Count == 0)
+                {
+                    break;
+                }
+
+                replica = alive[attempt % alive.Count];
+                world.Trace.Add(name, $"asks {replica.Name} again to {kind} {groupId} (key {key.Value})");
+            }
         }
 
         Done = true;
         return true;
     });
 
-    private Task<bool> SendAsync(SimReplica replica, OperationKind kind, string groupId)
+    // True once the caller has its answer: an operation (done, pending, or its key's earlier one), or a refusal a
+    // retry would not change. False: no answer in time, or one that says to send again.
+    private Task<bool> SendAsync(SimReplica replica, OperationKind kind, string groupId, RequestKey? key)
     {
         var answered = new TaskCompletionSource<bool>();
         var scheduler = world.Scheduler;
@@ -60,17 +91,36 @@ public sealed class SimClient(SimWorld world, Invariants invariants, string name
 
             replica.Actor.Start(async () =>
             {
+                var final = false;
                 try
                 {
-                    var result = await replica.Protocol.RunAsync(kind, groupId, CancellationToken.None, caller: name);
-                    invariants.AtAnswer(replica.Name, result);
+                    var result = await replica.Protocol.RunAsync(kind, groupId, CancellationToken.None, caller: name, key: key);
+                    if (result.NotStarted is StartRefusal.KeyUsed used)
+                    {
+                        // The Api answers with the key's earlier operation as it stands now (NotStartedResults).
+                        var earlier = used.Request.IsSameRequest(kind, groupId)
+                            ? await replica.Coordinator.GetAsync(used.Request.OperationId, CancellationToken.None)
+                            : null;
+                        invariants.AtKeyUsed(replica.Name, name, key!, kind, groupId, used.Request, earlier);
+                        final = true;
+                    }
+                    else
+                    {
+                        invariants.AtAnswer(replica.Name, result);
+                        if (key is not null && result.Operation is { } op)
+                        {
+                            invariants.AtKeyedOperation(name, key, op.Id);
+                        }
+
+                        final = result.Operation is not null || result.NotStarted is not null;
+                    }
                 }
                 catch (CoordinatorUnavailableException e)
                 {
                     world.Trace.Add(replica.Name, $"answer: 503 coordinator unavailable ({e.OperationId ?? "nothing begun"})");
                 }
 
-                scheduler.Timer(Actor, () => answered.TrySetResult(true), TimeSpan.FromMilliseconds(1), TimeSpan.Zero);
+                scheduler.Timer(Actor, () => answered.TrySetResult(final), TimeSpan.FromMilliseconds(1), TimeSpan.Zero);
                 return true;
             });
         }, TimeSpan.FromMilliseconds(1 + scheduler.Random.Next(5)), TimeSpan.Zero);

@@ -51,6 +51,7 @@ public sealed class SimReplica : IAsyncDisposable
         Recovery = _services.GetRequiredService<Recovery>();
         Reconciler = _services.GetRequiredService<Reconciler>();
         Actions = _services.GetRequiredService<OperationActions>();
+        Coordinator = _services.GetRequiredService<ICoordinator>();
         Interval = _services.GetRequiredService<IOptions<RecoveryOptions>>().Value.Interval;
     }
 
@@ -61,6 +62,7 @@ public sealed class SimReplica : IAsyncDisposable
     public Recovery Recovery { get; }
     public Reconciler Reconciler { get; }
     public OperationActions Actions { get; }
+    public ICoordinator Coordinator { get; }
     public TimeSpan Interval { get; }
 
     public bool Alive => !Actor.Crashed;

@@ -56,6 +56,15 @@ public sealed class SimWorld
     // take the operation over meanwhile, while this one's next writes are still to come.
     public void Buggify(SimReplica replica, string script, StackExchange.Redis.RedisValue[] args)
     {
+        if (Plant.Is(Plant.CoordinatorForgetsKeys) && script is "CoordinatorScripts.Start" or "CoordinatorScripts.Begin")
+        {
+            var keys = (StackExchange.Redis.RedisValue[])CoordinatorStore.Execute("KEYS", ["cg:idem:*"]).Result!;
+            if (keys.Length > 0)
+            {
+                CoordinatorStore.Execute("DEL", keys);
+            }
+        }
+
         if (script == "CoordinatorScripts.Save" && args[4].ToString() == "" && args[7].ToString() == "1")
         {
             MaybePause(replica, Settings.PauseAtSaveRate, "after its progress save");
