@@ -66,6 +66,17 @@ public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorO
         }
     }
 
+    /// <summary>
+    /// The caller's deadline passed before <paramref name="op"/> began. With an Idempotency-Key the refusal is recorded
+    /// against the key (ICoordinator.RefuseKeyAsync), atomically with the key checks of Start and Begin: if the key
+    /// already names a request (an earlier try of this one began it), that is the answer instead; either way a key
+    /// names one fate, and a try still on its way begins nothing.
+    /// </summary>
+    public async Task<StartRefusal> PastDeadlineAsync(OperationState? op, CancellationToken ct) =>
+        op?.Key is { } key && await coordinator.RefuseKeyAsync(key, KeyedRequest.PastDeadline(op.Kind, op.GroupId), ct) is { } named
+            ? new StartRefusal.KeyUsed(named)
+            : new StartRefusal.PastDeadline();
+
     // The lease, with a token above every one the group had; `op` begun with it when asked and possible. Or why
     // nothing was done: the deadline passed, or op's key names an earlier request. Null: the lease stayed busy.
     private async Task<Leased?> LeaseAsync(
@@ -79,7 +90,7 @@ public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorO
         {
             if (deadline is { } until && time.GetUtcNow() >= until)
             {
-                return new Leased(null, null, new StartRefusal.PastDeadline());
+                return new Leased(null, null, await PastDeadlineAsync(op, ct));
             }
 
             var asked = time.GetTimestamp();

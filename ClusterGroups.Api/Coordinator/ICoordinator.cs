@@ -42,6 +42,12 @@ public interface ICoordinator
     // Records the progress of an open operation.
     Task SaveAsync(OperationState op, CancellationToken ct);
 
+    // A request with an Idempotency-Key whose Request-Deadline passed before it began: records that the key's request
+    // was refused (KeyedRequest.PastDeadline, kept for the key window), unless the key already names a request, which
+    // is then returned and nothing written. Atomic with the key check of Start and Begin, so a key names one fate:
+    // an operation begun (a retry is answered with it), or a refusal (a try still on its way begins nothing).
+    Task<KeyedRequest?> RefuseKeyAsync(RequestKey key, KeyedRequest refusal, CancellationToken ct);
+
     // Step 7: the closing save, the desired state it decided, and (unless null) the release of releaseOwner's lease.
     Task CloseAsync(OperationState op, string? releaseOwner, CancellationToken ct);
 

@@ -15,6 +15,13 @@ public sealed record KeyedRequest(string OperationId, OperationKind Kind, string
         return new KeyedRequest(parts[2], Enum.Parse<OperationKind>(parts[0]), parts[1]);
     }
 
+    // The operation id of a refusal record: the key's request came after its Request-Deadline and began nothing.
+    public const string RefusedId = "-";
+
+    public static KeyedRequest PastDeadline(OperationKind kind, string groupId) => new(RefusedId, kind, groupId);
+
+    public bool IsPastDeadline => OperationId == RefusedId;
+
     // Whether a request for kind and groupId is the one the key was first sent with.
     public bool IsSameRequest(OperationKind kind, string groupId) => Kind == kind && string.Equals(GroupId, groupId, StringComparison.Ordinal);
 }

@@ -100,7 +100,7 @@ public sealed class FanOutProtocol(
                 // Finishing the last one may have taken past the caller's deadline: this one is then not begun.
                 if (deadline is { } until && time.GetUtcNow() >= until)
                 {
-                    return FanOutResult.Refused(new StartRefusal.PastDeadline());
+                    return FanOutResult.Refused(await coordination.PastDeadlineAsync(op, stopping));
                 }
 
                 begun = op.Id;

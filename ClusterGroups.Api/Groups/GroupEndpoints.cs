@@ -139,7 +139,9 @@ public static class GroupEndpoints
         var caller = http.User.Identity?.Name;
         var key = headers!.IdempotencyKey is { } value ? RequestKey.For(caller, value) : null;
         var time = http.RequestServices.GetRequiredService<TimeProvider>();
-        var result = headers.Deadline is { } deadline && time.GetUtcNow() >= deadline
+        // Past its deadline already: refused here, unless it has a key (an earlier try may have begun it; the key's
+        // record decides, in the coordinator: Coordination.PastDeadlineAsync).
+        var result = headers.Deadline is { } deadline && time.GetUtcNow() >= deadline && key is null
             ? FanOutResult.Refused(new StartRefusal.PastDeadline())
             : await protocol.RunAsync(kind, groupId, lifetime.ApplicationStopping, caller: caller, key: key, deadline: headers.Deadline);
         return result switch

@@ -11,6 +11,7 @@ namespace ClusterGroups.Api.Groups;
 //                    request was or would be now (OperationResults), except while it still runs: 409 "in progress"
 //                    with its operationId and outcome "Running" (the IETF draft's rule), to follow
 //   key used, another request: 422 problem+json, nothing done
+//   key refused past its deadline (KeyedRequest.IsPastDeadline), same request: 504 as above, nothing done
 public static class NotStartedResults
 {
     public static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> FromAsync(
@@ -23,6 +24,9 @@ public static class NotStartedResults
                     $"This {ApiHeaders.IdempotencyKey} was sent with another request ({first.Kind} '{first.GroupId}'); nothing was done. "
                     + "Use a new key for a new request.",
                     statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key used for another request");
+            case StartRefusal.KeyUsed { Request.IsPastDeadline: true }:
+                // This key's request was refused past its deadline (this try or an earlier one): nothing began.
+                return PastDeadline();
             case StartRefusal.KeyUsed { Request: var first }:
                 if (await coordinator.GetAsync(first.OperationId, http.RequestAborted) is not { } op)
                 {
@@ -44,10 +48,12 @@ public static class NotStartedResults
                     "An earlier request with this Idempotency-Key is still running",
                     $"The request with this {ApiHeaders.IdempotencyKey} is still running as {report.OperationId}: follow /v1/operations/{report.OperationId}.");
             default:
-                return TypedResults.Problem(
-                    $"The {ApiHeaders.RequestDeadline} had passed before the operation could start; nothing was done.",
-                    statusCode: StatusCodes.Status504GatewayTimeout, title: "Deadline passed",
-                    extensions: new Dictionary<string, object?> { ["outcome"] = "DeadlinePassed" });
+                return PastDeadline();
         }
     }
+
+    private static ProblemHttpResult PastDeadline() => TypedResults.Problem(
+        $"The {ApiHeaders.RequestDeadline} had passed before the operation could start; nothing was done.",
+        statusCode: StatusCodes.Status504GatewayTimeout, title: "Deadline passed",
+        extensions: new Dictionary<string, object?> { ["outcome"] = "DeadlinePassed" });
 }

@@ -49,6 +49,12 @@ public sealed class Invariants(SimWorld world)
                 continue;
             }
 
+            if (node.Seed && WrittenLate(node, op.GroupId))
+            {
+                // The seed's weaker rule: an earlier operation's write that reached it after that one was answered.
+                continue;
+            }
+
             var (present, writtenBy) = node.State(op.GroupId);
             var desired = op.Operation.DesiredPresence;
             var byThis = !node.Seed && present == desired && writtenBy == op.Operation.ApplyKey;
@@ -71,8 +77,26 @@ public sealed class Invariants(SimWorld world)
     // journal has for that key; a key refused as used names the same request (the callers here never reuse a key).
     private readonly Dictionary<(string Caller, string Key), string> _keyed = [];
 
+    // Keys whose request was answered "deadline passed, nothing done": no operation may ever hold them.
+    private readonly HashSet<(string Caller, string Key)> _refused = [];
+
+    public void AtKeyRefused(string replica, string caller, RequestKey key)
+    {
+        world.Trace.Add(replica, $"answer: 504 deadline passed (key {key.Value})");
+        _refused.Add((caller, key.Value));
+        if (_keyed.TryGetValue((caller, key.Value), out var begun))
+        {
+            Violate($"{caller}'s key {key.Value} was answered 'deadline passed, nothing done', but began {begun}");
+        }
+    }
+
     public void AtKeyedOperation(string caller, RequestKey key, string operationId)
     {
+        if (_refused.Contains((caller, key.Value)))
+        {
+            Violate($"{caller}'s key {key.Value} was answered with {operationId}, and before 'deadline passed, nothing done'");
+        }
+
         if (_keyed.TryGetValue((caller, key.Value), out var first) && first != operationId)
         {
             Violate($"{caller}'s key {key.Value} was answered with {operationId}, and before with {first}: two operations for one key");
@@ -87,6 +111,12 @@ public sealed class Invariants(SimWorld world)
         if (!used.IsSameRequest(kind, groupId))
         {
             Violate($"{caller}'s key {key.Value} for {kind} {groupId} was refused as used by another request ({used.OperationId}: {used.Kind} {used.GroupId})");
+            return;
+        }
+
+        if (used.IsPastDeadline)
+        {
+            AtKeyRefused(replica, caller, key);
             return;
         }
 
@@ -120,6 +150,11 @@ public sealed class Invariants(SimWorld world)
             Violate($"key {keyed.Key.Value} of {keyed.Key.Scope} began {keyed.Count()} operations: {string.Join(", ", keyed.Select(o => o.Id))}");
         }
 
+        foreach (var op in operations.Where(o => o.Key is { } k && _refused.Contains((k.Scope, k.Value))))
+        {
+            Violate($"{op.Id} holds key {op.Key!.Value} of {op.Key.Scope}, whose request was answered 'deadline passed, nothing done'");
+        }
+
         foreach (var ((caller, key), id) in _keyed)
         {
             if (operations.FirstOrDefault(o => o.Id == id) is { } op && op.Key != RequestKey.For(caller, key))
@@ -128,6 +163,9 @@ public sealed class Invariants(SimWorld world)
             }
         }
 
+        // An abandoned operation's answer (502) says the nodes may differ: the operator gave up on it, and a write of its
+        // still on its way may land after its close until a later operation's token passes it.
+        var abandoned = operations.Where(o => o.Outcome == Outcome.Abandoned).Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var node in world.Nodes.Values.Where(n => !n.Seed))
         {
             foreach (var (at, groupId, present, key) in node.Changes)
@@ -138,7 +176,7 @@ public sealed class Invariants(SimWorld world)
                     Violate($"{node.Name} made {groupId} {(present ? "present" : "absent")} by {key} at {at.TotalSeconds:0.000}s, " +
                             $"after {id} was answered at {answered.TotalSeconds:0.000}s");
                 }
-                else if (world.CoordinatorStore.Closed.TryGetValue(id, out var closed) && at > closed)
+                else if (world.CoordinatorStore.Closed.TryGetValue(id, out var closed) && at > closed && !abandoned.Contains(id))
                 {
                     // Closed by recovery and never answered: its decision is the answer all the same.
                     Violate($"{node.Name} made {groupId} {(present ? "present" : "absent")} by {key} at {at.TotalSeconds:0.000}s, " +

@@ -132,13 +132,14 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
         world.CoordinatorStore.Down = false;
         foreach (var replica in world.Replicas.ToList())
         {
-            if (replica.Actor.Paused)
-            {
-                replica.Actor.Resume();
-            }
-            else if (!replica.Alive)
+            // A replica killed while paused (kill -9 of a SIGSTOPped process) is crashed, not paused: restarted.
+            if (!replica.Alive)
             {
                 Restart(replica);
+            }
+            else if (replica.Actor.Paused)
+            {
+                replica.Actor.Resume();
             }
         }
 

@@ -14,6 +14,9 @@ public sealed class SimClient(SimWorld world, Invariants invariants, string name
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
     private const int MaxTries = 4;
+    // ClusterGroups.Client's defaults: 30 s a call (its Request-Deadline), 10 s a try.
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan TryPatience = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
     public SimActor Actor { get; } = new(world.Scheduler, name);
@@ -39,16 +42,18 @@ public sealed class SimClient(SimWorld world, Invariants invariants, string name
             world.Trace.Add(name, $"asks {replica.Name} to {kind} {groupId}");
             if (!world.Settings.Keyed)
             {
-                await SendAsync(replica, kind, groupId, key: null);
+                await SendAsync(replica, kind, groupId, key: null, deadline: null);
                 continue;
             }
 
             // The same request again with the same key while it has no answer (lost, 503 before or after its start,
             // busy), as ClusterGroups.Client does; each try through a replica alive at the time.
+            // One Request-Deadline for the whole call, on every try (the client's own timeout from its start).
             var key = RequestKey.For(name, $"{name}-{i}");
+            var deadline = clock.GetUtcNow() + CallTimeout;
             for (var attempt = 1; attempt <= MaxTries; attempt++)
             {
-                if (await SendAsync(replica, kind, groupId, key) || attempt == MaxTries)
+                if (await SendAsync(replica, kind, groupId, key, deadline) || attempt == MaxTries || clock.GetUtcNow() >= deadline)
                 {
                     break;
                 }
@@ -71,11 +76,11 @@ public sealed class SimClient(SimWorld world, Invariants invariants, string name
 
     // True once the caller has its answer: an operation (done, pending, or its key's earlier one), or a refusal a
     // retry would not change. False: no answer in time, or one that says to send again.
-    private Task<bool> SendAsync(SimReplica replica, OperationKind kind, string groupId, RequestKey? key)
+    private Task<bool> SendAsync(SimReplica replica, OperationKind kind, string groupId, RequestKey? key, DateTimeOffset? deadline)
     {
         var answered = new TaskCompletionSource<bool>();
         var scheduler = world.Scheduler;
-        scheduler.Timer(Actor, () => answered.TrySetResult(false), Patience, TimeSpan.Zero);
+        scheduler.Timer(Actor, () => answered.TrySetResult(false), key is null ? Patience : TryPatience, TimeSpan.Zero);
         if (scheduler.Random.NextDouble() < world.Network.Faults.LoseRequest)
         {
             world.Trace.Add(name, $"-> {replica.Name} {kind} {groupId}: request lost");
@@ -94,8 +99,13 @@ public sealed class SimClient(SimWorld world, Invariants invariants, string name
                 var final = false;
                 try
                 {
-                    var result = await replica.Protocol.RunAsync(kind, groupId, CancellationToken.None, caller: name, key: key);
-                    if (result.NotStarted is StartRefusal.KeyUsed used)
+                    var result = await replica.Protocol.RunAsync(kind, groupId, CancellationToken.None, caller: name, key: key, deadline: deadline);
+                    if (result.NotStarted is StartRefusal.PastDeadline)
+                    {
+                        invariants.AtKeyRefused(replica.Name, name, key!);
+                        final = true;
+                    }
+                    else if (result.NotStarted is StartRefusal.KeyUsed used)
                     {
                         // The Api answers with the key's earlier operation as it stands now (NotStartedResults).
                         var earlier = used.Request.IsSameRequest(kind, groupId)

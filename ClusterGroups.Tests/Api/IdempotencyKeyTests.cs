@@ -65,7 +65,7 @@ public sealed class IdempotencyKeyTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_request_past_its_deadline_is_504_and_the_group_is_on_no_node_and_the_key_is_free()
+    public async Task A_request_past_its_deadline_is_504_and_the_group_is_on_no_node_and_its_key_keeps_that_answer()
     {
         var (id, key) = (NewId(), NewKey());
 
@@ -77,9 +77,29 @@ public sealed class IdempotencyKeyTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Empty(await cluster.WhereAsync(id));
         Assert.Empty(await cluster.OperationsOnAsync(id));
 
-        // No key was recorded: the same key with a deadline to come starts the create.
-        var inTime = await _api.WriteAsync(HttpMethod.Post, id, key, deadline: DateTimeOffset.UtcNow.AddMinutes(1));
-        Assert.Equal(HttpStatusCode.Created, inTime.StatusCode);
+        // The key's request was refused, and stays so (a copy of it still on its way must not begin it): the same key
+        // again is the same answer, nothing done; a new request takes a new key.
+        var again = await _api.WriteAsync(HttpMethod.Post, id, key, deadline: DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.Equal(HttpStatusCode.GatewayTimeout, again.StatusCode);
+        Assert.Empty(await cluster.OperationsOnAsync(id));
+        Assert.Equal(HttpStatusCode.Created, (await _api.WriteAsync(HttpMethod.Post, id, NewKey(), deadline: DateTimeOffset.UtcNow.AddMinutes(1))).StatusCode);
+    }
+
+    // A retry that arrives after the deadline of a request whose first try began an operation (its answer was lost):
+    // the key names that operation, so the answer is that operation's, never "deadline passed, nothing done".
+    [Fact]
+    public async Task A_retry_past_the_deadline_of_a_request_that_began_is_answered_with_its_operation()
+    {
+        var (id, key) = (NewId(), NewKey());
+        var first = await _api.WriteAsync(HttpMethod.Post, id, key, deadline: DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var operationId = (await first.JsonAsync())["operationId"]!.GetValue<string>();
+
+        var retried = await _api.WriteAsync(HttpMethod.Post, id, key, deadline: DateTimeOffset.UtcNow.AddSeconds(-1));
+
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+        Assert.Equal(operationId, (await retried.JsonAsync())["operationId"]!.GetValue<string>());
+        Assert.Equal(["node1", "node2", "node3"], await cluster.WhereAsync(id));
     }
 
     // The hazard the deadline is for: a request that waited for a busy group (its lease held by an operation node3
@@ -103,11 +123,11 @@ public sealed class IdempotencyKeyTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.True(created.StatusCode != HttpStatusCode.Created || where.Length == 3,
             $"the create answered {(int)created.StatusCode}, the group is on [{string.Join(", ", where)}]: the delete ran");
 
-        // No key was recorded: the same key with a deadline to come runs the delete.
+        // The key keeps its refusal: the same request again begins nothing.
         await cluster.MakeStableAsync();
-        var inTime = await _api.WriteAsync(HttpMethod.Delete, id, key, deadline: DateTimeOffset.UtcNow.AddMinutes(1), byPath: true);
-        Assert.True(inTime.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, $"{(int)inTime.StatusCode} {await inTime.Content.ReadAsStringAsync()}");
-        Assert.Equal(2, (await cluster.OperationsOnAsync(id)).Length);
+        var again = await _api.WriteAsync(HttpMethod.Delete, id, key, deadline: DateTimeOffset.UtcNow.AddMinutes(1), byPath: true);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, again.StatusCode);
+        Assert.Equal([first], await cluster.OperationsOnAsync(id));
     }
 
     [Theory]

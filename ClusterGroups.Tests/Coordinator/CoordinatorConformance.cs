@@ -278,4 +278,41 @@ public abstract class CoordinatorConformance
         var later = NewOperation(g, key: key);
         Assert.Equal(new LeaseAnswer.Taken(op.Id, false, Begun: true), await AcquireAsync(g, "c", Token(3), later));
     }
+
+    // A request past its deadline with a key (Coordination.PastDeadlineAsync): the key's fate is the refusal, so a
+    // try of the same request still on its way begins nothing, and is told so; the key is free after its window.
+    [Fact]
+    public async Task A_key_refused_past_its_deadline_begins_nothing_and_names_the_refusal()
+    {
+        var (g, key) = (NewGroup(), NewKey());
+        var refusal = KeyedRequest.PastDeadline(OperationKind.Create, g);
+        Assert.Null(await Coordinator.RefuseKeyAsync(key, refusal, CancellationToken.None));
+        Assert.Equal(refusal, await Coordinator.RefuseKeyAsync(key, refusal, CancellationToken.None));
+
+        var late = NewOperation(g, key: key);
+        Assert.Equal(new LeaseAnswer.Keyed(refusal), await AcquireAsync(g, "a", Token(1), late));
+        Assert.Null(await Coordinator.GetAsync(late.Id, CancellationToken.None));
+        // Nothing was taken: the group's lease is free and its token was not raised.
+        Assert.Equal(new LeaseAnswer.Taken(null, false, false), await AcquireAsync(g, "b", Token(1)));
+        var underLease = NewOperation(g, key: key);
+        underLease.Lease("b", Token(1), DateTimeOffset.UtcNow);
+        Assert.Equal(refusal, await Coordinator.BeginAsync(underLease, CancellationToken.None));
+        Assert.Null(await Coordinator.LastForGroupAsync(g, CancellationToken.None));
+        await Coordinator.ReleaseAsync(g, "b", CancellationToken.None);
+
+        await PassAsync(KeyWindow * 2);
+        var fresh = NewOperation(g, key: key);
+        Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(g, "c", Token(2), fresh));
+    }
+
+    [Fact]
+    public async Task A_refusal_of_a_key_that_began_an_operation_is_answered_with_that_operation()
+    {
+        var (g, key) = (NewGroup(), NewKey());
+        var op = NewOperation(g, key: key);
+        Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(g, "a", Token(1), op));
+
+        Assert.Equal(KeyedTo(op).Request, await Coordinator.RefuseKeyAsync(key, KeyedRequest.PastDeadline(op.Kind, g), CancellationToken.None));
+        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "b", Token(1), NewOperation(g, key: key)));
+    }
 }

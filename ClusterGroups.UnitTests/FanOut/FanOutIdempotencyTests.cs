@@ -45,7 +45,7 @@ public sealed class FanOutIdempotencyTests
     }
 
     [Fact]
-    public async Task A_deadline_already_past_starts_nothing_and_records_no_key()
+    public async Task A_deadline_already_past_starts_nothing_and_the_key_keeps_the_refusal()
     {
         await using var h = FanOutHarness.Start(3);
 
@@ -54,12 +54,15 @@ public sealed class FanOutIdempotencyTests
         Assert.IsType<StartRefusal.PastDeadline>(late.NotStarted);
         Assert.All(h.Cluster.Nodes, n => Assert.Empty(n.Requests));
         Assert.Empty((await h.Journal.SearchAsync(new OperationQuery("g1", false, null, null, 10, null), CancellationToken.None)).Operations);
+        // The key names the refused request now (a try of it still on its way begins nothing); a new key runs it.
         var again = await RunAsync(h, "g1", Key);
-        HasOutcome(again.Operation!, Outcome.Committed);
+        Assert.True(Assert.IsType<StartRefusal.KeyUsed>(again.NotStarted).Request.IsPastDeadline);
+        Assert.All(h.Cluster.Nodes, n => Assert.Empty(n.Requests));
+        HasOutcome((await RunAsync(h, "g1", RequestKey.For(null, "another-key"))).Operation!, Outcome.Committed);
     }
 
     [Fact]
-    public async Task A_deadline_that_passes_while_the_groups_lease_is_busy_starts_nothing_and_records_no_key()
+    public async Task A_deadline_that_passes_while_the_groups_lease_is_busy_starts_nothing_and_the_key_keeps_the_refusal()
     {
         await using var h = FanOutHarness.Start(3);
         var held = await h.Journal.AcquireAsync(new LeaseRequest("g1", "another-replica", 1, TimeSpan.FromSeconds(60)), null, CancellationToken.None);
@@ -72,6 +75,21 @@ public sealed class FanOutIdempotencyTests
         Assert.Empty((await h.Journal.SearchAsync(new OperationQuery("g1", false, null, null, 10, null), CancellationToken.None)).Operations);
         await h.Journal.ReleaseAsync("g1", "another-replica", CancellationToken.None);
         var again = await RunAsync(h, "g1", Key);
-        HasOutcome(again.Operation!, Outcome.Committed);
+        Assert.True(Assert.IsType<StartRefusal.KeyUsed>(again.NotStarted).Request.IsPastDeadline);
+        HasOutcome((await RunAsync(h, "g1", RequestKey.For(null, "another-key"))).Operation!, Outcome.Committed);
+    }
+
+    // The key began an operation; a retry arrives past the call's deadline: answered with that operation (KeyUsed),
+    // never "deadline passed, nothing done" (seen failing before the refusal was recorded against the key).
+    [Fact]
+    public async Task A_retry_past_the_deadline_of_a_request_that_began_is_told_its_operation()
+    {
+        await using var h = FanOutHarness.Start(3);
+        var done = await RunAsync(h, "g1", Key);
+        HasOutcome(done.Operation!, Outcome.Committed);
+
+        var late = await RunAsync(h, "g1", Key, deadline: h.Clock.GetUtcNow().AddSeconds(-1));
+
+        Assert.Equal(done.Operation!.Id, Assert.IsType<StartRefusal.KeyUsed>(late.NotStarted).Request.OperationId);
     }
 }

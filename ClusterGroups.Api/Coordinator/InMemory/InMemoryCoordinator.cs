@@ -84,6 +84,23 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
         return Task.CompletedTask;
     }
 
+    public Task<KeyedRequest?> RefuseKeyAsync(RequestKey key, KeyedRequest refusal, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            var now = time.GetUtcNow();
+            if (_keys.TryGetValue(key, out var found) && !(found.Until <= now))
+            {
+                return Task.FromResult<KeyedRequest?>(found.Request);
+            }
+
+            var until = now + options.Value.IdempotencyKeyWindow;
+            _keys[key] = (refusal, until);
+            _expiring.Enqueue((key, until));
+            return Task.FromResult<KeyedRequest?>(null);
+        }
+    }
+
     public Task<KeyedRequest?> BeginAsync(OperationState op, CancellationToken ct)
     {
         lock (_lock)

@@ -73,6 +73,14 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
         return answer.Length == 0 ? null : KeyedRequest.Read(answer);
     }
 
+    public async Task<KeyedRequest?> RefuseKeyAsync(RequestKey key, KeyedRequest refusal, CancellationToken ct)
+    {
+        var holder = await WriteAsync("SELECT cg.refuse_key($1, $2, $3, $4)",
+            [Text(key.Scope), Text(key.Value), Text(refusal.Write()), (long)options.Value.IdempotencyKeyWindow.TotalMilliseconds],
+            async reader => await reader.ReadAsync() && !reader.IsDBNull(0) ? reader.GetString(0) : null);
+        return holder is null ? null : KeyedRequest.Read(holder);
+    }
+
     public Task SaveAsync(OperationState op, CancellationToken ct) => SaveAsync(op, desired: null, releaseOwner: null);
 
     public Task CloseAsync(OperationState op, string? releaseOwner, CancellationToken ct) =>

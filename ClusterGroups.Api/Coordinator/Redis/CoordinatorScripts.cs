@@ -118,6 +118,15 @@ public static class CoordinatorScripts
         return 1
         """;
 
+    // A key's request refused past its deadline (ICoordinator.RefuseKeyAsync). KEYS[1] the key's record; ARGV[1] the
+    // refusal ("<kind> <groupId> -"), ARGV[2] the key window ms. The record the key already has, or nil once written.
+    public const string RefuseKey = """
+        local named = redis.call('GET', KEYS[1])
+        if named then return named end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return false
+        """;
+
     // KEYS[1] the lock; ARGV[1] owner, ARGV[2] lease ms. 1: extended; 0: not this owner's any more.
     public const string Renew = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then

@@ -88,6 +88,13 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
         return null;
     }
 
+    public async Task<KeyedRequest?> RefuseKeyAsync(RequestKey key, KeyedRequest refusal, CancellationToken ct)
+    {
+        var named = await Guard(store.EvaluateAsync(CoordinatorScripts.RefuseKey, [IdemKey(key)],
+            [refusal.Write(), (long)options.Value.IdempotencyKeyWindow.TotalMilliseconds]));
+        return named.IsNull ? null : KeyedRequest.Read((string)named!);
+    }
+
     public Task SaveAsync(OperationState op, CancellationToken ct) => SaveAsync(op, desired: null, releaseOwner: null);
 
     public Task CloseAsync(OperationState op, string? releaseOwner, CancellationToken ct) =>
