@@ -1,4 +1,5 @@
 using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Model;
 using Microsoft.Extensions.Options;
 
@@ -53,7 +54,19 @@ public sealed partial class Recovery(
 
             // A free lease means no live Api runs the operation: its owner died, or it is pending repair. Taken over,
             // it is read again under the lease (another replica may have finished it meanwhile).
-            var takeOver = await coordination.TakeOverAsync(op.Id, TimeSpan.Zero, ct);
+            TakeOver takeOver;
+            try
+            {
+                takeOver = await coordination.TakeOverAsync(op.Id, TimeSpan.Zero, ct);
+            }
+            catch (NewerJournalEntryException e)
+            {
+                // A newer replica rewrote it since the list was read (a rolling upgrade): it is theirs to finish, and
+                // the rest of this round goes on.
+                LogLeftToNewer(op.Id, e.Version);
+                continue;
+            }
+
             if (takeOver.Run is null)
             {
                 continue;
@@ -86,6 +99,9 @@ public sealed partial class Recovery(
 
     [LoggerMessage(LogLevel.Information, "Recovery finished the rollback of {OperationId} ({GroupId}): {Summary}")]
     private partial void LogRepaired(string operationId, string groupId, string summary);
+
+    [LoggerMessage(LogLevel.Information, "Recovery left {OperationId} to a newer Api: its entry is journal version {Version}")]
+    private partial void LogLeftToNewer(string operationId, int version);
 
     [LoggerMessage(LogLevel.Warning, "Recovery round failed; trying again next round")]
     private partial void LogRoundFailed(Exception e);

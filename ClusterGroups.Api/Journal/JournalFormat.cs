@@ -16,16 +16,38 @@ public static class JournalFormat
     // The same text as UTF-8, what a coordinator stores: written straight to bytes, never as a UTF-16 string first.
     public static byte[] WriteUtf8(OperationState op) => JsonSerializer.SerializeToUtf8Bytes(ToEntry(op), JournalJson.Default.JournalEntry);
 
+    // Throws NewerJournalEntryException for an entry a newer Api wrote: whoever asked for that one entry must not guess.
     public static OperationState? Read(string json)
     {
-        var version = JsonNode.Parse(json)?["journalVersion"]?.GetValue<int>() ?? 1;
+        var node = JsonNode.Parse(json);
+        var version = node?["journalVersion"]?.GetValue<int>() ?? 1;
         return version switch
         {
             2 => JsonSerializer.Deserialize(json, JournalJson.Default.JournalEntry) is { } entry ? FromEntry(entry) : null,
             1 => JsonSerializer.Deserialize(json, JournalJson.Default.JournalEntryV1) is { } v1 ? FromEntry(Upgrade(v1)) : null,
-            _ => throw new JsonException($"Journal entry version {version} is newer than this Api ({Version}) can read."),
+            _ => throw new NewerJournalEntryException(version, node?["operationId"]?.GetValue<string>()),
         };
     }
+
+    // For lists (recovery's open operations, the operator's search): an entry a newer Api wrote is left out and
+    // counted (cg.journal.newer_entries_skipped), so an older replica in a rolling upgrade neither fails its round nor
+    // touches what it cannot read; a replica of the newer version lists and finishes it.
+    public static OperationState? ReadOrSkipNewer(string json)
+    {
+        try
+        {
+            return Read(json);
+        }
+        catch (NewerJournalEntryException)
+        {
+            NewerSkipped.Add(1);
+            return null;
+        }
+    }
+
+    private static readonly System.Diagnostics.Metrics.Meter Meter = new("ClusterGroups.Api.Journal");
+    private static readonly System.Diagnostics.Metrics.Counter<long> NewerSkipped = Meter.CreateCounter<long>(
+        "cg.journal.newer_entries_skipped", description: "Journal entries a newer Api wrote, left out of a list by this replica");
 
     public static JournalEntry ToEntry(OperationState op) => new(
         Version, op.Id, op.Kind, op.GroupId, op.Outcome, op.StartedAt, op.EndedAt, op.DurationMs, op.Owner, op.Fence,

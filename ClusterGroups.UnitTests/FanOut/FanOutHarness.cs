@@ -62,9 +62,14 @@ public sealed class FanOutHarness : IAsyncDisposable
     /// <param name="ignoringIdempotency">indexes of nodes that behave like the seed's Flask node</param>
     public static FanOutHarness Start(int nodes, params int[] ignoringIdempotency) => Start(nodes, ignoringIdempotency, null);
 
-    public static FanOutHarness Start(int nodes, int[] ignoringIdempotency, IDictionary<string, string?>? overrides)
+    public static FanOutHarness Start(int nodes, int[] ignoringIdempotency, IDictionary<string, string?>? overrides) =>
+        new(Fakes(nodes, ignoringIdempotency), Settings(nodes, overrides));
+
+    private static FakeCluster Fakes(int nodes, int[] ignoringIdempotency) =>
+        new(Enumerable.Range(0, nodes).Select(i => new FakeNode($"n{i + 1}.test", ignoringIdempotency.Contains(i))));
+
+    private static Dictionary<string, string?> Settings(int nodes, IDictionary<string, string?>? overrides)
     {
-        var fakes = Enumerable.Range(0, nodes).Select(i => new FakeNode($"n{i + 1}.test", ignoringIdempotency.Contains(i)));
         var settings = new Dictionary<string, string?>
         {
             ["Cluster:Resilience:AttemptTimeout"] = "00:00:00.200",
@@ -83,8 +88,12 @@ public sealed class FanOutHarness : IAsyncDisposable
             settings[key] = value;
         }
 
-        return new FanOutHarness(new FakeCluster(fakes), settings);
+        return settings;
     }
+
+    /// <summary>The harness over a given coordinator (the Redis one's scripts in the in-process store, say).</summary>
+    public static FanOutHarness Start(int nodes, ICoordinator journal) =>
+        new(Fakes(nodes, []), Settings(nodes, null), journal);
 
     /// <summary>
     /// A new Api over the same journal and the same nodes, configured with <paramref name="nodes"/> (node numbers,

@@ -108,7 +108,10 @@ public sealed class JournalFormatTests
         var newer = JsonNode.Parse(JournalFormat.Write(JournalFormat.Read(V1Pending)!))!;
         newer["journalVersion"] = 3;
 
-        Assert.Throws<JsonException>(() => JournalFormat.Read(newer.ToJsonString()));
+        var refused = Assert.Throws<NewerJournalEntryException>(() => JournalFormat.Read(newer.ToJsonString()));
+        Assert.Equal((3, newer["operationId"]!.GetValue<string>()), (refused.Version, refused.OperationId));
+        // Lists leave it out (a newer replica finishes it) rather than fail.
+        Assert.Null(JournalFormat.ReadOrSkipNewer(newer.ToJsonString()));
     }
 
     // The answer keeps the shape callers and the CLI read (the v1 entry was that answer): the same member names.

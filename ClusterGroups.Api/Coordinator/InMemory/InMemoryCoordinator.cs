@@ -161,7 +161,7 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
         lock (_lock)
         {
             return Task.FromResult<IReadOnlyList<OperationState>>(
-                [.. _open.Select(id => JournalFormat.Read(_entries[id])).OfType<OperationState>().OrderBy(r => r.StartedAt)]);
+                [.. _open.Select(id => JournalFormat.ReadOrSkipNewer(_entries[id])).OfType<OperationState>().OrderBy(r => r.StartedAt)]);
         }
     }
 
@@ -180,7 +180,7 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
     {
         lock (_lock)
         {
-            return Task.FromResult(OperationPage.Of(_entries.Values.Select(JournalFormat.Read).OfType<OperationState>(), query));
+            return Task.FromResult(OperationPage.Of(_entries.Values.Select(JournalFormat.ReadOrSkipNewer).OfType<OperationState>(), query));
         }
     }
 

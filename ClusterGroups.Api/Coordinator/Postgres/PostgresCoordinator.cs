@@ -209,7 +209,7 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
         var entries = new List<OperationState>();
         while (await reader.ReadAsync())
         {
-            if (JournalFormat.Read(reader.GetString(0)) is { } op)
+            if (JournalFormat.ReadOrSkipNewer(reader.GetString(0)) is { } op)
             {
                 entries.Add(op);
             }

@@ -209,12 +209,12 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
         }
 
         var values = (RedisValue[])(await Guard(store.ExecuteAsync("MGET", [.. ids.Select(id => (RedisValue)(OpPrefix + id))])))!;
-        return [.. values.Where(v => v.HasValue).Select(v => Read(v.ToString())).OfType<OperationState>()];
+        return [.. values.Where(v => v.HasValue).Select(v => Read(v.ToString(), skipNewer: true)).OfType<OperationState>()];
     }
 
-    private OperationState? Read(string json)
+    private OperationState? Read(string json, bool skipNewer = false)
     {
-        var op = JournalFormat.Read(json);
+        var op = skipNewer ? JournalFormat.ReadOrSkipNewer(json) : JournalFormat.Read(json);
         if (op is not null)
         {
             Journaled(op, op.Outcome);
