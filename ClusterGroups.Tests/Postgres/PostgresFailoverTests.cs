@@ -67,8 +67,8 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
 
         Assert.Empty(load.Hung);
         Assert.Empty(load.Untrue);
-        Assert.All(strict, a => Assert.False(a.Acknowledged, $"acknowledged with no synchronous standby: {a}"));
         await AssertJournaledAsync(standby, answers);
+        Assert.All(strict, a => Assert.False(a.Acknowledged, $"acknowledged with no synchronous standby: {a}"));
 
         // No token went backwards: every group's token on the promoted one is at least what the old one had.
         var fencesAfter = await CoordinatorJournal.FencesAsync(standby);
