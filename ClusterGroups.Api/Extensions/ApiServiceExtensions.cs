@@ -89,6 +89,8 @@ public static class ApiServiceExtensions
         builder.AddNpgsqlDataSource("coordinator");
         builder.Services.AddHostedService<PostgresSchemaMigration>();
         builder.Services.AddSingleton<ICoordinator, PostgresCoordinator>();
+        // Commits acknowledged with no standby's copy (the two-instance degraded mode) are reported, never silent.
+        builder.Services.AddHealthChecks().AddCheck<PostgresReplicationHealthCheck>(PostgresReplicationHealthCheck.Name);
     }
 
     /// <summary>The fan-out protocol and what it stands on; also used by tests with scripted nodes.</summary>
