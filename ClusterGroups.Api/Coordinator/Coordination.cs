@@ -30,7 +30,8 @@ public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorO
         };
     }
 
-    public async Task<TakeOver> TakeOverAsync(string operationId, TimeSpan wait, CancellationToken ct)
+    /// <param name="floor">a token the lease's must be above (one a node has seen for the group: FanOutProtocol).</param>
+    public async Task<TakeOver> TakeOverAsync(string operationId, TimeSpan wait, CancellationToken ct, long floor = 0)
     {
         if (await coordinator.GetAsync(operationId, ct) is not { } known)
         {
@@ -42,7 +43,7 @@ public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorO
             return new TakeOver(TakeOverStatus.Closed, known, null);
         }
 
-        if (await LeaseAsync(known.GroupId, null, begin: false, wait, ct) is not { Lease: { } lease })
+        if (await LeaseAsync(known.GroupId, null, begin: false, wait, ct, floor: floor) is not { Lease: { } lease })
         {
             return new TakeOver(TakeOverStatus.Busy, known, null);
         }
@@ -80,12 +81,11 @@ public sealed class Coordination(ICoordinator coordinator, IOptions<CoordinatorO
     // The lease, with a token above every one the group had; `op` begun with it when asked and possible. Or why
     // nothing was done: the deadline passed, or op's key names an earlier request. Null: the lease stayed busy.
     private async Task<Leased?> LeaseAsync(
-        string groupId, OperationState? op, bool begin, TimeSpan wait, CancellationToken ct, DateTimeOffset? deadline = null)
+        string groupId, OperationState? op, bool begin, TimeSpan wait, CancellationToken ct, DateTimeOffset? deadline = null, long floor = 0)
     {
         var duration = options.Value.LeaseDuration;
         var owner = entropy.NewLeaseOwner();
         var busy = new LeaseWait(wait, time);
-        var floor = 0L;
         while (true)
         {
             if (deadline is { } until && time.GetUtcNow() >= until)

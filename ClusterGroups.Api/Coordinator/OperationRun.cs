@@ -19,6 +19,11 @@ public sealed class OperationRun : IAsyncDisposable
 
     public OperationState Operation { get; }
     public GroupLease Lease { get; }
+    public bool OwnsLease => _ownsLease;
+
+    // A node refused this run's token while the run still held the lease, saying the highest token it has seen for
+    // the group (FanOutProtocol.RetakeAboveAsync takes the operation over above it).
+    public long? RefusedBelow { get; set; }
 
     // The group's open last operation, taken over with this run's lease and finished before this one begins.
     public OperationRun Resume(OperationState last)

@@ -42,6 +42,11 @@ public static partial class FanOutLog
 
     public static void TakenOver(ILogger logger, OperationState op) => LogTakenOver(logger, op.Id, op.GroupId, op.Fence);
 
+    public static void TokenBelowNode(ILogger logger, OperationState op, long seen) => LogTokenBelowNode(logger, op.Id, op.GroupId, op.Fence, seen);
+
+    [LoggerMessage(LogLevel.Warning, "Operation {OperationId} ({GroupId}): a node has seen token {Seen} for the group, above this run's {Token}, though no other owner holds the lease (the coordinator's tokens went back: data lost, or its clock stepped back); taking it over again above {Seen}")]
+    private static partial void LogTokenBelowNode(ILogger logger, string operationId, string groupId, long token, long seen);
+
     [LoggerMessage(LogLevel.Warning, "Operation {OperationId} ({GroupId}) was taken over by a later owner; this run (token {Token}) stops writing")]
     private static partial void LogTakenOver(ILogger logger, string operationId, string groupId, long token);
 

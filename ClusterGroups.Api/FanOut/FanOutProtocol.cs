@@ -134,6 +134,17 @@ public sealed class FanOutProtocol(
             }
             catch (Exception e) when (e is OperationTakenOverException or CoordinatorFencedException)
             {
+                // A node refused the token though no later owner holds the lease: not a takeover. The operation is
+                // taken over again above the node's token, and answered as that run ends it.
+                if (e is OperationTakenOverException { SeenToken: { } seen } && await RetakeAboveAsync(run, seen, stopping) is { } again)
+                {
+                    await using (again)
+                    {
+                        await ResumeAsync(again, stopping);
+                        return again.Operation.Outcome is Outcome.Running ? await TakenOverAsync(again.Operation, stopping) : FanOutResult.Done(again.Operation);
+                    }
+                }
+
                 return await TakenOverAsync(op, stopping);
             }
         }
@@ -182,9 +193,36 @@ public sealed class FanOutProtocol(
         }
         catch (Exception e) when (e is OperationTakenOverException or CoordinatorFencedException)
         {
+            if (e is OperationTakenOverException { SeenToken: { } seen } && await run.Lease.IsHeldAsync())
+            {
+                run.RefusedBelow = seen;
+            }
+
             FanOutLog.TakenOver(logger, op);
             return false;
         }
+    }
+
+    /// <summary>
+    /// A node refused <paramref name="run"/>'s token, saying it has seen <paramref name="seen"/> for the group, while
+    /// the run still holds the group's lease: no later owner exists, the coordinator handed out a token below one the
+    /// node saw (its tokens lost, or an in-memory coordinator restarted after the clock stepped back). The run's lease
+    /// is freed and the operation taken over again with a token above the node's, through the coordinator's own rule
+    /// (tokens only grow), so it is not blocked for good. Null: the lease is no longer held (a real takeover), or
+    /// the operation was closed or taken meanwhile. The new run is the caller's to dispose.
+    /// </summary>
+    public async Task<OperationRun?> RetakeAboveAsync(OperationRun run, long seen, CancellationToken stopping)
+    {
+        if (!run.OwnsLease || !await run.Lease.IsHeldAsync())
+        {
+            return null;
+        }
+
+        FanOutLog.TokenBelowNode(logger, run.Operation, seen);
+        await run.DisposeAsync();
+        run.Lease.MarkReleased();
+        var again = await coordination.TakeOverAsync(run.Operation.Id, options.Value.Resilience.LockTimeout, stopping, floor: seen);
+        return again.Run;
     }
 
     // 3. apply, on one node, in its dialect. A node whose dialect is not known (its probe got no answer) is not written.

@@ -27,10 +27,16 @@ public sealed class NodeCalls(INodeClient client, FanOutTelemetry telemetry, Tim
         }
 
         var call = await CallAsync(turn, phase, attempt, send);
-        return call.Fenced ? throw new OperationTakenOverException(turn.Op.Id, $"{turn.Node.Name} holds a later fencing token") : call;
+        return call.Fenced
+            ? throw new OperationTakenOverException(turn.Op.Id, $"{turn.Node.Name} holds a later fencing token ({call.SeenToken?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "not said"})") { SeenToken = call.SeenToken }
+            : call;
     }
 }
 
-// Thrown inside a run that must stop writing: a later owner has the operation.
+// Thrown inside a run that must stop writing: a later owner has the operation. SeenToken: a node refused the run's
+// token and said the highest it has seen for the group (the run may still hold the lease: FanOutProtocol.RetakeAboveAsync).
 public sealed class OperationTakenOverException(string operationId, string why)
-    : Exception($"Operation {operationId} was taken over: {why}.");
+    : Exception($"Operation {operationId} was taken over: {why}.")
+{
+    public long? SeenToken { get; init; }
+}

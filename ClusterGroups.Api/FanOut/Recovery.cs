@@ -73,10 +73,20 @@ public sealed partial class Recovery(
             }
 
             await using var run = takeOver.Run;
-            if (await protocol.ResumeAsync(run, ct))
+            var (done, ended) = (await protocol.ResumeAsync(run, ct), run.Operation);
+            if (!done && run.RefusedBelow is { } seen && await protocol.RetakeAboveAsync(run, seen, ct) is { } again)
+            {
+                // A node had seen a token above the one the coordinator handed out (FanOutProtocol.RetakeAboveAsync).
+                await using (again)
+                {
+                    (done, ended) = (await protocol.ResumeAsync(again, ct), again.Operation);
+                }
+            }
+
+            if (done)
             {
                 closed++;
-                LogRepaired(run.Operation.Id, run.Operation.GroupId, OperationNarrative.Summary(run.Operation));
+                LogRepaired(ended.Id, ended.GroupId, OperationNarrative.Summary(ended));
             }
         }
 

@@ -19,9 +19,11 @@ public sealed record NodeCall(
     bool KeysHonoured = false,
     string? Code = null,
     string? ApplyRecord = null,
-    string? UndoRecord = null)
+    string? UndoRecord = null,
+    long? SeenToken = null)
 {
     // Fenced: the node refused the write because a later operation's token reached it (the answer is 409).
+    // SeenToken: with Fenced, the highest token the node has seen for the group (X-Fenced), when it says.
     // WriteAborted: the node refused the write because its key was aborted there; it never applies.
     // AbortOutcome: on an abort, what the aborted write had done (AbortAnswer.Aborted / Applied / AlreadySo).
     // WrittenBy: on a read, the Idempotency-Key of the write that made the group present (X-Created-By) or absent

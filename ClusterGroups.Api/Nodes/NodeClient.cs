@@ -176,6 +176,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
                 RetryAfter: response.Headers.RetryAfter?.Delta,
                 WrittenBy: WrittenBy(response),
                 Fenced: response.Headers.Contains(NodeHeaders.Fenced),
+                SeenToken: SeenToken(response),
                 WriteAborted: response.Headers.Contains(NodeHeaders.WriteAborted));
         }
         catch (Exception e) when (!ct.IsCancellationRequested && Classify(e) is { } error)
@@ -188,6 +189,13 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             return new NodeCall(what, null, error.Kind, error.Detail, Elapsed());
         }
     }
+
+    // X-Fenced: the highest fencing token the node has seen for the group (absent or unreadable: not said).
+    private static long? SeenToken(HttpResponseMessage response) =>
+        response.Headers.TryGetValues(NodeHeaders.Fenced, out var values)
+        && long.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seen)
+            ? seen
+            : null;
 
     private static (CallError Kind, string Detail)? Classify(Exception e) => e switch
     {

@@ -133,7 +133,7 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
 
     private static NodeCall? Refusal(string request, WriteOutcome outcome) => outcome.Result switch
     {
-        WriteResult.Fenced => new NodeCall(request, 409, null, NodeMessages.Fenced, 0, Fenced: true, KeysHonoured: true),
+        WriteResult.Fenced => new NodeCall(request, 409, null, NodeMessages.Fenced, 0, Fenced: true, KeysHonoured: true, SeenToken: outcome.SeenToken),
         WriteResult.Aborted => new NodeCall(request, 409, null, NodeMessages.Aborted, 0, WriteAborted: true, KeysHonoured: true),
         _ => null,
     };

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using ClusterGroups.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace ClusterGroups.Tests.Coordinator;
 
@@ -26,11 +25,11 @@ public sealed class PausedReplicaTests(ReplicatedApiFixture cluster) : IAsyncLif
         var answer = cluster.Api().PostGroupAsync(id);
 
         // The operation as journaled names its owner: "<machine>:<pid>:…" of the replica running it.
-        var (operationId, pid) = await JournaledAsync(journal, id);
+        var (operationId, pid) = await PausedReplica.JournaledAsync(journal, id);
         Signals.Send(pid, "STOP");
         try
         {
-            await Wait.UntilAsync(async () => (await EntryAsync(journal, operationId))["outcome"]!.GetValue<string>() != "Running",
+            await Wait.UntilAsync(async () => (await PausedReplica.EntryAsync(journal, operationId))["outcome"]!.GetValue<string>() != "Running",
                 Wait.Resource, "the other replica takes the operation over and closes it");
         }
         finally
@@ -40,7 +39,7 @@ public sealed class PausedReplicaTests(ReplicatedApiFixture cluster) : IAsyncLif
 
         var response = await answer;
         var where = await cluster.WhereAsync(id);
-        var entry = await EntryAsync(journal, operationId);
+        var entry = await PausedReplica.EntryAsync(journal, operationId);
         var body = await response.JsonAsync();
         AssertTrue(response.StatusCode, body, entry, where);
 
@@ -69,29 +68,6 @@ public sealed class PausedReplicaTests(ReplicatedApiFixture cluster) : IAsyncLif
                 break;
         }
     }
-
-    private static async Task<(string OperationId, int Pid)> JournaledAsync(IDatabase journal, string groupId)
-    {
-        (string, int)? found = null;
-        await Wait.UntilAsync(async () =>
-        {
-            foreach (var open in await journal.SetMembersAsync("cg:ops:open"))
-            {
-                var entry = await EntryAsync(journal, open.ToString());
-                if (entry["groupId"]?.GetValue<string>() == groupId)
-                {
-                    found = (open.ToString(), int.Parse(entry["owner"]!.GetValue<string>().Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
-                    return true;
-                }
-            }
-
-            return false;
-        }, Wait.Request, $"the create of {groupId} journaled");
-        return found!.Value;
-    }
-
-    private static async Task<JsonNode> EntryAsync(IDatabase journal, string operationId) =>
-        JsonNode.Parse((await journal.StringGetAsync($"cg:op:{operationId}")).ToString())!;
 
     private async Task<int> HeldAsync(string node) =>
         (await (await cluster.Node(node).GetAsync("/admin/chaos").WaitAsync(Wait.Request)).JsonAsync())["held"]!.GetValue<int>();

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using ClusterGroups.Tests.Infrastructure;
 
 namespace ClusterGroups.Tests.Coordinator;
@@ -7,6 +9,13 @@ public sealed class ReplicatedApiFixture : ClusterFixture
 {
     protected override int ApiReplicas => 2;
     protected override string AttemptTimeout => "00:00:01";
+
+    // No background reconciler: what these tests check is the protocol's own doing (recovery, takeover), not a repair
+    // after it. A node's Retry-After is honoured up to 10 s: PausedRollbackTests holds a replica on node3 with it.
+    protected override void Configure(IDistributedApplicationTestingBuilder builder) =>
+        builder.CreateResourceBuilder<ProjectResource>("api")
+            .WithEnvironment("Cluster__Reconciler__Interval", "00:00:00")
+            .WithEnvironment("Cluster__Resilience__MaxRetryAfter", "00:00:10");
 }
 
 [CollectionDefinition(Name)]

@@ -15,6 +15,13 @@ public static class ChaosExtensions
         Assert.True(response.IsSuccessStatusCode, $"fail-next on {node}: {(int)response.StatusCode}");
     }
 
+    // One node back to no faults (its queued "fail next" faults dropped too); the others keep theirs.
+    public static async Task MakeStableAsync(this ClusterFixture cluster, string node)
+    {
+        var response = await cluster.Node(node).PostAsync("/admin/chaos/stable", null).WaitAsync(Wait.Request);
+        Assert.True(response.IsSuccessStatusCode, $"stable on {node}: {(int)response.StatusCode}");
+    }
+
     public static async Task MakeStableAsync(this ClusterFixture cluster)
     {
         foreach (var node in cluster.NodeNames)

@@ -110,6 +110,12 @@ public sealed class FanOutHarness : IAsyncDisposable
         return new FanOutHarness(Cluster, settings, Journal);
     }
 
+    /// <summary>
+    /// A new Api over the same nodes with a coordinator of its own that knows nothing (the in-memory lock mode
+    /// restarted, or a coordinator store whose data was lost).
+    /// </summary>
+    public FanOutHarness WithNewCoordinator() => new(Cluster, _settings);
+
     public Task<OperationState> CreateAsync(string groupId) => RunAsync(OperationKind.Create, groupId);
     public Task<OperationState> DeleteAsync(string groupId) => RunAsync(OperationKind.Delete, groupId);
 

@@ -33,7 +33,10 @@ public sealed class PausableTimeProvider : TimeProvider
         }
     }
 
-    public override DateTimeOffset GetUtcNow() => System.GetUtcNow();
+    // How far this Api's wall clock is off (a clock stepped back: negative); the monotonic clock is not.
+    public TimeSpan Offset { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
 
     public override long GetTimestamp() => System.GetTimestamp();
 
