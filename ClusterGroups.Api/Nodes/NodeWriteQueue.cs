@@ -108,8 +108,11 @@ public sealed class NodeWriteQueue(
         _ = DispatchAsync(batch);
     }
 
+    // The answers are handed out after the next request is on its way: a caller's continuation runs on this thread
+    // (no hop to the thread pool; in the simulator, on the replica's own scheduler) until its next await.
     private async Task DispatchAsync(List<Pending> batch)
     {
+        var completions = new List<Action>(batch.Count);
         try
         {
             sent(batch.Count);
@@ -147,19 +150,23 @@ public sealed class NodeWriteQueue(
                     latency.Record(node.Name, waited);
                 }
 
-                pending.Answer.TrySetResult(answer with { DurationMs = waited });
+                answer = answer with { DurationMs = waited };
+                completions.Add(() => pending.Answer.TrySetResult(answer));
             }
         }
         catch (Exception e)
         {
-            foreach (var pending in batch)
-            {
-                pending.Answer.TrySetException(e);
-            }
+            completions.Clear();
+            completions.AddRange(batch.Select(p => (Action)(() => p.Answer.TrySetException(e))));
         }
         finally
         {
             Next();
+        }
+
+        foreach (var complete in completions)
+        {
+            complete();
         }
     }
 
@@ -181,7 +188,7 @@ public sealed class NodeWriteQueue(
         public NodeBatchItem Item { get; } = item;
         public Func<Task<NodeCall>> Single { get; } = single;
         public long Queued { get; } = queued;
-        public TaskCompletionSource<NodeCall> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<NodeCall> Answer { get; } = new();
         public volatile bool Abandoned;
     }
 }
