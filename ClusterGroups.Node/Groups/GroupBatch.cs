@@ -15,7 +15,7 @@ namespace ClusterGroups.Node.Groups;
 public static class GroupBatch
 {
     public static async Task<Results<Ok<NodeBatchResponse>, ProblemHttpResult>> HandleAsync(
-        HttpContext http, GroupStore store, IOptions<NodeOptions> node, CancellationToken ct)
+        HttpContext http, GroupStore store, IOptions<NodeOptions> node, WriteCounts counts, CancellationToken ct)
     {
         var (batch, error) = await ReadAsync(http.Request, ct);
         if (batch is null)
@@ -23,6 +23,7 @@ public static class GroupBatch
             return GroupEndpoints.BadRequest(error!);
         }
 
+        counts.Batch(batch.Items.Count);
         var nodeId = node.Value.Name;
         // Every item is started before any is awaited: their scripts leave together.
         var answers = new Task<NodeBatchAnswer>[batch.Items.Count];

@@ -84,8 +84,9 @@ public static class GroupEndpoints
     }
 
     private static async Task<Results<Created<NodeGroup>, ProblemHttpResult>> CreateGroup(
-        HttpContext http, GroupStore store, IOptions<NodeOptions> node, CancellationToken ct)
+        HttpContext http, GroupStore store, IOptions<NodeOptions> node, WriteCounts counts, CancellationToken ct)
     {
+        counts.Single();
         var (write, error) = await ReadWriteRequestAsync(http, ct);
         return await CreateAsync(http, store, node.Value.Name, write, error);
     }
@@ -112,8 +113,9 @@ public static class GroupEndpoints
     }
 
     private static async Task<Results<Ok<NodeGroup>, ProblemHttpResult>> DeleteGroup(
-        HttpContext http, GroupStore store, IOptions<NodeOptions> node, CancellationToken ct)
+        HttpContext http, GroupStore store, IOptions<NodeOptions> node, WriteCounts counts, CancellationToken ct)
     {
+        counts.Single();
         var (write, error) = await ReadWriteRequestAsync(http, ct);
         return await DeleteAsync(http, store, node.Value.Name, write, error);
     }
@@ -140,8 +142,9 @@ public static class GroupEndpoints
     // Closes the door on one write (its Idempotency-Key) for this group: the Api does this before it counts a write
     // whose answer it never got as "not applied", so a copy still on its way can never apply afterwards.
     private static async Task<Results<Ok<AbortAnswer>, ProblemHttpResult>> AbortWrite(
-        string groupId, HttpContext http, GroupStore store, CancellationToken ct)
+        string groupId, HttpContext http, GroupStore store, WriteCounts counts, CancellationToken ct)
     {
+        counts.Single();
         await http.Request.Body.CopyToAsync(Stream.Null, ct);
         var (key, token, error) = ReadWriteHeaders(http);
         return await AbortAsync(http, store, groupId, key, token, error);
@@ -181,8 +184,9 @@ public static class GroupEndpoints
     // A new owner of an operation fences the group here with its token before it learns where the operation stands:
     // every write of the earlier owner still on its way is refused from now on (docs/ARCHITECTURE.md, "Takeover").
     private static async Task<Results<Ok<TakeOverAnswer>, ProblemHttpResult>> TakeOver(
-        string groupId, HttpContext http, GroupStore store, CancellationToken ct)
+        string groupId, HttpContext http, GroupStore store, WriteCounts counts, CancellationToken ct)
     {
+        counts.Single();
         await http.Request.Body.CopyToAsync(Stream.Null, ct);
         var (key, token, error) = ReadWriteHeaders(http);
         var undo = http.Request.Headers.TryGetValue(NodeHeaders.UndoKey, out var undoKeys) && undoKeys.Count == 1 ? undoKeys[0] : null;

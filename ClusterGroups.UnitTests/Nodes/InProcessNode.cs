@@ -34,6 +34,7 @@ public sealed class InProcessNode : IAsyncDisposable
         var store = new InProcessStore(time);
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(new GroupStore(store));
+        builder.Services.AddSingleton<WriteCounts>();
         builder.Services.Configure<NodeOptions>(o => o.Name = name);
         var app = builder.Build();
         app.MapGroupsApi();
