@@ -20,6 +20,7 @@ public static class MarkdownReport
         Tail(md, report);
         Faults(md, report);
         Journal(md, report);
+        Batching(md, report);
         Costs(md, report);
         foreach (var note in report.Notes)
         {
@@ -141,6 +142,32 @@ public static class MarkdownReport
             md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Journal cost (N={j.Nodes}): create p50 {j.CreateP50WithMs:F2} ms with the {j.WithJournal} journal, {j.CreateP50WithoutMs:F2} ms in memory "
                                     + $"(the journal's share: {j.Share:P0}); c=64 throughput {j.OpsPerSecondWithAt64:F0} vs {j.OpsPerSecondWithoutAt64:F0} ops/s.")).AppendLine();
         }
+    }
+
+    // The batching A/B: the default start against the one with Cluster:Batching:Enabled=false, same N; capacity is
+    // Api ops/s x N / direct ops/s at the same concurrency in the same start.
+    private static void Batching(StringBuilder md, BenchReport report)
+    {
+        if (report.Runs.FirstOrDefault(r => r.Variant == SizeRunVariants.NoBatching) is not { } off
+            || report.Main.FirstOrDefault(r => r.Nodes == off.Nodes) is not { } on)
+        {
+            return;
+        }
+
+        md.AppendLine(Invariant($"Batching A/B (N={off.Nodes}): node write requests per operation, writes per request (the mean batch), and capacity = Api ops/s × N / direct ops/s at the same concurrency in the same start")).AppendLine();
+        md.AppendLine("| batching | c | ops/s | p50 ms | p99 ms | node write requests / op | writes / request | capacity |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (label, run) in new[] { ("on", on), ("off", off) })
+        {
+            foreach (var p in run.Api)
+            {
+                var direct = run.DirectAt(p.Concurrency);
+                var capacity = direct is { OpsPerSecond: > 0 } ? (p.OpsPerSecond * run.Nodes / direct.OpsPerSecond).ToString("F2", CultureInfo.InvariantCulture) : "";
+                md.AppendLine(Invariant($"| {label} | {p.Concurrency} | {p.OpsPerSecond:F0} | {p.Latency.P50Ms:F2} | {p.Latency.P99Ms:F2} | {p.NodeRequestsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.WritesPerNodeRequest?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {capacity} |"));
+            }
+        }
+
+        md.AppendLine();
     }
 
     private static void Costs(StringBuilder md, BenchReport report)
