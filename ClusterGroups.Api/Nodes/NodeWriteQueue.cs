@@ -27,22 +27,21 @@ public sealed class NodeWriteQueue(
             return await single();
         }
 
-        Pending pending;
+        Pending? queued = null;
         lock (_lock)
         {
             if (!_busy)
             {
                 _busy = true;
-                pending = null!;
             }
             else
             {
-                pending = new Pending(item, single, time.GetTimestamp());
-                _queue.Enqueue(pending);
+                queued = new Pending(item, single, time.GetTimestamp());
+                _queue.Enqueue(queued);
             }
         }
 
-        if (pending is null)
+        if (queued is not { } pending)
         {
             try
             {

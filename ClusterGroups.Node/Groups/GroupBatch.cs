@@ -58,8 +58,13 @@ public static class GroupBatch
             headers[name] = value.ToString();
         }
 
-        JsonElement? json = body.Length == 0 ? null : JsonDocument.Parse(body.ToArray()).RootElement.Clone();
-        return new NodeBatchAnswer(answer.Response.StatusCode, headers, json);
+        if (body.Length == 0)
+        {
+            return new NodeBatchAnswer(answer.Response.StatusCode, headers, null);
+        }
+
+        using var json = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
+        return new NodeBatchAnswer(answer.Response.StatusCode, headers, json.RootElement.Clone());
     }
 
     private static GroupEndpoints.WriteRequest Write(NodeBatchItem item) =>
