@@ -14,6 +14,7 @@ app.MapNodeInfo();
 app.MapGroupsApi();
 app.MapDigestApi();
 app.MapBulkAdmin();
+app.MapWriteCountsAdmin();
 app.MapChaosAdmin();
 
 app.Run();

@@ -121,7 +121,12 @@ public static class ApiServiceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<Entropy>();
         services.AddSingleton<ClusterDirectory>();
-        services.TryAddSingleton<INodeClient, NodeClient>();
+        // Writes toward our nodes batch naturally under load (Cluster:Batching); the simulator brings its own client.
+        services.TryAddSingleton<NodeClient>();
+        services.TryAddSingleton<INodeClient>(sp => new BatchingNodeClient(
+            sp.GetRequiredService<NodeClient>(), sp.GetRequiredService<NodeClient>(), sp.GetRequiredService<NodeLatency>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ClusterOptions>>(),
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<NodeLatency>();
         services.AddSingleton<ClusterDigests>();
         services.AddSingleton<ClusterScan>();

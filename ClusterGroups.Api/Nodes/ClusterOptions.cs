@@ -19,6 +19,9 @@ public sealed class ClusterOptions
     [Required, ValidateObjectMembers]
     public ResilienceSettings Resilience { get; set; } = new();
 
+    [Required, ValidateObjectMembers]
+    public BatchingOptions Batching { get; set; } = new();
+
     // How the Api speaks to a node, by node name: "keyed" (ours: keys, fences, aborts) or "seed" (read before
     // writing). A node not named here is probed (GET /) before it is first written (NodeDialects).
     public Dictionary<string, string> Dialects { get; set; } = new(StringComparer.OrdinalIgnoreCase);

@@ -11,7 +11,7 @@ namespace ClusterGroups.Api.Nodes;
 
 // The node contract (INodeClient) spoken over HTTP: the write path through the "nodes" client (adaptive timeout,
 // breaker per node, no retry of a POST or DELETE), reads of lists and digests through "node-reads".
-public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency latency, TimeProvider time) : INodeClient
+public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency latency, TimeProvider time) : INodeClient, INodeBatchClient
 {
     public const string HttpClientName = "nodes";
 
@@ -39,8 +39,14 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             request.Headers.Add(NodeHeaders.FencingToken, token.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return request;
         }, ct, async response => answer = await response.Content.ReadFromJsonAsync<AbortAnswer>(ct));
-        return call with { AbortOutcome = answer?.Outcome };
+        return Aborted(call, answer);
     }
+
+    private static NodeCall Aborted(NodeCall call, AbortAnswer? answer) => call with { AbortOutcome = answer?.Outcome };
+
+    private static NodeCall TakenOver(NodeCall call, TakeOverAnswer? answer) => answer is null
+        ? call
+        : call with { Present = answer.Present, WrittenBy = answer.WrittenBy, ApplyRecord = answer.Apply, UndoRecord = answer.Undo };
 
     public async Task<NodeCall> TakeOverAsync(ClusterNode node, string groupId, string applyKey, string undoKey, long token, CancellationToken ct)
     {
@@ -54,9 +60,79 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             request.Headers.Add(NodeHeaders.FencingToken, token.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return request;
         }, ct, async response => answer = await response.Content.ReadFromJsonAsync<TakeOverAnswer>(ct));
-        return answer is null
-            ? call
-            : call with { Present = answer.Present, WrittenBy = answer.WrittenBy, ApplyRecord = answer.Apply, UndoRecord = answer.Undo };
+        return TakenOver(call, answer);
+    }
+
+    // POST /v1/groups/batch: the items' calls, each read from its item's answer exactly as its single call's answer is
+    // read (status, headers, body); null with the batch's own call when the node did not answer the batch with one
+    // answer per item. The batch's duration stays out of NodeLatency: BatchingNodeClient records what each caller
+    // waited, as a single call records its own.
+    public async Task<(IReadOnlyList<NodeCall>? Items, NodeCall Call)> BatchAsync(
+        ClusterNode node, IReadOnlyList<NodeBatchItem> items, CancellationToken ct)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(new NodeBatchRequest(items), JsonSerializerOptions.Web);
+        NodeBatchResponse? batch = null;
+        var call = await SendAsync(node, "batch", () =>
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            return new HttpRequestMessage(HttpMethod.Post, new Uri(node.BaseAddress, NodeBatch.Route)) { Content = content };
+        }, ct, async response => batch = await response.Content.ReadFromJsonAsync<NodeBatchResponse>(ct), recordLatency: false);
+        if (call.Status is not 200 || batch?.Items is not { } answers || answers.Count != items.Count)
+        {
+            return (null, call);
+        }
+
+        var calls = new NodeCall[items.Count];
+        for (var i = 0; i < calls.Length; i++)
+        {
+            calls[i] = await ItemCallAsync(items[i], answers[i], call, ct);
+        }
+
+        return (calls, call);
+    }
+
+    // One item's answer as the response its single route would have sent (the batch's own headers, such as
+    // X-Idempotency-Supported, are the node's on every answer), read by the single call's code.
+    private static async Task<NodeCall> ItemCallAsync(NodeBatchItem item, NodeBatchAnswer answer, NodeCall batch, CancellationToken ct)
+    {
+        using var response = new HttpResponseMessage((HttpStatusCode)answer.Status)
+        {
+            Content = new ByteArrayContent(answer.Body is { } json ? JsonSerializer.SerializeToUtf8Bytes(json) : []),
+        };
+        if (batch.KeysHonoured)
+        {
+            response.Headers.TryAddWithoutValidation(NodeHeaders.IdempotencySupported, "true");
+        }
+
+        foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
+        {
+            if (!response.Headers.TryAddWithoutValidation(name, value))
+            {
+                response.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        try
+        {
+            switch (item.Kind)
+            {
+                case NodeBatch.Abort:
+                    AbortAnswer? aborted = null;
+                    return Aborted(await ReadAnswerAsync(item.Kind, response, batch.DurationMs, ct,
+                        async r => aborted = await r.Content.ReadFromJsonAsync<AbortAnswer>(ct)), aborted);
+                case NodeBatch.TakeOver:
+                    TakeOverAnswer? taken = null;
+                    return TakenOver(await ReadAnswerAsync(item.Kind, response, batch.DurationMs, ct,
+                        async r => taken = await r.Content.ReadFromJsonAsync<TakeOverAnswer>(ct)), taken);
+                default:
+                    return await ReadAnswerAsync(item.Kind, response, batch.DurationMs, ct);
+            }
+        }
+        catch (JsonException)
+        {
+            return new NodeCall(item.Kind, null, CallError.Other, "the node's answer was not the expected JSON", batch.DurationMs);
+        }
     }
 
     public async Task<NodeCall> ReadAsync(ClusterNode node, string groupId, CancellationToken ct)
@@ -144,8 +220,9 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
 
     private async Task<NodeCall> SendAsync(
         ClusterNode node, string what, Func<HttpRequestMessage> createRequest, CancellationToken ct,
-        Func<HttpResponseMessage, Task>? readSuccess = null, bool reads = false)
+        Func<HttpResponseMessage, Task>? readSuccess = null, bool reads = false, bool recordLatency = true)
     {
+        recordLatency &= !reads;
         var started = time.GetTimestamp();
         double Elapsed() => time.GetElapsedTime(started).TotalMilliseconds;
         var client = httpClientFactory.CreateClient(reads ? ReadsClientName : HttpClientName);
@@ -154,34 +231,16 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             using var request = createRequest();
             request.Options.Set(NodeLatency.NodeKey, node.Name);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
-            if (!reads)
+            if (recordLatency)
             {
                 latency.Record(node.Name, Elapsed());
             }
 
-            string? detail = null, code = null;
-            if (response.IsSuccessStatusCode && readSuccess is not null)
-            {
-                await readSuccess(response);
-            }
-            else if (!response.IsSuccessStatusCode)
-            {
-                (detail, code) = await ReadProblemAsync(response, ct);
-            }
-
-            return new NodeCall(what, (int)response.StatusCode, null, detail, Elapsed(),
-                KeysHonoured: response.Headers.Contains(NodeHeaders.IdempotencySupported),
-                Code: code,
-                Replayed: response.Headers.Contains(NodeHeaders.IdempotentReplay),
-                RetryAfter: response.Headers.RetryAfter?.Delta,
-                WrittenBy: WrittenBy(response),
-                Fenced: response.Headers.Contains(NodeHeaders.Fenced),
-                SeenToken: SeenToken(response),
-                WriteAborted: response.Headers.Contains(NodeHeaders.WriteAborted));
+            return await ReadAnswerAsync(what, response, Elapsed(), ct, readSuccess);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && Classify(e) is { } error)
         {
-            if (error.Kind == CallError.Timeout && !reads)
+            if (error.Kind == CallError.Timeout && recordLatency)
             {
                 latency.Record(node.Name, Elapsed());
             }
@@ -196,6 +255,31 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         && long.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seen)
             ? seen
             : null;
+
+    // What an answer says, as the protocol reads it (a single call's, or one item's of a batch).
+    private static async Task<NodeCall> ReadAnswerAsync(
+        string what, HttpResponseMessage response, double elapsed, CancellationToken ct, Func<HttpResponseMessage, Task>? readSuccess = null)
+    {
+        string? detail = null, code = null;
+        if (response.IsSuccessStatusCode && readSuccess is not null)
+        {
+            await readSuccess(response);
+        }
+        else if (!response.IsSuccessStatusCode)
+        {
+            (detail, code) = await ReadProblemAsync(response, ct);
+        }
+
+        return new NodeCall(what, (int)response.StatusCode, null, detail, elapsed,
+            KeysHonoured: response.Headers.Contains(NodeHeaders.IdempotencySupported),
+            Code: code,
+            Replayed: response.Headers.Contains(NodeHeaders.IdempotentReplay),
+            RetryAfter: response.Headers.RetryAfter?.Delta,
+            WrittenBy: WrittenBy(response),
+            Fenced: response.Headers.Contains(NodeHeaders.Fenced),
+            SeenToken: SeenToken(response),
+            WriteAborted: response.Headers.Contains(NodeHeaders.WriteAborted));
+    }
 
     private static (CallError Kind, string Detail)? Classify(Exception e) => e switch
     {

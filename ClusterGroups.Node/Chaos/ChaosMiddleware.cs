@@ -77,7 +77,7 @@ public sealed partial class ChaosMiddleware(
 
     private static bool IsGroupWrite(HttpRequest request) =>
         (HttpMethods.IsPost(request.Method) || HttpMethods.IsDelete(request.Method))
-        && request.Path.Value?.TrimEnd('/') == "/v1/group";
+        && request.Path.Value?.TrimEnd('/') is "/v1/group" or ClusterGroups.Contracts.NodeBatch.Route;
 
     // The write runs for real into a buffer; then its answer is replaced by a 500, or held past the client's timeout.
     private async Task ApplyThenFailAsync(HttpContext http, FaultKind kind, TimeSpan delay)

@@ -52,6 +52,7 @@ public static class NodeServiceExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<IRedisStore, RedisStore>();
         builder.Services.AddSingleton<GroupStore>();
+        builder.Services.AddSingleton<WriteCounts>();
         builder.Services.AddWarmUpStep<StoreWarmUp>();
         builder.Services.AddSingleton<DigestRebuild>();
         builder.Services.AddOptions<DigestAuditOptions>()

@@ -29,6 +29,7 @@ public static class GroupEndpoints
         writes.MapDelete("/groups", DeleteAllGroups).WithName("DeleteAllGroups");
         writes.MapPost("/group/{groupId}/abort", AbortWrite).WithName("AbortWrite");
         writes.MapPost("/group/{groupId}/takeover", TakeOver).WithName("TakeOver");
+        writes.MapPost("/groups/batch", GroupBatch.HandleAsync).WithName("WriteBatch");
         return app;
     }
 
@@ -83,9 +84,17 @@ public static class GroupEndpoints
     }
 
     private static async Task<Results<Created<NodeGroup>, ProblemHttpResult>> CreateGroup(
-        HttpContext http, GroupStore store, IOptions<NodeOptions> node, CancellationToken ct)
+        HttpContext http, GroupStore store, IOptions<NodeOptions> node, WriteCounts counts, CancellationToken ct)
     {
+        counts.Single();
         var (write, error) = await ReadWriteRequestAsync(http, ct);
+        return await CreateAsync(http, store, node.Value.Name, write, error);
+    }
+
+    // The create itself, once its request is read: also each create item of a batch (GroupBatch), answered alike.
+    internal static async Task<Results<Created<NodeGroup>, ProblemHttpResult>> CreateAsync(
+        HttpContext http, GroupStore store, string nodeId, WriteRequest write, string? error)
+    {
         if (error is not null)
         {
             return BadRequest(error);
@@ -100,13 +109,20 @@ public static class GroupEndpoints
         return outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
             ? TypedResults.Problem(NodeMessages.Exists, statusCode: StatusCodes.Status400BadRequest, title: "Bad request",
                 extensions: new Dictionary<string, object?> { [NodeCodes.Property] = NodeCodes.Exists })
-            : TypedResults.Created($"/v1/group/{write.GroupId}/", new NodeGroup(write.GroupId, node.Value.Name));
+            : TypedResults.Created($"/v1/group/{write.GroupId}/", new NodeGroup(write.GroupId, nodeId));
     }
 
     private static async Task<Results<Ok<NodeGroup>, ProblemHttpResult>> DeleteGroup(
-        HttpContext http, GroupStore store, IOptions<NodeOptions> node, CancellationToken ct)
+        HttpContext http, GroupStore store, IOptions<NodeOptions> node, WriteCounts counts, CancellationToken ct)
     {
+        counts.Single();
         var (write, error) = await ReadWriteRequestAsync(http, ct);
+        return await DeleteAsync(http, store, node.Value.Name, write, error);
+    }
+
+    internal static async Task<Results<Ok<NodeGroup>, ProblemHttpResult>> DeleteAsync(
+        HttpContext http, GroupStore store, string nodeId, WriteRequest write, string? error)
+    {
         if (error is not null)
         {
             return BadRequest(error);
@@ -120,16 +136,23 @@ public static class GroupEndpoints
 
         return outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
             ? NotFound()
-            : TypedResults.Ok(new NodeGroup(write.GroupId, node.Value.Name));
+            : TypedResults.Ok(new NodeGroup(write.GroupId, nodeId));
     }
 
     // Closes the door on one write (its Idempotency-Key) for this group: the Api does this before it counts a write
     // whose answer it never got as "not applied", so a copy still on its way can never apply afterwards.
     private static async Task<Results<Ok<AbortAnswer>, ProblemHttpResult>> AbortWrite(
-        string groupId, HttpContext http, GroupStore store, CancellationToken ct)
+        string groupId, HttpContext http, GroupStore store, WriteCounts counts, CancellationToken ct)
     {
+        counts.Single();
         await http.Request.Body.CopyToAsync(Stream.Null, ct);
         var (key, token, error) = ReadWriteHeaders(http);
+        return await AbortAsync(http, store, groupId, key, token, error);
+    }
+
+    internal static async Task<Results<Ok<AbortAnswer>, ProblemHttpResult>> AbortAsync(
+        HttpContext http, GroupStore store, string groupId, string? key, long? token, string? error)
+    {
         if (!GroupId.IsValid(groupId))
         {
             error ??= $"groupId is invalid: {GroupId.Rule}.";
@@ -161,11 +184,18 @@ public static class GroupEndpoints
     // A new owner of an operation fences the group here with its token before it learns where the operation stands:
     // every write of the earlier owner still on its way is refused from now on (docs/ARCHITECTURE.md, "Takeover").
     private static async Task<Results<Ok<TakeOverAnswer>, ProblemHttpResult>> TakeOver(
-        string groupId, HttpContext http, GroupStore store, CancellationToken ct)
+        string groupId, HttpContext http, GroupStore store, WriteCounts counts, CancellationToken ct)
     {
+        counts.Single();
         await http.Request.Body.CopyToAsync(Stream.Null, ct);
         var (key, token, error) = ReadWriteHeaders(http);
         var undo = http.Request.Headers.TryGetValue(NodeHeaders.UndoKey, out var undoKeys) && undoKeys.Count == 1 ? undoKeys[0] : null;
+        return await TakeOverAsync(http, store, groupId, key, undo, token, error);
+    }
+
+    internal static async Task<Results<Ok<TakeOverAnswer>, ProblemHttpResult>> TakeOverAsync(
+        HttpContext http, GroupStore store, string groupId, string? key, string? undo, long? token, string? error)
+    {
         if (!GroupId.IsValid(groupId))
         {
             error ??= $"groupId is invalid: {GroupId.Rule}.";
@@ -192,7 +222,7 @@ public static class GroupEndpoints
         return TypedResults.Ok();
     }
 
-    private readonly record struct WriteRequest(string GroupId, string? Key, long? Token);
+    internal readonly record struct WriteRequest(string GroupId, string? Key, long? Token);
 
     private static async Task<(WriteRequest Write, string? Error)> ReadWriteRequestAsync(HttpContext http, CancellationToken ct)
     {
@@ -207,9 +237,9 @@ public static class GroupEndpoints
         if (http.Request.Headers.TryGetValue(NodeHeaders.IdempotencyKey, out var keys))
         {
             key = keys.Count == 1 ? keys[0] : null;
-            if (!IdempotencyKeys.IsValid(key))
+            if (KeyError(key) is { } error)
             {
-                return (null, null, $"{NodeHeaders.IdempotencyKey} is invalid: {IdempotencyKeys.Rule}.");
+                return (null, null, error);
             }
         }
 
@@ -217,9 +247,9 @@ public static class GroupEndpoints
         if (http.Request.Headers.TryGetValue(NodeHeaders.FencingToken, out var tokens))
         {
             if (tokens.Count != 1 || !long.TryParse(tokens[0], System.Globalization.NumberStyles.None,
-                    System.Globalization.CultureInfo.InvariantCulture, out var parsed) || parsed < 1)
+                    System.Globalization.CultureInfo.InvariantCulture, out var parsed) || TokenError(parsed) is not null)
             {
-                return (key, null, $"{NodeHeaders.FencingToken} must be one whole number from 1.");
+                return (key, null, TokenError(0));
             }
 
             token = parsed;
@@ -227,6 +257,13 @@ public static class GroupEndpoints
 
         return (key, token, null);
     }
+
+    // The rules of the two headers, for a batch item's key and token as well (the same words).
+    internal static string? KeyError(string? key) =>
+        IdempotencyKeys.IsValid(key) ? null : $"{NodeHeaders.IdempotencyKey} is invalid: {IdempotencyKeys.Rule}.";
+
+    internal static string? TokenError(long token) =>
+        token >= 1 ? null : $"{NodeHeaders.FencingToken} must be one whole number from 1.";
 
     // What a write answers whatever its kind: a refusal (fenced, aborted), else null; a replay is marked as one.
     private static ProblemHttpResult? Refusal(HttpContext http, WriteOutcome outcome)
@@ -252,7 +289,7 @@ public static class GroupEndpoints
         return TypedResults.Problem(NodeMessages.Fenced, statusCode: StatusCodes.Status409Conflict, title: "Fenced");
     }
 
-    private static ProblemHttpResult BadRequest(string detail) =>
+    internal static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
 
     private static ProblemHttpResult NotFound() =>

@@ -10,8 +10,10 @@ namespace ClusterGroups.Simulation.World;
 // group, ListTimeout for lists and digests), recorded in NodeLatency as NodeClient does. No answer in time is a
 // timeout (unknown effect); a node that is down refuses the connection (nothing sent).
 // The world's buggify hooks: a node may crash right after applying a write; the replica may pause after an undo.
+// A batch (INodeBatchClient, used by the Api's BatchingNodeClient as over HTTP) is one request on the network: its
+// items are served one after the other when it arrives, and it is lost, late, duplicated or unanswered as a whole.
 public sealed class SimNodeClient(
-    SimActor actor, SimWorld world, SimReplica replica, NodeLatency latency, TimeProvider clock) : INodeClient
+    SimActor actor, SimWorld world, SimReplica replica, NodeLatency latency, TimeProvider clock) : INodeClient, INodeBatchClient
 {
     public Task<NodeCall> CreateAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
         CallAsync(node, $"create {groupId} key={idempotencyKey} token={token}", n => n.Create(groupId, idempotencyKey, token), write: true);
@@ -24,6 +26,42 @@ public sealed class SimNodeClient(
 
     public Task<NodeCall> TakeOverAsync(ClusterNode node, string groupId, string applyKey, string undoKey, long token, CancellationToken ct) =>
         CallAsync(node, $"takeover {groupId} key={applyKey} token={token}", n => n.TakeOver(groupId, applyKey, undoKey, token), write: true);
+
+    public async Task<(IReadOnlyList<NodeCall>? Items, NodeCall Call)> BatchAsync(
+        ClusterNode node, IReadOnlyList<NodeBatchItem> items, CancellationToken ct)
+    {
+        var target = world.Nodes[node.Name];
+        var started = clock.GetTimestamp();
+        var what = items.Select(Describe).ToArray();
+        var answer = await world.Network.CallAsync(actor, node.Name, $"batch [{string.Join("; ", what)}]", () => target.Down,
+            () => new Batch([.. items.Select(item => Serve(target, item))], new NodeCall("batch", 200, null, null, 0, KeysHonoured: !target.Seed)),
+            () => new Batch(null, new NodeCall("batch", null, CallError.ConnectionRefused, "connection refused", 0)),
+            latency.AttemptTimeout(node.Name),
+            crashAfter: batch => batch.Items!.Any(c => c.Request is "create" or "delete" && c.Status is 200 or 201)
+                && world.BuggifyCrashAfterApply(target));
+        if (answer?.Items is { } calls && what.Where((w, i) => w.Contains(":undo ", StringComparison.Ordinal)
+                && calls[i].Status is 200 or 201 or 404 or 400).Any())
+        {
+            world.BuggifyUndo(replica);
+        }
+
+        var ms = clock.GetElapsedTime(started).TotalMilliseconds;
+        return answer is null
+            ? (null, new NodeCall("batch", null, CallError.Timeout, "no answer within the attempt timeout", ms))
+            : (answer.Items?.Select(c => c with { DurationMs = ms }).ToArray(), answer.Call with { DurationMs = ms });
+    }
+
+    private sealed record Batch(NodeCall[]? Items, NodeCall Call);
+
+    private static string Describe(NodeBatchItem item) => $"{item.Kind} {item.GroupId} key={item.Key} token={item.Token}";
+
+    private static NodeCall Serve(SimNode node, NodeBatchItem item) => item.Kind switch
+    {
+        NodeBatch.Create => node.Create(item.GroupId, item.Key!, item.Token!.Value),
+        NodeBatch.Delete => node.Delete(item.GroupId, item.Key!, item.Token!.Value),
+        NodeBatch.Abort => node.Abort(item.GroupId, item.Key!, item.Token!.Value),
+        _ => node.TakeOver(item.GroupId, item.Key!, item.UndoKey!, item.Token!.Value),
+    };
 
     public Task<NodeCall> ReadAsync(ClusterNode node, string groupId, CancellationToken ct) =>
         CallAsync(node, $"read {groupId}", n => n.Read(groupId), write: true);

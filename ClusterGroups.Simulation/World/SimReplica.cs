@@ -40,7 +40,11 @@ public sealed class SimReplica : IAsyncDisposable
         services.AddSingleton<ICoordinator>(sp => new RedisCoordinator(
             new SimStoreClient(Actor, world.Network, world.CoordinatorStore, TimeSpan.FromSeconds(5), (script, args) => world.Buggify(this, script, args)),
             sp.GetRequiredService<IOptions<CoordinatorOptions>>()));
-        services.AddSingleton<INodeClient>(sp => new SimNodeClient(Actor, world, this, sp.GetRequiredService<NodeLatency>(), Clock));
+        // The Api's own batching toward keyed nodes (Cluster:Batching), over the simulated network.
+        services.AddSingleton(sp => new SimNodeClient(Actor, world, this, sp.GetRequiredService<NodeLatency>(), Clock));
+        services.AddSingleton<INodeClient>(sp => new BatchingNodeClient(
+            sp.GetRequiredService<SimNodeClient>(), sp.GetRequiredService<SimNodeClient>(), sp.GetRequiredService<NodeLatency>(), Clock,
+            sp.GetRequiredService<IOptions<ClusterOptions>>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<IHostApplicationLifetime, SimLifetime>();
         world.Plant.Configure(services);
         services.AddFanOut(configuration);

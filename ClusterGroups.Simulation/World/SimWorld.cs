@@ -32,6 +32,8 @@ public sealed class SimWorld
             ["Cluster:Resilience:LockTimeout"] = "00:00:30",
             ["Cluster:Coordinator:LeaseDuration"] = settings.LeaseDuration.ToString("c"),
             ["Cluster:Recovery:Interval"] = "00:00:02",
+            // Batching toward our nodes is off by default (BatchingOptions); the simulator checks it on.
+            ["Cluster:Batching:Enabled"] = "true",
         };
     }
 

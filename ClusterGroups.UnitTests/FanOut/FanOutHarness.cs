@@ -77,6 +77,9 @@ public sealed class FanOutHarness : IAsyncDisposable
             ["Cluster:Resilience:MaxAttempts"] = "4",
             ["Cluster:Resilience:BreakerMinimumThroughput"] = "1000",
             ["Cluster:Resilience:LockTimeout"] = "00:00:30",
+            // The fake nodes script faults per single request; batching toward a node is tested against a real node's
+            // routes (BatchingNodeClientTests) and in the simulator.
+            ["Cluster:Batching:Enabled"] = "false",
         };
         for (var i = 0; i < nodes; i++)
         {

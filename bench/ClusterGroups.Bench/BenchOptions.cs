@@ -32,6 +32,8 @@ public sealed record BenchOptions
                                   1.5 and 1): longer phases for A/B runs of capacity
           --settle-seconds S      how long to wait at most for the started app to come to rest (default 60; quick 8)
           --no-journal-run        leave out the second start with the in-memory journal (for A/B runs)
+          --no-batching-run       leave out the start of N=3 with the Api's batching off (Cluster:Batching:Enabled=false),
+                                  the batching A/B
           --otlp                  keep the services' OTLP exporter pointed at the (absent) dashboard, as the testing
                                   builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
           --state [1000,1000000]  the state-size phase only: 3 nodes bulk-loaded with each size, 10 divergent;
@@ -70,6 +72,7 @@ public sealed record BenchOptions
     public TimeSpan? SettleLimit { get; init; }
     public TimeSpan? ThroughputPhase { get; init; }
     public bool SkipJournalRun { get; init; }
+    public bool SkipBatchingRun { get; init; }
 
     public BenchProfile Profile
     {
@@ -115,6 +118,7 @@ public sealed record BenchOptions
                 "--throughput-seconds" => options with { ThroughputPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--settle-seconds" => options with { SettleLimit = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--no-journal-run" => options with { SkipJournalRun = true },
+                "--no-batching-run" => options with { SkipBatchingRun = true },
                 "--state" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { State = true, StateSizes = [.. Next().Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture))] }
                     : options with { State = true },

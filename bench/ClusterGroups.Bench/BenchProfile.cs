@@ -14,7 +14,7 @@ public sealed record BenchProfile(
     int MaxOpsPerPhase,
     bool CountStoreCommands = true)
 {
-    public static readonly IReadOnlyList<int> Concurrency = [1, 16, 64];
+    public static readonly IReadOnlyList<int> Concurrency = [1, 16, 64, 256];
     public static readonly IReadOnlyList<double> FaultRates = [0.05, 0.2];
 
     // Faults are measured at this concurrency, and compared with the fault-free phase at the same concurrency.

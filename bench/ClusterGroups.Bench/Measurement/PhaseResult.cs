@@ -5,7 +5,8 @@ namespace ClusterGroups.Bench.Measurement;
 // the same less what those processes use at rest (health checks, telemetry, timers) over the phase's duration.
 // NoRetryAfter: the latency of the operations that met no node's Retry-After (MetRetryAfter: how many did; the
 // protocol honoured it, waiting up to Cluster:Resilience:MaxRetryAfter). Tail: where the time of the slowest
-// operations goes (c=1 Api phases).
+// operations goes (c=1 Api phases). NodeRequestsPerOp: write requests the nodes served per operation;
+// WritesPerNodeRequest: writes per such request (1 without batching; the mean batch size with it).
 public sealed record PhaseResult(
     string Path,
     int Nodes,
@@ -28,7 +29,9 @@ public sealed record PhaseResult(
     int? TimeWaitToNodes,
     LatencySummary NoRetryAfter,
     long MetRetryAfter,
-    TailBreakdown? Tail)
+    TailBreakdown? Tail,
+    double? NodeRequestsPerOp = null,
+    double? WritesPerNodeRequest = null)
 {
     public LatencySummary Kind(string kind) => ByKind.TryGetValue(kind, out var summary) ? summary : Latency;
 }

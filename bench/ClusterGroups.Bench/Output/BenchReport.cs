@@ -63,4 +63,7 @@ public static class SizeRunVariants
 {
     public const string Default = "default";
     public const string InMemoryJournal = "in-memory journal";
+
+    // The Api with Cluster:Batching:Enabled=false: every write to a node its own request (the batching A/B).
+    public const string NoBatching = "no batching";
 }

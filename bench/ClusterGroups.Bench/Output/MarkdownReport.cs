@@ -20,6 +20,7 @@ public static class MarkdownReport
         Tail(md, report);
         Faults(md, report);
         Journal(md, report);
+        Batching(md, report);
         Costs(md, report);
         foreach (var note in report.Notes)
         {
@@ -143,19 +144,45 @@ public static class MarkdownReport
         }
     }
 
+    // The batching A/B: the default start against the one with Cluster:Batching:Enabled=false, same N; capacity is
+    // Api ops/s x N / direct ops/s at the same concurrency in the same start.
+    private static void Batching(StringBuilder md, BenchReport report)
+    {
+        if (report.Runs.FirstOrDefault(r => r.Variant == SizeRunVariants.NoBatching) is not { } off
+            || report.Main.FirstOrDefault(r => r.Nodes == off.Nodes) is not { } on)
+        {
+            return;
+        }
+
+        md.AppendLine(Invariant($"Batching A/B (N={off.Nodes}): node write requests per operation, writes per request (the mean batch), and capacity = Api ops/s × N / direct ops/s at the same concurrency in the same start")).AppendLine();
+        md.AppendLine("| batching | c | ops/s | p50 ms | p99 ms | node write requests / op | writes / request | capacity |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (label, run) in new[] { ("on", on), ("off", off) })
+        {
+            foreach (var p in run.Api)
+            {
+                var direct = run.DirectAt(p.Concurrency);
+                var capacity = direct is { OpsPerSecond: > 0 } ? (p.OpsPerSecond * run.Nodes / direct.OpsPerSecond).ToString("F2", CultureInfo.InvariantCulture) : "";
+                md.AppendLine(Invariant($"| {label} | {p.Concurrency} | {p.OpsPerSecond:F0} | {p.Latency.P50Ms:F2} | {p.Latency.P99Ms:F2} | {p.NodeRequestsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.WritesPerNodeRequest?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {capacity} |"));
+            }
+        }
+
+        md.AppendLine();
+    }
+
     private static void Costs(StringBuilder md, BenchReport report)
     {
         md.AppendLine("Cost per operation at concurrency 64: node calls the Api reported, store commands (summed over the node stores; the journal's "
                       + "store apart), CPU ms per operation by process role less their CPU use at rest, TCP connections to the nodes at the end of the phase").AppendLine();
-        md.AppendLine("| path | N | node calls | store cmds | journal cmds | api | nodes | stores | dcp + launchers | bench | conns to nodes | TIME_WAIT |")
-            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| path | N | node calls | node write requests | writes per request | store cmds | journal cmds | api | nodes | stores | dcp + launchers | bench | conns to nodes | TIME_WAIT |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var run in report.Runs)
         {
             foreach (var p in new[] { run.DirectAt(64), run.ApiAt(64) }.OfType<PhaseResult>())
             {
                 string Cpu(string role) => p.NetCpuMsPerOp.TryGetValue(role, out var v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "";
                 var label = p.Path == "api" && run.Variant != SizeRunVariants.Default ? $"api ({run.Variant})" : p.Path;
-                md.AppendLine(Invariant($"| {label} | {run.Nodes} | {p.NodeCallsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.StoreCommandsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.CoordinatorCommandsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {Cpu("api")} | {Cpu("nodes")} | {Cpu("stores")} | {Cpu("orchestration")} | {Cpu("bench")} | {p.ConnectionsToNodes} | {p.TimeWaitToNodes} |"));
+                md.AppendLine(Invariant($"| {label} | {run.Nodes} | {p.NodeCallsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.NodeRequestsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.WritesPerNodeRequest?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.StoreCommandsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.CoordinatorCommandsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {Cpu("api")} | {Cpu("nodes")} | {Cpu("stores")} | {Cpu("orchestration")} | {Cpu("bench")} | {p.ConnectionsToNodes} | {p.TimeWaitToNodes} |"));
             }
         }
 

@@ -44,6 +44,11 @@ public static class BenchRun
                 await MeasureJournalAsync(options, runs, notes, ct);
             }
 
+            if (!options.SkipBatchingRun)
+            {
+                await MeasureWithoutBatchingAsync(options, runs, ct);
+            }
+
             notes.Add(options.KeepOtlpExport
                 ? "OTLP export kept as the testing builder sets it (no dashboard runs, so every export fails)."
                 : "OTLP export off (OTEL_EXPORTER_OTLP_ENDPOINT cleared): the testing builder runs no dashboard; tracing and metrics still run in every service.");
@@ -85,6 +90,22 @@ public static class BenchRun
             }
 
             runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.InMemoryJournal, withFaults: false, ct));
+        }
+        finally
+        {
+            await StopAsync(cluster);
+        }
+    }
+
+    // The batching A/B: the same node count once more, the Api's writes to the nodes one request each.
+    private static async Task MeasureWithoutBatchingAsync(BenchOptions options, List<SizeResult> runs, CancellationToken ct)
+    {
+        var size = options.Sizes.Contains(3) ? 3 : options.Sizes[^1];
+        var cluster = await AspireCluster.StartAsync(size, options, [], ct,
+            new Dictionary<string, string> { ["Cluster__Batching__Enabled"] = "false" });
+        try
+        {
+            runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.NoBatching, withFaults: false, ct));
         }
         finally
         {

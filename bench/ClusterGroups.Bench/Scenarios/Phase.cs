@@ -11,7 +11,9 @@ public sealed record PhaseSpec(
     string Path, int Concurrency, TimeSpan Duration, double FaultRate = 0, bool CountStoreCommands = false, bool Tail = false);
 
 // The cluster under load and its processes' CPU use at rest, which is taken off each phase's CPU per operation.
-public sealed record PhaseContext(IBenchCluster Cluster, BenchProfile Profile, IReadOnlyDictionary<Role, double> IdleCpuPerSecond);
+// Writes: the nodes' write counters (requests per operation, writes per request), when the nodes keep them.
+public sealed record PhaseContext(
+    IBenchCluster Cluster, BenchProfile Profile, IReadOnlyDictionary<Role, double> IdleCpuPerSecond, NodeWrites? Writes = null);
 
 // Runs one phase of load and measures around it: CPU by role, store commands, connections to the nodes.
 public static class Phase
@@ -33,6 +35,7 @@ public static class Phase
 
         var storesBefore = await CommandsAsync(stores, ct);
         var coordinatorBefore = await CommandsAsync(coordinator, ct);
+        var writesBefore = context.Writes is { } w ? await w.ReadAsync(ct) : null;
         var cpuBefore = cluster.Processes.Sample();
         (int Established, int TimeWait)? connections = null;
 
@@ -51,6 +54,8 @@ public static class Phase
 
         var storesAfter = await CommandsAsync(stores, ct);
         var coordinatorAfter = await CommandsAsync(coordinator, ct);
+        var writesAfter = context.Writes is { } wa ? await wa.ReadAsync(ct) : null;
+        var (requests, writes) = writesBefore is { } b && writesAfter is { } a ? (a.Requests - b.Requests, a.Writes - b.Writes) : (0L, 0L);
 
         var recorded = run.Recorded;
         var ops = Math.Max(1, recorded.Operations);
@@ -76,11 +81,13 @@ public static class Phase
             connections?.TimeWait,
             LatencySummary.Of(recorded.NoRetryAfter),
             recorded.MetRetryAfter,
-            spec.Tail ? TailBreakdown.Of(recorded.Samples) : null);
+            spec.Tail ? TailBreakdown.Of(recorded.Samples) : null,
+            requests > 0 ? Math.Round((double)requests / ops, 3) : null,
+            requests > 0 ? Math.Round((double)writes / requests, 2) : null);
         result = WithIdle(result, context.IdleCpuPerSecond);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  N={result.Nodes} {result.Path,-6} c={result.Concurrency,-2} faults={result.FaultRate,-4}: {result.Operations,6} ops in {result.Seconds,5:F1} s = {result.OpsPerSecond,7:F0} ops/s; p50 {result.Latency.P50Ms:F2} ms, p99 {result.Latency.P99Ms:F2} ms; ok {result.SuccessRate:P2}"));
+            $"  N={result.Nodes} {result.Path,-6} c={result.Concurrency,-2} faults={result.FaultRate,-4}: {result.Operations,6} ops in {result.Seconds,5:F1} s = {result.OpsPerSecond,7:F0} ops/s; p50 {result.Latency.P50Ms:F2} ms, p99 {result.Latency.P99Ms:F2} ms; ok {result.SuccessRate:P2}; node requests/op {result.NodeRequestsPerOp:F2}, writes/request {result.WritesPerNodeRequest:F2}"));
         if (result.MetRetryAfter > 0)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -32,7 +32,7 @@ public static class SizeRun
         // CPU at rest, measured once the cluster has settled and again after the fault-free phases; the lower figure
         // counts (freshly started services keep compiling and collecting in the background for a while).
         var idle = new Dictionary<Role, double>(await SettleAsync(cluster, profile, ct));
-        var context = new PhaseContext(cluster, profile, idle);
+        var context = new PhaseContext(cluster, profile, idle, new NodeWrites(nodeHttp, cluster.Nodes));
 
         var directPhases = new List<PhaseResult>();
         foreach (var c in BenchProfile.Concurrency)

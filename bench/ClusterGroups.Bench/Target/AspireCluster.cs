@@ -41,7 +41,8 @@ public sealed class AspireCluster : IBenchCluster
     public double StartSeconds { get; }
 
     public static async Task<AspireCluster> StartAsync(
-        int nodes, BenchOptions options, IReadOnlyList<string> extraArgs, CancellationToken ct)
+        int nodes, BenchOptions options, IReadOnlyList<string> extraArgs, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? apiEnvironment = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "clustergroups-bench", Guid.NewGuid().ToString("N"));
         string[] args =
@@ -81,7 +82,10 @@ public sealed class AspireCluster : IBenchCluster
         // The bench is one caller measuring capacity: the per-caller rate limit (a defence against floods, 200/s by
         // default) would otherwise be what it measures. --api-env can set it back.
         api.WithEnvironment("Api__PermitsPerSecond", "100000").WithEnvironment("Api__Burst", "100000");
-        foreach (var (name, value) in options.ApiEnvironment)
+        // Batching is off by default until its A/B is measured: the bench's main runs measure it on (the A/B start
+        // sets it off again below).
+        api.WithEnvironment("Cluster__Batching__Enabled", "true");
+        foreach (var (name, value) in options.ApiEnvironment.Concat(apiEnvironment ?? new Dictionary<string, string>()))
         {
             api.WithEnvironment(name, value);
         }
