@@ -36,7 +36,8 @@ public sealed class SimStore(string name, InProcessStore store, ClusterGroups.Si
         switch (ScriptNames.Of(script))
         {
             case "CoordinatorScripts.Start" when ((RedisResult[])result!)[0].ToString() == "begun":
-            case "CoordinatorScripts.Begin" when (long)result == 1:
+            // Begin answers 1, 0 (fenced) or {'keyed', record} (the key names another request: nothing begun).
+            case "CoordinatorScripts.Begin" when result.Resp2Type == ResultType.Integer && (long)result == 1:
                 Begun[args[5].ToString()] = scheduler.Now;
                 break;
             case "CoordinatorScripts.Save" when (long)result == 1 && args[4].ToString() != "":
