@@ -12,11 +12,9 @@ namespace ClusterGroups.Api.Errors;
 public sealed class CoordinatorUnavailableHandler(IProblemDetailsService problems, ILogger<CoordinatorUnavailableHandler> logger)
     : IExceptionHandler
 {
-    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
-
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
-        if (Find(exception) is not { } cause)
+        if (UnavailableProblem.Find(exception, e => e is CoordinatorUnavailableException or CoordinatorStoreException) is not { } cause)
         {
             return false;
         }
@@ -35,45 +33,12 @@ public sealed class CoordinatorUnavailableHandler(IProblemDetailsService problem
 
         logger.LogWarning("Answered 503 for {Method} {Path}: the coordinator store is unreachable ({Error})",
             http.Request.Method, http.Request.Path, cause.Message);
-        http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        http.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (operationId is not null)
         {
             http.Response.Headers.Location = $"/v1/operations/{operationId}";
         }
 
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Coordinator unavailable",
-                Detail = detail,
-                Extensions = { ["operationId"] = operationId },
-            },
-        });
-    }
-
-    // The exception itself or one it wraps (an AggregateException from parallel work, an inner cause).
-    private static Exception? Find(Exception? e)
-    {
-        for (var depth = 0; e is not null && depth < 8; depth++)
-        {
-            switch (e)
-            {
-                case CoordinatorUnavailableException or CoordinatorStoreException:
-                    return e;
-                case AggregateException { InnerExceptions: [var only] }:
-                    e = only;
-                    break;
-                default:
-                    e = e.InnerException;
-                    break;
-            }
-        }
-
-        return null;
+        return await UnavailableProblem.WriteAsync(problems, http, exception, "Coordinator unavailable", detail,
+            new Dictionary<string, object?> { ["operationId"] = operationId });
     }
 }

@@ -10,45 +10,19 @@ public sealed class NewerJournalEntryHandler(IProblemDetailsService problems, IL
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
-        if (Find(exception) is not { } newer)
+        if (UnavailableProblem.Find(exception, e => e is NewerJournalEntryException) is not NewerJournalEntryException newer)
         {
             return false;
         }
 
         logger.LogWarning("Answered 503 for {Method} {Path}: {Error}", http.Request.Method, http.Request.Path, newer.Message);
-        http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        http.Response.Headers.RetryAfter = ((int)CoordinatorUnavailableHandler.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            Exception = exception,
-            ProblemDetails =
+        return await UnavailableProblem.WriteAsync(problems, http, exception, "Written by a newer Api",
+            $"{newer.Message} Nothing was done here; a replica running the newer version answers this (send it again after Retry-After seconds).",
+            new Dictionary<string, object?>
             {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Written by a newer Api",
-                Detail = $"{newer.Message} Nothing was done here; a replica running the newer version answers this (send it again after Retry-After seconds).",
-                Extensions =
-                {
-                    ["operationId"] = newer.OperationId,
-                    ["journalVersion"] = newer.Version,
-                    ["readableVersion"] = JournalFormat.Version,
-                },
-            },
-        });
-    }
-
-    private static NewerJournalEntryException? Find(Exception? e)
-    {
-        for (var depth = 0; e is not null && depth < 8; depth++)
-        {
-            if (e is NewerJournalEntryException newer)
-            {
-                return newer;
-            }
-
-            e = e is AggregateException { InnerExceptions: [var only] } ? only : e.InnerException;
-        }
-
-        return null;
+                ["operationId"] = newer.OperationId,
+                ["journalVersion"] = newer.Version,
+                ["readableVersion"] = JournalFormat.Version,
+            });
     }
 }
