@@ -68,21 +68,12 @@ public sealed class ChaosSoakTests(ChaosClusterFixture cluster, ITestOutputHelpe
                 var response = create ? await api.PostGroupAsync(id) : await api.DeleteAsync($"/v1/group/{id}").WaitAsync(Wait.Request);
                 var body = await response.JsonAsync();
                 var outcome = body["outcome"]?.GetValue<string>();
-                expected[id] = outcome switch
-                {
-                    "Committed" or "AlreadySo" => create,
-                    "RolledBack" or "Busy" => expected[id],
-                    _ => null,
-                };
+                expected[id] = AnswerCheck.Expected(outcome, create, expected[id]);
 
                 // At the moment of the answer: what it says holds on every node's store.
-                if (expected[id] is { } present)
+                if (await AnswerCheck.DisagreementAsync(stores, id, expected[id]) is { } disagreement)
                 {
-                    var actual = await Task.WhenAll(stores.Select(db => db.HashExistsAsync("groups", id)));
-                    if (actual.Any(a => a != present))
-                    {
-                        untrue.Add($"{(create ? "create" : "delete")} {id} answered {(int)response.StatusCode} {outcome}, stores hold [{string.Join(", ", actual)}]");
-                    }
+                    untrue.Add($"{(create ? "create" : "delete")} {id} answered {(int)response.StatusCode} {outcome}, {disagreement}");
                 }
 
                 sent.Add(new Sent(id, create ? "Create" : "Delete", (int)response.StatusCode, outcome, body["operationId"]?.GetValue<string>()));

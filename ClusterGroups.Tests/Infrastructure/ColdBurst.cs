@@ -138,4 +138,17 @@ public static class ColdBurst
             $"{what}: {failed} of {answers.Count} creates not answered 201, {late} slower than {limit.TotalSeconds:F1} s; "
             + string.Join(", ", answers.OrderBy(a => a.Took).Select(a => a.ToString())));
     }
+
+    /// <summary>
+    /// Every create answered, none with a 5xx, none slower than <paramref name="hang"/>; a 202 (a node's answer came
+    /// too late, its repair pending) is a true answer of a loaded cluster, not a cold start's failure.
+    /// </summary>
+    public static void AssertNoServerErrorWithin(IReadOnlyList<Answer> answers, TimeSpan hang, string what)
+    {
+        var failed = answers.Count(a => a.Status is not { } s || (int)s >= 500);
+        var hung = answers.Count(a => a.Took >= hang);
+        Assert.True(failed == 0 && hung == 0,
+            $"{what}: {failed} of {answers.Count} creates unanswered or 5xx, {hung} slower than {hang.TotalSeconds:F1} s; "
+            + string.Join(", ", answers.OrderBy(a => a.Took).Select(a => a.ToString())));
+    }
 }

@@ -42,6 +42,7 @@ public sealed record BenchOptions
                                   store1 and the coordinator in turn, starts each again and sends it 32 creates at
                                   once the moment it is up; time to the first and last answer, 5xx (results in
                                   bench/results/cold-start/<store>.md; --store picks the store kind)
+          --cold-start-only api   with --cold-start: crash only these (node, api, store, coordinator; comma-separated)
           --scripts [5]           the in-process store only (ClusterGroups.Simulation): the node's real scripts per
                                   second through GroupStore, one thread, each phase S seconds; starts no app
           --out DIR               where results go (default bench/results/<full|quick|external|state|cold-start>)
@@ -64,6 +65,7 @@ public sealed record BenchOptions
     public IReadOnlyList<long>? StateSizes { get; init; }
     public bool ColdStart { get; init; }
     public int ColdStartRounds { get; init; } = Scenarios.ColdStartRun.DefaultRounds;
+    public IReadOnlyList<string>? ColdStartTargets { get; init; }
     public TimeSpan? ScriptPhase { get; init; }
 
     public bool External => ApiUrl is not null;
@@ -125,6 +127,7 @@ public sealed record BenchOptions
                 "--cold-start" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { ColdStart = true, ColdStartRounds = ParseRounds(Next()) }
                     : options with { ColdStart = true },
+                "--cold-start-only" => options with { ColdStartTargets = [.. Next().Split(',')] },
                 "--scripts" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { ScriptPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) }
                     : options with { ScriptPhase = TimeSpan.FromSeconds(5) },

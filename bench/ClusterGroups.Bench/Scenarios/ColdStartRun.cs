@@ -36,6 +36,14 @@ public static class ColdStartRun
                 new("coordinator", JournalSwitch.CoordinatorResource, t => ColdBurst.UntilAnswersAsync(api, new Uri(cluster.Api, "/v1/operations?limit=1"), t),
                     t => Burst("coordinator", () => BenchHttp.ForApiWire(options.ApiKey), cluster.Api, t)),
             ];
+            if (options.ColdStartTargets is { } only)
+            {
+                targets = [.. targets.Where(t => only.Contains(t.Name))];
+                if (targets.Length != only.Count)
+                {
+                    throw new ArgumentException($"--cold-start-only takes node, api, store, coordinator, not {string.Join(',', only)}");
+                }
+            }
 
             for (var round = 1; round <= options.ColdStartRounds; round++)
             {
