@@ -7,12 +7,34 @@ namespace ClusterGroups.Tests.Postgres;
 internal static class CoordinatorJournal
 {
     // operation id -> outcome, for the ids asked.
-    public static async Task<Dictionary<string, string>> OutcomesAsync(PostgresInstance instance, IEnumerable<string> operationIds)
+    public static Task<Dictionary<string, string>> OutcomesAsync(PostgresInstance instance, IEnumerable<string> operationIds) =>
+        TextPairsAsync(instance, "SELECT operation_id, outcome FROM cg.operations WHERE operation_id = ANY($1)", operationIds);
+
+    // The acknowledged answers (Committed, AlreadySo) whose operation the instance does not journal with that outcome.
+    public static async Task<IReadOnlyList<string>> UnjournaledAsync(PostgresInstance instance, IReadOnlyList<FailoverAnswer> answers)
+    {
+        var acknowledged = answers.Where(a => a.Acknowledged).ToList();
+        var journal = await OutcomesAsync(instance, acknowledged.Select(a => a.OperationId!));
+        return [.. acknowledged.Where(a => journal.GetValueOrDefault(a.OperationId!) != a.Outcome)
+            .Select(a => $"{a} -> journal: {journal.GetValueOrDefault(a.OperationId!) ?? "none"}")];
+    }
+
+    // group -> the kind (Create, Delete) of its last operation that ended Committed or AlreadySo, in the order the
+    // operations started (operations on one group never overlap); groups with none are absent.
+    public static Task<Dictionary<string, string>> LastAcknowledgedKindsAsync(PostgresInstance instance, IEnumerable<string> groupIds) =>
+        TextPairsAsync(instance, """
+            SELECT DISTINCT ON (group_id) group_id, kind FROM cg.operations
+             WHERE group_id = ANY($1) AND outcome IN ('Committed', 'AlreadySo')
+             ORDER BY group_id, started_at DESC, operation_id DESC
+            """, groupIds);
+
+    // The first two text columns of each row the query ($1: the keys asked) returns, as key -> value.
+    private static async Task<Dictionary<string, string>> TextPairsAsync(PostgresInstance instance, string sql, IEnumerable<string> keys)
     {
         await using var connection = new NpgsqlConnection(instance.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT operation_id, outcome FROM cg.operations WHERE operation_id = ANY($1)", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = operationIds.Distinct().ToArray() });
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = keys.Distinct().ToArray() });
         var found = new Dictionary<string, string>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -52,6 +74,20 @@ internal static class CoordinatorJournal
         }
 
         return open;
+    }
+
+    // Until recovery has finished every operation the instance holds open (the wait's failure names them).
+    public static async Task UntilNoneOpenAsync(PostgresInstance primary)
+    {
+        try
+        {
+            await Infrastructure.Wait.UntilAsync(async () => (await OpenAsync(primary)).Count == 0, Infrastructure.Wait.Resource,
+                "no operation left open (finished by recovery)");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}: {string.Join(", ", await OpenAsync(primary))}", e);
+        }
     }
 
     // The degraded mode of a lone primary (README, "Which coordinator"): commits acknowledged with no standby's copy.

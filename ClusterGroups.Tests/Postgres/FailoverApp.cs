@@ -10,9 +10,12 @@ namespace ClusterGroups.Tests.Postgres;
 // kill -9, pause and promote its instances. The Api is given the multi-host string, as a deployment would give it
 // every instance: Target Session Attributes=primary finds the one that is primary now. The AppHost's own coordinator
 // store (Cluster:Coordinator=true, an embedded Garnet) still starts, unused: the cheapest resource to stand in for it.
-public sealed class FailoverApp(string coordinatorConnection) : ClusterFixture
+// attemptTimeout: the Api's per-call timeout (the chaos soak shortens it below its nodes' injected delays).
+public sealed class FailoverApp(string coordinatorConnection, string? attemptTimeout = null) : ClusterFixture
 {
     protected override int ApiReplicas => 2;
+
+    protected override string AttemptTimeout => attemptTimeout ?? base.AttemptTimeout;
 
     // Two replicas migrating the schema on a loaded two-core machine.
     protected override TimeSpan StartTimeout => Wait.AppStart * 2;
@@ -36,9 +39,9 @@ public sealed class FailoverApp(string coordinatorConnection) : ClusterFixture
         return connection.ConnectionString;
     }
 
-    public static async Task<FailoverApp> StartAsync(PostgresCluster cluster)
+    public static async Task<FailoverApp> StartAsync(PostgresCluster cluster, string? attemptTimeout = null)
     {
-        var app = new FailoverApp(ConnectionFor(cluster));
+        var app = new FailoverApp(ConnectionFor(cluster), attemptTimeout);
         try
         {
             await app.InitializeAsync();

@@ -17,11 +17,13 @@ public sealed record FailoverAnswer(string GroupId, bool Create, int Status, str
 
 // Callers creating and deleting their own ids through the Api until stopped, each request on a connection of its own
 // (so both Api replicas get some). Every answer is checked against the nodes the moment it is given (each caller owns
-// its ids, so nothing else changes them meanwhile), as the chaos soak does. A request that takes longer than
+// its ids, so nothing else changes them meanwhile), as the chaos soak does: through the nodes' GET by default, or by
+// `where` (the nodes' stores read directly, when node chaos would fault the GET too). A request that takes longer than
 // Wait.Request counts as hung: the coordinator's writes must be bounded whatever its database does.
 public sealed class FailoverLoad : IAsyncDisposable
 {
     private readonly ClusterFixture _cluster;
+    private readonly Func<string, Task<string[]>> _where;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<FailoverAnswer> _answers = new();
@@ -29,15 +31,17 @@ public sealed class FailoverLoad : IAsyncDisposable
     private readonly ConcurrentQueue<string> _hung = new();
     private readonly Task _run;
 
-    private FailoverLoad(ClusterFixture cluster, string prefix, int callers, int idsPerCaller)
+    private FailoverLoad(ClusterFixture cluster, string prefix, int callers, int idsPerCaller, Func<string, Task<string[]>>? where)
     {
         _cluster = cluster;
+        _where = where ?? cluster.WhereAsync;
         _run = Task.WhenAll(Enumerable.Range(0, callers).Select(caller =>
             Task.Run(() => CallAsync(caller, [.. Enumerable.Range(0, idsPerCaller).Select(i => $"{prefix}-{caller}-{i}")]))));
     }
 
-    public static FailoverLoad Start(ClusterFixture cluster, string prefix, int callers = 6, int idsPerCaller = 3) =>
-        new(cluster, prefix, callers, idsPerCaller);
+    public static FailoverLoad Start(
+        ClusterFixture cluster, string prefix, int callers = 6, int idsPerCaller = 3, Func<string, Task<string[]>>? where = null) =>
+        new(cluster, prefix, callers, idsPerCaller, where);
 
     public TimeSpan Now => _clock.Elapsed;
 
@@ -125,7 +129,7 @@ public sealed class FailoverLoad : IAsyncDisposable
             // At the moment of the answer: what it says holds on every node.
             if (expected[id] is { } present)
             {
-                var where = await _cluster.WhereAsync(id);
+                var where = await _where(id);
                 if (where.Length != (present ? _cluster.NodeCount : 0))
                 {
                     _untrue.Enqueue($"{answer}, yet on [{string.Join(", ", where)}]");

@@ -76,7 +76,7 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
             $"{before.Key}: token {before.Value} before the failover, {fencesAfter.GetValueOrDefault(before.Key)} after"));
 
         // Operations left open by the failover (begun, then their Api lost the database) are finished by recovery.
-        await NoneOpenAsync(standby);
+        await CoordinatorJournal.UntilNoneOpenAsync(standby);
 
         var firstAfter = answers.Where(a => a.Acknowledged && a.Sent >= killedAt).MinBy(a => a.Answered)!;
         output.WriteLine($"answers: {answers.Count} ({string.Join(", ", answers.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}"))}), "
@@ -126,7 +126,7 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
         Assert.Empty(load.Hung);
         Assert.Empty(load.Untrue);
         await AssertJournaledAsync(standby, answers);
-        await NoneOpenAsync(standby);
+        await CoordinatorJournal.UntilNoneOpenAsync(standby);
 
         var resumed = answers.Where(a => a.Sent >= resumedAt && a.Answered < fencedAt).ToList();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -145,24 +145,8 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
     // Every answer that said done (Committed, or AlreadySo) names an operation the promoted one journals with that outcome.
     private static async Task AssertJournaledAsync(PostgresInstance primary, IReadOnlyList<FailoverAnswer> answers)
     {
-        var acknowledged = answers.Where(a => a.Acknowledged).ToList();
-        var journal = await CoordinatorJournal.OutcomesAsync(primary, acknowledged.Select(a => a.OperationId!));
-        var missing = acknowledged.Where(a => journal.GetValueOrDefault(a.OperationId!) != a.Outcome)
-            .Select(a => $"{a} -> journal: {journal.GetValueOrDefault(a.OperationId!) ?? "none"}").ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged operations not in the new primary's journal as answered:\n{string.Join('\n', missing)}");
-    }
-
-    private static async Task NoneOpenAsync(PostgresInstance primary)
-    {
-        try
-        {
-            await Wait.UntilAsync(async () => (await CoordinatorJournal.OpenAsync(primary)).Count == 0, Wait.Resource,
-                "no operation left open (finished by recovery)");
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}: {string.Join(", ", await CoordinatorJournal.OpenAsync(primary))}", e);
-        }
+        var missing = await CoordinatorJournal.UnjournaledAsync(primary, answers);
+        Assert.True(missing.Count == 0, $"{missing.Count} of {answers.Count(a => a.Acknowledged)} acknowledged operations not in the new primary's journal as answered:\n{string.Join('\n', missing)}");
     }
 
     // A Start (the lease, its token and the journal entry in one statement) on the old primary: unknown, and on the new

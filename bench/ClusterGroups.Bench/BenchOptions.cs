@@ -17,6 +17,13 @@ public sealed record BenchOptions
           --store garnet          store of the nodes and of the coordinator (the AppHost's Cluster:Store): garnet
                                   (embedded) | redis-server (a redis-server binary on PATH, run by the AppHost as
                                   an executable: no Docker) | redis (containers: needs Docker)
+          --coordinator garnet    the Api's coordinator (journal, leases) in every started app: garnet (the coordinator
+                                  store of --store's kind, the AppHost's default) | postgres (a local PostgreSQL run from
+                                  its binaries, the AppHost's Cluster:Coordinator=postgres: apt-get install postgresql)
+          --coordinators [garnet,postgres]
+                                  the coordinator comparison only: N=3, one app start per name in the order given (repeat
+                                  names to alternate: garnet,postgres,garnet,postgres), Api create/delete at c=1, 16, 64;
+                                  p50, p99 and throughput side by side (results in bench/results/coordinators)
           --no-durable-acks       stores acknowledge before the write is durable (the AppHost's Cluster:DurableAcks=false,
                                   the arguments before acknowledgements were durable): the A/B of what durability costs
           --fault-size 3          the node count whose run also measures faults (0 = none)
@@ -45,12 +52,14 @@ public sealed record BenchOptions
           --cold-start-only api   with --cold-start: crash only these (node, api, store, coordinator; comma-separated)
           --scripts [5]           the in-process store only (ClusterGroups.Simulation): the node's real scripts per
                                   second through GroupStore, one thread, each phase S seconds; starts no app
-          --out DIR               where results go (default bench/results/<full|quick|external|state|cold-start>)
+          --out DIR               where results go (default bench/results/<full|quick|external|state|cold-start|coordinators>)
         """;
 
     public bool Quick { get; init; }
     public IReadOnlyList<int> Sizes { get; init; } = [1, 3, 9];
     public string Store { get; init; } = "garnet";
+    public string Coordinator { get; init; } = Target.JournalSwitch.Garnet;
+    public IReadOnlyList<string>? CompareCoordinators { get; init; }
     public bool DurableAcks { get; init; } = true;
     public int FaultSize { get; init; } = 3;
     public Uri? ApiUrl { get; init; }
@@ -106,6 +115,10 @@ public sealed record BenchOptions
                 "--quick" => options with { Quick = true },
                 "--sizes" => options with { Sizes = [.. Next().Split(',').Select(ParseCount)] },
                 "--store" => options with { Store = ParseStore(Next()) },
+                "--coordinator" => options with { Coordinator = ParseCoordinator(Next()) },
+                "--coordinators" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                    ? options with { CompareCoordinators = [.. Next().Split(',').Select(ParseCoordinator)] }
+                    : options with { CompareCoordinators = Target.JournalSwitch.Coordinators },
                 "--no-durable-acks" => options with { DurableAcks = false },
                 "--fault-size" => options with { FaultSize = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--api" => options with { ApiUrl = Loopback.Require(Next()) },
@@ -170,6 +183,10 @@ public sealed record BenchOptions
     private static string ParseStore(string text) => text is "garnet" or "redis-server" or "redis"
         ? text
         : throw new FormatException($"A store is garnet, redis-server or redis, not '{text}'.");
+
+    private static string ParseCoordinator(string text) => Target.JournalSwitch.Coordinators.Contains(text)
+        ? text
+        : throw new FormatException($"A coordinator is {string.Join(" or ", Target.JournalSwitch.Coordinators)}, not '{text}'.");
 
     private static int ParseCount(string text) =>
         int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 32

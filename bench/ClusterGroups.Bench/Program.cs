@@ -39,6 +39,12 @@ if (options.State)
     return 0;
 }
 
+if (options.CompareCoordinators is { } coordinators)
+{
+    Console.WriteLine($"Results: {await CoordinatorRun.RunAsync(options, coordinators, stop.Token)}");
+    return 0;
+}
+
 if (options.ColdStart)
 {
     Console.WriteLine($"Results: {await ColdStartRun.RunAsync(options, stop.Token)}");

@@ -73,7 +73,7 @@ public static class BenchRun
     {
         var size = options.Sizes.Contains(3) ? 3 : options.Sizes[^1];
         var withJournal = runs.First(r => r.Nodes == size);
-        if (withJournal.Journal != JournalSwitch.Describe(true))
+        if (!JournalSwitch.IsCoordinator(withJournal.Journal))
         {
             notes.Add($"Journal cost not measured: this AppHost has no '{JournalSwitch.CoordinatorResource}' resource, so the Api ran its "
                       + $"in-memory journal throughout. Once it has one, the bench measures both by itself ({string.Join(' ', JournalSwitch.InMemoryArgs)}).");

@@ -20,7 +20,7 @@ public static class SizeRun
         var api = Workloads.Api(apiCalls);
         var direct = Workloads.Direct(new NodeCalls(nodeHttp, cluster.Nodes[0]));
         var chaos = new ChaosAdmin(nodeHttp, cluster.Nodes);
-        var journal = JournalSwitch.Describe(cluster.HasCoordinator);
+        var journal = cluster.Journal;
 
         Console.WriteLine($"N={cluster.NodeCount} ({variant}, journal {journal}, started in {cluster.StartSeconds} s): warm-up");
         await chaos.StableAsync(ct);

@@ -19,12 +19,13 @@ public sealed class AspireCluster : IBenchCluster
     private readonly DistributedApplication _app;
     private readonly string _dataDir;
 
-    private AspireCluster(DistributedApplication app, string dataDir, int nodes, bool hasCoordinator, double startSeconds)
+    private AspireCluster(DistributedApplication app, string dataDir, int nodes, bool hasCoordinator, bool postgres, double startSeconds)
     {
         _app = app;
         _dataDir = dataDir;
         NodeCount = nodes;
         HasCoordinator = hasCoordinator;
+        Journal = JournalSwitch.Describe(hasCoordinator, postgres);
         StartSeconds = startSeconds;
         Api = Loopback.Require(app.GetEndpoint("api", "http"));
         Nodes = [.. Enumerable.Range(1, nodes).Select(i => Loopback.Require(app.GetEndpoint($"node{i}", "http")))];
@@ -37,6 +38,7 @@ public sealed class AspireCluster : IBenchCluster
     public IReadOnlyList<string> Stores { get; private set; } = [];
     public string? Coordinator { get; private set; }
     public bool? HasCoordinator { get; }
+    public string Journal { get; }
     public ProcessRoles Processes { get; }
     public double StartSeconds { get; }
 
@@ -49,6 +51,7 @@ public sealed class AspireCluster : IBenchCluster
         [
             $"--Cluster:Nodes={nodes}", $"--Cluster:Store={options.Store}", $"--Cluster:DataDir={dataDir}",
             $"--Cluster:DurableAcks={options.DurableAcks}",
+            .. JournalSwitch.ArgsFor(options.Coordinator),
             $"--Parameters:api-key={options.ApiKey}", $"--Parameters:cluster-key={options.ClusterKey}",
             .. extraArgs,
         ];
@@ -57,7 +60,8 @@ public sealed class AspireCluster : IBenchCluster
         startup.CancelAfter(StartTimeout);
         var clock = Stopwatch.StartNew();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ClusterGroups_AppHost>(args, startup.Token);
-        var hasCoordinator = builder.Resources.Any(r => r.Name == JournalSwitch.CoordinatorResource);
+        var coordinator = builder.Resources.FirstOrDefault(r => r.Name == JournalSwitch.CoordinatorResource);
+        var postgres = coordinator is ClusterGroups.AppHost.Cluster.PostgresCoordinatorResource;
         QuietLogs(builder);
         CountStoreCommands(builder);
         if (!options.KeepOtlpExport)
@@ -96,9 +100,10 @@ public sealed class AspireCluster : IBenchCluster
             await app.StartAsync(startup.Token);
             await Task.WhenAll(Enumerable.Range(1, nodes).Select(i => $"node{i}").Append("api")
                 .Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, startup.Token)));
-            var cluster = new AspireCluster(app, dataDir, nodes, hasCoordinator, Math.Round(clock.Elapsed.TotalSeconds, 1));
+            var cluster = new AspireCluster(app, dataDir, nodes, coordinator is not null, postgres, Math.Round(clock.Elapsed.TotalSeconds, 1));
             cluster.Stores = await Task.WhenAll(Enumerable.Range(1, nodes).Select(i => HostAndPortAsync(app, $"store{i}", startup.Token)));
-            cluster.Coordinator = hasCoordinator ? await HostAndPortAsync(app, JournalSwitch.CoordinatorResource, startup.Token) : null;
+            // A Redis-protocol coordinator's command counter is read like a store's; PostgreSQL has none of that kind.
+            cluster.Coordinator = coordinator is not null && !postgres ? await HostAndPortAsync(app, JournalSwitch.CoordinatorResource, startup.Token) : null;
             return cluster;
         }
         catch

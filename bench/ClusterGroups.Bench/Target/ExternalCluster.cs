@@ -12,6 +12,7 @@ public sealed class ExternalCluster(Uri api, IReadOnlyList<Uri> nodes) : IBenchC
     public IReadOnlyList<string> Stores => [];
     public string? Coordinator => null;
     public bool? HasCoordinator => null;
+    public string Journal => JournalSwitch.Describe(null);
     public ProcessRoles Processes { get; } = ProcessRoles.FromPorts(api.Port, nodes.Select(n => n.Port));
     public double StartSeconds => 0;
 

@@ -15,6 +15,9 @@ public interface IBenchCluster : IAsyncDisposable
 
     // Whether the app model has a "coordinator" resource (the Redis-backed journal); null when unknown.
     bool? HasCoordinator { get; }
+
+    // What keeps the journal, as the report names it (JournalSwitch.Describe).
+    string Journal { get; }
     ProcessRoles Processes { get; }
     double StartSeconds { get; }
 }
