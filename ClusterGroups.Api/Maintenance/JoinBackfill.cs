@@ -1,4 +1,5 @@
 using ClusterGroups.Api.Cluster;
+using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Api.Reconciliation;
@@ -13,7 +14,7 @@ namespace ClusterGroups.Api.Maintenance;
 // before that check.
 public sealed partial class JoinBackfill(
     ClusterMembership membership, MembershipChanges changes, Reconciler reconciler, ConsistencyCheck check,
-    ILogger<JoinBackfill> logger)
+    ICoordinator coordinator, ILogger<JoinBackfill> logger)
 {
     // One round: null when no node is joining; else what it found and whether the joining nodes became active.
     public async Task<BackfillRound?> RunAsync(CancellationToken ct)
@@ -32,8 +33,21 @@ public sealed partial class JoinBackfill(
         }
 
         var report = await reconciler.RunAsync(UnexplainedPolicy.Report, ct);
+
+        // An operation open around the check may still roll back, and a rollback puts a joining node back as it was
+        // before the operation: stale, if that operation had itself brought the node level with the others (seen by
+        // the simulator, seeds 45, 174, 186: an in-flight create made the joining node equal, the check passed, and
+        // the create's rollback deleted the group there again). So the check counts only if no operation was open
+        // just before it and just after it, and none rolled back in between.
+        var quietBefore = await QuietAsync(ct);
         // Checked again after the repairs, on the same epoch: equal digests on every written node.
         var after = await check.RunAsync(ct);
+        var quietAfter = await QuietAsync(ct);
+        if (quietBefore is null || quietAfter is null || !quietBefore.SetEquals(quietAfter))
+        {
+            return new BackfillRound(current, joining, report.Repaired.Count, false, "operations were open or rolled back around the check");
+        }
+
         if (!after.Consistent)
         {
             LogNotYet(string.Join(", ", joining), after.Divergent.Count, report.Repaired.Count);
@@ -49,6 +63,18 @@ public sealed partial class JoinBackfill(
 
         return new BackfillRound(promoted ?? current, joining, report.Repaired.Count, promoted is not null,
             promoted is null ? "the membership changed during the check" : null);
+    }
+
+    // Null while any operation is open; else the newest rolled-back operations (what a rollback in between would change).
+    private async Task<HashSet<string>?> QuietAsync(CancellationToken ct)
+    {
+        if ((await coordinator.ListOpenAsync(ct)).Count > 0)
+        {
+            return null;
+        }
+
+        var rolledBack = await coordinator.SearchAsync(new OperationQuery(null, false, Outcome.RolledBack, null, 50, null), ct);
+        return [.. rolledBack.Operations.Select(op => op.Id)];
     }
 
     [LoggerMessage(LogLevel.Information, "Backfill: {Nodes} not equal yet ({Divergent} group(s) differ after {Repaired} repair(s))")]

@@ -25,6 +25,7 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
 
     // Retry or abandon: drawn apart from the scheduler's sequence, so that runs without abandons stay what they were.
     private readonly Random _operatorChoice = new(world.Settings.Seed ^ 0x0AB0);
+    private readonly Random _membershipChoice = new(world.Settings.Seed ^ 0x3E3B);
     private SimSettings Settings => world.Settings;
     private TimeSpan Lease => Settings.LeaseDuration;
 
@@ -46,6 +47,15 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
     private void Strike()
     {
         var alive = world.Replicas.Where(r => r.Alive).ToList();
+        // An operator's membership change, besides the faults: drawn apart from the scheduler's sequence, so that runs
+        // without membership changes stay what they were.
+        if (Settings.MembershipRate > 0 && _membershipChoice.NextDouble() < Settings.MembershipRate / 3 && alive.Count > 0)
+        {
+            var maintaining = alive[_membershipChoice.Next(alive.Count)];
+            var chosen = world.NodeNames[_membershipChoice.Next(world.NodeNames.Count)];
+            maintaining.Actor.Start(() => MaintainAsync(maintaining, chosen));
+        }
+
         var roll = Random.NextDouble();
         if (roll < Settings.PauseRate / 4 && Pick(alive.Where(r => !r.Actor.Paused)) is { } paused)
         {
@@ -109,11 +119,6 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
                     operator_.Actor.Start(async () => (await operator_.Actions.RetryAsync(id, "operator", CancellationToken.None)).Status);
                 }
             }
-        }
-        else if (roll >= 0.93 && roll < 0.93 + Settings.MembershipRate / 14 && Pick(alive) is { } maintaining)
-        {
-            var chosen = world.NodeNames[Random.Next(world.NodeNames.Count)];
-            maintaining.Actor.Start(() => MaintainAsync(maintaining, chosen));
         }
         else if (roll >= 0.9 && roll < 0.93 && Pick(alive) is { } reconciling)
         {

@@ -49,7 +49,9 @@ public sealed class DrainRejoinTests(MaintenanceFixture cluster, ITestOutputHelp
         load.Phase = "out";
         await cluster.StopAsync(Node);
         await load.AnsweredAsync(40);
-        await using (var store = await cluster.ConnectStoreAsync(Node))
+        // Wiped: its store emptied (groups, key records, tokens, digests), as a node rebuilt from nothing.
+        var connection = await cluster.App.GetConnectionStringAsync(Node.Replace("node", "store", StringComparison.Ordinal)).AsTask().WaitAsync(Wait.Request);
+        await using (var store = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{connection},allowAdmin=true").WaitAsync(Wait.Request))
         {
             await store.GetServers()[0].FlushAllDatabasesAsync().WaitAsync(Wait.Request);
         }
