@@ -10,6 +10,7 @@ app.MapDefaultEndpoints();
 app.MapApiDocumentation();
 app.MapOperationsConsole();
 app.MapClusterApi();
+app.MapMaintenanceApi();
 app.MapGroupsApi();
 app.MapOperationsApi();
 

@@ -53,6 +53,7 @@ public static class CliApp
         root.Subcommands.Add(GroupCommands.List(runner));
         root.Subcommands.Add(ClusterCommands.Status(runner));
         root.Subcommands.Add(ClusterCommands.Reconcile(runner));
+        root.Subcommands.Add(ClusterCommands.Nodes(runner));
         root.Subcommands.Add(OperationCommands.List(runner));
         root.Subcommands.Add(OperationCommands.Get(runner));
         AddExitCodesToHelp(root);

@@ -197,6 +197,40 @@ public sealed class ClusterGroupsClient
         Success(await SendAsync(HttpMethod.Post, "v1/cluster/reconcile" + Query(("policy", policy)), cancellationToken))
             .Read(ClientJson.Default.ReconcileReport);
 
+    /// <summary>The membership: each node's role and the epoch (<c>GET /v1/cluster/membership</c>).</summary>
+    public async Task<MembershipView> GetMembershipAsync(CancellationToken cancellationToken = default) =>
+        Success(await SendAsync(HttpMethod.Get, "v1/cluster/membership", cancellationToken)).Read(ClientJson.Default.MembershipView);
+
+    /// <summary>
+    /// Takes a node out for maintenance (<c>POST /v1/cluster/nodes/{name}/drain</c>, operator role): new operations
+    /// leave it out and nothing reads it. Returns once the operations begun before that write it have closed (or names
+    /// those still open after the Api's wait).
+    /// </summary>
+    public async Task<DrainView> DrainNodeAsync(string name, CancellationToken cancellationToken = default) =>
+        Success(await SendAsync(HttpMethod.Post, $"v1/cluster/nodes/{Uri.EscapeDataString(name)}/drain", cancellationToken))
+            .Read(ClientJson.Default.DrainView);
+
+    /// <summary>
+    /// Brings a drained node back (<c>POST /v1/cluster/nodes/{name}/rejoin</c>): written at once, backfilled, active
+    /// once equal to the others (follow <see cref="GetMembershipAsync"/>).
+    /// </summary>
+    public async Task<MembershipView> RejoinNodeAsync(string name, CancellationToken cancellationToken = default) =>
+        Success(await SendAsync(HttpMethod.Post, $"v1/cluster/nodes/{Uri.EscapeDataString(name)}/rejoin", cancellationToken))
+            .Read(ClientJson.Default.MembershipView);
+
+    /// <summary>Adds a node reached at <paramref name="address"/> (<c>POST /v1/cluster/nodes</c>); it joins like a rejoining node.</summary>
+    public async Task<MembershipView> AddNodeAsync(string? name, string address, CancellationToken cancellationToken = default)
+    {
+        var body = Json(new NodeToAdd(name, address), ClientJson.Default.NodeToAdd);
+        return Success(await SendAsync(HttpMethod.Post, "v1/cluster/nodes", body, null, null, _options.Timeout, cancellationToken))
+            .Read(ClientJson.Default.MembershipView);
+    }
+
+    /// <summary>Removes a drained node from the membership (<c>DELETE /v1/cluster/nodes/{name}</c>).</summary>
+    public async Task<MembershipView> RemoveNodeAsync(string name, CancellationToken cancellationToken = default) =>
+        Success(await SendAsync(HttpMethod.Delete, $"v1/cluster/nodes/{Uri.EscapeDataString(name)}", cancellationToken))
+            .Read(ClientJson.Default.MembershipView);
+
     private async Task<OperationReport> WriteAsync(OperationKind kind, string groupId, WriteOptions? call, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(groupId);

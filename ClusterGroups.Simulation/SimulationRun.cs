@@ -43,7 +43,12 @@ public static class SimulationRun
         world.Scheduler.Run(() => clients.All(c => c.Done), WorkloadLimit);
         chaos.Heal();
         var quietBy = world.Scheduler.Now + QuietLimit;
-        world.Scheduler.Run(() => OpenOperations(world) == 0, quietBy);
+        if (settings.MembershipRate > 0)
+        {
+            chaos.RejoinAll(rounds: 20);
+        }
+
+        world.Scheduler.Run(() => OpenOperations(world) == 0 && (settings.MembershipRate == 0 || chaos.MembershipSettled), quietBy);
         world.Trace.Add("sim", $"quiet at {world.Scheduler.Now.TotalSeconds:0.000}s; {OpenOperations(world)} open");
         invariants.AtQuiescence();
 

@@ -40,15 +40,20 @@ public sealed record DigestScan(IReadOnlyList<NodeDigestView> Nodes)
 // and its digest is computed here (GroupBuckets.Compute): correct, but O(its groups) in time and in this process's
 // memory, which is why our nodes keep digests. So is a node whose digest does not cover its data (it answers 409,
 // docs/ARCHITECTURE.md, "Node HTTP contract"): a report never calls data consistent that it did not see.
-public sealed class ClusterDigests(ClusterDirectory cluster, INodeClient nodes, IOptions<ClusterOptions> options)
+public sealed class ClusterDigests(ClusterMembership membership, INodeClient nodes, IOptions<ClusterOptions> options)
 {
     public const int MaxListTimeoutFactor = 20;
     private const int PageSize = 5_000;
 
     private ResilienceSettings Settings => options.Value.Resilience;
 
+    // The nodes operations write (active and joining: a joining node is compared, and repaired, like the others; a
+    // drained one is left out).
     public async Task<DigestScan> ScanAsync(CancellationToken ct) =>
-        new(await Task.WhenAll(cluster.Nodes.Select(node => ReadAsync(node, ct))));
+        await ScanAsync(membership.Nodes((await membership.ViewAsync(ct)).Writes), ct);
+
+    public async Task<DigestScan> ScanAsync(IReadOnlyList<ClusterNode> of, CancellationToken ct) =>
+        new(await Task.WhenAll(of.Select(node => ReadAsync(node, ct))));
 
     private async Task<NodeDigestView> ReadAsync(ClusterNode node, CancellationToken ct)
     {

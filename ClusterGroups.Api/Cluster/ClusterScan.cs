@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Contracts;
 
@@ -5,10 +6,13 @@ namespace ClusterGroups.Api.Cluster;
 
 // GroupCount: from the node's digest; null when not counted (health) or the node keeps no digest (counting it would
 // mean listing it).
+// Role: what the node is to the cluster (Active, Joining, Out: Membership).
 public sealed record NodeStatus(
-    string Name, string Address, bool Reachable, double LatencyMs, long? GroupCount, bool HonoursIdempotency, string? Error);
+    string Name, string Address, bool Reachable, double LatencyMs, long? GroupCount, bool HonoursIdempotency, string? Error,
+    string Role = nameof(MemberRole.Active));
 
-public sealed record ClusterView(int NodeCount, int ReachableCount, IReadOnlyList<NodeStatus> Nodes);
+// NodeCount and ReachableCount speak of the nodes operations write (active and joining); Epoch: the membership's.
+public sealed record ClusterView(int NodeCount, int ReachableCount, IReadOnlyList<NodeStatus> Nodes, long Epoch = 0);
 
 public sealed record GroupView(
     string GroupId, bool Consistent, IReadOnlyList<string> PresentOn, IReadOnlyList<string> MissingOn, IReadOnlyList<string> Unreachable);
@@ -20,7 +24,7 @@ public sealed record GroupListView(bool Consistent, IReadOnlyList<GroupEntry> Gr
 
 // Reads (never writes) every node in parallel: the views behind GET /v1/groups, /v1/group/{id}, /v1/cluster and
 // /health. None of them lists every group: reachability is GET /, counts come from digests, listing goes by bucket.
-public sealed class ClusterScan(ClusterDirectory cluster, INodeClient nodes, ClusterDigests digests)
+public sealed class ClusterScan(ClusterDirectory cluster, ClusterMembership membership, INodeClient nodes, ClusterDigests digests)
 {
     public const int DefaultPageSize = 1_000;
     public const int MaxPageSize = 10_000;
@@ -28,7 +32,8 @@ public sealed class ClusterScan(ClusterDirectory cluster, INodeClient nodes, Clu
     // withCounts: also each node's digest (its total); /health leaves it out and costs one GET / per node.
     public async Task<ClusterView> StatusAsync(bool withCounts, CancellationToken ct)
     {
-        var statuses = await Task.WhenAll(cluster.Nodes.Select(async node =>
+        var members = await membership.ViewAsync(ct);
+        var statuses = await Task.WhenAll(cluster.Nodes.Where(n => members.RoleOf(n.Name) is not null).Select(async node =>
         {
             var (info, call) = await nodes.InfoAsync(node, ct);
             long? count = null;
@@ -39,16 +44,19 @@ public sealed class ClusterScan(ClusterDirectory cluster, INodeClient nodes, Clu
             }
 
             return new NodeStatus(node.Name, node.BaseAddress.ToString(), info is not null, Math.Round(call.DurationMs, 2),
-                count, call.KeysHonoured, info is null ? call.ToString() : null);
+                count, call.KeysHonoured, info is null ? call.ToString() : null, members.RoleOf(node.Name)!.Value.ToString());
         }));
-        return new ClusterView(statuses.Length, statuses.Count(s => s.Reachable), statuses);
+        var written = statuses.Where(s => s.Role != nameof(MemberRole.Out)).ToList();
+        return new ClusterView(written.Count, written.Count(s => s.Reachable), statuses, members.Epoch);
     }
 
     // A page is whole buckets from the cursor on (the cursor is a bucket number), until at least limit groups:
     // the Api holds one page, never the cluster. Order: by bucket, then ordinal within a bucket.
     public async Task<GroupListView> ListGroupsAsync(int fromBucket, int limit, CancellationToken ct)
     {
-        var scan = await digests.ScanAsync(ct);
+        // Only active nodes are read as truth: a joining node is still being filled, a drained one is out.
+        var truth = membership.Nodes((await membership.ViewAsync(ct)).Truth);
+        var scan = await digests.ScanAsync(truth, ct);
         var unreachable = scan.Unreachable.ToHashSet();
         var reachable = scan.Reachable.ToList();
         var groups = new List<GroupEntry>();
@@ -67,7 +75,7 @@ public sealed class ClusterScan(ClusterDirectory cluster, INodeClient nodes, Clu
 
         var next = bucket < GroupBuckets.Count ? bucket.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
         return new GroupListView(unreachable.Count == 0 && groups.All(g => g.MissingOn.Count == 0), groups,
-            [.. cluster.Nodes.Select(n => n.Name).Where(unreachable.Contains)], next);
+            [.. truth.Select(n => n.Name).Where(unreachable.Contains)], next);
     }
 
     // Where each id of one bucket is and is not, among the nodes that answered.
@@ -84,7 +92,8 @@ public sealed class ClusterScan(ClusterDirectory cluster, INodeClient nodes, Clu
 
     public async Task<GroupView> ReadGroupAsync(string groupId, CancellationToken ct)
     {
-        var reads = await Task.WhenAll(cluster.Nodes.Select(async node => (node, call: await nodes.ReadAsync(node, groupId, ct))));
+        var truth = membership.Nodes((await membership.ViewAsync(ct)).Truth);
+        var reads = await Task.WhenAll(truth.Select(async node => (node, call: await nodes.ReadAsync(node, groupId, ct))));
         var present = reads.Where(r => r.call.Present == true).Select(r => r.node.Name).ToList();
         var missing = reads.Where(r => r.call.Present == false).Select(r => r.node.Name).ToList();
         var unreachable = reads.Where(r => r.call.Present is null).Select(r => r.node.Name).ToList();

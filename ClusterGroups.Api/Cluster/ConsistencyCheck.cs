@@ -29,7 +29,7 @@ public sealed record ConsistencyReport(
 // there that is not on every node, with the last operation the journal knows on it and its desired state. Costs
 // O(buckets) per node plus O(what differs), not O(groups).
 public sealed class ConsistencyCheck(
-    ClusterDigests digests, ClusterDirectory cluster, ICoordinator coordinator, TimeProvider time)
+    ClusterDigests digests, ICoordinator coordinator, TimeProvider time)
 {
     private const int ParallelBuckets = 8;
 
@@ -66,10 +66,12 @@ public sealed class ConsistencyCheck(
                 desired.GetValueOrDefault(group.GroupId)));
         }
 
-        var unreachable = cluster.Nodes.Select(n => n.Name).Where(n => scan.Unreachable.Contains(n) || lost.ContainsKey(n)).ToList();
+        // The nodes compared are those operations write (a drained node is out of the check, a joining one in it).
+        var compared = scan.Nodes.Select(n => n.Node.Name).ToList();
+        var unreachable = compared.Where(n => scan.Unreachable.Contains(n) || lost.ContainsKey(n)).ToList();
         return new ConsistencyReport(
             divergent.Count == 0 && unreachable.Count == 0, time.GetUtcNow(),
-            [.. cluster.Nodes.Select(n => n.Name)], unreachable, divergent,
+            compared, unreachable, divergent,
             scan.Reachable.ToDictionary(n => n.Node.Name, n => n.Digest!.Total), differing.Count,
             scan.Stale is { Count: > 0 } stale ? stale : null);
     }

@@ -21,6 +21,9 @@ namespace ClusterGroups.Api.Coordinator;
 //   key before, and its beginning records the key (KeyedRequest) in the same step; a key already recorded is
 //   answered instead (LeaseAnswer.Keyed, or BeginAsync's answer) and nothing is done. A recorded key is kept while its
 //   operation is open and for CoordinatorOptions.IdempotencyKeyWindow after its close.
+// - Membership: the cluster's nodes with an epoch that only grows (Membership), changed only by compare-and-set on the
+//   epoch. An operation is begun (Acquire with `begin`, Begin) only if its Epoch is the recorded one (0 while none is
+//   recorded), checked in the same step; else MembershipChangedException and nothing is done.
 // Failures of the store are CoordinatorStoreException (the effect of a write whose answer never came is unknown).
 public interface ICoordinator
 {
@@ -64,6 +67,13 @@ public interface ICoordinator
 
     // The desired state of these groups, where one is recorded.
     Task<IReadOnlyDictionary<string, DesiredGroup>> GetDesiredAsync(IReadOnlyCollection<string> groupIds, CancellationToken ct);
+
+    // The membership recorded, or null while none is (epoch 0: Cluster:Nodes, all active).
+    Task<Membership?> GetMembershipAsync(CancellationToken ct);
+
+    // Records `next` if the recorded epoch is still next.Epoch - 1 (0 while none is recorded); false, and nothing
+    // written, if another change came first.
+    Task<bool> ChangeMembershipAsync(Membership next, CancellationToken ct);
 }
 
 // A proposal to take a group's lease: for Owner, with fencing token Token, for Duration.

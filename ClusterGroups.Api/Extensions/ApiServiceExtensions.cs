@@ -32,6 +32,9 @@ public static class ApiServiceExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<Reconciler>();
         builder.Services.AddHostedService<ReconcilerService>();
+        builder.Services.AddSingleton<MembershipChanges>();
+        builder.Services.AddSingleton<JoinBackfill>();
+        builder.Services.AddHostedService<JoinBackfillService>();
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         builder.Services.AddOperatorServices(builder.Configuration);
         builder.Services.AddProblemDetails();
@@ -122,6 +125,7 @@ public static class ApiServiceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<Entropy>();
         services.AddSingleton<ClusterDirectory>();
+        services.AddSingleton<ClusterMembership>();
         // Writes toward our nodes batch naturally under load (Cluster:Batching); the simulator brings its own client.
         services.TryAddSingleton<NodeClient>();
         services.TryAddSingleton<INodeClient>(sp => new BatchingNodeClient(

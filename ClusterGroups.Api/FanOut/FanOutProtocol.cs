@@ -8,6 +8,9 @@ namespace ClusterGroups.Api.FanOut;
 
 // The protocol that keeps a group identical on every node, in step order:
 //
+//   0. members  the operation runs on the nodes the membership writes at its epoch (active and joining: Membership);
+//                its start step (1-2) checks that epoch in the coordinator, so a replica whose view is out of date
+//                never begins one that leaves a node out: it reads the membership again and plans anew;
 //   1. lock      one operation per groupId at a time (across Api replicas too: the group's lease in the coordinator);
 //                an earlier operation on the group still open is finished first;
 //   2. journal   the operation is recorded, with the nodes it runs on (by name), before any node is touched (1 and 2
@@ -30,6 +33,7 @@ namespace ClusterGroups.Api.FanOut;
 // how one node is spoken to is its dialect's (NodeDialect).
 public sealed class FanOutProtocol(
     ClusterDirectory cluster,
+    ClusterMembership membership,
     NodeDialects dialects,
     Takeover takeover,
     Coordination coordination,
@@ -49,6 +53,40 @@ public sealed class FanOutProtocol(
         OperationKind kind, string groupId, CancellationToken stopping, LastOperationIs? onlyAfter = null, string? caller = null,
         RequestKey? key = null, DateTimeOffset? deadline = null)
     {
+        // 0. members: planned under the membership this replica knows; the start step refuses an epoch that changed
+        // (nothing was done), and the operation is planned again under the new one.
+        for (var planned = 1; ; planned++)
+        {
+            try
+            {
+                return await RunAsync(await MembersAsync(planned > 1, stopping), kind, groupId, stopping, onlyAfter, caller, key, deadline);
+            }
+            catch (MembershipChangedException) when (planned < MaxPlans)
+            {
+            }
+        }
+    }
+
+    // Nothing was begun yet: a coordinator that cannot say the membership is a coordinator that is down.
+    private async Task<Membership> MembersAsync(bool changed, CancellationToken stopping)
+    {
+        try
+        {
+            return changed ? await membership.RefreshAsync(stopping) : await membership.CurrentAsync(stopping);
+        }
+        catch (CoordinatorStoreException e)
+        {
+            throw new CoordinatorUnavailableException(null, false, e);
+        }
+    }
+
+    // Membership changes are rare (an operator's drain or rejoin): a few plans in a row only if changes come faster.
+    private const int MaxPlans = 5;
+
+    private async Task<FanOutResult> RunAsync(
+        Membership members, OperationKind kind, string groupId, CancellationToken stopping, LastOperationIs? onlyAfter,
+        string? caller, RequestKey? key, DateTimeOffset? deadline)
+    {
         // The coordinator can fail at any step; what the caller is told depends on how far the operation got.
         string? begun = null;
         var nodesTouched = false;
@@ -56,7 +94,10 @@ public sealed class FanOutProtocol(
         {
             var operation = new Operation(entropy.NewOperationId(time.GetUtcNow()), kind, groupId);
             using var activity = FanOutTelemetry.StartOperation(operation);
-            var op = new OperationState(operation, cluster.Nodes.Select(n => new NodeProgress(n.Name)), caller, activity?.Id, key);
+            var op = new OperationState(operation, members.Writes.Select(n => new NodeProgress(n)), caller, activity?.Id, key)
+            {
+                Epoch = members.Epoch,
+            };
             var started = time.GetTimestamp();
 
             // 1. lock and 2. journal: the group's lease, which operation ran on it last, and this one begun, in one
@@ -303,7 +344,7 @@ public sealed class FanOutProtocol(
         foreach (var progress in run.Operation.NodesWhere(which))
         {
             var node = cluster.Find(progress.Name);
-            progress.MarkUnreachable(node is null ? $"{progress.Name} is not in Cluster:Nodes" : null);
+            progress.MarkUnreachable(node is null ? $"{progress.Name} is neither in Cluster:Nodes nor added with an address" : null);
             if (node is null)
             {
                 unreachable?.Invoke(progress);

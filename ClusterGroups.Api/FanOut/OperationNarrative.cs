@@ -5,11 +5,16 @@ namespace ClusterGroups.Api.FanOut;
 // truth (v1 journal entries stored it; it is recomputed on read).
 public static class OperationNarrative
 {
+    // After a membership change the nodes an operation covers are named, so "committed" is never read as "on every
+    // node there is" (a drained node is not among them).
+    private static string Members(OperationState op, string summary) =>
+        op.Epoch == 0 ? summary : $"{summary} (membership epoch {op.Epoch}: {string.Join(", ", op.Nodes.Select(n => n.Name))})";
+
     public static string Summary(OperationState op)
     {
         var verb = Verb(op.Kind);
         var total = op.Nodes.Count;
-        return op.Outcome switch
+        return Members(op, op.Outcome switch
         {
             Outcome.Committed => $"{verb} on {op.Nodes.Count(n => n.Effect == NodeEffect.Applied)} of {total} nodes"
                                  + (op.Nodes.Any(n => n.Effect == NodeEffect.AlreadySo)
@@ -27,7 +32,7 @@ public static class OperationNarrative
                                  + $"{Names(op, n => n.Compensation == CompensationState.Pending)} was given up: the nodes may "
                                  + "differ until reconciled",
             _ => "running",
-        };
+        });
     }
 
     // What was done on one node, e.g. "created", "already present", "created, then undone", "not created: create -> 500".

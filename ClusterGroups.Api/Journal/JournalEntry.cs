@@ -21,7 +21,11 @@ public sealed record JournalEntry(
     string? Caller = null,
     IReadOnlyList<OperatorAction>? Actions = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool RollingBack = false,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] JournalKey? IdempotencyKey = null);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] JournalKey? IdempotencyKey = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] long Epoch = 0);
+
+// Epoch (optional, added with membership): the membership epoch the operation was begun under; absent: 0 (the
+// membership no one changed, or an entry from before membership). Older replicas ignore it and still read the entry.
 
 // IdempotencyKey (optional, added with Idempotency-Key on the Api): the key the caller sent, in its caller's scope
 // (the API key name, "" when the Api has no keys); absent: none was sent, or the entry is from before keys.

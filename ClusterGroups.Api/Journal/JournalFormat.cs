@@ -60,7 +60,7 @@ public static class JournalFormat
             ], n.Dialect)),
         ],
         op.Caller, op.Actions.Count == 0 ? null : [.. op.Actions], op.RollingBack,
-        op.Key is { } key ? new JournalKey(key.Scope, key.Value) : null);
+        op.Key is { } key ? new JournalKey(key.Scope, key.Value) : null, op.Epoch);
 
     private static OperationState FromEntry(JournalEntry entry) => OperationState.Restore(
         new Operation(entry.OperationId, entry.Kind, entry.GroupId),
@@ -74,7 +74,7 @@ public static class JournalFormat
         }),
         entry.Outcome, entry.StartedAt, entry.EndedAt, entry.DurationMs, entry.Owner, entry.Fence, entry.Recoveries,
         entry.LastRecoveryAt, entry.Caller, entry.TraceParent, entry.Actions ?? [], entry.RollingBack,
-        entry.IdempotencyKey is { } key ? new RequestKey(key.Scope, key.Key) : null);
+        entry.IdempotencyKey is { } key ? new RequestKey(key.Scope, key.Key) : null, entry.Epoch);
 
     private static JournalEntry Upgrade(JournalEntryV1 v1) => new(
         1, v1.OperationId, v1.Kind, v1.GroupId, v1.Outcome, v1.StartedAt, v1.EndedAt, v1.DurationMs, v1.Owner, 0,

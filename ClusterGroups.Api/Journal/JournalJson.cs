@@ -9,4 +9,5 @@ namespace ClusterGroups.Api.Journal;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(JournalEntry))]
 [JsonSerializable(typeof(JournalEntryV1))]
+[JsonSerializable(typeof(ClusterGroups.Api.Model.Membership))]
 internal sealed partial class JournalJson : JsonSerializerContext;

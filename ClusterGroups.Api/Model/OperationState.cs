@@ -34,9 +34,10 @@ public sealed class OperationState
     public static OperationState Restore(
         Operation operation, IEnumerable<NodeProgress> nodes, Outcome outcome, DateTimeOffset startedAt, DateTimeOffset? endedAt,
         double durationMs, string? owner, long fence, int recoveries, DateTimeOffset? lastRecoveryAt, string? caller,
-        string? traceParent, IEnumerable<OperatorAction> actions, bool rollingBack = false, RequestKey? key = null) =>
+        string? traceParent, IEnumerable<OperatorAction> actions, bool rollingBack = false, RequestKey? key = null, long epoch = 0) =>
         new(operation, nodes, actions, caller, traceParent, key)
         {
+            Epoch = epoch,
             Outcome = outcome,
             StartedAt = startedAt,
             EndedAt = endedAt,
@@ -50,6 +51,10 @@ public sealed class OperationState
 
     public Operation Operation { get; }
     public string Id => Operation.Id;
+
+    // The membership epoch the operation was planned and begun under (Membership): its Nodes are that epoch's
+    // writable nodes. 0: the membership no one changed, or an entry from before membership was journaled.
+    public long Epoch { get; init; }
     public OperationKind Kind => Operation.Kind;
     public string GroupId => Operation.GroupId;
 

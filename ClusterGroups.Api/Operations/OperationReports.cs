@@ -22,5 +22,5 @@ public static class OperationReports
                     ]);
             }),
         ],
-        op.Caller, op.Actions.Count == 0 ? null : [.. op.Actions]);
+        op.Caller, op.Actions.Count == 0 ? null : [.. op.Actions], op.Epoch);
 }

@@ -82,4 +82,40 @@ public static class ClusterCommands
         });
         return command;
     }
+
+    // nodes / nodes drain X / nodes rejoin X: the membership, and a node taken out for maintenance and back.
+    public static Command Nodes(CommandRunner runner)
+    {
+        var command = new Command("nodes", "The membership: each node's role (Active, Joining, Out) and the epoch");
+        runner.SetAction(command, async (context, parse, ct) => Show(context, await context.Client.GetMembershipAsync(ct)));
+        var name = new Argument<string>("node") { Description = "The node's name (node3)" };
+        var drain = new Command("drain", "Take a node out: new operations leave it out; returns once older ones that write it closed") { name };
+        runner.SetAction(drain, async (context, parse, ct) =>
+        {
+            var drained = await context.Client.DrainNodeAsync(parse.GetValue(name)!, ct);
+            var code = Show(context, drained.Membership);
+            return drained.Open.Count == 0
+                ? code
+                : context.Error(ExitCode.PendingRepair, $"Still open and writing the node: {string.Join(", ", drained.Open)}; wait before stopping it.");
+        });
+        var rejoin = new Command("rejoin", "Bring a drained node back: written at once, backfilled, active once equal to the others") { name };
+        runner.SetAction(rejoin, async (context, parse, ct) => Show(context, await context.Client.RejoinNodeAsync(parse.GetValue(name)!, ct)));
+        command.Subcommands.Add(drain);
+        command.Subcommands.Add(rejoin);
+        return command;
+    }
+
+    private static ExitCode Show(CliContext context, MembershipView view)
+    {
+        if (context.Json)
+        {
+            context.WriteJson(view);
+        }
+        else
+        {
+            ClusterViews.Write(context.Out, view);
+        }
+
+        return ExitCode.Committed;
+    }
 }

@@ -6,11 +6,12 @@ public static class ClusterViews
 {
     public static void Write(IAnsiConsole console, ClusterView view)
     {
-        var table = Styles.Table("Node", "Address", "Reachable", "Latency", "Groups", "Idempotency-Key", "Error");
+        var table = Styles.Table("Node", "Role", "Address", "Reachable", "Latency", "Groups", "Idempotency-Key", "Error");
         foreach (var node in view.Nodes)
         {
             table.AddRow(
                 Styles.Plain(node.Name),
+                Styles.Plain(node.Role),
                 Styles.Plain(node.Address),
                 new Markup(node.Reachable ? "[green]yes[/]" : "[red]no[/]"),
                 Styles.Plain(Styles.Ms(node.LatencyMs)),
@@ -20,7 +21,20 @@ public static class ClusterViews
         }
 
         console.Write(table);
-        console.MarkupLine(Markup.Escape($"{view.ReachableCount} of {view.NodeCount} nodes reachable."));
+        console.MarkupLine(Markup.Escape($"{view.ReachableCount} of {view.NodeCount} nodes reachable"
+            + (view.Epoch > 0 ? $" (membership epoch {view.Epoch})." : ".")));
+    }
+
+    public static void Write(IAnsiConsole console, MembershipView view)
+    {
+        var table = Styles.Table("Node", "Role", "Address");
+        foreach (var member in view.Members)
+        {
+            table.AddRow(Styles.Plain(member.Name), Styles.Plain(member.Role), Styles.Plain(member.Address ?? "(configured)"));
+        }
+
+        console.Write(table);
+        console.MarkupLine(Markup.Escape($"Membership epoch {view.Epoch}."));
     }
 
     // Only divergent groups are listed (a consistent group is on every node): one row each, one column per node.

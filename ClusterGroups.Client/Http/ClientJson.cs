@@ -13,6 +13,9 @@ namespace ClusterGroups.Client;
 [JsonSerializable(typeof(ClusterView))]
 [JsonSerializable(typeof(ConsistencyReport))]
 [JsonSerializable(typeof(ReconcileReport))]
+[JsonSerializable(typeof(MembershipView))]
+[JsonSerializable(typeof(DrainView))]
+[JsonSerializable(typeof(NodeToAdd))]
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(GroupRequest))]
 [JsonSerializable(typeof(AbandonRequest))]
@@ -20,3 +23,5 @@ internal sealed partial class ClientJson : JsonSerializerContext;
 
 // POST /v1/operations/{id}/abandon
 internal sealed record AbandonRequest(string Reason);
+
+internal sealed record NodeToAdd(string? Name, string Address);

@@ -8,5 +8,8 @@ namespace ClusterGroups.Client;
 /// <param name="GroupCount">Its number of groups, from its digest; null when not counted.</param>
 /// <param name="HonoursIdempotency">Whether it honours idempotency keys (ours do; the seed's nodes do not).</param>
 /// <param name="Error">What went wrong when it did not answer.</param>
+/// <param name="Role">What it is to the cluster: <c>Active</c> (written and read as truth), <c>Joining</c> (written, being
+/// backfilled, not read) or <c>Out</c> (drained: neither).</param>
 public sealed record NodeStatus(
-    string Name, string Address, bool Reachable, double LatencyMs, long? GroupCount, bool HonoursIdempotency, string? Error);
+    string Name, string Address, bool Reachable, double LatencyMs, long? GroupCount, bool HonoursIdempotency, string? Error,
+    string Role = "Active");

@@ -21,6 +21,8 @@ namespace ClusterGroups.Contracts.Operations;
 /// <param name="Nodes">Each node's part.</param>
 /// <param name="Caller">The caller key's name that asked for it; null when the Api has no keys.</param>
 /// <param name="Actions">What operators did to it (retry, abandon).</param>
+/// <param name="Epoch">The membership epoch it ran under: <paramref name="Nodes"/> are that epoch's written nodes, so
+/// "committed" means on those nodes (a node drained at that epoch is not among them). 0: the membership no one changed.</param>
 public sealed record OperationReport(
     string OperationId,
     OperationKind Kind,
@@ -35,7 +37,8 @@ public sealed record OperationReport(
     IReadOnlyList<NodeReport> Nodes,
     // The caller key (its name in Api:Keys) that asked for the operation; null when the Api is open (no keys).
     string? Caller = null,
-    IReadOnlyList<OperatorAction>? Actions = null)
+    IReadOnlyList<OperatorAction>? Actions = null,
+    long Epoch = 0)
 {
     /// <summary>Whether it is still open: running, or failed with its rollback pending.</summary>
     [JsonIgnore]

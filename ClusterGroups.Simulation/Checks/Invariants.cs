@@ -221,7 +221,9 @@ public sealed class Invariants(SimWorld world)
             previous = op;
         }
 
-        foreach (var node in world.Nodes.Values)
+        // Only active nodes are the cluster's truth: a node drained (or still joining) when the run ended is not held to it.
+        var membership = MembershipFormat.Read((string?)(StackExchange.Redis.RedisValue)world.CoordinatorStore.Execute("HGET", ["cg:membership", "members"]).Result!);
+        foreach (var node in world.Nodes.Values.Where(n => membership?.RoleOf(n.Name) is null or MemberRole.Active))
         {
             if (known && node.State(groupId).Present != present && !(node.Seed && WrittenLate(node, groupId)))
             {

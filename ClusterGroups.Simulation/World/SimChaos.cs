@@ -1,3 +1,7 @@
+using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Errors;
+using ClusterGroups.Api.Maintenance;
+using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Reconciliation;
 using ClusterGroups.Simulation.Runtime;
 using StackExchange.Redis;
@@ -21,6 +25,7 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
 
     // Retry or abandon: drawn apart from the scheduler's sequence, so that runs without abandons stay what they were.
     private readonly Random _operatorChoice = new(world.Settings.Seed ^ 0x0AB0);
+    private readonly Random _membershipChoice = new(world.Settings.Seed ^ 0x3E3B);
     private SimSettings Settings => world.Settings;
     private TimeSpan Lease => Settings.LeaseDuration;
 
@@ -42,6 +47,15 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
     private void Strike()
     {
         var alive = world.Replicas.Where(r => r.Alive).ToList();
+        // An operator's membership change, besides the faults: drawn apart from the scheduler's sequence, so that runs
+        // without membership changes stay what they were.
+        if (Settings.MembershipRate > 0 && _membershipChoice.NextDouble() < Settings.MembershipRate / 3 && alive.Count > 0)
+        {
+            var maintaining = alive[_membershipChoice.Next(alive.Count)];
+            var chosen = world.NodeNames[_membershipChoice.Next(world.NodeNames.Count)];
+            maintaining.Actor.Start(() => MaintainAsync(maintaining, chosen));
+        }
+
         var roll = Random.NextDouble();
         if (roll < Settings.PauseRate / 4 && Pick(alive.Where(r => !r.Actor.Paused)) is { } paused)
         {
@@ -117,6 +131,77 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
             });
         }
     }
+
+    // An operator's membership change through one replica: a drained node rejoins, a joining one gets a backfill round,
+    // an active one is drained (never the last: MembershipChanges refuses it).
+    private async Task<bool> MaintainAsync(SimReplica replica, string node)
+    {
+        try
+        {
+            var role = (await replica.Coordinator.GetMembershipAsync(CancellationToken.None))?.RoleOf(node) ?? MemberRole.Active;
+            switch (role)
+            {
+                case MemberRole.Out:
+                    world.Trace.Add(replica.Name, $"operator rejoins {node}: epoch {(await replica.Membership.RejoinAsync(node, CancellationToken.None)).Epoch}");
+                    break;
+                case MemberRole.Joining:
+                    var round = await replica.Backfill.RunAsync(CancellationToken.None);
+                    world.Trace.Add(replica.Name, $"backfill: {round?.Repaired ?? 0} repaired, {(round?.Active == true ? "active" : round?.Waiting)}");
+                    break;
+                default:
+                    var drained = await replica.Membership.DrainAsync(node, CancellationToken.None);
+                    world.Trace.Add(replica.Name, $"operator drains {node}: epoch {drained.Membership.Epoch}, {drained.Open.Count} older open");
+                    break;
+            }
+        }
+        catch (Exception e) when (e is MembershipRefusedException or CoordinatorStoreException or CoordinatorUnavailableException)
+        {
+            world.Trace.Add(replica.Name, $"membership change on {node} not made: {e.Message}");
+        }
+
+        return true;
+    }
+
+    // After the heal (no more faults): every drained node rejoins and is backfilled until active, on the first live
+    // replica, for at most `rounds` rounds (a group the journal cannot explain, left by an abandon, keeps a node joining).
+    public void RejoinAll(int rounds)
+    {
+        var replica = world.Replicas.First(r => r.Alive);
+        replica.Actor.Start(async () =>
+        {
+            for (var round = 0; round < rounds && !MembershipSettled; round++)
+            {
+                try
+                {
+                    var membership = await replica.Coordinator.GetMembershipAsync(CancellationToken.None);
+                    foreach (var member in membership?.Members.Where(m => m.Role == MemberRole.Out) ?? [])
+                    {
+                        await replica.Membership.RejoinAsync(member.Name, CancellationToken.None);
+                        world.Trace.Add(replica.Name, $"heal: {member.Name} rejoins");
+                    }
+
+                    var backfill = await replica.Backfill.RunAsync(CancellationToken.None);
+                    MembershipSettled = backfill is null || backfill.Active;
+                    world.Trace.Add(replica.Name, $"heal: backfill {(backfill is null ? "not needed" : backfill.Active ? "done, all active" : backfill.Waiting)}");
+                }
+                catch (Exception e) when (e is CoordinatorStoreException or CoordinatorUnavailableException or MembershipRefusedException)
+                {
+                    world.Trace.Add(replica.Name, $"heal: backfill failed: {e.Message}");
+                }
+
+                if (!MembershipSettled)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), replica.Clock);
+                }
+            }
+
+            MembershipSettled = true;
+            return true;
+        });
+    }
+
+    // The heal's rejoin has ended (every node active, or it gave up).
+    public bool MembershipSettled { get; private set; }
 
     // Every fault ended: the network reliable, nodes and store up, every replica resumed or restarted.
     public void Heal()

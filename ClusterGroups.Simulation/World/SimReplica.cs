@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Maintenance;
 using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Coordinator.Redis;
 using ClusterGroups.Api.FanOut;
@@ -50,12 +51,16 @@ public sealed class SimReplica : IAsyncDisposable
         services.AddFanOut(configuration);
         services.AddSingleton<Reconciler>();
         services.AddSingleton<OperationActions>();
+        services.AddSingleton<MembershipChanges>();
+        services.AddSingleton<JoinBackfill>();
         _services = services.BuildServiceProvider();
         Protocol = _services.GetRequiredService<FanOutProtocol>();
         Recovery = _services.GetRequiredService<Recovery>();
         Reconciler = _services.GetRequiredService<Reconciler>();
         Actions = _services.GetRequiredService<OperationActions>();
         Coordinator = _services.GetRequiredService<ICoordinator>();
+        Membership = _services.GetRequiredService<MembershipChanges>();
+        Backfill = _services.GetRequiredService<JoinBackfill>();
         Interval = _services.GetRequiredService<IOptions<RecoveryOptions>>().Value.Interval;
     }
 
@@ -67,6 +72,8 @@ public sealed class SimReplica : IAsyncDisposable
     public Reconciler Reconciler { get; }
     public OperationActions Actions { get; }
     public ICoordinator Coordinator { get; }
+    public MembershipChanges Membership { get; }
+    public JoinBackfill Backfill { get; }
     public TimeSpan Interval { get; }
 
     public bool Alive => !Actor.Crashed;

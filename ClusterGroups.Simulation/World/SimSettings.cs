@@ -26,7 +26,8 @@ public sealed record SimSettings(
     double CrashAfterApplyRate,
     string Profile = "drawn",
     double AbandonRate = 0,
-    bool Keyed = false)
+    bool Keyed = false,
+    double MembershipRate = 0)
 {
     public static SimSettings Draw(int seed)
     {
@@ -68,7 +69,11 @@ public sealed record SimSettings(
         // In half the runs the callers send an Idempotency-Key with every request and send it again, with the same key,
         // when no answer came or the Api could not start it (as ClusterGroups.Client does); in the others they never
         // retry, so those runs are what they were before keys.
-        return settings with { Keyed = random.NextDouble() < 0.5 };
+        settings = settings with { Keyed = random.NextDouble() < 0.5 };
+
+        // In a third of the runs an operator drains nodes and brings them back (and the rejoined node is backfilled)
+        // while the callers write: membership changes with epochs (issue 28). Drawn last, as the ones above.
+        return settings with { MembershipRate = random.NextDouble() < 0.33 ? 0.3 + random.NextDouble() * 0.7 : 0 };
     }
 
     // Every kind of fault on, at a rate that shows each of them in a short run: what the determinism test replays.
@@ -93,12 +98,13 @@ public sealed record SimSettings(
         CrashAfterApplyRate = 0.3,
         AbandonRate = 0.3,
         Keyed = true,
+        MembershipRate = 0.6,
     };
 
     public override string ToString() =>
         $"seed {Seed}: {Nodes} nodes ({(SeedNodes.Count == 0 ? "all ours" : $"n{string.Join(",n", SeedNodes)} the seed's")}), {Replicas} replicas, {Clients} clients x {OperationsPerClient} ops on {Groups} groups, " +
         $"lease {LeaseDuration.TotalSeconds:0}s, {MaxAttempts} attempts of at most {AttemptTimeout.TotalMilliseconds:0} ms, network {Network}, pause {PauseRate:0.00}, crash {CrashRate:0.00}, " +
-        $"node down {NodeDownRate:0.00}, store down {StoreDownRate:0.00}, skew {ClockSkewRate:0.00}, retry {RetryRate:0.00} (abandon {AbandonRate:0.00}), reorder {ReorderRate:0.00}, " +
+        $"node down {NodeDownRate:0.00}, store down {StoreDownRate:0.00}, skew {ClockSkewRate:0.00}, retry {RetryRate:0.00} (abandon {AbandonRate:0.00}), membership {MembershipRate:0.00}, reorder {ReorderRate:0.00}, " +
         $"pause at a progress save {PauseAtSaveRate:0.00}, after an undo {PauseAfterUndoRate:0.00}, node crash after apply {CrashAfterApplyRate:0.00}" +
         (Keyed ? ", callers send Idempotency-Keys and retry" : "");
 }

@@ -25,9 +25,14 @@ public abstract class CoordinatorConformance
 
     private static string NewGroup() => $"conf-{Guid.NewGuid():N}"[..24];
 
-    private static OperationState NewOperation(string groupId, OperationKind kind = OperationKind.Create, RequestKey? key = null) =>
+    // Planned at the store's membership epoch, as the protocol plans (a store shared by the cases has seen the membership
+    // case change it).
+    private async Task<OperationState> NewOperation(string groupId, OperationKind kind = OperationKind.Create, RequestKey? key = null) =>
         new(new Operation($"op-{Guid.NewGuid():N}", kind, groupId), [new NodeProgress("n1"), new NodeProgress("n2")], caller: "tester",
-            key: key);
+            key: key)
+        {
+            Epoch = (await Coordinator.GetMembershipAsync(CancellationToken.None))?.Epoch ?? 0,
+        };
 
     private static RequestKey NewKey(string scope = "tester") => new(scope, $"k-{Guid.NewGuid():N}");
 
@@ -78,14 +83,14 @@ public abstract class CoordinatorConformance
     public async Task Start_begins_the_operation_and_the_next_start_finds_it_open()
     {
         var g = NewGroup();
-        var op = NewOperation(g);
+        var op = await NewOperation(g);
         Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(g, "a", Token(1), op));
         Assert.Equal(op.Id, (await Coordinator.GetAsync(op.Id, CancellationToken.None))?.Id);
         Assert.Equal(op.Id, (await Coordinator.LastForGroupAsync(g, CancellationToken.None))?.Id);
         Assert.Contains(await Coordinator.ListOpenAsync(CancellationToken.None), o => o.Id == op.Id);
 
         await Coordinator.ReleaseAsync(g, "a", CancellationToken.None);
-        var next = NewOperation(g);
+        var next = await NewOperation(g);
         Assert.Equal(new LeaseAnswer.Taken(op.Id, LastOpen: true, Begun: false), await AcquireAsync(g, "b", Token(2), next));
         Assert.Null(await Coordinator.GetAsync(next.Id, CancellationToken.None));
     }
@@ -94,7 +99,7 @@ public abstract class CoordinatorConformance
     public async Task The_journal_refuses_an_owner_whose_token_a_later_lease_passed()
     {
         var g = NewGroup();
-        var op = NewOperation(g);
+        var op = await NewOperation(g);
         await AcquireAsync(g, "a", Token(1), op);
         await Coordinator.ReleaseAsync(g, "a", CancellationToken.None);
         Assert.IsType<LeaseAnswer.Taken>(await AcquireAsync(g, "b", Token(2)));
@@ -122,7 +127,7 @@ public abstract class CoordinatorConformance
     public async Task Close_records_the_desired_state_and_frees_the_lease_in_the_same_step()
     {
         var g = NewGroup();
-        var op = NewOperation(g);
+        var op = await NewOperation(g);
         await AcquireAsync(g, "a", Token(1), op);
         op.Node("n1")!.Learn(NodeEffect.Applied);
         op.Node("n2")!.Learn(NodeEffect.AlreadySo);
@@ -145,7 +150,7 @@ public abstract class CoordinatorConformance
     public async Task A_close_that_stays_open_keeps_no_desired_state_and_the_operation_is_found_by_search()
     {
         var g = NewGroup();
-        var op = NewOperation(g, OperationKind.Delete);
+        var op = await NewOperation(g, OperationKind.Delete);
         await AcquireAsync(g, "a", Token(1), op);
         op.Node("n1")!.Learn(NodeEffect.Applied);
         op.Node("n2")!.Learn(NodeEffect.NotApplied);
@@ -169,7 +174,7 @@ public abstract class CoordinatorConformance
     public async Task Begin_under_a_lease_makes_the_operation_the_groups_last()
     {
         var g = NewGroup();
-        var first = NewOperation(g);
+        var first = await NewOperation(g);
         await AcquireAsync(g, "a", Token(1), first);
         await Coordinator.ReleaseAsync(g, "a", CancellationToken.None);
         Assert.Equal(new LeaseAnswer.Taken(first.Id, true, false), await AcquireAsync(g, "b", Token(2)));
@@ -182,7 +187,7 @@ public abstract class CoordinatorConformance
         last.Decide();
         last.Settle();
         await Coordinator.CloseAsync(last, releaseOwner: null, CancellationToken.None);
-        var second = NewOperation(g, OperationKind.Delete);
+        var second = await NewOperation(g, OperationKind.Delete);
         second.Lease("b", Token(2), DateTimeOffset.UtcNow);
         await Coordinator.BeginAsync(second, CancellationToken.None);
 
@@ -195,22 +200,22 @@ public abstract class CoordinatorConformance
     public async Task A_key_begins_one_operation_and_every_later_start_with_it_is_told_which()
     {
         var (g, key) = (NewGroup(), NewKey());
-        var op = NewOperation(g, key: key);
+        var op = await NewOperation(g, key: key);
         Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(g, "a", Token(1), op));
 
         // The same key while the first holds the group's lease: answered with it, not busy; nothing begun.
-        var again = NewOperation(g, key: key);
+        var again = await NewOperation(g, key: key);
         Assert.Equal(KeyedTo(op), await AcquireAsync(g, "b", Token(2), again));
         Assert.Null(await Coordinator.GetAsync(again.Id, CancellationToken.None));
 
         // The same key for another group: answered, and that group's lease was not taken (nor its token raised).
         var other = NewGroup();
-        Assert.Equal(KeyedTo(op), await AcquireAsync(other, "b", Token(5), NewOperation(other, OperationKind.Delete, key)));
+        Assert.Equal(KeyedTo(op), await AcquireAsync(other, "b", Token(5), await NewOperation(other, OperationKind.Delete, key)));
         Assert.Equal(new LeaseAnswer.Taken(null, false, false), await AcquireAsync(other, "c", Token(2)));
         await Coordinator.ReleaseAsync(other, "c", CancellationToken.None);
 
         // The same key in another caller's scope is another key.
-        var theirs = NewOperation(other, key: key with { Scope = "someone-else" });
+        var theirs = await NewOperation(other, key: key with { Scope = "someone-else" });
         Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(other, "d", Token(3), theirs));
     }
 
@@ -219,51 +224,51 @@ public abstract class CoordinatorConformance
     {
         var (g, key) = (NewGroup(), NewKey());
         Assert.IsType<LeaseAnswer.Taken>(await AcquireAsync(g, "a", Token(1)));
-        Assert.IsType<LeaseAnswer.Busy>(await AcquireAsync(g, "b", Token(2), NewOperation(g, key: key)));
+        Assert.IsType<LeaseAnswer.Busy>(await AcquireAsync(g, "b", Token(2), await NewOperation(g, key: key)));
         await Coordinator.ReleaseAsync(g, "a", CancellationToken.None);
 
-        var op = NewOperation(g, key: key);
+        var op = await NewOperation(g, key: key);
         Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(g, "b", Token(3), op));
-        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "c", Token(1), NewOperation(g, key: key)));
+        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "c", Token(1), await NewOperation(g, key: key)));
     }
 
     [Fact]
     public async Task Begin_under_a_lease_checks_the_key_and_records_it()
     {
         var g = NewGroup();
-        var first = NewOperation(g);
+        var first = await NewOperation(g);
         await AcquireAsync(g, "a", Token(1), first);
         await Coordinator.ReleaseAsync(g, "a", CancellationToken.None);
         Assert.Equal(new LeaseAnswer.Taken(first.Id, true, false), await AcquireAsync(g, "b", Token(2)));
 
         // While b finishes the open one, a request for another group records the key b's operation carries.
         var key = NewKey();
-        var elsewhere = NewOperation(NewGroup(), key: key);
+        var elsewhere = await NewOperation(NewGroup(), key: key);
         Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(elsewhere.GroupId, "x", Token(1), elsewhere));
 
-        var second = NewOperation(g, key: key);
+        var second = await NewOperation(g, key: key);
         second.Lease("b", Token(2), DateTimeOffset.UtcNow);
         Assert.Equal(KeyedTo(elsewhere).Request, await Coordinator.BeginAsync(second, CancellationToken.None));
         Assert.Null(await Coordinator.GetAsync(second.Id, CancellationToken.None));
         Assert.Equal(first.Id, (await Coordinator.LastForGroupAsync(g, CancellationToken.None))?.Id);
 
         // A fresh key: begun, and recorded with it.
-        var third = NewOperation(g, key: NewKey());
+        var third = await NewOperation(g, key: NewKey());
         third.Lease("b", Token(2), DateTimeOffset.UtcNow);
         Assert.Null(await Coordinator.BeginAsync(third, CancellationToken.None));
         Assert.Equal(third.Id, (await Coordinator.LastForGroupAsync(g, CancellationToken.None))?.Id);
-        Assert.Equal(KeyedTo(third), await AcquireAsync(NewGroup(), "y", Token(1), NewOperation(g, key: third.Key)));
+        Assert.Equal(KeyedTo(third), await AcquireAsync(NewGroup(), "y", Token(1), await NewOperation(g, key: third.Key)));
     }
 
     [Fact]
     public async Task A_key_is_kept_while_its_operation_is_open_and_for_the_window_after_its_close()
     {
         var (g, key) = (NewGroup(), NewKey());
-        var op = NewOperation(g, key: key);
+        var op = await NewOperation(g, key: key);
         await AcquireAsync(g, "a", Token(1), op);
 
         await PassAsync(KeyWindow * 2);
-        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "b", Token(1), NewOperation(g, key: key)));
+        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "b", Token(1), await NewOperation(g, key: key)));
 
         op.TakeOver("a2", Token(2));
         Assert.IsType<LeaseAnswer.Taken>(await AcquireAsync(g, "a2", Token(2)));
@@ -272,10 +277,10 @@ public abstract class CoordinatorConformance
         Assert.True(op.Decide());
         op.Answered(DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(3));
         await Coordinator.CloseAsync(op, "a2", CancellationToken.None);
-        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "b", Token(1), NewOperation(g, key: key)));
+        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "b", Token(1), await NewOperation(g, key: key)));
 
         await PassAsync(KeyWindow * 2);
-        var later = NewOperation(g, key: key);
+        var later = await NewOperation(g, key: key);
         Assert.Equal(new LeaseAnswer.Taken(op.Id, false, Begun: true), await AcquireAsync(g, "c", Token(3), later));
     }
 
@@ -289,19 +294,19 @@ public abstract class CoordinatorConformance
         Assert.Null(await Coordinator.RefuseKeyAsync(key, refusal, CancellationToken.None));
         Assert.Equal(refusal, await Coordinator.RefuseKeyAsync(key, refusal, CancellationToken.None));
 
-        var late = NewOperation(g, key: key);
+        var late = await NewOperation(g, key: key);
         Assert.Equal(new LeaseAnswer.Keyed(refusal), await AcquireAsync(g, "a", Token(1), late));
         Assert.Null(await Coordinator.GetAsync(late.Id, CancellationToken.None));
         // Nothing was taken: the group's lease is free and its token was not raised.
         Assert.Equal(new LeaseAnswer.Taken(null, false, false), await AcquireAsync(g, "b", Token(1)));
-        var underLease = NewOperation(g, key: key);
+        var underLease = await NewOperation(g, key: key);
         underLease.Lease("b", Token(1), DateTimeOffset.UtcNow);
         Assert.Equal(refusal, await Coordinator.BeginAsync(underLease, CancellationToken.None));
         Assert.Null(await Coordinator.LastForGroupAsync(g, CancellationToken.None));
         await Coordinator.ReleaseAsync(g, "b", CancellationToken.None);
 
         await PassAsync(KeyWindow * 2);
-        var fresh = NewOperation(g, key: key);
+        var fresh = await NewOperation(g, key: key);
         Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(g, "c", Token(2), fresh));
     }
 
@@ -309,10 +314,45 @@ public abstract class CoordinatorConformance
     public async Task A_refusal_of_a_key_that_began_an_operation_is_answered_with_that_operation()
     {
         var (g, key) = (NewGroup(), NewKey());
-        var op = NewOperation(g, key: key);
+        var op = await NewOperation(g, key: key);
         Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), await AcquireAsync(g, "a", Token(1), op));
 
         Assert.Equal(KeyedTo(op).Request, await Coordinator.RefuseKeyAsync(key, KeyedRequest.PastDeadline(op.Kind, g), CancellationToken.None));
-        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "b", Token(1), NewOperation(g, key: key)));
+        Assert.Equal(KeyedTo(op), await AcquireAsync(NewGroup(), "b", Token(1), await NewOperation(g, key: key)));
+    }
+
+    [SkippableFact]
+    public async Task A_membership_change_is_a_compare_and_set_on_the_epoch_and_an_operation_begins_only_at_the_recorded_one()
+    {
+        var none = CancellationToken.None;
+        var before = await Coordinator.GetMembershipAsync(none);
+        var epoch = before?.Epoch ?? 0;
+        var g = NewGroup();
+        var planned = await NewOperation(g);
+        var next = (before ?? Membership.Initial(["n1", "n2", "n3"])).With("n3", MemberRole.Out);
+
+        Assert.False(await Coordinator.ChangeMembershipAsync(next with { Epoch = epoch + 2 }, none)); // an epoch skipped
+        Assert.True(await Coordinator.ChangeMembershipAsync(next, none));
+        Assert.False(await Coordinator.ChangeMembershipAsync(next.With("n2", MemberRole.Out) with { Epoch = epoch + 1 }, none)); // came second
+        var recorded = await Coordinator.GetMembershipAsync(none);
+        Assert.Equal(epoch + 1, recorded!.Epoch);
+        Assert.Equal(next.Members, recorded.Members);
+
+        // Planned under the old epoch: refused in the start step, nothing done (the lease is free, the token not taken).
+        var refused = await Assert.ThrowsAsync<MembershipChangedException>(() => AcquireAsync(g, "a", Token(10), planned));
+        Assert.Equal((epoch, epoch + 1), (refused.Planned, refused.Current));
+        Assert.Equal(new LeaseAnswer.Taken(null, false, false), await AcquireAsync(g, "b", Token(5)));
+
+        // And under a lease already held (Begin): refused, nothing written.
+        planned.Lease("b", Token(5), DateTimeOffset.UtcNow);
+        await Assert.ThrowsAsync<MembershipChangedException>(() => Coordinator.BeginAsync(planned, none));
+        Assert.Null(await Coordinator.LastForGroupAsync(g, none));
+
+        // Planned again under the recorded epoch: begun.
+        var again = await NewOperation(g);
+        again.Lease("b", Token(5), DateTimeOffset.UtcNow);
+        Assert.Null(await Coordinator.BeginAsync(again, none));
+        Assert.Equal(again.Id, (await Coordinator.LastForGroupAsync(g, none))?.Id);
+        Assert.Equal(epoch + 1, (await Coordinator.GetAsync(again.Id, none))?.Epoch);
     }
 }

@@ -22,6 +22,8 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
     private readonly Dictionary<string, (string Owner, DateTimeOffset Until)> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DesiredGroup> _desired = new(StringComparer.Ordinal);
     private readonly Dictionary<RequestKey, (KeyedRequest Request, DateTimeOffset? Until)> _keys = [];
+    private string? _membership;
+    private long _epoch;
 
     // Keys whose window runs, in the order they expire (one window for all, so the order of closes).
     private readonly Queue<(RequestKey Key, DateTimeOffset Until)> _expiring = new();
@@ -30,6 +32,7 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
     {
         lock (_lock)
         {
+            CheckEpoch(begin);
             if (Recorded(begin) is { } keyed)
             {
                 return Task.FromResult<LeaseAnswer>(new LeaseAnswer.Keyed(keyed));
@@ -106,6 +109,7 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
         lock (_lock)
         {
             CheckOwner(op);
+            CheckEpoch(op);
             if (Recorded(op) is { } keyed)
             {
                 return Task.FromResult<KeyedRequest?>(keyed);
@@ -191,6 +195,36 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
             return Task.FromResult<IReadOnlyDictionary<string, DesiredGroup>>(groupIds
                 .Where(_desired.ContainsKey).Distinct(StringComparer.Ordinal)
                 .ToDictionary(id => id, id => _desired[id], StringComparer.Ordinal));
+        }
+    }
+
+    public Task<Membership?> GetMembershipAsync(CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(MembershipFormat.Read(_membership));
+        }
+    }
+
+    public Task<bool> ChangeMembershipAsync(Membership next, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (next.Epoch != _epoch + 1)
+            {
+                return Task.FromResult(false);
+            }
+
+            (_membership, _epoch) = (MembershipFormat.Write(next), next.Epoch);
+            return Task.FromResult(true);
+        }
+    }
+
+    private void CheckEpoch(OperationState? op)
+    {
+        if (op is not null && op.Epoch != _epoch)
+        {
+            throw new MembershipChangedException(op.Epoch, _epoch);
         }
     }
 

@@ -22,15 +22,16 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
     private const int PruneBatch = 64;
     private long _closes;
 
-    // With a keyed operation to begin, the key is claimed first in the same transaction (Migrations/0002).
+    // With a keyed operation to begin, the key is claimed first in the same transaction (Migrations/0002); the
+    // membership epoch is checked before anything (Migrations/0004).
     public Task<LeaseAnswer> AcquireAsync(LeaseRequest request, OperationState? begin, CancellationToken ct) =>
         WriteAsync(begin?.Key is null
-                ? "SELECT answer, value FROM cg.start($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-                : "SELECT answer, value FROM cg.start_keyed($12, $13, $14, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                ? "SELECT answer, value FROM cg.start_at($12, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                : "SELECT answer, value FROM cg.start_keyed_at($12, $13, $14, $15, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             [
                 Text(request.GroupId), request.Token, Text(request.Owner), LeaseMs(request.Duration), begin is not null,
                 Text(begin?.Id), Text(begin?.Kind.ToString()), Text(begin?.Outcome.ToString()), Time(begin?.StartedAt),
-                Text(begin?.Caller), Json(begin), .. KeyArgs(begin),
+                Text(begin?.Caller), Json(begin), begin?.Epoch ?? 0L, .. KeyArgs(begin),
             ],
             async reader =>
             {
@@ -42,6 +43,7 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
                     "stale" => new LeaseAnswer.Stale(long.Parse(value, CultureInfo.InvariantCulture)),
                     "busy" => new LeaseAnswer.Busy(),
                     "keyed" => new LeaseAnswer.Keyed(KeyedRequest.Read(value)),
+                    "epoch" => throw new MembershipChangedException(begin!.Epoch, long.Parse(value, CultureInfo.InvariantCulture)),
                     "begun" => new LeaseAnswer.Taken(last, LastOpen: false, Begun: true),
                     "open" => new LeaseAnswer.Taken(last, LastOpen: true, Begun: false),
                     _ => (LeaseAnswer)new LeaseAnswer.Taken(last, LastOpen: false, Begun: false),
@@ -59,19 +61,28 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
         object[] args =
         [
             Text(op.GroupId), op.Fence, Text(op.Id), Text(op.Kind.ToString()), Text(op.Outcome.ToString()),
-            Time(op.StartedAt), Text(op.Caller), Json(op),
+            Time(op.StartedAt), Text(op.Caller), Json(op), op.Epoch,
         ];
-        if (op.Key is null)
+        var answer = await WriteAsync(op.Key is null
+                ? "SELECT cg.begin_at($9, $1, $2, $3, $4, $5, $6, $7, $8)"
+                : "SELECT cg.begin_keyed_at($9, $10, $11, $12, $1, $2, $3, $4, $5, $6, $7, $8)",
+            [.. args, .. KeyArgs(op)], async reader => await reader.ReadAsync() && !reader.IsDBNull(0) ? reader.GetString(0) : "fenced");
+        if (answer.StartsWith("epoch ", StringComparison.Ordinal))
         {
-            Written(op, await WriteAsync("SELECT cg.begin($1, $2, $3, $4, $5, $6, $7, $8)", args, ReadBoolAsync));
-            return null;
+            throw new MembershipChangedException(op.Epoch, long.Parse(answer["epoch ".Length..], CultureInfo.InvariantCulture));
         }
 
-        var answer = await WriteAsync("SELECT cg.begin_keyed($9, $10, $11, $1, $2, $3, $4, $5, $6, $7, $8)",
-            [.. args, .. KeyArgs(op)], async reader => await reader.ReadAsync() ? reader.GetString(0) : "fenced");
         Written(op, answer != "fenced");
         return answer.Length == 0 ? null : KeyedRequest.Read(answer);
     }
+
+    public Task<Membership?> GetMembershipAsync(CancellationToken ct) =>
+        ReadAsync("SELECT membership::text FROM cg.membership WHERE id = 1 AND epoch > 0", [],
+            async reader => await reader.ReadAsync() && !reader.IsDBNull(0) ? MembershipFormat.Read(reader.GetString(0)) : null, ct);
+
+    public Task<bool> ChangeMembershipAsync(Membership next, CancellationToken ct) =>
+        WriteAsync("SELECT cg.change_membership($1, $2)",
+            [next.Epoch, new NpgsqlParameter { Value = MembershipFormat.Write(next), NpgsqlDbType = NpgsqlDbType.Jsonb }], ReadBoolAsync);
 
     public async Task<KeyedRequest?> RefuseKeyAsync(RequestKey key, KeyedRequest refusal, CancellationToken ct)
     {

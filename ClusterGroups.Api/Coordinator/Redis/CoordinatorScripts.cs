@@ -19,18 +19,27 @@ public static class CoordinatorScripts
         local open = last ~= '' and redis.call('SISMEMBER', KEYS[3], last) == 1
         """;
 
-    // The caller's Idempotency-Key, when the operation carries one. KEYS[9] the key's record (absent: no key). A key
+    // The membership epoch the operation was planned under. KEYS[9] the membership (hash: epoch, members); ARGV[9] the
+    // operation's epoch. Another recorded epoch (none: 0) answers {'epoch', recorded} and nothing is done: the caller
+    // plans the operation again on the nodes of the recorded membership.
+    private const string EpochCheck = """
+        local epoch = redis.call('HGET', KEYS[9], 'epoch') or '0'
+        if tonumber(epoch) ~= tonumber(ARGV[9]) then return {'epoch', epoch} end
+        """;
+
+    // The caller's Idempotency-Key, when the operation carries one. KEYS[10] the key's record (absent: no key). A key
     // already recorded names an earlier request: {'keyed', its record}, and nothing is done (no lease taken, nothing
     // begun): the caller answers with that request's operation.
     private const string KeyCheck = """
-        if KEYS[9] then
-          local named = redis.call('GET', KEYS[9])
+        if KEYS[10] then
+          local named = redis.call('GET', KEYS[10])
           if named then return {'keyed', named} end
         end
         """;
 
     // What beginning an entry writes. KEYS: 5 entry, 6 all, 7 group index, 8 Running's index (and 2 last, 3 open),
-    // 9 the key's record (optional). ARGV: 5 json, 6 id, 7 start ms, 8 the key's record ("<kind> <groupId> <id>").
+    // 9 the membership (EpochCheck), 10 the key's record (optional). ARGV: 5 json, 6 id, 7 start ms, 8 the key's record
+    // ("<kind> <groupId> <id>"), 9 the operation's membership epoch.
     // The key's record has no expiry while its operation is open (Save sets it on the close).
     private const string BeginWrites = """
         redis.call('SET', KEYS[5], ARGV[5])
@@ -39,16 +48,17 @@ public static class CoordinatorScripts
         redis.call('SADD', KEYS[3], ARGV[6])
         redis.call('ZADD', KEYS[7], ARGV[7], ARGV[6])
         redis.call('ZADD', KEYS[8], ARGV[7], ARGV[6])
-        if KEYS[9] then redis.call('SET', KEYS[9], ARGV[8]) end
+        if KEYS[10] then redis.call('SET', KEYS[10], ARGV[8]) end
         """;
 
     // Acquire without beginning: {'open' | 'taken', last} once taken.
     public const string Lease = TakeLease + "\n" + "return {open and 'open' or 'taken', last}";
 
-    // Steps 1 and 2 in one script: the caller's key checked, the lease, then, when the last operation is closed, the
-    // new one begun: {'begun', last}. An open last one: {'open', last}, nothing begun. A key already recorded:
-    // {'keyed', record}, nothing done. KEYS and ARGV: Lease's, then BeginWrites' (the key's optional).
-    public const string Start = KeyCheck + "\n" + TakeLease + "\n" + "if open then return {'open', last} end" + "\n" + BeginWrites + "\n"
+    // Steps 1 and 2 in one script: the membership epoch and the caller's key checked, the lease, then, when the last
+    // operation is closed, the new one begun: {'begun', last}. An open last one: {'open', last}, nothing begun. Another
+    // epoch: {'epoch', recorded}; a key already recorded: {'keyed', record}; nothing done. KEYS and ARGV: Lease's, then
+    // BeginWrites' (the key's optional).
+    public const string Start = EpochCheck + "\n" + KeyCheck + "\n" + TakeLease + "\n" + "if open then return {'open', last} end" + "\n" + BeginWrites + "\n"
         + "return {'begun', last}";
 
     // The owner check every journal write starts with: the operation's token is not below the group's current one.
@@ -60,8 +70,8 @@ public static class CoordinatorScripts
 
     // Begin under a lease already held. KEYS: Start's (the lock unused). ARGV: 1 groupId, 2 token, then BeginWrites'.
     // 1 written, 0 fenced, {'keyed', record}: the key names an earlier request (recorded meanwhile by a request for
-    // another group, under that group's lease), nothing written.
-    public const string Begin = OwnerCheck + "\n" + KeyCheck + "\n" + BeginWrites + "\n" + "return 1";
+    // another group, under that group's lease), nothing written; {'epoch', recorded}: the membership changed meanwhile.
+    public const string Begin = OwnerCheck + "\n" + EpochCheck + "\n" + KeyCheck + "\n" + BeginWrites + "\n" + "return 1";
 
     // KEYS: 1 fences, 2 entry, 3 open, 4 all, 5 group index, 6 desired state, 7 lock, then every outcome's index
     // (Outcome order). ARGV: 1 groupId, 2 token, 3 json, 4 id, 5 retention ms ('' while open), 6 keep, 7 start ms,
@@ -125,6 +135,15 @@ public static class CoordinatorScripts
         if named then return named end
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         return false
+        """;
+
+    // A membership change, compare-and-set on the epoch. KEYS[1] the membership; ARGV[1] the new epoch, ARGV[2] its
+    // JSON. 1: recorded; 0: the recorded epoch (none: 0) is not the one before ARGV[1], nothing written.
+    public const string ChangeMembership = """
+        local epoch = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
+        if epoch + 1 ~= tonumber(ARGV[1]) then return 0 end
+        redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'members', ARGV[2])
+        return 1
         """;
 
     // KEYS[1] the lock; ARGV[1] owner, ARGV[2] lease ms. 1: extended; 0: not this owner's any more.

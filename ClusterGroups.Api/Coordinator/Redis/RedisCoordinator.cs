@@ -22,6 +22,7 @@ namespace ClusterGroups.Api.Coordinator.Redis;
 //   cg:idem:{scope}:{key}    a caller's Idempotency-Key (scope: its API key name, "" without keys): "<kind> <groupId>
 //                            <operationId>", set when the operation begins, no expiry while it is open, then expires
 //                            Cluster:Coordinator:IdempotencyKeyWindow after its close
+//   cg:membership            hash: epoch, members (MembershipFormat); absent until the first change (epoch 0)
 // Each step of the port is one script (CoordinatorScripts) or one read; the entry and the indexes never disagree.
 public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOptions> options) : ICoordinator
 {
@@ -30,6 +31,7 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
     private const string Fences = "cg:fences";
     private const string Desired = "cg:desired";
     private const string OpPrefix = "cg:op:";
+    private const string MembershipKey = "cg:membership";
     private const int Keep = 100_000;
     private const int PruneEvery = 16;
     private const int DesiredBatch = 1_000;
@@ -62,6 +64,8 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
                 return new LeaseAnswer.Taken(last, LastOpen: false, Begun: true);
             case "keyed":
                 return new LeaseAnswer.Keyed(KeyedRequest.Read(value));
+            case "epoch":
+                throw new MembershipChangedException(begin!.Epoch, long.Parse(value, CultureInfo.InvariantCulture));
             default:
                 return new LeaseAnswer.Taken(last, LastOpen: answer == "open", Begun: false);
         }
@@ -80,7 +84,10 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
             [op.GroupId, op.Fence, "", "", .. BeginArgs(op)]));
         if (reply.Resp2Type == ResultType.Array)
         {
-            return KeyedRequest.Read((string)((RedisResult[])reply!)[1]!);
+            var refused = (RedisResult[])reply!;
+            return (string?)refused[0] == "epoch"
+                ? throw new MembershipChangedException(op.Epoch, long.Parse((string)refused[1]!, CultureInfo.InvariantCulture))
+                : KeyedRequest.Read((string)refused[1]!);
         }
 
         Written(op, reply);
@@ -122,6 +129,12 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
                 key is null ? "" : (long)options.Value.IdempotencyKeyWindow.TotalMilliseconds])));
         box.Value = outcome;
     }
+
+    public async Task<Membership?> GetMembershipAsync(CancellationToken ct) =>
+        MembershipFormat.Read((string?)(RedisValue)await Guard(store.ExecuteAsync("HGET", MembershipKey, "members")));
+
+    public async Task<bool> ChangeMembershipAsync(Membership next, CancellationToken ct) =>
+        (long)await Guard(store.EvaluateAsync(CoordinatorScripts.ChangeMembership, [MembershipKey], [next.Epoch, MembershipFormat.Write(next)])) == 1;
 
     public async Task<OperationState?> GetAsync(string operationId, CancellationToken ct)
     {
@@ -226,11 +239,11 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
     private void Journaled(OperationState op, Outcome outcome) => _journaled.AddOrUpdate(op, new StrongBox<Outcome?>(outcome));
 
     private static RedisKey[] BeginKeys(OperationState op) => op.Key is { } key
-        ? [OpKey(op.Id), All, GroupIndex(op.GroupId), OutcomeIndexes[Position(op.Outcome) - 1], IdemKey(key)]
-        : [OpKey(op.Id), All, GroupIndex(op.GroupId), OutcomeIndexes[Position(op.Outcome) - 1]];
+        ? [OpKey(op.Id), All, GroupIndex(op.GroupId), OutcomeIndexes[Position(op.Outcome) - 1], MembershipKey, IdemKey(key)]
+        : [OpKey(op.Id), All, GroupIndex(op.GroupId), OutcomeIndexes[Position(op.Outcome) - 1], MembershipKey];
 
     private static RedisValue[] BeginArgs(OperationState op) =>
-        [JournalFormat.WriteUtf8(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds(), new KeyedRequest(op.Id, op.Kind, op.GroupId).Write()];
+        [JournalFormat.WriteUtf8(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds(), new KeyedRequest(op.Id, op.Kind, op.GroupId).Write(), op.Epoch];
 
     private static void Written(OperationState op, RedisResult result)
     {

@@ -1,0 +1,119 @@
+using ClusterGroups.Api.Cluster;
+using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.Model;
+using ClusterGroups.Api.Nodes;
+using ClusterGroups.Api.Reconciliation;
+
+namespace ClusterGroups.Api.Maintenance;
+
+// Why a membership change was refused: nothing changed.
+public sealed class MembershipRefusedException(string message) : Exception(message);
+
+// The operator's membership changes, each one new epoch recorded by compare-and-set in the coordinator:
+//   drain    the node becomes Out: operations begun from that epoch on leave it out (their answers name the nodes they
+//            cover), nothing reads it; the change waits (bounded) for the operations of earlier epochs that write it
+//            to close, so once drained it can be stopped without failing a write;
+//   rejoin   an Out node (or one added with an address) becomes Joining: every new operation writes it, nothing reads
+//            it, and Backfill makes it equal to the active nodes and then Active (JoinBackfill);
+//   remove   an Out node leaves the membership.
+public sealed class MembershipChanges(
+    ClusterMembership membership, ClusterDirectory cluster, ICoordinator coordinator, TimeProvider time)
+{
+    public static readonly TimeSpan DrainWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
+
+    public async Task<DrainResult> DrainAsync(string name, CancellationToken ct)
+    {
+        var next = await ChangeAsync(current =>
+        {
+            var role = Known(current, name);
+            if (role == MemberRole.Out)
+            {
+                return null;
+            }
+
+            if (current.Truth.Count(n => !string.Equals(n, name, StringComparison.OrdinalIgnoreCase)) == 0)
+            {
+                throw new MembershipRefusedException($"'{name}' is the last active node: draining it would leave no node to read as truth.");
+            }
+
+            return current.With(name, MemberRole.Out);
+        }, ct);
+        var open = await OlderOpenAsync(next.Epoch, op => op.Node(name) is not null, DrainWait, ct);
+        return new DrainResult(next, open);
+    }
+
+    public Task<Membership> RejoinAsync(string name, CancellationToken ct) =>
+        ChangeAsync(current => Known(current, name) switch
+        {
+            MemberRole.Out => current.With(name, MemberRole.Joining),
+            MemberRole.Joining => null,
+            _ => throw new MembershipRefusedException($"'{name}' is active; only a drained node rejoins (drain it first)."),
+        }, ct);
+
+    // A node not in Cluster:Nodes, reached at `address`, joins (and is backfilled like a rejoining node).
+    public Task<Membership> AddAsync(string name, string address, CancellationToken ct) =>
+        ChangeAsync(current => current.RoleOf(name) is null && cluster.Find(name) is null
+            ? current.With(name, MemberRole.Joining, address)
+            : throw new MembershipRefusedException($"'{name}' is already a node of the cluster."), ct);
+
+    public Task<Membership> RemoveAsync(string name, CancellationToken ct) =>
+        ChangeAsync(current => Known(current, name) == MemberRole.Out
+            ? current.Without(name)
+            : throw new MembershipRefusedException($"'{name}' is not drained; drain it first."), ct);
+
+    // Promotes joining nodes to active once the backfill has made them equal (JoinBackfill); null: changed meanwhile.
+    public async Task<Membership?> PromoteAsync(Membership checkedAt, CancellationToken ct)
+    {
+        var next = new Membership(checkedAt.Epoch + 1,
+            [.. checkedAt.Members.Select(m => m.Role == MemberRole.Joining ? m with { Role = MemberRole.Active } : m)]);
+        return await coordinator.ChangeMembershipAsync(next, ct) ? await membership.RefreshAsync(ct) : null;
+    }
+
+    // Open operations begun under an epoch before `epoch` that match; waited for up to `wait`: those still open then.
+    public async Task<IReadOnlyList<string>> OlderOpenAsync(
+        long epoch, Func<OperationState, bool> which, TimeSpan wait, CancellationToken ct)
+    {
+        var until = time.GetUtcNow() + wait;
+        while (true)
+        {
+            var open = (await coordinator.ListOpenAsync(ct)).Where(op => op.Epoch < epoch && which(op)).Select(op => op.Id).ToList();
+            if (open.Count == 0 || time.GetUtcNow() >= until)
+            {
+                return open;
+            }
+
+            await Task.Delay(Poll, time, ct);
+        }
+    }
+
+    private static MemberRole Known(Membership current, string name) =>
+        current.RoleOf(name) ?? throw new MembershipRefusedException($"'{name}' is not a node of the cluster.");
+
+    // One compare-and-set on the epoch, tried again on the membership that won if another change came first. The
+    // plan returns null when the change is already made (the call is idempotent).
+    private async Task<Membership> ChangeAsync(Func<Membership, Membership?> plan, CancellationToken ct)
+    {
+        for (var tries = 0; ; tries++)
+        {
+            var current = await membership.RefreshAsync(ct);
+            if (plan(current) is not { } next)
+            {
+                return current;
+            }
+
+            if (await coordinator.ChangeMembershipAsync(next, ct))
+            {
+                return await membership.RefreshAsync(ct);
+            }
+
+            if (tries >= 10)
+            {
+                throw new MembershipRefusedException("The membership kept changing under this request; try again.");
+            }
+        }
+    }
+}
+
+// Open: operations of earlier epochs that still write the drained node after DrainWait (usually none).
+public sealed record DrainResult(Membership Membership, IReadOnlyList<string> Open);
