@@ -124,7 +124,7 @@ public class CliReadTests
         var run = await CliRunner.RunAsync(api, "status");
 
         Assert.True(run.Code == ExitCode.Committed, run.ToString());
-        Assert.Matches(@"node2\s*│\s*http://node2/\s*│\s*no\s", run.Out);
+        Assert.Matches(@"node2\s*│\s*Active\s*│\s*http://node2/\s*│\s*no\s", run.Out);
         Assert.Contains("2 of 3 nodes reachable.", run.Out);
         Assert.Matches(@"orphan\s*│\s*present\s*│\s*unreachable\s*│\s*missing\s*│\s*Create PendingRepair .*\(op-77\)", run.Out);
         Assert.Matches(@"stray\s*│\s*missing\s*│\s*unreachable\s*│\s*present\s*│\s*none known", run.Out);

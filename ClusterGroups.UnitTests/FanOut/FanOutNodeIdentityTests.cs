@@ -52,7 +52,7 @@ public sealed class FanOutNodeIdentityTests
             Assert.NotNull(entry);
             HasOutcome(entry, Outcome.PendingRepair);
             Presence(shrunk.Cluster, "g1", true, false, false, false);
-            Assert.Contains("n1.test is not in Cluster:Nodes", OperationNarrative.Summary(entry), StringComparison.Ordinal);
+            Assert.Contains("n1.test is neither in Cluster:Nodes nor added with an address", OperationNarrative.Summary(entry), StringComparison.Ordinal);
         }
 
         await using var back = before.Restart(1, 2, 3);
