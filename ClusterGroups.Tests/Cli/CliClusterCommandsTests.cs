@@ -21,7 +21,7 @@ public class CliClusterCommandsTests(ClusterFixture cluster)
         Assert.True(run.Code == ExitCode.Committed, run.ToString());
         foreach (var node in cluster.NodeNames)
         {
-            Assert.Matches($@"{node}\s*│\s*http://\S+\s*│\s*yes\s*│\s*[\d.]+ ms", run.Out);
+            Assert.Matches($@"{node}\s*│\s*Active\s*│\s*http://\S+\s*│\s*yes\s*│\s*[\d.]+ ms", run.Out);
         }
 
         Assert.Contains("3 of 3 nodes reachable.", run.Out);
