@@ -29,8 +29,7 @@ var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
     .WithOperatorLinks()
     .WithConsistencyCommand(apiKey)
     .WithReconcileCommand(apiKey)
-    .WithRetryPendingCommand(apiKey)
-    .WithDurableAcks(cluster);
+    .WithRetryPendingCommand(apiKey);
 
 if (builder.AddCoordinator(cluster) is { } coordinator)
 {
@@ -54,8 +53,7 @@ for (var n = 1; n <= cluster.Nodes; n++)
         .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ClusterKey), clusterKey)
         .WithChaosSettings(cluster)
         .WithHttpHealthCheck("/health")
-        .WithChaosCommands(clusterKey)
-        .WithDurableAcks(cluster);
+        .WithChaosCommands(clusterKey);
 
     api.WithReference(node)
         .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ClusterNodes, $"{n - 1}"), nodeName);

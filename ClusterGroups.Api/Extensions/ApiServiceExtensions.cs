@@ -80,8 +80,7 @@ public static class ApiServiceExtensions
         });
         builder.Services.AddWarmUpStep<ClusterGroups.Api.Startup.CoordinatorWarmUp>();
         builder.Services.AddSingleton<ICoordinator>(sp => new RedisCoordinator(
-            new RedisStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
-                builder.Configuration.GetValue(SettingNames.DurableAcks, true)),
+            new RedisStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()),
             sp.GetRequiredService<IOptions<CoordinatorOptions>>()));
     }
 
