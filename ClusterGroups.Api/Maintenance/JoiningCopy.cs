@@ -18,7 +18,7 @@ namespace ClusterGroups.Api.Maintenance;
 // the read, or closed other than committed during it, are left out. Whatever is left out, fenced or failed here is
 // left to the reconciler's journaled repairs and to the next round.
 public sealed partial class JoiningCopy(
-    ClusterMembership membership, ClusterDigests digests, INodeBatchClient batches, ICoordinator coordinator,
+    ClusterMembership membership, ClusterDigests digests, INodeClient nodes, INodeBatchClient batches, ICoordinator coordinator,
     ILogger<JoiningCopy> logger)
 {
     // Below every operation's token (a clock reading in microseconds since 1970, or the group's floor + 1).
@@ -49,7 +49,22 @@ public sealed partial class JoiningCopy(
         }
 
         var differing = scan.DifferingBuckets();
-        var targets = scan.Nodes.Where(n => joining.Contains(n.Node.Name)).Select(n => n.Node).ToList();
+        // Only nodes that keep fences (ours, which honour keys: a seed-like node has neither tokens nor the batch route).
+        var targets = new List<ClusterNode>();
+        foreach (var node in scan.Nodes.Where(n => joining.Contains(n.Node.Name)).Select(n => n.Node))
+        {
+            var (_, probe) = await nodes.InfoAsync(node, ct);
+            if (probe.Status == 200 && probe.KeysHonoured)
+            {
+                targets.Add(node);
+            }
+        }
+
+        if (targets.Count == 0)
+        {
+            return JoiningCopyResult.Nothing with { Stopped = "no joining node keeps fencing tokens" };
+        }
+
         var tally = new Tally();
         foreach (var slice in differing.Chunk(SliceBuckets))
         {
@@ -70,9 +85,9 @@ public sealed partial class JoiningCopy(
             }
 
             var writes = targets.ToDictionary(n => n.Name, _ => new List<NodeBatchItem>(), StringComparer.OrdinalIgnoreCase);
-            foreach (var nodes in perBucket)
+            foreach (var read in perBucket)
             {
-                Plan(nodes, active, joining, excluded, writes, tally);
+                Plan(read, active, targets.Select(t => t.Name).ToHashSet(StringComparer.OrdinalIgnoreCase), excluded, writes, tally);
             }
 
             await Task.WhenAll(targets.Select(node => SendAsync(node, writes[node.Name], tally, ct)));
@@ -88,12 +103,13 @@ public sealed partial class JoiningCopy(
     }
 
     // Per group of the bucket: if every active node has it, the joining nodes that lack it get a create; if none has
-    // it, the joining nodes that have it get a delete; if the active nodes differ, it is the reconciler's.
+    // it, the joining nodes that have it get a delete; if the active nodes differ, it is the reconciler's. `joining`: the
+    // joining nodes written here (those that keep fences).
     private static void Plan(
         IReadOnlyList<(ClusterNode Node, IReadOnlyList<string>? Ids)> nodes, IReadOnlyList<string> active, HashSet<string> joining,
         HashSet<string> excluded, Dictionary<string, List<NodeBatchItem>> writes, Tally tally)
     {
-        if (nodes.Any(n => n.Ids is null) || nodes.Count(n => !joining.Contains(n.Node.Name)) != active.Count)
+        if (nodes.Any(n => n.Ids is null) || nodes.Count(n => active.Contains(n.Node.Name, StringComparer.OrdinalIgnoreCase)) != active.Count)
         {
             tally.Left += 1;
             return;

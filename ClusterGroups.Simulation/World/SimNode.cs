@@ -27,7 +27,7 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
     // simulation still knows which write it was).
     public List<(TimeSpan At, string GroupId, bool Present, string Key)> Changes { get; } = [];
 
-    public NodeCall Create(string groupId, string key, long token)
+    public NodeCall Create(string groupId, string? key, long token)
     {
         var outcome = Sync(_groups.CreateAsync(groupId, Seed ? null : key, Token(token)));
         Log(outcome, groupId, true, key);
@@ -36,7 +36,7 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
             : Answer("create", 201) with { Replayed = outcome.Result is WriteResult.Replayed });
     }
 
-    public NodeCall Delete(string groupId, string key, long token)
+    public NodeCall Delete(string groupId, string? key, long token)
     {
         var outcome = Sync(_groups.DeleteAsync(groupId, Seed ? null : key, Token(token)));
         Log(outcome, groupId, false, key);
@@ -138,11 +138,12 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
         _ => null,
     };
 
-    private void Log(WriteOutcome outcome, string groupId, bool present, string key)
+    // A write without a key (a joining node's bulk copy, JoiningCopy) is logged as the node records it: "~".
+    private void Log(WriteOutcome outcome, string groupId, bool present, string? key)
     {
         if (outcome.Result is WriteResult.Applied)
         {
-            Changes.Add((scheduler.Now, groupId, present, key));
+            Changes.Add((scheduler.Now, groupId, present, key ?? "~"));
         }
     }
 

@@ -57,8 +57,8 @@ public sealed class SimNodeClient(
 
     private static NodeCall Serve(SimNode node, NodeBatchItem item) => item.Kind switch
     {
-        NodeBatch.Create => node.Create(item.GroupId, item.Key!, item.Token!.Value),
-        NodeBatch.Delete => node.Delete(item.GroupId, item.Key!, item.Token!.Value),
+        NodeBatch.Create => node.Create(item.GroupId, item.Key, item.Token!.Value),
+        NodeBatch.Delete => node.Delete(item.GroupId, item.Key, item.Token!.Value),
         NodeBatch.Abort => node.Abort(item.GroupId, item.Key!, item.Token!.Value),
         _ => node.TakeOver(item.GroupId, item.Key!, item.UndoKey!, item.Token!.Value),
     };

@@ -40,7 +40,7 @@ public static class BackfillRun
             var (http, api) = BenchHttp.ForApi(cluster.Api, options.ApiKey, TimeSpan.FromMinutes(2));
             using var apiConnections = http;
             using var nodes = BenchHttp.ForNodes(options.ClusterKey);
-            nodes.Timeout = TimeSpan.FromMinutes(10);
+            nodes.Timeout = TimeSpan.FromMinutes(60); // a million groups bulk-loaded on a busy machine: more than 10 min
             foreach (var size in options.BackfillSizes ?? Sizes)
             {
                 var p = await MeasureAsync(cluster, coordinator, api, nodes, size, options.BackfillLimit ?? DefaultLimit, ct);
