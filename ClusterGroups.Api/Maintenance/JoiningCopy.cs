@@ -4,6 +4,7 @@ using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Contracts;
+using Microsoft.Extensions.Options;
 
 namespace ClusterGroups.Api.Maintenance;
 
@@ -19,7 +20,7 @@ namespace ClusterGroups.Api.Maintenance;
 // left to the reconciler's journaled repairs and to the next round.
 public sealed partial class JoiningCopy(
     ClusterMembership membership, ClusterDigests digests, INodeClient nodes, INodeBatchClient batches, ICoordinator coordinator,
-    ILogger<JoiningCopy> logger)
+    IOptions<ClusterOptions> options, ILogger<JoiningCopy> logger)
 {
     // Below every operation's token (a clock reading in microseconds since 1970, or the group's floor + 1).
     public const long Token = 1;
@@ -49,12 +50,19 @@ public sealed partial class JoiningCopy(
         }
 
         var differing = scan.DifferingBuckets();
-        // Only nodes that keep fences (ours, which honour keys: a seed-like node has neither tokens nor the batch route).
+        // Only nodes that keep fences (ours, which honour keys: a seed-like node has neither tokens nor the batch route):
+        // the dialect configured (Cluster:Dialects) or learned, else a probe as NodeDialects makes one.
         var targets = new List<ClusterNode>();
         foreach (var node in scan.Nodes.Where(n => joining.Contains(n.Node.Name)).Select(n => n.Node))
         {
-            var (_, probe) = await nodes.InfoAsync(node, ct);
-            if (probe.Status == 200 && probe.KeysHonoured)
+            var dialect = options.Value.Dialects.GetValueOrDefault(node.Name) ?? node.Dialect;
+            if (dialect is null)
+            {
+                var (_, probe) = await nodes.InfoAsync(node, ct);
+                dialect = probe.Status == 200 && probe.KeysHonoured ? BatchingNodeClient.KeyedDialect : null;
+            }
+
+            if (dialect == BatchingNodeClient.KeyedDialect)
             {
                 targets.Add(node);
             }
