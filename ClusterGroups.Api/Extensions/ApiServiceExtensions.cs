@@ -33,6 +33,8 @@ public static class ApiServiceExtensions
         builder.Services.AddSingleton<Reconciler>();
         builder.Services.AddHostedService<ReconcilerService>();
         builder.Services.AddSingleton<MembershipChanges>();
+        builder.Services.AddOptions<BackfillOptions>().Bind(builder.Configuration.GetSection(BackfillOptions.Section));
+        builder.Services.AddSingleton<JoiningCopy>();
         builder.Services.AddSingleton<JoinBackfill>();
         builder.Services.AddHostedService<JoinBackfillService>();
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
@@ -127,6 +129,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<ClusterMembership>();
         // Writes toward our nodes batch naturally under load (Cluster:Batching); the simulator brings its own client.
         services.TryAddSingleton<NodeClient>();
+        services.TryAddSingleton<INodeBatchClient>(sp => sp.GetRequiredService<NodeClient>());
         services.TryAddSingleton<INodeClient>(sp => new BatchingNodeClient(
             sp.GetRequiredService<NodeClient>(), sp.GetRequiredService<NodeClient>(), sp.GetRequiredService<NodeLatency>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ClusterOptions>>(),

@@ -29,8 +29,9 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
     // Every answer about one group that reached an Api replica (SimNodeClient records them).
     public List<NodeAnswer> Answers { get; } = [];
 
-    // `sent`: when the request carrying the write left the replica (for the checks).
-    public NodeCall Create(string groupId, string key, long token, TimeSpan sent)
+    // `sent`: when the request carrying the write left the replica (for the checks). `key` null: a write without a key
+    // (a joining node's bulk copy, JoiningCopy).
+    public NodeCall Create(string groupId, string? key, long token, TimeSpan sent)
     {
         var outcome = Sync(_groups.CreateAsync(groupId, Seed ? null : key, Token(token)));
         Log(outcome, groupId, true, key, sent);
@@ -39,7 +40,7 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
             : Answer("create", 201) with { Replayed = outcome.Result is WriteResult.Replayed });
     }
 
-    public NodeCall Delete(string groupId, string key, long token, TimeSpan sent)
+    public NodeCall Delete(string groupId, string? key, long token, TimeSpan sent)
     {
         var outcome = Sync(_groups.DeleteAsync(groupId, Seed ? null : key, Token(token)));
         Log(outcome, groupId, false, key, sent);
@@ -141,11 +142,12 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
         _ => null,
     };
 
-    private void Log(WriteOutcome outcome, string groupId, bool present, string key, TimeSpan sent)
+    // A write without a key (JoiningCopy) is logged as the node records it: "~".
+    private void Log(WriteOutcome outcome, string groupId, bool present, string? key, TimeSpan sent)
     {
         if (outcome.Result is WriteResult.Applied)
         {
-            Changes.Add(new NodeChange(scheduler.Now, groupId, present, key, sent));
+            Changes.Add(new NodeChange(scheduler.Now, groupId, present, key ?? "~", sent));
         }
     }
 

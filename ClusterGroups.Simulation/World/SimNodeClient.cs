@@ -82,8 +82,8 @@ public sealed class SimNodeClient(
 
     private static NodeCall Serve(SimNode node, NodeBatchItem item, TimeSpan sent) => item.Kind switch
     {
-        NodeBatch.Create => node.Create(item.GroupId, item.Key!, item.Token!.Value, sent),
-        NodeBatch.Delete => node.Delete(item.GroupId, item.Key!, item.Token!.Value, sent),
+        NodeBatch.Create => node.Create(item.GroupId, item.Key, item.Token!.Value, sent),
+        NodeBatch.Delete => node.Delete(item.GroupId, item.Key, item.Token!.Value, sent),
         NodeBatch.Abort => node.Abort(item.GroupId, item.Key!, item.Token!.Value),
         _ => node.TakeOver(item.GroupId, item.Key!, item.UndoKey!, item.Token!.Value),
     };

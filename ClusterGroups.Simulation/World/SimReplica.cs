@@ -46,12 +46,15 @@ public sealed class SimReplica : IAsyncDisposable
         services.AddSingleton<INodeClient>(sp => new BatchingNodeClient(
             sp.GetRequiredService<SimNodeClient>(), sp.GetRequiredService<SimNodeClient>(), sp.GetRequiredService<NodeLatency>(), Clock,
             sp.GetRequiredService<IOptions<ClusterOptions>>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        // The joining nodes' bulk copy sends its batches straight, as the Api's does.
+        services.AddSingleton<INodeBatchClient>(sp => sp.GetRequiredService<SimNodeClient>());
         services.AddSingleton<IHostApplicationLifetime, SimLifetime>();
         world.Plant.Configure(services);
         services.AddFanOut(configuration);
         services.AddSingleton<Reconciler>();
         services.AddSingleton<OperationActions>();
         services.AddSingleton<MembershipChanges>();
+        services.AddSingleton<JoiningCopy>();
         services.AddSingleton<JoinBackfill>();
         _services = services.BuildServiceProvider();
         Protocol = _services.GetRequiredService<FanOutProtocol>();

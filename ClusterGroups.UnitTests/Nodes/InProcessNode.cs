@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace ClusterGroups.UnitTests.Nodes;
 
-// A node's group routes (GroupEndpoints.MapGroupsApi, the batch route with them) on the test server, over the node's
+// A node's group routes (GroupEndpoints.MapGroupsApi, the batch route with them) and digest reads on the test server, over the node's
 // real GroupStore in an in-process store (the node's real Lua scripts). No cluster key: the routes are open, as on a
 // node started without one. Expiry runs on the given clock, so two twins keep equal key lifetimes.
 public sealed class InProcessNode : IAsyncDisposable
@@ -38,6 +38,7 @@ public sealed class InProcessNode : IAsyncDisposable
         builder.Services.Configure<NodeOptions>(o => o.Name = name);
         var app = builder.Build();
         app.MapGroupsApi();
+        app.MapDigestApi();
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         return new InProcessNode(app, store);
     }

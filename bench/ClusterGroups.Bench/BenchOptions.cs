@@ -45,6 +45,11 @@ public sealed record BenchOptions
                                   builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
           --state [1000,1000000]  the state-size phase only: 3 nodes bulk-loaded with each size, 10 divergent;
                                   consistency and /health time, Api peak memory (results in bench/results/state)
+          --backfill [10000,100000]
+                                  the backfill phase only: 3 nodes bulk-loaded with each size (and each group recorded
+                                  as desired present in the coordinator), node3 drained, wiped and rejoined; the time
+                                  until it is Active again, groups/s (results in bench/results/backfill)
+          --backfill-minutes M    with --backfill: give up on a size after M minutes (default 30)
           --cold-start [5]        the cold-start phase only: 3 nodes; each round crashes (kill -9) node1, the Api,
                                   store1 and the coordinator in turn, starts each again and sends it 32 creates at
                                   once the moment it is up; time to the first and last answer, 5xx (results in
@@ -52,7 +57,7 @@ public sealed record BenchOptions
           --cold-start-only api   with --cold-start: crash only these (node, api, store, coordinator; comma-separated)
           --scripts [5]           the in-process store only (ClusterGroups.Simulation): the node's real scripts per
                                   second through GroupStore, one thread, each phase S seconds; starts no app
-          --out DIR               where results go (default bench/results/<full|quick|external|state|cold-start|coordinators>)
+          --out DIR               where results go (default bench/results/<full|quick|external|state|backfill|cold-start|coordinators>)
         """;
 
     public bool Quick { get; init; }
@@ -72,6 +77,9 @@ public sealed record BenchOptions
     public bool KeepOtlpExport { get; init; }
     public bool State { get; init; }
     public IReadOnlyList<long>? StateSizes { get; init; }
+    public bool Backfill { get; init; }
+    public IReadOnlyList<long>? BackfillSizes { get; init; }
+    public TimeSpan? BackfillLimit { get; init; }
     public bool ColdStart { get; init; }
     public int ColdStartRounds { get; init; } = Scenarios.ColdStartRun.DefaultRounds;
     public IReadOnlyList<string>? ColdStartTargets { get; init; }
@@ -137,6 +145,10 @@ public sealed record BenchOptions
                 "--state" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { State = true, StateSizes = [.. Next().Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture))] }
                     : options with { State = true },
+                "--backfill" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                    ? options with { Backfill = true, BackfillSizes = [.. Next().Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture))] }
+                    : options with { Backfill = true },
+                "--backfill-minutes" => options with { BackfillLimit = TimeSpan.FromMinutes(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--cold-start" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { ColdStart = true, ColdStartRounds = ParseRounds(Next()) }
                     : options with { ColdStart = true },

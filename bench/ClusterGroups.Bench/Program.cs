@@ -39,6 +39,12 @@ if (options.State)
     return 0;
 }
 
+if (options.Backfill)
+{
+    Console.WriteLine($"Results: {await BackfillRun.RunAsync(options, stop.Token)}");
+    return 0;
+}
+
 if (options.CompareCoordinators is { } coordinators)
 {
     Console.WriteLine($"Results: {await CoordinatorRun.RunAsync(options, coordinators, stop.Token)}");
