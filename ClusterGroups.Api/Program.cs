@@ -12,6 +12,7 @@ app.MapOperationsConsole();
 app.MapClusterApi();
 app.MapMaintenanceApi();
 app.MapUpgradesApi();
+app.MapCallerApi();
 app.MapGroupsApi();
 app.MapOperationsApi();
 

@@ -155,7 +155,7 @@ public sealed class ClusterGroupsClient
     {
         query ??= new OperationQuery();
         var path = "v1/operations" + Query(("limit", Number(query.Limit)), ("state", query.OpenOnly ? "open" : null),
-            ("groupId", query.GroupId), ("outcome", query.Outcome?.ToString()), ("since", query.Since), ("cursor", query.Cursor));
+            ("groupId", query.GroupId), ("outcome", query.Outcome?.ToString()), ("since", query.Since), ("caller", query.Caller), ("cursor", query.Cursor));
         return Success(await SendAsync(HttpMethod.Get, path, cancellationToken)).Read(ClientJson.Default.OperationList);
     }
 

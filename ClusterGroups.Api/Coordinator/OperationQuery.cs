@@ -6,11 +6,16 @@ namespace ClusterGroups.Api.Coordinator;
 // A search of the journal (GET /v1/operations): newest first, every filter optional, a page at a time.
 public sealed record OperationQuery(string? GroupId, bool OpenOnly, Outcome? Outcome, DateTimeOffset? Since, int Limit, OperationCursor? After)
 {
+    // Only operations asked for by this caller (the key's name, OperationState.Caller). An init property rather than a
+    // positional one, so the searches that do not filter by caller stay as they are written.
+    public string? Caller { get; init; }
+
     public bool Matches(OperationState op) =>
         (GroupId is null || op.GroupId == GroupId)
         && (!OpenOnly || op.IsOpen)
         && (Outcome is null || op.Outcome == Outcome)
-        && (Since is null || op.StartedAt >= Since);
+        && (Since is null || op.StartedAt >= Since)
+        && (Caller is null || string.Equals(op.Caller, Caller, StringComparison.Ordinal));
 }
 
 // Where a page ended: the last operation's start (ms) and id. Opaque to callers ("1764583200000.op-…"); the next page

@@ -138,6 +138,7 @@ public static class OpenApiExtensions
             .Replace("\"caller\":\"default\",", "\"caller\":\"default\",\"actions\":[{\"action\":\"retry\",\"by\":\"alice\",\"at\":\"2026-12-01T10:05:00+00:00\",\"reason\":null}],")),
         ["AbandonOperation"] = new("""{"reason":"node2 is being replaced"}""", "200", Report.Replace("\"Committed\"", "\"Abandoned\"")
             .Replace("\"caller\":\"default\",", "\"caller\":\"default\",\"actions\":[{\"action\":\"abandon\",\"by\":\"alice\",\"at\":\"2026-12-01T10:05:00+00:00\",\"reason\":\"node2 is being replaced\"}],")),
+        ["Caller"] = new(null, "200", """{"name":"alice","roles":["read","write","admin"]}"""),
         ["RetryPendingRepairs"] = new(null, "200", """{"closed":1,"stillOpen":0}"""),
         ["Reconcile"] = new(null, "200", """{"repaired":[{"groupId":"demo-3","action":"create","nodes":["node2"],"reason":"its last operation committed","operationId":"op-019ad0c1e5f27c6e9d9a3c0e5b1f4a23","outcome":"Committed"}],"unexplained":[],"leftToRecovery":[],"consistent":true}"""),
     };

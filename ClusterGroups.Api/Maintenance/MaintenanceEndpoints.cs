@@ -7,14 +7,15 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace ClusterGroups.Api.Maintenance;
 
 // A node taken out and back without stopping the cluster (README, "Maintenance"). Reading the membership needs the
-// read role; changing it the operator's (the reconcile policy's) role, and every live Api replica at a protocol version
-// that plans on the membership (README, "Upgrades"): else 409, nothing changed.
+// read role; changing it an admin key (the operator's role). Not the reconcile policy: that one asks for admin only when
+// the request's ?policy= is destructive, so without one it let a read key drain or remove a node. And every live Api
+// replica at a protocol version that plans on the membership (README, "Upgrades"): else 409, nothing changed.
 public static class MaintenanceEndpoints
 {
     public static IEndpointRouteBuilder MapMaintenanceApi(this IEndpointRouteBuilder app)
     {
         var read = app.MapGroup("/v1/cluster").WithTags("Maintenance").RequireApiRole(app, ApiRoles.Read);
-        var change = app.MapGroup("/v1/cluster/nodes").WithTags("Maintenance").RequireApiRole(app, ApiRoles.ReconcilePolicy);
+        var change = app.MapGroup("/v1/cluster/nodes").WithTags("Maintenance").RequireAdmin(app);
 
         read.MapGet("/membership", Get)
             .WithName("Membership")

@@ -27,9 +27,10 @@ public static class OperationEndpoints
 
         operations.MapGet("/", List)
             .WithName("ListOperations")
-            .WithSummary("Search operations, newest first: by group, state (open), outcome, start (since), a page at a time")
+            .WithSummary("Search operations, newest first: by group, state (open), outcome, start (since), caller, a page at a time")
             .WithDescription("groupId · state=open|all · outcome=Committed|AlreadySo|RolledBack|PendingRepair|Abandoned|Running · "
-                             + "since=ISO 8601 time or an age (90s, 15m, 1h, 2d) · limit 1-1000 (100) · cursor=the answer's next");
+                             + "since=ISO 8601 time or an age (90s, 15m, 1h, 2d) · caller=the name of the key that asked (Api:Keys:<name>) · "
+                             + "limit 1-1000 (100) · cursor=the answer's next");
 
         actions.MapPost("/{operationId}/retry", Retry)
             .WithName("RetryOperation")
@@ -55,7 +56,7 @@ public static class OperationEndpoints
 
     private static async Task<Results<Ok<OperationList>, ProblemHttpResult>> List(
         ICoordinator journal, TimeProvider time, CancellationToken ct, string? groupId = null, string? state = null,
-        string? outcome = null, string? since = null, int limit = 100, string? cursor = null)
+        string? outcome = null, string? since = null, int limit = 100, string? cursor = null, string? caller = null)
     {
         if (state is not (null or "open" or "all"))
         {
@@ -70,6 +71,11 @@ public static class OperationEndpoints
         if (groupId is not null && !GroupId.IsValid(groupId))
         {
             return BadRequest($"groupId is invalid: {GroupId.Rule}.");
+        }
+
+        if (caller is not null && (caller.Length is 0 or > MaxCallerLength || caller.Any(char.IsControl)))
+        {
+            return BadRequest($"caller must be a key's name (1-{MaxCallerLength} characters, no control characters).");
         }
 
         Outcome? wanted = null;
@@ -99,9 +105,12 @@ public static class OperationEndpoints
             return BadRequest("cursor is not one this Api gave out (use the answer's 'next').");
         }
 
-        var page = await journal.SearchAsync(new OperationQuery(groupId, state == "open", wanted, from, limit, after), ct);
+        var page = await journal.SearchAsync(new OperationQuery(groupId, state == "open", wanted, from, limit, after) { Caller = caller }, ct);
         return TypedResults.Ok(new OperationList([.. page.Operations.Select(OperationReports.From)], page.Next?.ToString()));
     }
+
+    // Key names are configuration keys (Api:Keys:<name>): short; a longer one names no caller.
+    private const int MaxCallerLength = 200;
 
     // The caller's disconnect must not stop a resume half-way: it runs on the application's lifetime token.
     private static async Task<Results<Ok<OperationReport>, ProblemHttpResult>> Retry(

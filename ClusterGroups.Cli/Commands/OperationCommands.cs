@@ -13,7 +13,8 @@ public static class OperationCommands
         var group = new Option<string?>("--group") { Description = "Only operations on this group", HelpName = "ID" };
         var outcome = new Option<string?>("--outcome") { Description = "Only this outcome: Committed, AlreadySo, RolledBack, PendingRepair, Abandoned, Running", HelpName = "OUTCOME" };
         var since = new Option<string?>("--since") { Description = "Only operations started since: an age (90s, 15m, 1h, 2d) or an ISO 8601 time", HelpName = "WHEN" };
-        var command = new Command("ops", "Recent operations, newest first; search by group, outcome, age") { open, limit, group, outcome, since };
+        var caller = new Option<string?>("--caller") { Description = "Only operations asked for by this caller (the name of the key that sent them)", HelpName = "NAME" };
+        var command = new Command("ops", "Recent operations, newest first; search by group, outcome, age, caller") { open, limit, group, outcome, since, caller };
         runner.SetAction(command, async (context, parse, ct) =>
         {
             var answer = AnswerCapture.Open();
@@ -24,6 +25,7 @@ public static class OperationCommands
                 GroupId = parse.GetValue(group),
                 Outcome = ParseOutcome(parse.GetValue(outcome)),
                 Since = parse.GetValue(since),
+                Caller = parse.GetValue(caller),
             }, ct);
             if (context.Json)
             {

@@ -18,6 +18,9 @@ public sealed record OperationQuery
     /// <summary>Only operations started since: an ISO 8601 time, or an age such as <c>90s</c>, <c>15m</c>, <c>1h</c>, <c>2d</c>.</summary>
     public string? Since { get; init; }
 
+    /// <summary>Only operations asked for by this caller: the name of the key that sent them (<see cref="OperationReport.Caller"/>).</summary>
+    public string? Caller { get; init; }
+
     /// <summary>The <see cref="OperationList.Next"/> of the previous page.</summary>
     public string? Cursor { get; init; }
 }

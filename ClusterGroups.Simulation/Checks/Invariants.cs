@@ -168,9 +168,9 @@ public sealed class Invariants(SimWorld world)
         var abandoned = operations.Where(o => o.Outcome == Outcome.Abandoned).Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var node in world.Nodes.Values.Where(n => !n.Seed))
         {
-            foreach (var (at, groupId, present, key) in node.Changes)
+            foreach (var (at, groupId, present, key, _) in node.Changes)
             {
-                var id = key.EndsWith(":undo", StringComparison.Ordinal) ? key[..^":undo".Length] : key;
+                var id = OperationOf(key);
                 if (_finalAnswers.TryGetValue(id, out var answered) && at > answered)
                 {
                     Violate($"{node.Name} made {groupId} {(present ? "present" : "absent")} by {key} at {at.TotalSeconds:0.000}s, " +
@@ -234,19 +234,20 @@ public sealed class Invariants(SimWorld world)
     }
 
     // The weaker rule for the seed's nodes (docs/ARCHITECTURE.md, "Takeover"): they take neither keys nor tokens, so a
-    // copy of a write delivered after its operation was answered still applies, and the node may then differ from the
-    // journal until the reconciler repairs it. That, and only that, excuses a seed node's difference. "Answered"
-    // includes closed by recovery: its decision is then the answer (GET /v1/operations/{id}), and a takeover's read
-    // of the node cannot see a copy still on its way (seed 3099: a create held 25 s landed after recovery had read
-    // the node absent and rolled the operation back).
+    // copy of a write still on its way applies whenever it lands, and the node may then differ from the journal until the
+    // reconciler repairs it. That, and only that, excuses a seed node's difference: a change made by a late copy, one
+    // that landed after its operation was answered, or closed (by recovery too: its decision is then the answer, GET
+    // /v1/operations/{id}, and a takeover's read of the node cannot see a copy still on its way: seed 3099), or after the
+    // operation had moved past it on that node (Superseded: seed 1961).
     private bool WrittenLate(SimNode node, string groupId)
     {
         var closed = world.CoordinatorStore.Closed;
-        foreach (var (at, changed, _, key) in node.Changes)
+        foreach (var change in node.Changes.Where(c => c.GroupId == groupId))
         {
-            var id = key.EndsWith(":undo", StringComparison.Ordinal) ? key[..^":undo".Length] : key;
-            if (changed == groupId && ((_finalAnswers.TryGetValue(id, out var answered) && at > answered)
-                                       || (closed.TryGetValue(id, out var end) && at > end)))
+            var id = OperationOf(change.Key);
+            if ((_finalAnswers.TryGetValue(id, out var answered) && change.At > answered)
+                || (closed.TryGetValue(id, out var end) && change.At > end)
+                || Superseded(node, change, id))
             {
                 LateSeedWrites++;
                 return true;
@@ -256,8 +257,27 @@ public sealed class Invariants(SimWorld world)
         return false;
     }
 
+    // A copy its own operation had moved past on that node before it landed: the node had already served a later write
+    // of the same operation (its retry or its undo, sent after this copy) and that answer reached the Api; and no answer
+    // about the group the node gave after the copy landed reached the Api before the operation closed. Everything the
+    // operation knew of the node then came from answers that cannot include the copy, and nothing it could send would
+    // refuse it. Seed 1961: a create held 17 s landed after the same operation's retried create and its undo had both
+    // been answered, while the coordinator was unreachable and the operation not yet closed; the next create read the
+    // group there, took it as already so, rolled back without touching the node, and the node differed from the journal.
+    // Still a violation: a write whose operation heard of nothing newer from the node before it landed (concluded
+    // without asking), or whose effect the operation heard of before its close (and then left).
+    private bool Superseded(SimNode node, NodeChange change, string id)
+    {
+        var closed = world.CoordinatorStore.Closed.TryGetValue(id, out var end) ? end : TimeSpan.MaxValue;
+        return node.Answers.Any(a => a.GroupId == change.GroupId && a.Key is { } key && OperationOf(key) == id
+                                     && a.Sent > change.Sent && a.Served < change.At)
+            && !node.Answers.Any(a => a.GroupId == change.GroupId && a.Served > change.At && a.Answered <= closed);
+    }
+
     // How many seed-node differences a late write explained (reported, not failed).
     public int LateSeedWrites { get; private set; }
+
+    private static string OperationOf(string key) => key.EndsWith(":undo", StringComparison.Ordinal) ? key[..^":undo".Length] : key;
 
     private void Violate(string what)
     {

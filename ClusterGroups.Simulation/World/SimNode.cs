@@ -23,23 +23,26 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
     public bool IgnoresFence { get; init; }
     public IRedisStore Store => store;
 
-    // Every change applied: when, which group, present after it, by which request's key (a seed node ignores it; the
-    // simulation still knows which write it was).
-    public List<(TimeSpan At, string GroupId, bool Present, string Key)> Changes { get; } = [];
+    // Every change applied (NodeChange).
+    public List<NodeChange> Changes { get; } = [];
 
-    public NodeCall Create(string groupId, string key, long token)
+    // Every answer about one group that reached an Api replica (SimNodeClient records them).
+    public List<NodeAnswer> Answers { get; } = [];
+
+    // `sent`: when the request carrying the write left the replica (for the checks).
+    public NodeCall Create(string groupId, string key, long token, TimeSpan sent)
     {
         var outcome = Sync(_groups.CreateAsync(groupId, Seed ? null : key, Token(token)));
-        Log(outcome, groupId, true, key);
+        Log(outcome, groupId, true, key, sent);
         return Refusal("create", outcome) ?? (outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
             ? Answer("create", 400, NodeMessages.Exists) with { Code = Seed ? null : NodeCodes.Exists }
             : Answer("create", 201) with { Replayed = outcome.Result is WriteResult.Replayed });
     }
 
-    public NodeCall Delete(string groupId, string key, long token)
+    public NodeCall Delete(string groupId, string key, long token, TimeSpan sent)
     {
         var outcome = Sync(_groups.DeleteAsync(groupId, Seed ? null : key, Token(token)));
-        Log(outcome, groupId, false, key);
+        Log(outcome, groupId, false, key, sent);
         return Refusal("delete", outcome) ?? (outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
             ? Answer("delete", 404, NodeMessages.NotFound)
             : Answer("delete", 200) with { Replayed = outcome.Result is WriteResult.Replayed });
@@ -138,11 +141,11 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
         _ => null,
     };
 
-    private void Log(WriteOutcome outcome, string groupId, bool present, string key)
+    private void Log(WriteOutcome outcome, string groupId, bool present, string key, TimeSpan sent)
     {
         if (outcome.Result is WriteResult.Applied)
         {
-            Changes.Add((scheduler.Now, groupId, present, key));
+            Changes.Add(new NodeChange(scheduler.Now, groupId, present, key, sent));
         }
     }
 

@@ -15,11 +15,19 @@ namespace ClusterGroups.Simulation.World;
 public sealed class SimNodeClient(
     SimActor actor, SimWorld world, SimReplica replica, NodeLatency latency, TimeProvider clock) : INodeClient, INodeBatchClient
 {
-    public Task<NodeCall> CreateAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
-        CallAsync(node, $"create {groupId} key={idempotencyKey} token={token}", n => n.Create(groupId, idempotencyKey, token), write: true);
+    public Task<NodeCall> CreateAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct)
+    {
+        var sent = world.Scheduler.Now;
+        return CallAsync(node, $"create {groupId} key={idempotencyKey} token={token}", n => n.Create(groupId, idempotencyKey, token, sent),
+            write: true, about: (groupId, idempotencyKey));
+    }
 
-    public Task<NodeCall> DeleteAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
-        CallAsync(node, $"delete {groupId} key={idempotencyKey} token={token}", n => n.Delete(groupId, idempotencyKey, token), write: true);
+    public Task<NodeCall> DeleteAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct)
+    {
+        var sent = world.Scheduler.Now;
+        return CallAsync(node, $"delete {groupId} key={idempotencyKey} token={token}", n => n.Delete(groupId, idempotencyKey, token, sent),
+            write: true, about: (groupId, idempotencyKey));
+    }
 
     public Task<NodeCall> AbortAsync(ClusterNode node, string groupId, string idempotencyKey, long token, CancellationToken ct) =>
         CallAsync(node, $"abort {groupId} key={idempotencyKey} token={token}", n => n.Abort(groupId, idempotencyKey, token), write: true);
@@ -32,13 +40,30 @@ public sealed class SimNodeClient(
     {
         var target = world.Nodes[node.Name];
         var started = clock.GetTimestamp();
+        var sent = world.Scheduler.Now;
+        TimeSpan? served = null;
         var what = items.Select(Describe).ToArray();
         var answer = await world.Network.CallAsync(actor, node.Name, $"batch [{string.Join("; ", what)}]", () => target.Down,
-            () => new Batch([.. items.Select(item => Serve(target, item))], new NodeCall("batch", 200, null, null, 0, KeysHonoured: !target.Seed)),
+            () =>
+            {
+                served ??= world.Scheduler.Now;
+                return new Batch([.. items.Select(item => Serve(target, item, sent))], new NodeCall("batch", 200, null, null, 0, KeysHonoured: !target.Seed));
+            },
             () => new Batch(null, new NodeCall("batch", null, CallError.ConnectionRefused, "connection refused", 0)),
             latency.AttemptTimeout(node.Name),
             crashAfter: batch => batch.Items!.Any(c => c.Request is "create" or "delete" && c.Status is 200 or 201)
                 && world.BuggifyCrashAfterApply(target));
+        if (answer?.Items is { } answered && served is { } at)
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (items[i].Kind is NodeBatch.Create or NodeBatch.Delete && answered[i].Status is not null)
+                {
+                    Heard(target, items[i].GroupId, items[i].Key, sent, at);
+                }
+            }
+        }
+
         if (answer?.Items is { } calls && what.Where((w, i) => w.Contains(":undo ", StringComparison.Ordinal)
                 && calls[i].Status is 200 or 201 or 404 or 400).Any())
         {
@@ -55,16 +80,16 @@ public sealed class SimNodeClient(
 
     private static string Describe(NodeBatchItem item) => $"{item.Kind} {item.GroupId} key={item.Key} token={item.Token}";
 
-    private static NodeCall Serve(SimNode node, NodeBatchItem item) => item.Kind switch
+    private static NodeCall Serve(SimNode node, NodeBatchItem item, TimeSpan sent) => item.Kind switch
     {
-        NodeBatch.Create => node.Create(item.GroupId, item.Key!, item.Token!.Value),
-        NodeBatch.Delete => node.Delete(item.GroupId, item.Key!, item.Token!.Value),
+        NodeBatch.Create => node.Create(item.GroupId, item.Key!, item.Token!.Value, sent),
+        NodeBatch.Delete => node.Delete(item.GroupId, item.Key!, item.Token!.Value, sent),
         NodeBatch.Abort => node.Abort(item.GroupId, item.Key!, item.Token!.Value),
         _ => node.TakeOver(item.GroupId, item.Key!, item.UndoKey!, item.Token!.Value),
     };
 
     public Task<NodeCall> ReadAsync(ClusterNode node, string groupId, CancellationToken ct) =>
-        CallAsync(node, $"read {groupId}", n => n.Read(groupId), write: true);
+        CallAsync(node, $"read {groupId}", n => n.Read(groupId), write: true, about: (groupId, null));
 
     public async Task<(NodeInfo? Info, NodeCall Call)> InfoAsync(ClusterNode node, CancellationToken ct)
     {
@@ -101,15 +126,29 @@ public sealed class SimNodeClient(
         return (call.Status is 200 ? value : null, call);
     }
 
-    private async Task<NodeCall> CallAsync(ClusterNode node, string what, Func<SimNode, NodeCall> serve, bool write, TimeSpan? timeout = null)
+    // `about`: the group (and the write's key) of a call whose answer says what the node holds, recorded once received.
+    private async Task<NodeCall> CallAsync(ClusterNode node, string what, Func<SimNode, NodeCall> serve, bool write, TimeSpan? timeout = null,
+        (string GroupId, string? Key)? about = null)
     {
         var target = world.Nodes[node.Name];
         var started = clock.GetTimestamp();
+        var sent = world.Scheduler.Now;
+        TimeSpan? served = null;
         var limit = timeout ?? latency.AttemptTimeout(node.Name);
         var request = what.Split(' ')[0];
-        var call = await world.Network.CallAsync(actor, node.Name, what, () => target.Down, () => serve(target),
+        var call = await world.Network.CallAsync(actor, node.Name, what, () => target.Down, () =>
+            {
+                // The answer is always the first copy's (a duplicate is served, never answered).
+                served ??= world.Scheduler.Now;
+                return serve(target);
+            },
             () => new NodeCall(request, null, CallError.ConnectionRefused, "connection refused", 0), limit,
             crashAfter: answer => request is "create" or "delete" && answer.Status is 200 or 201 && world.BuggifyCrashAfterApply(target));
+        if (about is { } group && call is { Status: not null } && served is { } at)
+        {
+            Heard(target, group.GroupId, group.Key, sent, at);
+        }
+
         if (call is { Status: 200 or 201 or 404 or 400 } && what.Contains(":undo ", StringComparison.Ordinal))
         {
             world.BuggifyUndo(replica);
@@ -122,4 +161,7 @@ public sealed class SimNodeClient(
 
         return (call ?? new NodeCall(request, null, CallError.Timeout, "no answer within the attempt timeout", 0)) with { DurationMs = ms };
     }
+
+    private void Heard(SimNode node, string groupId, string? key, TimeSpan sent, TimeSpan served) =>
+        node.Answers.Add(new NodeAnswer(groupId, key, sent, served, world.Scheduler.Now));
 }

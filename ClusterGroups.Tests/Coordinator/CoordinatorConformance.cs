@@ -27,8 +27,9 @@ public abstract class CoordinatorConformance
 
     // Planned at the store's membership epoch, as the protocol plans (a store shared by the cases has seen the membership
     // case change it).
-    private async Task<OperationState> NewOperation(string groupId, OperationKind kind = OperationKind.Create, RequestKey? key = null) =>
-        new(new Operation($"op-{Guid.NewGuid():N}", kind, groupId), [new NodeProgress("n1"), new NodeProgress("n2")], caller: "tester",
+    private async Task<OperationState> NewOperation(
+        string groupId, OperationKind kind = OperationKind.Create, RequestKey? key = null, string caller = "tester") =>
+        new(new Operation($"op-{Guid.NewGuid():N}", kind, groupId), [new NodeProgress("n1"), new NodeProgress("n2")], caller: caller,
             key: key)
         {
             Epoch = (await Coordinator.GetMembershipAsync(CancellationToken.None))?.Epoch ?? 0,
@@ -168,6 +169,65 @@ public abstract class CoordinatorConformance
         var running = await Coordinator.SearchAsync(new OperationQuery(g, false, Outcome.Running, null, 10, null), CancellationToken.None);
         Assert.Empty(running.Operations);
         Assert.IsType<LeaseAnswer.Taken>(await AcquireAsync(g, "b", Token(2)));
+    }
+
+    [SkippableFact]
+    public async Task The_search_by_caller_finds_only_that_callers_operations_alone_and_with_the_other_filters()
+    {
+        // Callers of their own: a store shared by the cases holds other cases' "tester" operations.
+        var alice = $"alice-{Guid.NewGuid():N}";
+        var bob = $"bob-{Guid.NewGuid():N}";
+        var none = CancellationToken.None;
+        async Task<OperationState> CloseAsync(string caller, bool committed, long token)
+        {
+            var g = NewGroup();
+            var op = await NewOperation(g, caller: caller);
+            await AcquireAsync(g, "a", Token(token), op);
+            op.Node("n1")!.Learn(NodeEffect.Applied);
+            op.Node("n2")!.Learn(committed ? NodeEffect.Applied : NodeEffect.NotApplied);
+            if (!op.Decide())
+            {
+                op.Node("n1")!.Compensate(CompensationState.Pending);
+                Assert.False(op.Settle());
+            }
+
+            await Coordinator.CloseAsync(op, "a", none);
+            return op;
+        }
+
+        var aliceCommitted = await CloseAsync(alice, committed: true, 1);
+        var alicePending = await CloseAsync(alice, committed: false, 2);
+        var bobCommitted = await CloseAsync(bob, committed: true, 3);
+
+        var byAlice = await Coordinator.SearchAsync(new OperationQuery(null, false, null, null, 10, null) { Caller = alice }, none);
+        // (Both may have started in the same millisecond: compared as sets.)
+        Assert.Equal(new[] { aliceCommitted.Id, alicePending.Id }.Order(StringComparer.Ordinal), byAlice.Operations.Select(o => o.Id).Order(StringComparer.Ordinal));
+        Assert.All(byAlice.Operations, o => Assert.Equal(alice, o.Caller));
+        Assert.Equal([bobCommitted.Id], (await Coordinator.SearchAsync(new OperationQuery(null, false, null, null, 10, null) { Caller = bob }, none))
+            .Operations.Select(o => o.Id));
+
+        // With the other filters: group, outcome, open only, age.
+        Assert.Equal([aliceCommitted.Id], (await Coordinator.SearchAsync(
+            new OperationQuery(null, false, Outcome.Committed, null, 10, null) { Caller = alice }, none)).Operations.Select(o => o.Id));
+        Assert.Equal([alicePending.Id], (await Coordinator.SearchAsync(
+            new OperationQuery(null, true, null, null, 10, null) { Caller = alice }, none)).Operations.Select(o => o.Id));
+        Assert.Equal([aliceCommitted.Id], (await Coordinator.SearchAsync(
+            new OperationQuery(aliceCommitted.GroupId, false, null, null, 10, null) { Caller = alice }, none)).Operations.Select(o => o.Id));
+        Assert.Empty((await Coordinator.SearchAsync(
+            new OperationQuery(aliceCommitted.GroupId, false, null, null, 10, null) { Caller = bob }, none)).Operations);
+        Assert.Equal(2, (await Coordinator.SearchAsync(
+            new OperationQuery(null, false, null, DateTimeOffset.UtcNow.AddMinutes(-5), 10, null) { Caller = alice }, none)).Operations.Count);
+
+        // A page at a time: one of alice's per page, the cursor leading to the other.
+        var first = await Coordinator.SearchAsync(new OperationQuery(null, false, null, null, 1, null) { Caller = alice }, none);
+        Assert.Single(first.Operations);
+        Assert.NotNull(first.Next);
+        var second = await Coordinator.SearchAsync(new OperationQuery(null, false, null, null, 1, first.Next) { Caller = alice }, none);
+        Assert.Equal(new[] { aliceCommitted.Id, alicePending.Id }.Order(StringComparer.Ordinal),
+            first.Operations.Concat(second.Operations).Select(o => o.Id).Order(StringComparer.Ordinal));
+
+        // A caller that asked for nothing finds nothing.
+        Assert.Empty((await Coordinator.SearchAsync(new OperationQuery(null, false, null, null, 10, null) { Caller = $"nobody-{Guid.NewGuid():N}" }, none)).Operations);
     }
 
     [SkippableFact]

@@ -82,7 +82,7 @@ public sealed class OperatorActionsTests(ClusterFixture cluster) : IAsyncLifetim
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Search_by_group_outcome_and_age_pages_newest_first(bool coordinator)
+    public async Task Search_by_group_outcome_age_and_caller_pages_newest_first(bool coordinator)
     {
         var own = coordinator ? Start(await cluster.App.GetConnectionStringAsync("coordinator").AsTask().WaitAsync(Wait.Request)) : null;
         await using var disposeOwn = own;
@@ -92,7 +92,7 @@ public sealed class OperatorActionsTests(ClusterFixture cluster) : IAsyncLifetim
         var first = await IdOfAsync(await alice.PostGroupAsync(g1));
         var second = await IdOfAsync(await alice.PostGroupAsync(g1));   // 409: already so
         var third = await IdOfAsync(await alice.DeleteGroupAsync(g1));
-        await IdOfAsync(await alice.PostGroupAsync(g2));
+        var fourth = await IdOfAsync(await alice.PostGroupAsync(g2));
 
         Assert.Equal([third, second, first], await IdsAsync(alice, $"groupId={g1}"));
         Assert.Equal([second], await IdsAsync(alice, $"groupId={g1}&outcome=AlreadySo"));
@@ -128,7 +128,17 @@ public sealed class OperatorActionsTests(ClusterFixture cluster) : IAsyncLifetim
             }
         }
 
-        foreach (var bad in new[] { "outcome=Sideways", "since=yesterday", "cursor=nope", "groupId=no%2Fslash", "limit=0" })
+        // By caller (the key's name), with a group and alone: each finds only what that key asked for.
+        var bobs = await IdOfAsync(await Client("bob", factory).PostGroupAsync(g2));   // 409: already so
+        Assert.Equal([bobs], await IdsAsync(alice, $"groupId={g2}&caller=bob"));
+        Assert.Equal([fourth], await IdsAsync(alice, $"groupId={g2}&caller=alice"));
+        var byBob = await (await alice.GetAsync("/v1/operations?caller=bob&since=10m&limit=1000").WaitAsync(Wait.Request)).JsonAsync();
+        Assert.Contains(bobs, byBob["operations"]!.AsArray().Select(o => o!["operationId"]!.GetValue<string>()));
+        Assert.All(byBob["operations"]!.AsArray(), o => Assert.Equal("bob", o!["caller"]!.GetValue<string>()));
+        Assert.Empty(await IdsAsync(alice, $"groupId={g1}&caller=bob"));
+
+        foreach (var bad in new[] { "outcome=Sideways", "since=yesterday", "cursor=nope", "groupId=no%2Fslash", "limit=0", "caller=a%01b",
+                                    $"caller={new string('c', 201)}" })
         {
             var answer = await alice.GetAsync($"/v1/operations?{bad}").WaitAsync(Wait.Request);
             Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);

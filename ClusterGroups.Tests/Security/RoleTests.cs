@@ -18,11 +18,17 @@ public sealed class RoleTests(SecureClusterFixture cluster)
         { "POST", "/v1/cluster/reconcile?policy=presence-wins" },
         { "POST", "/v1/cluster/reconcile?policy=absence-wins" },
         { "POST", "/v1/cluster/reconcile?policy=majority" },
+        // Membership changes: once open to a read key (they went by the reconcile policy, which has no ?policy= here).
+        { "POST", "/v1/cluster/nodes/node1/drain" },
+        { "POST", "/v1/cluster/nodes/node1/rejoin" },
+        { "POST", "/v1/cluster/nodes" },
+        { "DELETE", "/v1/cluster/nodes/node1" },
     };
 
     public static TheoryData<string, string> ReadRoutes => new()
     {
         { "GET", "/v1/groups" }, { "GET", "/v1/cluster" }, { "GET", "/v1/cluster/consistency" }, { "GET", "/v1/operations" },
+        { "GET", "/v1/cluster/membership" }, { "GET", "/v1/caller" },
         { "POST", "/v1/cluster/reconcile" }, { "POST", "/v1/cluster/reconcile?policy=report" },
     };
 
@@ -42,7 +48,7 @@ public sealed class RoleTests(SecureClusterFixture cluster)
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(path.Contains("reconcile", StringComparison.Ordinal) ? "admin role" : "write role",
+        Assert.Contains(path.Contains("reconcile", StringComparison.Ordinal) || path.Contains("/nodes", StringComparison.Ordinal) ? "admin role" : "write role",
             (await response.JsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(before, await cluster.SnapshotAsync());
     }

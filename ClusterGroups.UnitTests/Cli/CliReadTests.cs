@@ -80,6 +80,17 @@ public class CliReadTests
     }
 
     [Fact]
+    public async Task Ops_searches_by_caller()
+    {
+        var api = new FakeApi().On(Get, "/v1/operations", 200, """{"operations":[]}""");
+
+        var run = await CliRunner.RunAsync(api, "ops", "--caller", "alice", "--outcome", "PendingRepair");
+
+        Assert.True(run.Code == ExitCode.Committed, run.ToString());
+        Assert.Equal("/v1/operations?limit=50&outcome=PendingRepair&caller=alice", api.Received.Single().Request.RequestUri!.PathAndQuery);
+    }
+
+    [Fact]
     public async Task Ops_says_so_when_there_are_none()
     {
         var api = new FakeApi().On(Get, "/v1/operations", 200, """{"operations":[]}""");

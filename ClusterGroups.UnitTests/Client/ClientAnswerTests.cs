@@ -174,10 +174,10 @@ public class ClientAnswerTests
 
         await TestClients.Plain(api).ListOperationsAsync(new OperationQuery
         {
-            Limit = 50, OpenOnly = true, GroupId = "g 1", Outcome = Outcome.PendingRepair, Since = "1h", Cursor = "12.op-1",
+            Limit = 50, OpenOnly = true, GroupId = "g 1", Outcome = Outcome.PendingRepair, Since = "1h", Caller = "ops team", Cursor = "12.op-1",
         });
 
-        Assert.Equal("/v1/operations?limit=50&state=open&groupId=g%201&outcome=PendingRepair&since=1h&cursor=12.op-1",
+        Assert.Equal("/v1/operations?limit=50&state=open&groupId=g%201&outcome=PendingRepair&since=1h&caller=ops%20team&cursor=12.op-1",
             api.Received.Single().Request.RequestUri!.PathAndQuery);
     }
 

@@ -158,7 +158,7 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
         var after = query.After is { } a ? DateTimeOffset.FromUnixTimeMilliseconds(a.StartedAtMs) : (DateTimeOffset?)null;
         var rows = await ReadAsync("SELECT entry FROM cg.search_operations($1, $2, $3, $4, $5, $6, $7, $8)",
             [
-                Text(query.GroupId), Text(query.Outcome?.ToString()), query.OpenOnly, Text(null), Time(since), Time(after),
+                Text(query.GroupId), Text(query.Outcome?.ToString()), query.OpenOnly, Text(query.Caller), Time(since), Time(after),
                 Text(query.After?.OperationId), query.Limit + 1,
             ],
             ReadEntriesAsync, ct);

@@ -187,6 +187,7 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
     // Walks the most selective index (the group's, else the outcome's, else the open set or all) newest first, from
     // the cursor down to Since, in batches; other filters are checked on the entries read. Bounded: at most
     // MaxBatches batches per page, then the page ends with a cursor where the walk stopped.
+    // The caller has no index of its own here (PostgreSQL has one): it is one of the filters checked on the entries read.
     public async Task<OperationPage> SearchAsync(OperationQuery query, CancellationToken ct)
     {
         if (query is { GroupId: null, Outcome: null, OpenOnly: true })

@@ -4,6 +4,9 @@
   const keyName = 'clustergroups.apiKey';
   const $ = (selector) => document.querySelector(selector);
   let selected = null;
+  // The key's name and roles (GET /v1/caller): operator actions are drawn only for an admin key.
+  let caller = { name: null, roles: [] };
+  const isAdmin = () => caller.roles.includes('admin');
 
   const text = (value) => document.createTextNode(value ?? '');
   function cell(row, value, className) {
@@ -27,6 +30,12 @@
     if (response.status === 401 || response.status === 403) throw new Error('unauthorized');
     if (!response.ok && response.status !== 404 && response.status !== 409 && response.status !== 400) throw new Error(`${path}: ${response.status}`);
     return response.json();
+  }
+
+  // A change the operator asked for: the answer as it came, success or ProblemDetails (400, 403, 404, 409), never thrown.
+  async function send(path, method) {
+    const response = await fetch(path, { method, headers: { 'X-Api-Key': sessionStorage.getItem(keyName) ?? '' } });
+    return { status: response.status, body: await response.json().catch(() => null) };
   }
 
   function operationRow(row, op) {
@@ -53,6 +62,80 @@
       cell(row, n.groupCount);
       cell(row, n.address);
     });
+  }
+
+  async function showCaller() {
+    caller = await api('/v1/caller');
+    $('#caller').textContent = `${caller.name ? `key ${caller.name}` : 'no key'}: ${caller.roles.join(', ')}`;
+  }
+
+  // Each node's role and the epoch; Drain (active), Rejoin and Remove (drained) for an admin key. Drawn again only
+  // when something changed, so that a button is not replaced under the operator's pointer.
+  const changes = {
+    drain: { label: 'Drain', route: (n) => [`/v1/cluster/nodes/${encodeURIComponent(n)}/drain`, 'POST'] },
+    rejoin: { label: 'Rejoin', route: (n) => [`/v1/cluster/nodes/${encodeURIComponent(n)}/rejoin`, 'POST'] },
+    remove: { label: 'Remove', route: (n) => [`/v1/cluster/nodes/${encodeURIComponent(n)}`, 'DELETE'] },
+  };
+  const offered = { Active: ['drain'], Out: ['rejoin', 'remove'] };
+  let changing = false;
+  let drawnMembership = '';
+  async function showMembership() {
+    const view = await api('/v1/cluster/membership');
+    const drawn = JSON.stringify([view, isAdmin(), changing]);
+    if (drawn === drawnMembership) return;
+    drawnMembership = drawn;
+    $('#epoch').textContent = view.epoch;
+    fill($('#members'), view.members, (row, m) => {
+      row.dataset.node = m.name;
+      cell(row, m.name);
+      cell(row, m.role, `role-${m.role}`);
+      cell(row, m.address ?? '');
+      const td = row.insertCell();
+      if (m.role === 'Joining') td.appendChild(text('backfilling… '));
+      if (!isAdmin()) return;
+      for (const action of offered[m.role] ?? []) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = action;
+        button.textContent = changes[action].label;
+        button.disabled = changing;
+        button.addEventListener('click', () => changeMembership(action, m.name));
+        td.appendChild(button);
+      }
+    });
+  }
+
+  // One membership change; the answer says the node's role and the epoch it took effect at, or why it was refused.
+  async function changeMembership(action, node) {
+    const out = $('#membership-result');
+    changing = true;
+    for (const button of $('#members').querySelectorAll('button')) button.disabled = true;
+    out.className = '';
+    out.dataset.status = '';
+    out.textContent = `${action} ${node}…`;
+    try {
+      const { status, body } = await send(...changes[action].route(node));
+      out.dataset.status = status;
+      if (status >= 200 && status < 300) {
+        const view = body.membership ?? body;   // a drain answers { membership, open }
+        const role = view.members.find(m => m.name === node)?.role ?? 'removed';
+        const notes = [];
+        if (role === 'Joining') notes.push('backfilling; active once it equals the others');
+        if (body.open?.length) notes.push(`${body.open.length} older operation(s) still write it (${body.open.join(', ')}): wait for them before stopping it`);
+        out.textContent = [`${action} ${node}: ${role} at epoch ${view.epoch}`, ...notes].join(' — ');
+      } else {
+        out.className = 'error';
+        out.textContent = `${action} ${node} refused (${status} ${body?.title ?? ''}): ${body?.detail ?? 'no details'}`;
+      }
+    } catch (e) {
+      out.className = 'error';
+      out.dataset.status = 'failed';
+      out.textContent = `${action} ${node} failed: ${e.message}`;
+    } finally {
+      changing = false;
+      drawnMembership = '';   // drawn again even if refused: the buttons were disabled in place
+      await Promise.all([showMembership(), showCluster()]).catch(() => {});
+    }
   }
 
   // Groups × nodes: where each divergent group is (✓) and is not (✗), and the last operation on it.
@@ -89,8 +172,12 @@
     fill($('#open-ops'), list.operations, operationRow);
   }
 
-  async function search(groupId) {
-    const list = await api(`/v1/operations?groupId=${encodeURIComponent(groupId)}&limit=100`);
+  async function search(groupId, by) {
+    const query = new URLSearchParams({ limit: '100' });
+    if (groupId) query.set('groupId', groupId);
+    if (by) query.set('caller', by);
+    const list = await api(`/v1/operations?${query}`);
+    if (list.detail) $('#refreshed').textContent = `search: ${list.detail}`;
     fill($('#search-results'), list.operations ?? [], operationRow);
   }
 
@@ -105,7 +192,7 @@
     $('#op-summary').className = `outcome-${op.outcome}`;
     $('#op-audit').textContent = [`asked by ${op.caller ?? '(no key)'}`,
       ...(op.actions ?? []).map(a => `${a.action} by ${a.by ?? '(no key)'} at ${time(a.at)}${a.reason ? `: ${a.reason}` : ''}`)].join(' · ');
-    $('#op-actions').hidden = !['PendingRepair', 'Running'].includes(op.outcome);
+    $('#op-actions').hidden = !isAdmin() || !['PendingRepair', 'Running'].includes(op.outcome);
     const calls = op.nodes.flatMap(n => n.calls.map(c => ({ node: n.node, ...c })))
       .sort((a, b) => new Date(a.at) - new Date(b.at));
     fill($('#timeline'), calls, (row, c) => {
@@ -128,7 +215,8 @@
 
   async function refresh() {
     try {
-      await Promise.all([showCluster(), showConsistency(), showOpen(), showOperation()]);
+      await showCaller();
+      await Promise.all([showCluster(), showMembership(), showConsistency(), showOpen(), showOperation()]);
       $('#refreshed').textContent = `updated ${new Date().toLocaleTimeString()}`;
     } catch (e) {
       if (e.message === 'unauthorized') { askForKey('The Api refused this key.'); return; }
@@ -177,7 +265,7 @@
   $('#forget-key').addEventListener('click', () => askForKey());
   $('#search-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    search($('#search-group').value.trim()).catch(err => { $('#refreshed').textContent = `search failed: ${err.message}`; });
+    search($('#search-group').value.trim(), $('#search-caller').value.trim()).catch(err => { $('#refreshed').textContent = `search failed: ${err.message}`; });
   });
 
   if (sessionStorage.getItem(keyName) !== null) start(); else askForKey();
