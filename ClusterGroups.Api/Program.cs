@@ -11,6 +11,7 @@ app.MapApiDocumentation();
 app.MapOperationsConsole();
 app.MapClusterApi();
 app.MapMaintenanceApi();
+app.MapUpgradesApi();
 app.MapCallerApi();
 app.MapGroupsApi();
 app.MapOperationsApi();

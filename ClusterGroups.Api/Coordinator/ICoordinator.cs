@@ -24,6 +24,8 @@ namespace ClusterGroups.Api.Coordinator;
 // - Membership: the cluster's nodes with an epoch that only grows (Membership), changed only by compare-and-set on the
 //   epoch. An operation is begun (Acquire with `begin`, Begin) only if its Epoch is the recorded one (0 while none is
 //   recorded), checked in the same step; else MembershipChangedException and nothing is done.
+// - Replicas: each Api replica's announcement (ReplicaAnnouncement) lives for the time it was announced for, judged by
+//   the store's clock; ListReplicasAsync answers only the live ones.
 // Failures of the store are CoordinatorStoreException (the effect of a write whose answer never came is unknown).
 public interface ICoordinator
 {
@@ -74,6 +76,15 @@ public interface ICoordinator
     // Records `next` if the recorded epoch is still next.Epoch - 1 (0 while none is recorded); false, and nothing
     // written, if another change came first.
     Task<bool> ChangeMembershipAsync(Membership next, CancellationToken ct);
+
+    // Records or renews the replica's announcement, live for `ttl` from now on the store's clock.
+    Task AnnounceAsync(ReplicaAnnouncement replica, TimeSpan ttl, CancellationToken ct);
+
+    // Removes the replica's announcement (a replica stopping).
+    Task WithdrawAsync(string replica, CancellationToken ct);
+
+    // The announcements still live, by replica.
+    Task<IReadOnlyList<ReplicaAnnouncement>> ListReplicasAsync(CancellationToken ct);
 }
 
 // A proposal to take a group's lease: for Owner, with fencing token Token, for Duration.

@@ -22,7 +22,7 @@ public sealed class NewerJournalEntryHandler(IProblemDetailsService problems, IL
             {
                 ["operationId"] = newer.OperationId,
                 ["journalVersion"] = newer.Version,
-                ["readableVersion"] = JournalFormat.Version,
+                ["readableVersion"] = newer.Readable,
             });
     }
 }

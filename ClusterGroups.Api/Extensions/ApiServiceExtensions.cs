@@ -4,6 +4,7 @@ using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Errors;
 using ClusterGroups.Api.Reconciliation;
 using ClusterGroups.Api.Security;
+using ClusterGroups.Api.Upgrades;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using ClusterGroups.Api.Coordinator.InMemory;
@@ -25,6 +26,15 @@ public static class ApiServiceExtensions
     {
         builder.AddCoordinator();
         builder.AddApiSecurity();
+        // Before recovery (added by AddFanOut): the journal is read as this replica's protocol version reads it.
+        builder.Services.AddOptions<UpgradeOptions>()
+            .Bind(builder.Configuration.GetSection(UpgradeOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.AnnouncementLifetime > o.AnnounceInterval,
+                "Cluster:Upgrade:AnnouncementLifetime must be longer than Cluster:Upgrade:AnnounceInterval.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ReplicaVersions>();
+        builder.Services.AddHostedService<ReplicaAnnouncer>();
         builder.Services.AddFanOut(builder.Configuration);
         builder.Services.AddOptions<ReconcilerOptions>()
             .Bind(builder.Configuration.GetSection("Cluster:Reconciler"))

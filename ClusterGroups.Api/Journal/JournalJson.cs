@@ -10,4 +10,5 @@ namespace ClusterGroups.Api.Journal;
 [JsonSerializable(typeof(JournalEntry))]
 [JsonSerializable(typeof(JournalEntryV1))]
 [JsonSerializable(typeof(ClusterGroups.Api.Model.Membership))]
+[JsonSerializable(typeof(ClusterGroups.Api.Coordinator.ReplicaAnnouncement))]
 internal sealed partial class JournalJson : JsonSerializerContext;

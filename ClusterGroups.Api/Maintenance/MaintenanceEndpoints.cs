@@ -1,13 +1,15 @@
 using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Api.Security;
+using ClusterGroups.Api.Upgrades;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClusterGroups.Api.Maintenance;
 
 // A node taken out and back without stopping the cluster (README, "Maintenance"). Reading the membership needs the
 // read role; changing it an admin key (the operator's role). Not the reconcile policy: that one asks for admin only when
-// the request's ?policy= is destructive, so without one it let a read key drain or remove a node.
+// the request's ?policy= is destructive, so without one it let a read key drain or remove a node. And every live Api
+// replica at a protocol version that plans on the membership (README, "Upgrades"): else 409, nothing changed.
 public static class MaintenanceEndpoints
 {
     public static IEndpointRouteBuilder MapMaintenanceApi(this IEndpointRouteBuilder app)
@@ -41,17 +43,17 @@ public static class MaintenanceEndpoints
     private static async Task<Ok<MembershipView>> Get(ClusterMembership membership, CancellationToken ct) =>
         TypedResults.Ok(MembershipView.Of(await membership.RefreshAsync(ct)));
 
-    private static async Task<Results<Ok<DrainView>, ProblemHttpResult>> Drain(string name, MembershipChanges changes, CancellationToken ct) =>
-        await Refusable(async () =>
+    private static async Task<Results<Ok<DrainView>, ProblemHttpResult>> Drain(string name, MembershipChanges changes, ReplicaVersions versions, CancellationToken ct) =>
+        await Refusable(versions, ct, async () =>
         {
             var drained = await changes.DrainAsync(name, ct);
             return TypedResults.Ok(new DrainView(MembershipView.Of(drained.Membership), drained.Open));
         });
 
-    private static async Task<Results<Accepted<MembershipView>, ProblemHttpResult>> Rejoin(string name, MembershipChanges changes, CancellationToken ct) =>
-        await Refusable(async () => TypedResults.Accepted("/v1/cluster/membership", MembershipView.Of(await changes.RejoinAsync(name, ct))));
+    private static async Task<Results<Accepted<MembershipView>, ProblemHttpResult>> Rejoin(string name, MembershipChanges changes, ReplicaVersions versions, CancellationToken ct) =>
+        await Refusable(versions, ct, async () => TypedResults.Accepted("/v1/cluster/membership", MembershipView.Of(await changes.RejoinAsync(name, ct))));
 
-    private static async Task<Results<Accepted<MembershipView>, ProblemHttpResult>> Add(NodeToAdd body, MembershipChanges changes, CancellationToken ct)
+    private static async Task<Results<Accepted<MembershipView>, ProblemHttpResult>> Add(NodeToAdd body, MembershipChanges changes, ReplicaVersions versions, CancellationToken ct)
     {
         if (!ClusterNode.IsValidEntry(body.Address) || !Uri.TryCreate(body.Address, UriKind.Absolute, out _))
         {
@@ -59,14 +61,20 @@ public static class MaintenanceEndpoints
         }
 
         var name = string.IsNullOrWhiteSpace(body.Name) ? ClusterNode.Parse(body.Address!).Name : body.Name;
-        return await Refusable(async () => TypedResults.Accepted("/v1/cluster/membership", MembershipView.Of(await changes.AddAsync(name, body.Address!, ct))));
+        return await Refusable(versions, ct, async () => TypedResults.Accepted("/v1/cluster/membership", MembershipView.Of(await changes.AddAsync(name, body.Address!, ct))));
     }
 
-    private static async Task<Results<Ok<MembershipView>, ProblemHttpResult>> Remove(string name, MembershipChanges changes, CancellationToken ct) =>
-        await Refusable(async () => TypedResults.Ok(MembershipView.Of(await changes.RemoveAsync(name, ct))));
+    private static async Task<Results<Ok<MembershipView>, ProblemHttpResult>> Remove(string name, MembershipChanges changes, ReplicaVersions versions, CancellationToken ct) =>
+        await Refusable(versions, ct, async () => TypedResults.Ok(MembershipView.Of(await changes.RemoveAsync(name, ct))));
 
-    private static async Task<Results<T, ProblemHttpResult>> Refusable<T>(Func<Task<T>> change) where T : IResult
+    private static async Task<Results<T, ProblemHttpResult>> Refusable<T>(ReplicaVersions versions, CancellationToken ct, Func<Task<T>> change)
+        where T : IResult
     {
+        if (await versions.RefusalAsync(ProtocolVersions.MembershipChanges, ct) is { } older)
+        {
+            return TypedResults.Problem(older, statusCode: StatusCodes.Status409Conflict, title: "Older Api replicas are live");
+        }
+
         try
         {
             return await change();

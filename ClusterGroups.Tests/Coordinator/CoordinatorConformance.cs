@@ -415,4 +415,35 @@ public abstract class CoordinatorConformance
         Assert.Equal(again.Id, (await Coordinator.LastForGroupAsync(g, none))?.Id);
         Assert.Equal(epoch + 1, (await Coordinator.GetAsync(again.Id, none))?.Epoch);
     }
+
+    [SkippableFact]
+    public async Task A_replica_announcement_lives_for_its_lifetime_on_the_store_clock_and_is_gone_once_withdrawn()
+    {
+        var none = CancellationToken.None;
+        var (old, current) = ($"r-{Guid.NewGuid():N}", $"r-{Guid.NewGuid():N}");
+        var startedAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await Coordinator.AnnounceAsync(new ReplicaAnnouncement(old, 2, 2, startedAt), Lease, none);
+        await Coordinator.AnnounceAsync(new ReplicaAnnouncement(current, 3, 3, startedAt), Lease * 20, none);
+        // Renewed at once for longer: the last announcement decides (no tight timing on a real store's clock).
+        await Coordinator.AnnounceAsync(new ReplicaAnnouncement(old, 2, 2, startedAt), Lease * 20, none);
+
+        var live = (await Coordinator.ListReplicasAsync(none)).Where(r => r.Replica == old || r.Replica == current).OrderBy(r => r.Protocol).ToList();
+        Assert.Equal([new ReplicaAnnouncement(old, 2, 2, startedAt), new ReplicaAnnouncement(current, 3, 3, startedAt)], live);
+        await PassAsync(Lease * 2);
+        Assert.Contains(await Coordinator.ListReplicasAsync(none), r => r.Replica == old);
+
+        // Not renewed: gone once its lifetime has passed on the store's clock; the other one is still there.
+        await Coordinator.AnnounceAsync(new ReplicaAnnouncement(old, 2, 2, startedAt), Lease, none);
+        await PassAsync(Lease * 2);
+        var after = await Coordinator.ListReplicasAsync(none);
+        Assert.DoesNotContain(after, r => r.Replica == old);
+        Assert.Contains(after, r => r.Replica == current);
+
+        // Withdrawn: gone at once; announced again: back.
+        await Coordinator.WithdrawAsync(current, none);
+        Assert.DoesNotContain(await Coordinator.ListReplicasAsync(none), r => r.Replica == current);
+        await Coordinator.AnnounceAsync(new ReplicaAnnouncement(current, 3, 3, startedAt), Lease * 20, none);
+        Assert.Contains(await Coordinator.ListReplicasAsync(none), r => r.Replica == current);
+        await Coordinator.WithdrawAsync(current, none);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
 using ClusterGroups.Tests.Infrastructure;
@@ -27,7 +26,8 @@ public sealed class DrainRejoinTests(MaintenanceFixture cluster, ITestOutputHelp
             Assert.Equal(HttpStatusCode.Created, (await api.PostGroupAsync(id).WaitAsync(Wait.Request)).StatusCode);
         }
 
-        var load = new Load(cluster);
+        var apis = Enumerable.Range(0, Callers).Select(_ => cluster.Api()).ToArray();
+        var load = new CheckedLoad(cluster, () => apis, "mt");
         var running = load.RunAsync(Callers);
         await load.AnsweredAsync(20);
 
@@ -91,6 +91,7 @@ public sealed class DrainRejoinTests(MaintenanceFixture cluster, ITestOutputHelp
         Assert.True(consistency["consistent"]!.GetValue<bool>(), consistency.ToJsonString());
 
         Assert.Empty(load.Untrue);
+        Assert.Equal(0, load.Unanswered);
         var refused = load.Answers.Where(a => a.Phase is "out" or "joining" or "active" && a.Status is not (200 or 201 or 404 or 409)).ToList();
         Assert.True(refused.Count == 0, $"refused while {Node} was out or joining: {string.Join("; ", refused.Take(10))}");
         // While out, the answers cover the two other nodes and name the drain's epoch (or a later one).
@@ -105,69 +106,4 @@ public sealed class DrainRejoinTests(MaintenanceFixture cluster, ITestOutputHelp
 
     private static string? Role(JsonNode membership, string node) =>
         membership["members"]!.AsArray().FirstOrDefault(m => m!["name"]!.GetValue<string>() == node)?["role"]!.GetValue<string>();
-
-    public sealed record Answer(string Phase, int Status, long Epoch, string[] Nodes);
-
-    // Callers each creating and deleting ids of their own (so no one else changes a group between an answer and its
-    // check), every answer checked on the nodes it names as soon as it is given.
-    private sealed class Load(ClusterFixture cluster)
-    {
-        private readonly CancellationTokenSource _stop = new();
-
-        private int _unchecked;
-
-        public volatile string Phase = "in";
-
-        public int Unchecked => Volatile.Read(ref _unchecked);
-        public ConcurrentQueue<Answer> Answers { get; } = new();
-        public ConcurrentQueue<string> Untrue { get; } = new();
-
-        public Task RunAsync(int callers) => Task.WhenAll(Enumerable.Range(0, callers).Select(async caller =>
-        {
-            var api = cluster.Api();
-            var random = new Random(caller);
-            while (!_stop.IsCancellationRequested)
-            {
-                var id = $"mt-{caller}-{random.Next(30)}";
-                var create = random.Next(2) == 0;
-                var phase = Phase;
-                var response = await (create ? api.PostGroupAsync(id) : api.DeleteGroupAsync(id)).WaitAsync(Wait.Request);
-                var status = (int)response.StatusCode;
-                var body = status is 200 or 201 or 202 or 404 or 409 ? await response.JsonAsync() : null;
-                var nodes = body?["nodes"]?.AsArray().Select(n => n!["node"]!.GetValue<string>()).ToArray() ?? [];
-                Answers.Enqueue(new Answer(phase, status, body?["epoch"]?.GetValue<long>() ?? 0, nodes));
-                // Committed (200, 201) or already so (409 for a create, 404 for a delete): true on every node it names.
-                if (status is 200 or 201 or 404 or 409)
-                {
-                    foreach (var node in nodes)
-                    {
-                        try
-                        {
-                            if (await cluster.IsPresentAsync(node, id) != create)
-                            {
-                                Untrue.Enqueue($"{(create ? "create" : "delete")} {id} answered {status} ({phase}) but {node} says otherwise");
-                            }
-                        }
-                        catch (HttpRequestException)
-                        {
-                            // The node was stopped between the answer and its check (the test stops node3 under load).
-                            Interlocked.Increment(ref _unchecked);
-                        }
-                    }
-                }
-            }
-        }));
-
-        public Task AnsweredAsync(int more)
-        {
-            var target = Answers.Count + more;
-            return Wait.UntilAsync(() => Task.FromResult(Answers.Count >= target), Wait.Resource, $"{more} more answers");
-        }
-
-        public async Task StopAsync(Task running)
-        {
-            await _stop.CancelAsync();
-            await running.WaitAsync(Wait.Resource);
-        }
-    }
 }

@@ -75,6 +75,24 @@ public sealed class PostgresSchemaTests(PostgresServerFixture postgres) : IClass
         Assert.Contains($"version {PostgresSchema.LatestVersion + 1}", error.Message, StringComparison.Ordinal);
     }
 
+    // A rolling upgrade: the newer Api migrated first, and says which older Apis its migrations leave working
+    // (`-- oldest reader: N`). This Api keeps using a schema whose newer migrations all name it or older; not another.
+    [SkippableFact]
+    public async Task A_newer_schema_whose_migrations_leave_this_Api_working_is_used_and_another_is_refused()
+    {
+        var (source, sql) = await MigratedAsync();
+        await using var _ = source;
+        Assert.Equal(4, await sql.ScalarAsync<int>("SELECT oldest_reader FROM cg.schema_version WHERE version = 5"));
+
+        var next = PostgresSchema.LatestVersion + 1;
+        await sql.ScalarAsync<object>("INSERT INTO cg.schema_version (version, name, oldest_reader) VALUES ($1, 'additive', $2)", next, PostgresSchema.LatestVersion);
+        Assert.Empty(await new PostgresSchema(source).MigrateAsync(CancellationToken.None));
+
+        await sql.ScalarAsync<object>("INSERT INTO cg.schema_version (version, name, oldest_reader) VALUES ($1, 'breaking', $1)", next + 1);
+        var error = await Assert.ThrowsAsync<PostgresSchemaException>(() => new PostgresSchema(source).MigrateAsync(CancellationToken.None));
+        Assert.Contains($"version {next + 1}", error.Message, StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public async Task Start_takes_the_lease_raises_the_token_and_begins_and_answers_stale_before_busy()
     {

@@ -106,12 +106,42 @@ public sealed class JournalFormatTests
     public void An_entry_from_a_newer_Api_is_refused_not_misread()
     {
         var newer = JsonNode.Parse(JournalFormat.Write(JournalFormat.Read(V1Pending)!))!;
-        newer["journalVersion"] = 3;
+        newer["journalVersion"] = 4;
 
         var refused = Assert.Throws<NewerJournalEntryException>(() => JournalFormat.Read(newer.ToJsonString()));
-        Assert.Equal((3, newer["operationId"]!.GetValue<string>()), (refused.Version, refused.OperationId));
+        Assert.Equal((4, newer["operationId"]!.GetValue<string>()), (refused.Version, refused.OperationId));
         // Lists leave it out (a newer replica finishes it) rather than fail.
         Assert.Null(JournalFormat.ReadOrSkipNewer(newer.ToJsonString()));
+    }
+
+    // An entry is stamped with the lowest version that carries it: an Api of the previous version (reads up to 2) reads
+    // every entry whose meaning it would get right, and leaves alone the one whose rollback began (it would drive it
+    // as if nothing were being undone); a replica running as that version never stamps above what it reads.
+    [Fact]
+    public void An_entry_is_stamped_v3_only_once_its_rollback_began_and_a_v2_reader_leaves_it_alone()
+    {
+        var op = JournalFormat.Read(V1Pending)!;
+        var plain = JournalFormat.Write(op);
+        Assert.Equal(2, JsonNode.Parse(plain)!["journalVersion"]!.GetValue<int>());
+        Assert.NotNull(JournalFormat.Read(plain, readsUpTo: 2));
+
+        op.BeginRollback();
+        var rollingBack = JournalFormat.Write(op);
+        Assert.Equal(3, JsonNode.Parse(rollingBack)!["journalVersion"]!.GetValue<int>());
+        Assert.True(JournalFormat.Read(rollingBack)!.RollingBack);
+        var refused = Assert.Throws<NewerJournalEntryException>(() => JournalFormat.Read(rollingBack, readsUpTo: 2));
+        Assert.Equal((3, 2), (refused.Version, refused.Readable));
+        Assert.Null(JournalFormat.ReadOrSkipNewer(rollingBack, readsUpTo: 2));
+
+        // Written by a replica running as version 2: stamped 2 (what that version wrote), and read back by it.
+        var asOlder = JournalFormat.Write(op, readsUpTo: 2);
+        Assert.Equal(2, JsonNode.Parse(asOlder)!["journalVersion"]!.GetValue<int>());
+        Assert.True(JournalFormat.Read(asOlder, readsUpTo: 2)!.RollingBack);
+
+        // A new owner's takeover call (a phase version 2 cannot parse): v3 as well.
+        var taken = JournalFormat.Read(V1Pending)!;
+        taken.Nodes[0].Record(new CallRecord(Phase.TakeOver, 1, new NodeCall("POST /v1/abort", 200, null, null, 1.5), DateTimeOffset.UnixEpoch));
+        Assert.Equal(3, JsonNode.Parse(JournalFormat.Write(taken))!["journalVersion"]!.GetValue<int>());
     }
 
     // The answer keeps the shape callers and the CLI read (the v1 entry was that answer): the same member names.

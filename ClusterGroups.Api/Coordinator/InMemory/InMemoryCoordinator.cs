@@ -24,6 +24,7 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
     private readonly Dictionary<RequestKey, (KeyedRequest Request, DateTimeOffset? Until)> _keys = [];
     private string? _membership;
     private long _epoch;
+    private readonly Dictionary<string, (ReplicaAnnouncement Replica, DateTimeOffset Until)> _replicas = new(StringComparer.Ordinal);
 
     // Keys whose window runs, in the order they expire (one window for all, so the order of closes).
     private readonly Queue<(RequestKey Key, DateTimeOffset Until)> _expiring = new();
@@ -184,7 +185,7 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
     {
         lock (_lock)
         {
-            return Task.FromResult(OperationPage.Of(_entries.Values.Select(JournalFormat.ReadOrSkipNewer).OfType<OperationState>(), query));
+            return Task.FromResult(OperationPage.Of(_entries.Values.Select(json => JournalFormat.ReadOrSkipNewer(json)).OfType<OperationState>(), query));
         }
     }
 
@@ -217,6 +218,38 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
 
             (_membership, _epoch) = (MembershipFormat.Write(next), next.Epoch);
             return Task.FromResult(true);
+        }
+    }
+
+    public Task AnnounceAsync(ReplicaAnnouncement replica, TimeSpan ttl, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            _replicas[replica.Replica] = (replica, time.GetUtcNow() + ttl);
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task WithdrawAsync(string replica, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            _replicas.Remove(replica);
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<IReadOnlyList<ReplicaAnnouncement>> ListReplicasAsync(CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            var now = time.GetUtcNow();
+            foreach (var expired in _replicas.Where(r => r.Value.Until <= now).Select(r => r.Key).ToList())
+            {
+                _replicas.Remove(expired);
+            }
+
+            return Task.FromResult<IReadOnlyList<ReplicaAnnouncement>>([.. _replicas.Values.Select(r => r.Replica)]);
         }
     }
 

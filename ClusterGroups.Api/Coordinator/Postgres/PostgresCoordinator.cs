@@ -84,6 +84,30 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
         WriteAsync("SELECT cg.change_membership($1, $2)",
             [next.Epoch, new NpgsqlParameter { Value = MembershipFormat.Write(next), NpgsqlDbType = NpgsqlDbType.Jsonb }], ReadBoolAsync);
 
+    public Task AnnounceAsync(ReplicaAnnouncement replica, TimeSpan ttl, CancellationToken ct) =>
+        WriteAsync("SELECT cg.announce($1, $2, $3)",
+            [Text(replica.Replica), new NpgsqlParameter { Value = ReplicaFormat.Write(replica), NpgsqlDbType = NpgsqlDbType.Jsonb }, LeaseMs(ttl)],
+            async reader => await reader.ReadAsync());
+
+    public Task WithdrawAsync(string replica, CancellationToken ct) =>
+        WriteAsync("DELETE FROM cg.replicas WHERE replica = $1", [Text(replica)], async reader => await reader.ReadAsync());
+
+    public Task<IReadOnlyList<ReplicaAnnouncement>> ListReplicasAsync(CancellationToken ct) =>
+        ReadAsync("SELECT announcement::text FROM cg.replicas WHERE expires_at > clock_timestamp() ORDER BY replica", [],
+            async reader =>
+            {
+                var replicas = new List<ReplicaAnnouncement>();
+                while (await reader.ReadAsync())
+                {
+                    if (ReplicaFormat.Read(reader.GetString(0)) is { } replica)
+                    {
+                        replicas.Add(replica);
+                    }
+                }
+
+                return (IReadOnlyList<ReplicaAnnouncement>)replicas;
+            }, ct);
+
     public async Task<KeyedRequest?> RefuseKeyAsync(RequestKey key, KeyedRequest refusal, CancellationToken ct)
     {
         var holder = await WriteAsync("SELECT cg.refuse_key($1, $2, $3, $4)",

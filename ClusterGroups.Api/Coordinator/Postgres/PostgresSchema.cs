@@ -9,7 +9,9 @@ namespace ClusterGroups.Api.Coordinator.Postgres;
 // embedded in the Api (Coordinator/Postgres/Migrations/NNNN_name.sql), applied in order, each once: cg.schema_version
 // lists the applied ones. The whole run is one transaction under an advisory lock, so Api replicas starting together
 // migrate once (the others wait, then find nothing to do) and a failed run leaves the schema as it was. A database
-// migrated by a newer Api (a version this one does not know) is refused rather than used.
+// migrated by a newer Api is used only if every migration this Api does not know says it leaves this Api's version
+// working (`-- oldest reader: N` in the file, kept in cg.schema_version.oldest_reader): a rolling upgrade then runs
+// replicas of both versions on one database; any other newer schema is refused rather than used.
 public sealed partial class PostgresSchema(NpgsqlDataSource dataSource)
 {
     // pg_advisory_xact_lock's key: "cgschema" in ASCII. Held until the migration's transaction ends.
@@ -41,8 +43,18 @@ public sealed partial class PostgresSchema(NpgsqlDataSource dataSource)
 
         if (version > LatestVersion)
         {
-            throw new PostgresSchemaException(
-                $"The coordinator's schema is at version {version}, newer than this Api knows ({LatestVersion}): run the newer Api, or restore the database it expects.");
+            // Null oldest_reader (or no such column, before migration 5): the migration breaks older Apis.
+            await using var readers = new NpgsqlCommand(
+                $"SELECT coalesce(max(coalesce(oldest_reader, version)), {version}) FROM cg.schema_version WHERE version > {LatestVersion}",
+                connection, transaction);
+            if ((int)(await readers.ExecuteScalarAsync(ct))! > LatestVersion)
+            {
+                throw new PostgresSchemaException(
+                    $"The coordinator's schema is at version {version}, newer than this Api knows ({LatestVersion}) and not readable by it: run the newer Api, or restore the database it expects.");
+            }
+
+            await transaction.CommitAsync(ct);
+            return [];
         }
 
         var pending = Migrations.Where(m => m.Version > version).ToList();
@@ -55,6 +67,14 @@ public sealed partial class PostgresSchema(NpgsqlDataSource dataSource)
                 Parameters = { new() { Value = migration.Version }, new() { Value = migration.Name } },
             };
             await record.ExecuteNonQueryAsync(ct);
+            if (migration.OldestReader is { } oldest)
+            {
+                await using var readers = new NpgsqlCommand("UPDATE cg.schema_version SET oldest_reader = $1 WHERE version = $2", connection, transaction)
+                {
+                    Parameters = { new() { Value = oldest }, new() { Value = migration.Version } },
+                };
+                await readers.ExecuteNonQueryAsync(ct);
+            }
         }
 
         await transaction.CommitAsync(ct);
@@ -79,6 +99,8 @@ public sealed partial class PostgresSchema(NpgsqlDataSource dataSource)
                 int.Parse(r.Match.Groups["version"].Value, CultureInfo.InvariantCulture),
                 r.Match.Groups["name"].Value,
                 Read(assembly, r.Resource)))
+            .Select(m => m with { OldestReader = OldestReaderLine().Match(m.Sql) is { Success: true } line
+                ? int.Parse(line.Groups["version"].Value, CultureInfo.InvariantCulture) : null })
             .OrderBy(m => m.Version)
             .ToList();
         // Versions 1, 2, 3, ... with none missing or twice: a gap would be a file left out of the build.
@@ -99,6 +121,9 @@ public sealed partial class PostgresSchema(NpgsqlDataSource dataSource)
     }
 
     // Embedded as <root namespace>.Coordinator.Postgres.Migrations.0001_coordinator.sql
+    [GeneratedRegex(@"^-- oldest reader: (?<version>\d+)\s*$", RegexOptions.CultureInvariant | RegexOptions.Multiline)]
+    private static partial Regex OldestReaderLine();
+
     [GeneratedRegex(@"\.Migrations\.(?<version>\d{4})_(?<name>[a-z0-9_]+)\.sql$", RegexOptions.CultureInvariant)]
     private static partial Regex MigrationName();
 }

@@ -146,6 +146,30 @@ public static class CoordinatorScripts
         return 1
         """;
 
+    // A replica's announcement, live for ARGV[2] ms on the store's clock. KEYS[1] the announcement, KEYS[2] the set of
+    // replicas that announced; ARGV[1] the announcement's JSON, ARGV[3] the replica.
+    public const string Announce = """
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        redis.call('SADD', KEYS[2], ARGV[3])
+        return 1
+        """;
+
+    // KEYS and ARGV[3] as Announce's: the announcement gone at once.
+    public const string Withdraw = """
+        redis.call('DEL', KEYS[1])
+        redis.call('SREM', KEYS[2], ARGV[1])
+        return 1
+        """;
+
+    // Forgets replicas whose announcement expired: KEYS[1] the set, KEYS[2..] their announcements, ARGV their names.
+    // Checked in the script, so a replica that announced again since it was listed is never forgotten.
+    public const string ForgetExpired = """
+        for i = 2, #KEYS do
+          if redis.call('EXISTS', KEYS[i]) == 0 then redis.call('SREM', KEYS[1], ARGV[i - 1]) end
+        end
+        return 1
+        """;
+
     // KEYS[1] the lock; ARGV[1] owner, ARGV[2] lease ms. 1: extended; 0: not this owner's any more.
     public const string Renew = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then

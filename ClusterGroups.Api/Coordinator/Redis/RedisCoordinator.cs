@@ -23,6 +23,8 @@ namespace ClusterGroups.Api.Coordinator.Redis;
 //                            <operationId>", set when the operation begins, no expiry while it is open, then expires
 //                            Cluster:Coordinator:IdempotencyKeyWindow after its close
 //   cg:membership            hash: epoch, members (MembershipFormat); absent until the first change (epoch 0)
+//   cg:replica:{replica}     a replica's announcement (ReplicaFormat), expiring (PX) unless renewed
+//   cg:replicas              set of the replicas that announced (those whose announcement expired are removed on list)
 // Each step of the port is one script (CoordinatorScripts) or one read; the entry and the indexes never disagree.
 public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOptions> options) : ICoordinator
 {
@@ -32,6 +34,7 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
     private const string Desired = "cg:desired";
     private const string OpPrefix = "cg:op:";
     private const string MembershipKey = "cg:membership";
+    private const string Replicas = "cg:replicas";
     private const int Keep = 100_000;
     private const int PruneEvery = 16;
     private const int DesiredBatch = 1_000;
@@ -135,6 +138,34 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
 
     public async Task<bool> ChangeMembershipAsync(Membership next, CancellationToken ct) =>
         (long)await Guard(store.EvaluateAsync(CoordinatorScripts.ChangeMembership, [MembershipKey], [next.Epoch, MembershipFormat.Write(next)])) == 1;
+
+    public Task AnnounceAsync(ReplicaAnnouncement replica, TimeSpan ttl, CancellationToken ct) =>
+        Guard(store.EvaluateAsync(CoordinatorScripts.Announce, [ReplicaKey(replica.Replica), Replicas],
+            [ReplicaFormat.Write(replica), (long)ttl.TotalMilliseconds, replica.Replica]));
+
+    public Task WithdrawAsync(string replica, CancellationToken ct) =>
+        Guard(store.EvaluateAsync(CoordinatorScripts.Withdraw, [ReplicaKey(replica), Replicas], [replica]));
+
+    public async Task<IReadOnlyList<ReplicaAnnouncement>> ListReplicasAsync(CancellationToken ct)
+    {
+        var names = ((RedisValue[])(await Guard(store.ExecuteAsync("SMEMBERS", Replicas)))!).Select(v => (string)v!).ToArray();
+        if (names.Length == 0)
+        {
+            return [];
+        }
+
+        var values = (RedisValue[])(await Guard(store.ExecuteAsync("MGET", [.. names.Select(n => (RedisValue)ReplicaKey(n).ToString())])))!;
+        var expired = names.Where((_, i) => values[i].IsNull).ToArray();
+        if (expired.Length > 0)
+        {
+            await Guard(store.EvaluateAsync(CoordinatorScripts.ForgetExpired, [Replicas, .. expired.Select(ReplicaKey)],
+                [.. expired.Select(n => (RedisValue)n)]));
+        }
+
+        return [.. values.Where(v => !v.IsNull).Select(v => ReplicaFormat.Read(v)).OfType<ReplicaAnnouncement>()];
+    }
+
+    private static RedisKey ReplicaKey(string replica) => $"cg:replica:{replica}";
 
     public async Task<OperationState?> GetAsync(string operationId, CancellationToken ct)
     {

@@ -1,0 +1,13 @@
+using System.Text.Json;
+using ClusterGroups.Api.Coordinator;
+
+namespace ClusterGroups.Api.Journal;
+
+// How every coordinator stores a replica's announcement: {"replica": "…", "protocol": 3, "journalReads": 3, "startedAt": …}.
+public static class ReplicaFormat
+{
+    public static string Write(ReplicaAnnouncement replica) => JsonSerializer.Serialize(replica, JournalJson.Default.ReplicaAnnouncement);
+
+    public static ReplicaAnnouncement? Read(string? json) =>
+        string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize(json, JournalJson.Default.ReplicaAnnouncement);
+}
