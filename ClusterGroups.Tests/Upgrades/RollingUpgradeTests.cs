@@ -152,7 +152,12 @@ public sealed class RollingUpgradeTests(UpgradeFixture cluster, ITestOutputHelpe
         }
         finally
         {
-            await cluster.StartAsync("node3");
+            // Started again and reached by this replica (the AppHost's Api, which ClusterFixture.StartAsync asks, is stopped).
+            await cluster.StartCommandAsync("node3");
+            using var cts = new CancellationTokenSource(Wait.Resource);
+            await cluster.App.ResourceNotifications.WaitForResourceHealthyAsync("node3", cts.Token);
+            await Wait.UntilAsync(async () => (await (await api.GetAsync("/v1/cluster").WaitAsync(Wait.Request)).JsonAsync())["nodes"]!.AsArray()
+                .Any(n => n!["name"]!.GetValue<string>() == "node3" && n["reachable"]!.GetValue<bool>()), Wait.Resource, "the replica reaches node3 again");
         }
     }
 }
