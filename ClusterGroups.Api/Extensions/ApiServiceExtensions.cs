@@ -52,6 +52,7 @@ public static class ApiServiceExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<CoordinatorUnavailableHandler>();
         builder.Services.AddExceptionHandler<NewerJournalEntryHandler>();
+        builder.Services.AddExceptionHandler<ReplicaStoppingHandler>();
         builder.Services.AddApiDocumentation();
         builder.Services.AddNodeCallTracing();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));

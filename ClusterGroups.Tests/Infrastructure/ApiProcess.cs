@@ -13,6 +13,7 @@ public sealed class ApiProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _all = new();
 
     private ApiProcess(string name, Process process, Uri address, string apiKey)
     {
@@ -25,6 +26,29 @@ public sealed class ApiProcess : IAsyncDisposable
     public Uri Address { get; }
     public int Pid => _process.Id;
     public string LogTail => string.Join('\n', _log.TakeLast(40));
+
+    // What it logged at error level (the line and the ten after it: the exception), for a failing test's output.
+    public string Errors
+    {
+        get
+        {
+            // Aspire's environment turns on colours even when redirected: compare without the escape sequences.
+            var lines = _all.Select(l => System.Text.RegularExpressions.Regex.Replace(l, "\u001b\\[[0-9;]*m", "")).ToArray();
+            var keep = new SortedSet<int>();
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].StartsWith("fail:", StringComparison.Ordinal) || lines[i].StartsWith("crit:", StringComparison.Ordinal))
+                {
+                    for (var j = i; j < Math.Min(lines.Length, i + 11); j++)
+                    {
+                        keep.Add(j);
+                    }
+                }
+            }
+
+            return string.Join('\n', keep.Select(i => lines[i]));
+        }
+    }
 
     public static async Task<ApiProcess> StartAsync(ClusterFixture cluster, string name, IReadOnlyDictionary<string, string> settings)
     {
@@ -110,6 +134,11 @@ public sealed class ApiProcess : IAsyncDisposable
         }
 
         _log.Enqueue(line);
+        if (_all.Count < 200_000)
+        {
+            _all.Enqueue(line);
+        }
+
         while (_log.Count > 200 && _log.TryDequeue(out _))
         {
         }

@@ -48,7 +48,9 @@ public sealed class CheckedLoad(ClusterFixture cluster, Func<IReadOnlyList<HttpC
             var status = (int)response.StatusCode;
             var body = status is 200 or 201 or 202 or 404 or 409 ? await response.JsonAsync() : null;
             var nodes = body?["nodes"]?.AsArray().Select(n => n!["node"]!.GetValue<string>()).ToArray() ?? [];
-            Answers.Enqueue(new Answer(phase, status, body?["epoch"]?.GetValue<long>() ?? 0, nodes, api.BaseAddress?.ToString() ?? ""));
+            // A 5xx's problem details say why (kept short), for the test's message.
+            var why = status >= 500 && body is null ? new string([.. (await response.Content.ReadAsStringAsync()).Take(400)]) : null;
+            Answers.Enqueue(new Answer(phase, status, body?["epoch"]?.GetValue<long>() ?? 0, nodes, api.BaseAddress?.ToString() ?? "", why));
             // Committed (200, 201) or already so (409 for a create, 404 for a delete): true on every node it names.
             if (status is 200 or 201 or 404 or 409)
             {
@@ -88,6 +90,6 @@ public sealed class CheckedLoad(ClusterFixture cluster, Func<IReadOnlyList<HttpC
         }
     }
 
-    // Replica: the Api address that answered.
-    public sealed record Answer(string Phase, int Status, long Epoch, string[] Nodes, string Replica);
+    // Replica: the Api address that answered; Why: the body of a 5xx that is not an operation's report.
+    public sealed record Answer(string Phase, int Status, long Epoch, string[] Nodes, string Replica, string? Why = null);
 }
