@@ -4,6 +4,7 @@ using ClusterGroups.Contracts.Security;
 using ClusterGroups.Web.Security;
 using ClusterGroups.Node.Chaos;
 using ClusterGroups.Node.Groups;
+using ClusterGroups.Node.Network;
 using ClusterGroups.Storage;
 using ClusterGroups.Web.Startup;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,6 +22,10 @@ public static class NodeServiceExtensions
     public static IHostApplicationBuilder AddNodeServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<NodeOptions>()
+            .Bind(builder.Configuration.GetSection("Node"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<NetworkDelayOptions>()
             .Bind(builder.Configuration.GetSection("Node"))
             .ValidateDataAnnotations()
             .ValidateOnStart();
@@ -93,6 +98,7 @@ public static class NodeServiceExtensions
             ctx.Response.Headers[NodeHeaders.IdempotencySupported] = "true";
             return next(ctx);
         });
+        app.UseMiddleware<NetworkDelayMiddleware>();
         app.UseMiddleware<ChaosMiddleware>();
         return app;
     }

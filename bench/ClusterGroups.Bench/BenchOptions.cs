@@ -41,6 +41,8 @@ public sealed record BenchOptions
           --no-journal-run        leave out the second start with the in-memory journal (for A/B runs)
           --no-batching-run       leave out the start of N=3 with the Api's batching off (Cluster:Batching:Enabled=false),
                                   the batching A/B
+          --rtt-ms 1              the start of N=3 with this round trip added to every request to a node (Node:NetworkDelay
+                                  on every node: loopback has none, a network has), Api and direct alike; 0 leaves it out
           --otlp                  keep the services' OTLP exporter pointed at the (absent) dashboard, as the testing
                                   builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
           --state [1000,1000000]  the state-size phase only: 3 nodes bulk-loaded with each size, 10 divergent;
@@ -93,6 +95,9 @@ public sealed record BenchOptions
     public bool SkipJournalRun { get; init; }
     public bool SkipBatchingRun { get; init; }
 
+    // The round trip a node adds to every request in the "round trip to the nodes" start (none: no such start).
+    public TimeSpan NodeRoundTrip { get; init; } = TimeSpan.FromMilliseconds(1);
+
     public BenchProfile Profile
     {
         get
@@ -142,6 +147,7 @@ public sealed record BenchOptions
                 "--settle-seconds" => options with { SettleLimit = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--no-journal-run" => options with { SkipJournalRun = true },
                 "--no-batching-run" => options with { SkipBatchingRun = true },
+                "--rtt-ms" => options with { NodeRoundTrip = ParseRoundTrip(Next()) },
                 "--state" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { State = true, StateSizes = [.. Next().Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture))] }
                     : options with { State = true },
@@ -190,6 +196,12 @@ public sealed record BenchOptions
         env[pair[..at]] = pair[(at + 1)..];
         return env;
     }
+
+    // The node accepts up to a second (NetworkDelayOptions); a benchmark means a network's round trip, not a fault.
+    private static TimeSpan ParseRoundTrip(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms is >= 0 and <= 100
+            ? TimeSpan.FromMilliseconds(ms)
+            : throw new FormatException($"--rtt-ms takes milliseconds from 0 to 100, not '{text}'.");
 
     // The AppHost checks it too, but only once the bench is starting an app: a typo fails here, before anything runs.
     private static string ParseStore(string text) => text is "garnet" or "redis-server" or "redis"

@@ -54,6 +54,8 @@ public static class Analysis
             checks.Add(AtLeast($"capacity (Api ops/s × N) / direct ops/s, c=64, N={n}", value, n == 1 ? 0.4 : 0.75));
         }
 
+        BatchingTargets(runs, figures, checks);
+
         var faulted = runs.FirstOrDefault(r => r.Variant == SizeRunVariants.Default && r.Faults.Count > 0);
         if (faulted?.Faults.FirstOrDefault(f => Math.Abs(f.FaultRate - FaultRate) < 1e-9) is { } f5)
         {
@@ -64,6 +66,26 @@ public static class Analysis
         }
 
         return checks;
+    }
+
+    // Issue 27 (batching): capacity and the Api's CPU at c=64 from the main starts; at c=1 the Api's create with
+    // batching against the same start with it off (nothing may wait to fill a batch). The seed client's figure is
+    // not measured by this bench; the closing note compares with the issue's.
+    private static void BatchingTargets(IReadOnlyList<SizeResult> runs, Figures figures, List<TargetCheck> checks)
+    {
+        checks.Add(AtLeast("issue 27: capacity (Api ops/s × N) / direct ops/s, c=64, N=3",
+            figures.CapacityEfficiencyAt64.TryGetValue(3, out var c3) ? c3 : null, 1.0));
+        checks.Add(AtLeast("issue 27: capacity (Api ops/s × N) / direct ops/s, c=64, N=9",
+            figures.CapacityEfficiencyAt64.TryGetValue(9, out var c9) ? c9 : null, 0.75));
+        checks.Add(AtMost("issue 27: Api CPU ms per operation, c=64, N=3 (less its CPU at rest)",
+            figures.ApiCpuMsPerOpAt64.TryGetValue(3, out var cpu) ? Math.Round(cpu, 3) : null, 0.2));
+        var off = runs.FirstOrDefault(r => r.Variant == SizeRunVariants.NoBatching);
+        var on = off is null ? null : runs.FirstOrDefault(r => r.Variant == SizeRunVariants.Default && r.Nodes == off.Nodes);
+        var createOn = on?.ApiAt(1)?.Kind("create");
+        var createOff = off?.ApiAt(1)?.Kind("create");
+        var n = off?.Nodes ?? 3;
+        checks.Add(AtMost($"issue 27: p50(Api create, batching on) / p50(batching off), c=1, N={n}", Ratio(createOn?.P50Ms, createOff?.P50Ms), 1.1));
+        checks.Add(AtMost($"issue 27: p99(Api create, batching on) / p99(batching off), c=1, N={n}", Ratio(createOn?.P99Ms, createOff?.P99Ms), 1.1));
     }
 
     private static double? Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? Math.Round(x / y, 3) : null;

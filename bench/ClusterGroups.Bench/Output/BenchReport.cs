@@ -66,4 +66,7 @@ public static class SizeRunVariants
 
     // The Api with Cluster:Batching:Enabled=false: every write to a node its own request (the batching A/B).
     public const string NoBatching = "no batching";
+
+    // Every node adds a round trip to each request (Node:NetworkDelay): the Api's batching and the direct client alike.
+    public const string NodeRoundTrip = "round trip to the nodes";
 }

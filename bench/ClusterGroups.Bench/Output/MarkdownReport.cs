@@ -66,7 +66,7 @@ public static class MarkdownReport
 
     private static void Targets(StringBuilder md, BenchReport report)
     {
-        md.AppendLine("Targets of issue 15 (one run; fault-free figures at the default journal)").AppendLine();
+        md.AppendLine("Targets of issues 15 and 27 (one run; fault-free figures at the default journal)").AppendLine();
         md.AppendLine("| target | goal | measured | met |").AppendLine("|---|---|---:|---|");
         foreach (var t in report.Targets)
         {
@@ -148,16 +148,19 @@ public static class MarkdownReport
     // Api ops/s x N / direct ops/s at the same concurrency in the same start.
     private static void Batching(StringBuilder md, BenchReport report)
     {
-        if (report.Runs.FirstOrDefault(r => r.Variant == SizeRunVariants.NoBatching) is not { } off
-            || report.Main.FirstOrDefault(r => r.Nodes == off.Nodes) is not { } on)
+        var off = report.Runs.FirstOrDefault(r => r.Variant == SizeRunVariants.NoBatching);
+        var far = report.Runs.FirstOrDefault(r => r.Variant == SizeRunVariants.NodeRoundTrip);
+        if ((off ?? far) is not { } variant || report.Main.FirstOrDefault(r => r.Nodes == variant.Nodes) is not { } on)
         {
             return;
         }
 
-        md.AppendLine(Invariant($"Batching A/B (N={off.Nodes}): node write requests per operation, writes per request (the mean batch), and capacity = Api ops/s × N / direct ops/s at the same concurrency in the same start")).AppendLine();
+        md.AppendLine(Invariant($"Batching A/B (N={on.Nodes}): node write requests per operation, writes per request (the mean batch), and capacity = Api ops/s × N / direct ops/s at the same concurrency in the same start; \"on, round trip\": every node adds a round trip to each request (Api and direct alike)")).AppendLine();
         md.AppendLine("| batching | c | ops/s | p50 ms | p99 ms | node write requests / op | writes / request | capacity |")
             .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var (label, run) in new[] { ("on", on), ("off", off) })
+        var rows = new[] { ("on", (SizeResult?)on), ("off", off), ("on, round trip", far) }
+            .Where(r => r.Item2 is not null).Select(r => (r.Item1, r.Item2!));
+        foreach (var (label, run) in rows)
         {
             foreach (var p in run.Api)
             {

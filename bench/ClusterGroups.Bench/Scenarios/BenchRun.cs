@@ -49,6 +49,11 @@ public static class BenchRun
                 await MeasureWithoutBatchingAsync(options, runs, ct);
             }
 
+            if (options.NodeRoundTrip > TimeSpan.Zero)
+            {
+                await MeasureWithRoundTripAsync(options, runs, notes, ct);
+            }
+
             notes.Add(options.KeepOtlpExport
                 ? "OTLP export kept as the testing builder sets it (no dashboard runs, so every export fails)."
                 : "OTLP export off (OTEL_EXPORTER_OTLP_ENDPOINT cleared): the testing builder runs no dashboard; tracing and metrics still run in every service.");
@@ -106,6 +111,25 @@ public static class BenchRun
         try
         {
             runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.NoBatching, withFaults: false, ct));
+        }
+        finally
+        {
+            await StopAsync(cluster);
+        }
+    }
+
+    // Loopback hides what a network costs: the same node count once more, every request to a node held for a round
+    // trip first, so the Api's requests per operation (what batching saves) cost what they would across machines.
+    private static async Task MeasureWithRoundTripAsync(BenchOptions options, List<SizeResult> runs, List<string> notes, CancellationToken ct)
+    {
+        var size = options.Sizes.Contains(3) ? 3 : options.Sizes[^1];
+        var delay = options.NodeRoundTrip.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        var cluster = await AspireCluster.StartAsync(size, options, [], ct,
+            nodeEnvironment: new Dictionary<string, string> { ["Node__NetworkDelay"] = delay });
+        try
+        {
+            runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.NodeRoundTrip, withFaults: false, ct));
+            notes.Add($"Round trip to the nodes: every request to a node waited {options.NodeRoundTrip.TotalMilliseconds:0.###} ms before it was served (Node:NetworkDelay; --rtt-ms).");
         }
         finally
         {

@@ -44,7 +44,7 @@ public sealed class AspireCluster : IBenchCluster
 
     public static async Task<AspireCluster> StartAsync(
         int nodes, BenchOptions options, IReadOnlyList<string> extraArgs, CancellationToken ct,
-        IReadOnlyDictionary<string, string>? apiEnvironment = null)
+        IReadOnlyDictionary<string, string>? apiEnvironment = null, IReadOnlyDictionary<string, string>? nodeEnvironment = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "clustergroups-bench", Guid.NewGuid().ToString("N"));
         string[] args =
@@ -92,6 +92,14 @@ public sealed class AspireCluster : IBenchCluster
         foreach (var (name, value) in options.ApiEnvironment.Concat(apiEnvironment ?? new Dictionary<string, string>()))
         {
             api.WithEnvironment(name, value);
+        }
+
+        foreach (var node in builder.Resources.OfType<ProjectResource>().Where(r => r.Name.StartsWith("node", StringComparison.Ordinal)).ToList())
+        {
+            foreach (var (name, value) in nodeEnvironment ?? new Dictionary<string, string>())
+            {
+                builder.CreateResourceBuilder(node).WithEnvironment(name, value);
+            }
         }
 
         var app = await builder.BuildAsync(startup.Token);
