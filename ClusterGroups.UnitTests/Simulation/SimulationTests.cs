@@ -61,6 +61,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
     [InlineData(Plant.NoAbortBeforeNotApplied)]
     [InlineData(Plant.TakeoverTrustsJournal)]
     [InlineData(Plant.CoordinatorForgetsKeys)]
+    [InlineData(Plant.OldReplicaDrivesRollback)]
     public void The_fixed_seeds_find_each_planted_bug(string bug)
     {
         var plant = Plant.Parse(bug);
