@@ -17,7 +17,9 @@ namespace ClusterGroups.Simulation;
 //                                store that evicted them would): a caller's retry begins a second operation;
 //   old-replica-drives-rollback  a replica of protocol 2 reads an entry a newer one wrote (v3) as if it were its own
 //                                version, rather than leaving it: it does not know the rollback record, so it drives an
-//                                operation whose rollback had begun as if nothing were being undone (JournalFormat).
+//                                operation whose rollback had begun as if nothing were being undone (JournalFormat);
+//   gate-ignores-old-replicas    the operator's membership changes skip the gate (ReplicaVersions.RefusalAsync, as the
+//                                endpoints ask it): a drain or rejoin applied while a protocol-2 replica is live.
 public sealed record Plant(string? Name)
 {
     public const string NodeIgnoresFence = "node-ignores-fence";
@@ -25,8 +27,10 @@ public sealed record Plant(string? Name)
     public const string TakeoverTrustsJournal = "takeover-trusts-journal";
     public const string CoordinatorForgetsKeys = "coordinator-forgets-keys";
     public const string OldReplicaDrivesRollback = "old-replica-drives-rollback";
+    public const string GateIgnoresOldReplicas = "gate-ignores-old-replicas";
 
-    public static readonly string[] Known = [NodeIgnoresFence, NoAbortBeforeNotApplied, TakeoverTrustsJournal, CoordinatorForgetsKeys, OldReplicaDrivesRollback];
+    public static readonly string[] Known =
+        [NodeIgnoresFence, NoAbortBeforeNotApplied, TakeoverTrustsJournal, CoordinatorForgetsKeys, OldReplicaDrivesRollback, GateIgnoresOldReplicas];
 
     public static readonly Plant None = new((string?)null);
 

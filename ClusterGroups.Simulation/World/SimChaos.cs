@@ -173,7 +173,8 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
     // runs with older replicas: the others run as they did before the gate.
     private async Task<bool> GateAsync(SimReplica replica, string node)
     {
-        if (!Settings.Upgrades || await replica.Versions.RefusalAsync(ProtocolVersions.MembershipChanges, CancellationToken.None) is not { } older)
+        if (!Settings.Upgrades || world.Plant.Is(Plant.GateIgnoresOldReplicas)
+            || await replica.Versions.RefusalAsync(ProtocolVersions.MembershipChanges, CancellationToken.None) is not { } older)
         {
             return false;
         }

@@ -106,7 +106,7 @@ public sealed record SimSettings(
         AbandonRate = 0.3,
         Keyed = true,
         MembershipRate = 0.6,
-        OldReplicas = 2,
+        OldReplicas = 1,
     };
 
     public override string ToString() =>

@@ -62,6 +62,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
     [InlineData(Plant.TakeoverTrustsJournal)]
     [InlineData(Plant.CoordinatorForgetsKeys)]
     [InlineData(Plant.OldReplicaDrivesRollback)]
+    [InlineData(Plant.GateIgnoresOldReplicas)]
     public void The_fixed_seeds_find_each_planted_bug(string bug)
     {
         var plant = Plant.Parse(bug);
