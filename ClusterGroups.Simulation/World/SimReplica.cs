@@ -129,29 +129,45 @@ public sealed class SimReplica : IAsyncDisposable
         }
     });
 
-    // ReplicaAnnouncer's loop: this replica's version in the coordinator at start and every AnnounceInterval.
+    // ReplicaAnnouncer's loop: this replica's version in the coordinator at start and every AnnounceInterval, until
+    // the replica stops.
     public void StartAnnouncing(SimTrace trace) => Actor.Start<bool>(async () =>
     {
-        while (true)
+        while (!_stopping)
         {
-            try
-            {
-                await Coordinator.AnnounceAsync(Versions.Self, Upgrade.AnnouncementLifetime, CancellationToken.None);
-            }
-            catch (CoordinatorStoreException e)
-            {
-                trace.Add(Name, $"announcement failed: {e.Message}");
-            }
-
+            _announcing = AnnounceAsync(trace);
+            await _announcing;
             await Task.Delay(Upgrade.AnnounceInterval, Clock);
         }
+
+        return true;
     });
 
-    // A graceful stop (SIGTERM): the announcement withdrawn (ReplicaAnnouncer.StopAsync), then the process gone; what
-    // it ran stays open for another replica's recovery, as ReplicaStoppingHandler answers. A withdraw that fails
-    // leaves the announcement to expire.
+    private bool _stopping;
+
+    // The announcement in flight, if any: a stop withdraws only once it has landed (or failed).
+    private Task _announcing = Task.CompletedTask;
+
+    private async Task AnnounceAsync(SimTrace trace)
+    {
+        try
+        {
+            await Coordinator.AnnounceAsync(Versions.Self, Upgrade.AnnouncementLifetime, CancellationToken.None);
+        }
+        catch (CoordinatorStoreException e)
+        {
+            trace.Add(Name, $"announcement failed: {e.Message}");
+        }
+    }
+
+    // A graceful stop (SIGTERM), as ReplicaAnnouncer.StopAsync does it: the announcing loop ends (after the announcement
+    // in flight, if any: one landing after the withdraw would count the stopped replica until it expires), then the
+    // announcement is withdrawn, then the process is gone; what it ran stays open for another replica's recovery, as
+    // ReplicaStoppingHandler answers. A withdraw that fails leaves the announcement to expire.
     public void Stop(SimTrace trace) => Actor.Start(async () =>
     {
+        _stopping = true;
+        await _announcing;
         try
         {
             await Coordinator.WithdrawAsync(Versions.Self.Replica, CancellationToken.None);

@@ -11,7 +11,7 @@ namespace ClusterGroups.UnitTests.Simulation;
 public sealed class DeterminismTests
 {
     // A seed whose all-faults run exercises every source below (4 did until membership changes joined the faults, 3
-    // until the rolling upgrade did: membership changes then wait for the gate).
+    // until the rolling upgrade did: membership changes then wait for the gate, and come late in the run).
     private const int Seed = 11;
 
     // Each kind of fault, as the trace says it happened.
@@ -19,7 +19,8 @@ public sealed class DeterminismTests
     [
         "pause ", "crash ", "restart ", "down for", "clock off", "retry ", "request lost", "(copy 2, late)", ": lost",
         "coordinator store down", "no answer within", "crashes after applying", "after an undo", "after its progress save",
-        "[stale,", "nodes n", "reconciles", "operator drains", "rejoins", "refused 409", "(SIGTERM)", "as protocol 3",
+        // "rejoins": only a drained node rejoins (in this run the drain's own line is cut short by its replica's stop).
+        "[stale,", "nodes n", "reconciles", "rejoins", "refused 409", "(SIGTERM)", "as protocol 3",
     ];
 
     [Fact]
