@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Model;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,15 +14,23 @@ namespace ClusterGroups.Simulation;
 //                                owner journaled (the rule before issue 23's fix: a Committed answer for a group
 //                                already undone on other nodes);
 //   coordinator-forgets-keys     the coordinator keeps no Idempotency-Key past the script that recorded it (as a
-//                                store that evicted them would): a caller's retry begins a second operation.
+//                                store that evicted them would): a caller's retry begins a second operation;
+//   old-replica-drives-rollback  a replica of protocol 2 reads an entry a newer one wrote (v3) as if it were its own
+//                                version, rather than leaving it: it does not know the rollback record, so it drives an
+//                                operation whose rollback had begun as if nothing were being undone (JournalFormat);
+//   gate-ignores-old-replicas    the operator's membership changes skip the gate (ReplicaVersions.RefusalAsync, as the
+//                                endpoints ask it): a drain or rejoin applied while a protocol-2 replica is live.
 public sealed record Plant(string? Name)
 {
     public const string NodeIgnoresFence = "node-ignores-fence";
     public const string NoAbortBeforeNotApplied = "no-abort-before-not-applied";
     public const string TakeoverTrustsJournal = "takeover-trusts-journal";
     public const string CoordinatorForgetsKeys = "coordinator-forgets-keys";
+    public const string OldReplicaDrivesRollback = "old-replica-drives-rollback";
+    public const string GateIgnoresOldReplicas = "gate-ignores-old-replicas";
 
-    public static readonly string[] Known = [NodeIgnoresFence, NoAbortBeforeNotApplied, TakeoverTrustsJournal, CoordinatorForgetsKeys];
+    public static readonly string[] Known =
+        [NodeIgnoresFence, NoAbortBeforeNotApplied, TakeoverTrustsJournal, CoordinatorForgetsKeys, OldReplicaDrivesRollback, GateIgnoresOldReplicas];
 
     public static readonly Plant None = new((string?)null);
 
@@ -47,7 +57,33 @@ public sealed record Plant(string? Name)
         }
     }
 
+    // How a replica that reads the journal up to `readsUpTo` reads and writes it, with the bug in if planted.
+    public JournalCodec JournalFor(int readsUpTo) =>
+        Is(OldReplicaDrivesRollback) && readsUpTo < JournalFormat.Version ? new JournalReadAsOwnVersion(readsUpTo) : new JournalCodec(readsUpTo);
+
     public override string ToString() => Name ?? "none";
+
+    // An older replica that reads a newer entry as if it were of its own version: the rollback record, which it does
+    // not know, is lost on the way (what a build from before the record would make of the entry).
+    private sealed class JournalReadAsOwnVersion(int readsUpTo) : JournalCodec(readsUpTo)
+    {
+        public override OperationState? Read(string json) => base.Read(AsOwnVersion(json));
+
+        public override OperationState? ReadOrSkipNewer(string json) => base.ReadOrSkipNewer(AsOwnVersion(json));
+
+        private string AsOwnVersion(string json)
+        {
+            var entry = JsonNode.Parse(json)!.AsObject();
+            if ((entry["journalVersion"]?.GetValue<int>() ?? 1) <= ReadsUpTo)
+            {
+                return json;
+            }
+
+            entry["journalVersion"] = ReadsUpTo;
+            entry.Remove("rollingBack");
+            return entry.ToJsonString();
+        }
+    }
 
     // The takeover rule before issue 23: only the nodes the journal left unknown are asked (as a fresh Api would
     // resolve them), what the earlier owner journaled of the others is trusted, and an operation whose nodes all

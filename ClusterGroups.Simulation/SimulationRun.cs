@@ -1,3 +1,4 @@
+using ClusterGroups.Api.Upgrades;
 using ClusterGroups.Simulation.Checks;
 using ClusterGroups.Simulation.World;
 
@@ -21,28 +22,48 @@ public static class SimulationRun
         world.Trace.Add("sim", settings.ToString());
         world.Trace.Add("sim", $"plant: {plant}");
         world.Network.Faults = settings.Network;
+        world.CoordinatorStore.Served += invariants.AtScript;
 
         SimReplica Start(string name, int incarnation, IReadOnlyList<string> order, TimeSpan offset)
         {
             var replica = new SimReplica(world, name, incarnation, order, offset);
             world.Replicas.Add(replica);
-            replica.StartRecovery(world.Trace);
+            replica.StartRecovery(world.Trace, invariants.AtRecoveryRoundFailed);
+            if (settings.Upgrades)
+            {
+                // Announcements only where versions differ: the other runs stay what they were before them.
+                replica.StartAnnouncing(world.Trace);
+            }
+
             return replica;
         }
 
         for (var r = 1; r <= settings.Replicas; r++)
         {
+            world.Installed[$"api{r}"] = r <= settings.OldReplicas ? ProtocolVersions.Oldest : ProtocolVersions.Current;
             Start($"api{r}", 1, world.NodeNames, TimeSpan.Zero);
         }
 
         var chaos = new SimChaos(world, Start);
         chaos.Start();
+        var upgrade = new SimUpgrade(world, chaos);
+        if (settings.Upgrades)
+        {
+            upgrade.Start();
+        }
+
         var clients = Enumerable.Range(1, settings.Clients).Select(c => new SimClient(world, invariants, $"client{c}")).ToList();
         clients.ForEach(c => c.Start());
 
         world.Scheduler.Run(() => clients.All(c => c.Done), WorkloadLimit);
         chaos.Heal();
         var quietBy = world.Scheduler.Now + QuietLimit;
+        if (settings.Upgrades)
+        {
+            // The rolling upgrade ends before the heal's rejoin, which the gate would refuse while older replicas live.
+            world.Scheduler.Run(() => upgrade.Done, quietBy);
+        }
+
         if (settings.MembershipRate > 0)
         {
             chaos.RejoinAll(rounds: 20);
@@ -51,6 +72,10 @@ public static class SimulationRun
         world.Scheduler.Run(() => OpenOperations(world) == 0 && (settings.MembershipRate == 0 || chaos.MembershipSettled), quietBy);
         world.Trace.Add("sim", $"quiet at {world.Scheduler.Now.TotalSeconds:0.000}s; {OpenOperations(world)} open");
         invariants.AtQuiescence();
+        if (settings.Upgrades)
+        {
+            world.Trace.Add("sim", $"upgrade: gate refused {chaos.GateRefusals} membership change(s); protocol-2 writes {invariants.OlderWrites}");
+        }
 
         var failures = new List<string>();
         if (world.Scheduler.Escape is { } escape)
@@ -58,12 +83,18 @@ public static class SimulationRun
             failures.Add($"the simulation lost control: {escape}");
         }
 
-        foreach (var actor in world.Replicas.Select(r => r.Actor).Concat(clients.Select(c => c.Actor)).Append(chaos.Actor).Append(world.Scheduler.Environment))
+        foreach (var actor in world.Replicas.Select(r => r.Actor).Concat(clients.Select(c => c.Actor)).Append(chaos.Actor).Append(upgrade.Actor)
+                     .Append(world.Scheduler.Environment))
         {
             if (actor.Failure is { } failure)
             {
                 failures.Add($"{actor.Name} threw: {failure}");
             }
+        }
+
+        if (settings.Upgrades && (!upgrade.Done || world.Replicas.Any(r => r.Alive && r.Version != ProtocolVersions.Current)))
+        {
+            failures.Add($"the rolling upgrade did not finish: {string.Join(", ", world.Replicas.Where(r => r.Alive).Select(r => $"{r.Name} runs {r.Version}"))}");
         }
 
         if (!clients.All(c => c.Done))

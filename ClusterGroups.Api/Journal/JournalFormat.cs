@@ -38,7 +38,10 @@ public static class JournalFormat
         JsonSerializer.Serialize(ToEntry(op, readsUpTo), JournalJson.Default.JournalEntry);
 
     // The same text as UTF-8, what a coordinator stores: written straight to bytes, never as a UTF-16 string first.
-    public static byte[] WriteUtf8(OperationState op) => JsonSerializer.SerializeToUtf8Bytes(ToEntry(op, ReadsUpTo), JournalJson.Default.JournalEntry);
+    public static byte[] WriteUtf8(OperationState op) => WriteUtf8(op, ReadsUpTo);
+
+    public static byte[] WriteUtf8(OperationState op, int readsUpTo) =>
+        JsonSerializer.SerializeToUtf8Bytes(ToEntry(op, readsUpTo), JournalJson.Default.JournalEntry);
 
     public static OperationState? Read(string json) => Read(json, ReadsUpTo);
 

@@ -5,7 +5,10 @@ namespace ClusterGroups.Api.Model;
 // replays exactly from its seed.
 public class Entropy
 {
-    private static readonly string Instance = $"{Environment.MachineName}:{Environment.ProcessId}";
+    private static readonly string Process = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    // This replica among those sharing the coordinator: its lease owners and its version announcement name it.
+    public virtual string Instance => Process;
 
     // "op-" + a version 7 Guid: ordered by time, unique without coordination.
     public virtual string NewOperationId(DateTimeOffset now) => $"op-{Guid.CreateVersion7(now):N}";

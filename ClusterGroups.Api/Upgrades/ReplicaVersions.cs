@@ -7,11 +7,9 @@ namespace ClusterGroups.Api.Upgrades;
 
 // This replica's version, and the live replicas' as announced in the coordinator: decides whether a gated feature may
 // be used now. This replica always counts, announced or not (its announcement may not have reached the store yet).
-public sealed class ReplicaVersions(ICoordinator coordinator, IOptions<UpgradeOptions> options, TimeProvider time)
+public sealed class ReplicaVersions(ICoordinator coordinator, IOptions<UpgradeOptions> options, TimeProvider time, Entropy entropy)
 {
-    private static readonly string Instance = $"{Environment.MachineName}:{Environment.ProcessId}";
-
-    public ReplicaAnnouncement Self { get; } = Announce(options.Value.Protocol ?? ProtocolVersions.Current, time.GetUtcNow());
+    public ReplicaAnnouncement Self { get; } = Announce(entropy.Instance, options.Value.Protocol ?? ProtocolVersions.Current, time.GetUtcNow());
 
     // Makes this process read and write the journal as its protocol version does (once, at start).
     public void Apply() => JournalFormat.RunAs(Self.JournalReads);
@@ -33,6 +31,6 @@ public sealed class ReplicaVersions(ICoordinator coordinator, IOptions<UpgradeOp
               + "(a replica that stopped counts until its announcement expires).";
     }
 
-    private static ReplicaAnnouncement Announce(int protocol, DateTimeOffset now) =>
-        new(Instance, protocol, ProtocolVersions.JournalReads(protocol), now);
+    private static ReplicaAnnouncement Announce(string instance, int protocol, DateTimeOffset now) =>
+        new(instance, protocol, ProtocolVersions.JournalReads(protocol), now);
 }

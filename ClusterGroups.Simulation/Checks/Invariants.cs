@@ -2,6 +2,7 @@ using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Model;
+using ClusterGroups.Api.Upgrades;
 using ClusterGroups.Simulation.World;
 using StackExchange.Redis;
 
@@ -127,6 +128,91 @@ public sealed class Invariants(SimWorld world)
             AtAnswer(replica, FanOutResult.Done(earlier));
         }
     }
+
+    // Every script the coordinator store runs, checked in the same step (ScriptServed):
+    // - a replica of an older protocol never writes an entry it could not read itself, and never rewrites one a newer
+    //   replica wrote (it leaves it: recovery skips it, a request needing it is answered 503);
+    // - the rollback record is never lost: an entry journaled rolling back is never rewritten without it, and an
+    //   operation whose rollback is on record never closes Committed (some undo may have landed: Takeover.MayCommit);
+    // - the gate: no drain, rejoin, add or remove is applied while a live replica announces a protocol older than
+    //   membership changes need (a joining node's promotion finishes a rejoin the gate let through, and is not one).
+    public void AtScript(ScriptServed served)
+    {
+        if (!served.Applied)
+        {
+            return;
+        }
+
+        if (served.Entry is { } written)
+        {
+            AtEntryWritten(served.Caller, written.Id, written.Entry, served.Before);
+        }
+        else if (served.Script == "CoordinatorScripts.ChangeMembership")
+        {
+            AtMembershipChanged(served.Caller, MembershipFormat.Read(served.Args[1].ToString())!, MembershipFormat.Read(served.Before));
+        }
+    }
+
+    // How many entries replicas of an older protocol wrote (reported).
+    public int OlderWrites { get; private set; }
+
+    private void AtEntryWritten(StoreCaller? caller, string id, string entry, string? before)
+    {
+        if (caller is { Version: < ProtocolVersions.Current } older)
+        {
+            OlderWrites++;
+            var reads = ProtocolVersions.JournalReads(older.Version);
+            if (VersionOf(entry) > reads)
+            {
+                Violate($"{older.Replica} (protocol {older.Version}) wrote {id} as journal v{VersionOf(entry)}, which it cannot read");
+            }
+
+            if (before is not null && VersionOf(before) > reads)
+            {
+                Violate($"{older.Replica} (protocol {older.Version}) rewrote {id}, whose entry a newer replica wrote (journal v{VersionOf(before)})");
+            }
+        }
+
+        var recorded = before is not null && RollingBack(before);
+        if (recorded && !RollingBack(entry))
+        {
+            Violate($"{caller?.Replica} rewrote {id} without its rollback record: it was journaled rolling back");
+        }
+
+        if ((recorded || RollingBack(entry)) && JournalFormat.Read(entry, JournalFormat.Version) is { Outcome: Outcome.Committed })
+        {
+            Violate($"{caller?.Replica} closed {id} Committed, but its rollback was on record");
+        }
+    }
+
+    private void AtMembershipChanged(StoreCaller? caller, Membership next, Membership? previous)
+    {
+        var promotion = previous is not null && next.Members.Count == previous.Members.Count && next.Members.All(m =>
+            previous.RoleOf(m.Name) == m.Role || (previous.RoleOf(m.Name) == MemberRole.Joining && m.Role == MemberRole.Active));
+        var older = LiveAnnouncements().Where(a => a.Protocol < ProtocolVersions.MembershipChanges.Needs).ToList();
+        if (!promotion && older.Count > 0)
+        {
+            Violate($"{caller?.Replica} applied membership epoch {next.Epoch} while {string.Join(", ", older.Select(a => $"{a.Replica} announces protocol {a.Protocol}"))}");
+        }
+    }
+
+    // A recovery round that failed on an entry a newer replica wrote: an older replica must leave such an entry.
+    public void AtRecoveryRoundFailed(string replica, NewerJournalEntryException newer) =>
+        Violate($"{replica}'s recovery round failed on {newer.OperationId} (journal v{newer.Version}, it reads up to {newer.Readable})");
+
+    private List<ReplicaAnnouncement> LiveAnnouncements() =>
+        [.. Smembers("cg:replicas").Select(r => world.CoordinatorStore.Execute("GET", [$"cg:replica:{r}"]).Result)
+            .Where(v => v is { IsNull: false }).Select(v => ReplicaFormat.Read(v!.ToString())).OfType<ReplicaAnnouncement>()];
+
+    // The stamp and the rollback record, read from the text (every entry is checked: no full parse for each).
+    private static int VersionOf(string entry)
+    {
+        const string Stamp = "\"journalVersion\":";
+        var at = entry.IndexOf(Stamp, StringComparison.Ordinal);
+        return at < 0 ? 1 : entry[at + Stamp.Length] - '0';
+    }
+
+    private static bool RollingBack(string entry) => entry.Contains("\"rollingBack\":true", StringComparison.Ordinal);
 
     // Once the run is quiet: no operation open; per group, operations one after another (never two at once), every
     // "already so" true of the state the ones before it left (a register), the nodes all in the state the last one

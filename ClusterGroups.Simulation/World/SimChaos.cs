@@ -3,6 +3,7 @@ using ClusterGroups.Api.Errors;
 using ClusterGroups.Api.Maintenance;
 using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Reconciliation;
+using ClusterGroups.Api.Upgrades;
 using ClusterGroups.Simulation.Runtime;
 using StackExchange.Redis;
 
@@ -72,7 +73,7 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
         {
             world.Trace.Add("chaos", $"crash {crashed.Name}");
             crashed.Actor.Crash();
-            After(TimeSpan.FromSeconds(1 + Random.Next(20)), () => Restart(crashed));
+            After(TimeSpan.FromSeconds(1 + Random.Next(20)), () => Restart(crashed.Name));
         }
         else if (roll >= 0.4 && roll < 0.4 + Settings.NodeDownRate / 4 && Pick(world.Nodes.Values.Where(n => !n.Down)) is { } node)
         {
@@ -133,11 +134,17 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
     }
 
     // An operator's membership change through one replica: a drained node rejoins, a joining one gets a backfill round,
-    // an active one is drained (never the last: MembershipChanges refuses it).
+    // an active one is drained (never the last: MembershipChanges refuses it). In a run with a rolling upgrade, through
+    // the Api's gate first, as the endpoints do (409 "Older Api replicas are live").
     private async Task<bool> MaintainAsync(SimReplica replica, string node)
     {
         try
         {
+            if (await GateAsync(replica, node))
+            {
+                return true;
+            }
+
             var role = (await replica.Coordinator.GetMembershipAsync(CancellationToken.None))?.RoleOf(node) ?? MemberRole.Active;
             switch (role)
             {
@@ -162,6 +169,24 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
         return true;
     }
 
+    // True when the gate refuses membership changes now (MaintenanceEndpoints: ReplicaVersions.RefusalAsync). Only in
+    // runs with older replicas: the others run as they did before the gate.
+    private async Task<bool> GateAsync(SimReplica replica, string node)
+    {
+        if (!Settings.Upgrades || world.Plant.Is(Plant.GateIgnoresOldReplicas)
+            || await replica.Versions.RefusalAsync(ProtocolVersions.MembershipChanges, CancellationToken.None) is not { } older)
+        {
+            return false;
+        }
+
+        world.Trace.Add(replica.Name, $"membership change on {node} refused 409: {older}");
+        GateRefusals++;
+        return true;
+    }
+
+    // How many membership changes the gate refused (reported).
+    public int GateRefusals { get; private set; }
+
     // After the heal (no more faults): every drained node rejoins and is backfilled until active, on the first live
     // replica, for at most `rounds` rounds (a group the journal cannot explain, left by an abandon, keeps a node joining).
     public void RejoinAll(int rounds)
@@ -173,6 +198,12 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
             {
                 try
                 {
+                    if (await GateAsync(replica, "every drained node"))
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(2), replica.Clock);
+                        continue;
+                    }
+
                     var membership = await replica.Coordinator.GetMembershipAsync(CancellationToken.None);
                     foreach (var member in membership?.Members.Where(m => m.Role == MemberRole.Out) ?? [])
                     {
@@ -220,7 +251,7 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
             // A replica killed while paused (kill -9 of a SIGSTOPped process) is crashed, not paused: restarted.
             if (!replica.Alive)
             {
-                Restart(replica);
+                Restart(replica.Name);
             }
             else if (replica.Actor.Paused)
             {
@@ -231,23 +262,25 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
         world.Trace.Add("chaos", "healed: no more faults");
     }
 
-    private void Restart(SimReplica crashed)
+    // A replica gone (crashed or stopped) started again, as the version installed where it runs; nothing if one of that
+    // name runs already.
+    public void Restart(string name)
     {
-        if (world.Replicas.Any(r => r.Name == crashed.Name && r.Alive))
+        if (world.Replicas.Any(r => r.Name == name && r.Alive))
         {
             return;
         }
 
-        var incarnation = _incarnations[crashed.Name] = _incarnations.GetValueOrDefault(crashed.Name, 1) + 1;
+        var incarnation = _incarnations[name] = _incarnations.GetValueOrDefault(name, 1) + 1;
         var order = world.NodeNames.ToList();
         if (Random.NextDouble() < Settings.ReorderRate)
         {
             order = [.. order.OrderBy(_ => Random.Next())];
         }
 
-        world.Replicas.Remove(crashed);
-        var replica = start(crashed.Name, incarnation, order, TimeSpan.Zero);
-        world.Trace.Add("chaos", $"restart {replica.Name} (incarnation {incarnation}, nodes {string.Join(",", order)})");
+        world.Replicas.RemoveAll(r => r.Name == name);
+        var replica = start(name, incarnation, order, TimeSpan.Zero);
+        world.Trace.Add("chaos", $"restart {replica.Name} (incarnation {incarnation}, protocol {replica.Version}, nodes {string.Join(",", order)})");
     }
 
     private T? Pick<T>(IEnumerable<T> candidates) where T : class

@@ -1,6 +1,7 @@
 using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Errors;
 using ClusterGroups.Api.FanOut;
+using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Model;
 using ClusterGroups.Simulation.Checks;
 using ClusterGroups.Simulation.Runtime;
@@ -128,6 +129,12 @@ public sealed class SimClient(SimWorld world, Invariants invariants, string name
                 catch (CoordinatorUnavailableException e)
                 {
                     world.Trace.Add(replica.Name, $"answer: 503 coordinator unavailable ({e.OperationId ?? "nothing begun"})");
+                }
+                catch (NewerJournalEntryException e)
+                {
+                    // An older replica meets the group's open operation in an entry it cannot read (a rolling upgrade):
+                    // 503 "Written by a newer Api", nothing done; the caller sends it again (NewerJournalEntryHandler).
+                    world.Trace.Add(replica.Name, $"answer: 503 written by a newer Api ({e.OperationId})");
                 }
 
                 scheduler.Timer(Actor, () => answered.TrySetResult(final), TimeSpan.FromMilliseconds(1), TimeSpan.Zero);

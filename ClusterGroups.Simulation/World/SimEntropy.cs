@@ -3,7 +3,7 @@ using ClusterGroups.Api.Model;
 namespace ClusterGroups.Simulation.World;
 
 // The Api's randomness, drawn from the run's seed: operation ids (version 7 Guids of the replica's clock and seeded
-// bits), lease owners, retry jitter.
+// bits), lease owners, retry jitter; the replica's name (its announcement's).
 public sealed class SimEntropy(Random random, string replica) : Entropy
 {
     public override string NewOperationId(DateTimeOffset now)
@@ -20,6 +20,8 @@ public sealed class SimEntropy(Random random, string replica) : Entropy
         bytes[8] = (byte)(0x80 | (bytes[8] & 0x3F));
         return $"op-{new Guid(bytes, bigEndian: true):N}";
     }
+
+    public override string Instance => replica;
 
     public override string NewLeaseOwner() => $"{replica}:{random.NextInt64():x16}";
 

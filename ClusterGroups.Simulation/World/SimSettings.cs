@@ -27,7 +27,8 @@ public sealed record SimSettings(
     string Profile = "drawn",
     double AbandonRate = 0,
     bool Keyed = false,
-    double MembershipRate = 0)
+    double MembershipRate = 0,
+    int OldReplicas = 0)
 {
     public static SimSettings Draw(int seed)
     {
@@ -73,8 +74,14 @@ public sealed record SimSettings(
 
         // In a third of the runs an operator drains nodes and brings them back (and the rejoined node is backfilled)
         // while the callers write: membership changes with epochs (issue 28). Drawn last, as the ones above.
-        return settings with { MembershipRate = random.NextDouble() < 0.33 ? 0.3 + random.NextDouble() * 0.7 : 0 };
+        settings = settings with { MembershipRate = random.NextDouble() < 0.33 ? 0.3 + random.NextDouble() * 0.7 : 0 };
+
+        // In a third of the runs some replicas start as the previous version (protocol 2) and are upgraded one by one
+        // while the callers write: mixed versions and a rolling upgrade (issue 28, SimUpgrade). Drawn last.
+        return settings with { OldReplicas = random.NextDouble() < 0.33 ? random.Next(1, settings.Replicas + 1) : 0 };
     }
+
+    public bool Upgrades => OldReplicas > 0;
 
     // Every kind of fault on, at a rate that shows each of them in a short run: what the determinism test replays.
     public static SimSettings AllFaults(int seed) => Draw(seed) with
@@ -99,6 +106,7 @@ public sealed record SimSettings(
         AbandonRate = 0.3,
         Keyed = true,
         MembershipRate = 0.6,
+        OldReplicas = 1,
     };
 
     public override string ToString() =>
@@ -106,5 +114,6 @@ public sealed record SimSettings(
         $"lease {LeaseDuration.TotalSeconds:0}s, {MaxAttempts} attempts of at most {AttemptTimeout.TotalMilliseconds:0} ms, network {Network}, pause {PauseRate:0.00}, crash {CrashRate:0.00}, " +
         $"node down {NodeDownRate:0.00}, store down {StoreDownRate:0.00}, skew {ClockSkewRate:0.00}, retry {RetryRate:0.00} (abandon {AbandonRate:0.00}), membership {MembershipRate:0.00}, reorder {ReorderRate:0.00}, " +
         $"pause at a progress save {PauseAtSaveRate:0.00}, after an undo {PauseAfterUndoRate:0.00}, node crash after apply {CrashAfterApplyRate:0.00}" +
-        (Keyed ? ", callers send Idempotency-Keys and retry" : "");
+        (Keyed ? ", callers send Idempotency-Keys and retry" : "") +
+        (Upgrades ? $", {OldReplicas} replica(s) start at protocol 2 and are upgraded one by one" : "");
 }

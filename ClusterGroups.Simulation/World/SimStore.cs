@@ -19,11 +19,32 @@ public sealed class SimStore(string name, InProcessStore store, ClusterGroups.Si
     public Dictionary<string, TimeSpan> Begun { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, TimeSpan> Closed { get; } = new(StringComparer.Ordinal);
 
-    public StoreReply Evaluate(string script, RedisKey[] keys, RedisValue[] args)
+    // Every script run, with what it rewrote as it was before, as it runs (Invariants checks what each one wrote).
+    public event Action<ScriptServed>? Served;
+
+    public StoreReply Evaluate(string script, RedisKey[] keys, RedisValue[] args, StoreCaller? caller = null)
     {
+        var name = ScriptNames.Of(script);
+        var before = Served is null ? null : Rewrites(name, args);
         var reply = Answer(() => store.EvaluateAsync(script, keys, args));
         Observe(script, args, reply);
+        Served?.Invoke(new ScriptServed(name, caller, args, reply, before));
         return reply;
+    }
+
+    // What a script rewrites, read in the same step (nothing runs between this read and the script).
+    private string? Rewrites(string script, RedisValue[] args)
+    {
+        var key = script switch
+        {
+            "CoordinatorScripts.Start" or "CoordinatorScripts.Begin" => $"cg:op:{args[5]}",
+            "CoordinatorScripts.Save" => $"cg:op:{args[3]}",
+            _ => null,
+        };
+        var read = key is not null ? Execute("GET", [key])
+            : script == "CoordinatorScripts.ChangeMembership" ? Execute("HGET", ["cg:membership", "members"])
+            : null;
+        return read?.Result is { IsNull: false } value ? value.ToString() : null;
     }
 
     private void Observe(string script, RedisValue[] args, StoreReply reply)

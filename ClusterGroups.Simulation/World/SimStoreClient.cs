@@ -7,14 +7,15 @@ namespace ClusterGroups.Simulation.World;
 // IRedisStore for one Api replica of the simulation: each script or command goes over the simulated network to the
 // simulated coordinator store, which runs the coordinator's real scripts. No answer within the client's timeout (as
 // StackExchange.Redis's) is StoreUnavailableException: the write may or may not have applied.
-// `answered` sees each script this client got an answer to, as it arrives (the world's buggify hook).
+// `answered` sees each script this client got an answer to, as it arrives (the world's buggify hook); the store
+// learns who sent each script (`caller`) for the checks.
 public sealed class SimStoreClient(
-    SimActor actor, SimNetwork network, SimStore store, TimeSpan timeout, Action<string, RedisValue[]> answered) : IRedisStore
+    SimActor actor, SimNetwork network, SimStore store, TimeSpan timeout, Action<string, RedisValue[]> answered, StoreCaller? caller = null) : IRedisStore
 {
     public async Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] args)
     {
         var name = ScriptNames.Of(script);
-        var result = await CallAsync($"eval {name} {(keys.Length > 0 ? keys[0] : "")}", () => store.Evaluate(script, keys, args));
+        var result = await CallAsync($"eval {name} {(keys.Length > 0 ? keys[0] : "")}", () => store.Evaluate(script, keys, args, caller));
         answered(name, args);
         return result;
     }

@@ -50,6 +50,10 @@ public sealed class SimWorld
     public Dictionary<string, string?> ApiSettings { get; }
     public List<SimReplica> Replicas { get; } = [];
 
+    // The protocol version installed where each replica runs (by name): what it starts as, after a crash too. The
+    // rolling upgrade (SimUpgrade) moves each one to the current version.
+    public Dictionary<string, int> Installed { get; } = new(StringComparer.Ordinal);
+
     public IReadOnlyList<string> NodeNames => [.. Nodes.Keys];
 
     // Faults placed where they hurt most (FoundationDB's "buggify"), each at its run's rate: a replica paused right

@@ -29,8 +29,12 @@ public sealed class SimulationTests(ITestOutputHelper output)
     // 988: the simulated store read a Begin refused by its key check ({'keyed', record}) as a count (a cast error);
     // 174, 186 (and 45, within 1-100): a joining node made active while an in-flight create had brought it level with
     // the others; the create's rollback made it stale again (JoinBackfill now checks only when no operation is open
-    // around the check and none rolled back in between).
-    public static readonly int[] KeptSeeds = [134, 164, 217, 259, 281, 611, 988, 3099, 174, 186, 1961];
+    // around the check and none rolled back in between);
+    // 3702: a bug of the simulation, found by the gate's check: a protocol-2 replica stopped gracefully withdrew its
+    // announcement while its announcing loop still ran, and an announcement landing after the withdraw counted the
+    // stopped replica for 15 s more, while a rejoin went through (SimReplica.Stop now ends the loop first, as
+    // ReplicaAnnouncer.StopAsync does).
+    public static readonly int[] KeptSeeds = [134, 164, 217, 259, 281, 611, 988, 3099, 174, 186, 1961, 3702];
 
     public static IEnumerable<int> Seeds => Enumerable.Range(1, FixedSeeds).Concat(KeptSeeds);
 
@@ -61,6 +65,8 @@ public sealed class SimulationTests(ITestOutputHelper output)
     [InlineData(Plant.NoAbortBeforeNotApplied)]
     [InlineData(Plant.TakeoverTrustsJournal)]
     [InlineData(Plant.CoordinatorForgetsKeys)]
+    [InlineData(Plant.OldReplicaDrivesRollback)]
+    [InlineData(Plant.GateIgnoresOldReplicas)]
     public void The_fixed_seeds_find_each_planted_bug(string bug)
     {
         var plant = Plant.Parse(bug);

@@ -26,8 +26,11 @@ namespace ClusterGroups.Api.Coordinator.Redis;
 //   cg:replica:{replica}     a replica's announcement (ReplicaFormat), expiring (PX) unless renewed
 //   cg:replicas              set of the replicas that announced (those whose announcement expired are removed on list)
 // Each step of the port is one script (CoordinatorScripts) or one read; the entry and the indexes never disagree.
-public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOptions> options) : ICoordinator
+// Entries are read and written as `journal` says (this process's protocol version unless given).
+public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOptions> options, JournalCodec? journal = null) : ICoordinator
 {
+    private readonly JournalCodec _journal = journal ?? JournalCodec.Process;
+
     private const string All = "cg:ops";
     private const string Open = "cg:ops:open";
     private const string Fences = "cg:fences";
@@ -121,7 +124,7 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
         var key = op is { IsOpen: false, Key: { } k } ? IdemKey(k) : (RedisKey?)null;
         Written(op, await Guard(store.EvaluateAsync(CoordinatorScripts.Save,
             [Fences, OpKey(op.Id), Open, All, GroupIndex(op.GroupId), Desired, LockKey(op.GroupId), .. OutcomeIndexes, .. key is { } idem ? [idem] : Array.Empty<RedisKey>()],
-            [op.GroupId, op.Fence, JournalFormat.WriteUtf8(op), op.Id,
+            [op.GroupId, op.Fence, _journal.WriteUtf8(op), op.Id,
                 op.IsOpen ? "" : (long)options.Value.ClosedRetention.TotalMilliseconds, Keep, op.StartedAt.ToUnixTimeMilliseconds(),
                 Position(op.Outcome),
                 // Index entries older than twice the entries' retention point at nothing any more.
@@ -259,7 +262,7 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
 
     private OperationState? Read(string json, bool skipNewer = false)
     {
-        var op = skipNewer ? JournalFormat.ReadOrSkipNewer(json) : JournalFormat.Read(json);
+        var op = skipNewer ? _journal.ReadOrSkipNewer(json) : _journal.Read(json);
         if (op is not null)
         {
             Journaled(op, op.Outcome);
@@ -274,8 +277,8 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
         ? [OpKey(op.Id), All, GroupIndex(op.GroupId), OutcomeIndexes[Position(op.Outcome) - 1], MembershipKey, IdemKey(key)]
         : [OpKey(op.Id), All, GroupIndex(op.GroupId), OutcomeIndexes[Position(op.Outcome) - 1], MembershipKey];
 
-    private static RedisValue[] BeginArgs(OperationState op) =>
-        [JournalFormat.WriteUtf8(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds(), new KeyedRequest(op.Id, op.Kind, op.GroupId).Write(), op.Epoch];
+    private RedisValue[] BeginArgs(OperationState op) =>
+        [_journal.WriteUtf8(op), op.Id, op.StartedAt.ToUnixTimeMilliseconds(), new KeyedRequest(op.Id, op.Kind, op.GroupId).Write(), op.Epoch];
 
     private static void Written(OperationState op, RedisResult result)
     {
