@@ -344,7 +344,8 @@ public sealed class Invariants(SimWorld world)
     }
 
     // A copy its own operation had moved past on that node before it landed: the node had already served a later write
-    // of the same operation (its retry or its undo, sent after this copy) and that answer reached the Api; and no answer
+    // of the same operation (its retry or its undo, sent after this copy) or a later read of the group, and that answer
+    // reached the Api; and no answer
     // about the group the node gave after the copy landed reached the Api before the operation closed. Everything the
     // operation knew of the node then came from answers that cannot include the copy, and nothing it could send would
     // refuse it. Seed 1961: a create held 17 s landed after the same operation's retried create and its undo had both
@@ -355,7 +356,9 @@ public sealed class Invariants(SimWorld world)
     private bool Superseded(SimNode node, NodeChange change, string id)
     {
         var closed = world.CoordinatorStore.Closed.TryGetValue(id, out var end) ? end : TimeSpan.MaxValue;
-        return node.Answers.Any(a => a.GroupId == change.GroupId && a.Key is { } key && OperationOf(key) == id
+        // A later write of the operation, or a read of the group (reads carry no key: one sent after the copy and
+        // served before it landed was sent while the operation held the group, so by it; seed 14912).
+        return node.Answers.Any(a => a.GroupId == change.GroupId && (a.Key is null || OperationOf(a.Key) == id)
                                      && a.Sent > change.Sent && a.Served < change.At)
             && !node.Answers.Any(a => a.GroupId == change.GroupId && a.Served > change.At && a.Answered <= closed);
     }

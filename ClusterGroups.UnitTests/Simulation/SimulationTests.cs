@@ -34,7 +34,10 @@ public sealed class SimulationTests(ITestOutputHelper output)
     // announcement while its announcing loop still ran, and an announcement landing after the withdraw counted the
     // stopped replica for 15 s more, while a rejoin went through (SimReplica.Stop now ends the loop first, as
     // ReplicaAnnouncer.StopAsync does).
-    public static readonly int[] KeptSeeds = [134, 164, 217, 259, 281, 611, 988, 3099, 174, 186, 1961, 3702];
+    // 14912: a bug of the checks: a seed-like node's create held 11 s landed after its operation had read the group
+    // there (absent) and before the RolledBack close reached the coordinator; a later read counts as moving past a copy
+    // as a later write does (Invariants.Superseded).
+    public static readonly int[] KeptSeeds = [134, 164, 217, 259, 281, 611, 988, 3099, 174, 186, 1961, 3702, 14912];
 
     public static IEnumerable<int> Seeds => Enumerable.Range(1, FixedSeeds).Concat(KeptSeeds);
 
