@@ -29,7 +29,8 @@ var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
     .WithOperatorLinks()
     .WithConsistencyCommand(apiKey)
     .WithReconcileCommand(apiKey)
-    .WithRetryPendingCommand(apiKey);
+    .WithRetryPendingCommand(apiKey)
+    .WithDurableAcks(cluster);
 
 if (builder.AddCoordinator(cluster) is { } coordinator)
 {
@@ -53,7 +54,8 @@ for (var n = 1; n <= cluster.Nodes; n++)
         .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ClusterKey), clusterKey)
         .WithChaosSettings(cluster)
         .WithHttpHealthCheck("/health")
-        .WithChaosCommands(clusterKey);
+        .WithChaosCommands(clusterKey)
+        .WithDurableAcks(cluster);
 
     api.WithReference(node)
         .WithEnvironment(SettingNames.EnvironmentVariable(SettingNames.ClusterNodes, $"{n - 1}"), nodeName);

@@ -93,7 +93,8 @@ public static class ApiServiceExtensions
         });
         builder.Services.AddWarmUpStep<ClusterGroups.Api.Startup.CoordinatorWarmUp>();
         builder.Services.AddSingleton<ICoordinator>(sp => new RedisCoordinator(
-            new RedisStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()),
+            new RedisStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
+                builder.Configuration.GetValue(SettingNames.DurableAcks, true)),
             sp.GetRequiredService<IOptions<CoordinatorOptions>>()));
     }
 

@@ -38,19 +38,19 @@ public static class StoreResourceExtensions
         this IDistributedApplicationBuilder builder, string name, ClusterSettings cluster, bool atomicScripts = false) =>
         cluster.Store switch
         {
-            StoreKind.Garnet => builder.AddGarnetStore(name, cluster.StoreDirectory(name), atomicScripts, cluster.DurableAcks),
+            StoreKind.Garnet => builder.AddGarnetStore(name, cluster.StoreDirectory(name), atomicScripts),
             StoreKind.RedisServer => builder.AddRedisServerStore(name, cluster.StoreDirectory(name), cluster.DurableAcks),
             _ => builder.AddRedisContainerStore(name, cluster.DurableAcks),
         };
 
     // The embedded store: ClusterGroups.Store (Garnet) with an append-only file in dataDir, recovered at start.
     public static IResourceBuilder<GarnetStoreResource> AddGarnetStore(
-        this IDistributedApplicationBuilder builder, string name, string dataDir, bool atomicScripts = false, bool durableAcks = true,
+        this IDistributedApplicationBuilder builder, string name, string dataDir, bool atomicScripts = false,
         string memory = StoreArguments.GarnetMemory) =>
         builder.AddResource(new GarnetStoreResource(name))
             .WithAnnotation(new Projects.ClusterGroups_Store())
             .WithEndpoint(name: GarnetStoreResource.EndpointName, scheme: "tcp", env: "STORE_PORT")
-            .WithArgs([.. StoreArguments.Garnet(dataDir, atomicScripts, durableAcks, memory)])
+            .WithArgs([.. StoreArguments.Garnet(dataDir, atomicScripts, memory)])
             .WithProjectDefaults(new ProjectResourceOptions { ExcludeLaunchProfile = true });
 
     // A local redis-server binary (Debian: apt-get install redis-server), append-only persistence in dataDir.

@@ -32,6 +32,10 @@ public static class SettingNames
     // Api: what ConnectionStrings:coordinator is: redis (a Redis-protocol store, the default) or postgres (Npgsql).
     public const string CoordinatorStore = "Cluster:Coordinator:Store";
 
+    // Api and nodes: false only for the benchmark's A/B of durable acknowledgements (default true): answers no longer
+    // wait for the store's log (README, "What a store promises"). The AppHost passes its own Cluster:DurableAcks.
+    public const string DurableAcks = "Cluster:DurableAcks";
+
     // Connection string names (ConnectionStrings:<name>): a node's own store, the Api's journal and leases.
     public const string StoreConnection = "store";
     public const string CoordinatorConnection = "coordinator";
@@ -43,7 +47,7 @@ public static class SettingNames
 
     // Settings that are one value.
     public static IReadOnlyList<string> Values { get; } =
-        [ClusterKey, SecretsFile, NodeName, CoordinatorStore, ConnectionString(StoreConnection), ConnectionString(CoordinatorConnection)];
+        [ClusterKey, SecretsFile, NodeName, CoordinatorStore, DurableAcks, ConnectionString(StoreConnection), ConnectionString(CoordinatorConnection)];
 
     // Read by the platform rather than by our code (ASP.NET Core, OpenTelemetry's exporter in ServiceDefaults, and
     // Npgsql, which takes PGPASSWORD when the coordinator's connection string has no password).

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using ClusterGroups.Contracts;
+using ClusterGroups.Contracts.Settings;
 using ClusterGroups.Contracts.Security;
 using ClusterGroups.Web.Security;
 using ClusterGroups.Node.Chaos;
@@ -55,7 +56,8 @@ public static class NodeServiceExtensions
         builder.Services.AddSingleton<ChaosPipeline>();
 
         builder.Services.AddProblemDetails();
-        builder.Services.AddSingleton<IRedisStore, RedisStore>();
+        builder.Services.AddSingleton<IRedisStore>(sp => new RedisStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
+            builder.Configuration.GetValue(SettingNames.DurableAcks, true)));
         builder.Services.AddSingleton<GroupStore>();
         builder.Services.AddSingleton<WriteCounts>();
         builder.Services.AddWarmUpStep<StoreWarmUp>();

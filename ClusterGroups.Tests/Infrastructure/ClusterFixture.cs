@@ -186,7 +186,17 @@ public class ClusterFixture : IAsyncLifetime
     public async Task WaitBackAsync(string resource)
     {
         using var cts = new CancellationTokenSource(Wait.Resource);
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
+        try
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
+        }
+        catch (DistributedApplicationException e)
+        {
+            // Aspire's "failed to start" says only that the wait saw a terminal state: a process that exited (say a
+            // store whose recovery failed) or a state left from before the start. Say which, with what it printed.
+            throw new InvalidOperationException(await WhyNotBackAsync(resource, e.Message), e);
+        }
+
         if (NodeNames.Contains(resource))
         {
             // The Api's circuit breaker for the node may still be open from while it was down.
@@ -194,6 +204,32 @@ public class ClusterFixture : IAsyncLifetime
             await Wait.UntilAsync(async () => (await api.GetClusterAsync(cts.Token)).Nodes.Any(n => n.Name == resource && n.Reachable),
                 Wait.Resource, $"the api reaches {resource} again");
         }
+    }
+
+    private async Task<string> WhyNotBackAsync(string resource, string message)
+    {
+        if (!App.ResourceNotifications.TryGetCurrentState(resource, out var state))
+        {
+            return $"{resource}: {message}; no state";
+        }
+
+        var lines = new List<string>();
+        using var cts = new CancellationTokenSource(Wait.Request);
+        try
+        {
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(state.ResourceId)
+                               .WithCancellation(cts.Token))
+            {
+                lines.AddRange(batch.Select(l => l.Content));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return $"{resource} ({state.ResourceId}): {message}; state {state.Snapshot.State?.Text}, exit code " +
+               $"{state.Snapshot.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; its last lines:\n" +
+               string.Join("\n", lines.TakeLast(40));
     }
 
     public async Task DisposeAsync()
