@@ -249,7 +249,7 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
             }
             catch (PostgresException e) when (e.SqlState == PostgresTimeline.OlderTimeline)
             {
-                throw new CoordinatorStoreException($"The coordinator database was refused: {e.MessageText}.", e);
+                throw new CoordinatorStoreException($"The coordinator database was refused: {e.MessageText}", e);
             }
         }
     }
