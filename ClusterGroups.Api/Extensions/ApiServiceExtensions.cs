@@ -105,6 +105,8 @@ public static class ApiServiceExtensions
     {
         builder.AddNpgsqlDataSource("coordinator");
         builder.Services.AddHostedService<PostgresSchemaMigration>();
+        // The highest timeline seen, for the process: an old primary resumed after a failover is refused (hazard 7).
+        builder.Services.AddSingleton<PostgresTimeline>();
         builder.Services.AddSingleton<ICoordinator, PostgresCoordinator>();
         // Commits acknowledged with no standby's copy (the two-instance degraded mode) are reported, never silent.
         builder.Services.AddHealthChecks().AddCheck<PostgresReplicationHealthCheck>(PostgresReplicationHealthCheck.Name);

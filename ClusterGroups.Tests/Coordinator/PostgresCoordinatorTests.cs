@@ -20,7 +20,7 @@ public sealed class PostgresCoordinatorTests(PostgresServerFixture postgres)
         get
         {
             PostgresRequirement.Check();
-            return new PostgresCoordinator(_source!, Options.Create(CoordinatorSettings));
+            return new PostgresCoordinator(_source!, Options.Create(CoordinatorSettings), new PostgresTimeline());
         }
     }
 

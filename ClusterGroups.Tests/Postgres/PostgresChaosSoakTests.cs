@@ -16,10 +16,14 @@ namespace ClusterGroups.Tests.Postgres;
 //
 // PG_CHAOS_SOAK_SECONDS lengthens it into a soak: how long callers write under chaos before the kill, and again after
 // the promotion (default 15 each: with the starts and the checks about 2 minutes here).
+// PG_CHAOS_SOAK_SABOTAGE=lose-commits (test-only: to see this test fail, never in CI) makes the replication lose
+// acknowledged commits before the kill (LoseCommitsAsync); the journal check must then fail.
 public sealed class PostgresChaosSoakTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Phase =
         TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("PG_CHAOS_SOAK_SECONDS"), out var s) ? s : 15);
+
+    private static readonly bool Sabotaged = Environment.GetEnvironmentVariable("PG_CHAOS_SOAK_SABOTAGE") == "lose-commits";
 
     private const double FaultRate = 0.2;
     private const int Callers = 8;
@@ -66,8 +70,15 @@ public sealed class PostgresChaosSoakTests(ITestOutputHelper output)
             await load.UntilAcknowledgedAsync(20, TimeSpan.Zero, Wait.Request, "20 operations acknowledged before the kill");
 
             var fencesBefore = await CoordinatorJournal.FencesAsync(old);
+            var lost = Sabotaged ? await LoseCommitsAsync(pg, load) : [];
             var killedAt = load.Now;
             old.Kill();
+            foreach (var standby in lost)
+            {
+                using var restart = new CancellationTokenSource(Wait.Resource);
+                await standby.StartAsync(restart.Token);
+            }
+
             var promoted = await pg.MostAdvancedStandbyAsync();
             await pg.PromoteAsync(promoted);
             var promotedAt = load.Now;
@@ -136,6 +147,22 @@ public sealed class PostgresChaosSoakTests(ITestOutputHelper output)
                 await store.DisposeAsync();
             }
         }
+    }
+
+    // The sabotage: the primary made asynchronous (its degraded mode), then the standbys killed (kill -9, not SIGSTOP: a
+    // frozen standby still takes the stream into its socket buffer), and the primary acknowledges 10 more operations
+    // alone. The standbys are started again once the primary is killed (the caller does it): the promoted one lacks them.
+    private static async Task<IReadOnlyList<PostgresInstance>> LoseCommitsAsync(PostgresCluster pg, FailoverLoad load)
+    {
+        await CoordinatorJournal.DegradeAsync(pg.Primary);
+        var standbys = pg.Standbys.ToList();
+        foreach (var standby in standbys)
+        {
+            standby.Kill();
+        }
+
+        await load.UntilAcknowledgedAsync(10, load.Now, Wait.Request, "10 operations acknowledged by the primary alone");
+        return standbys;
     }
 
     private static async Task<Dictionary<string, long>> InjectedAsync(ClusterFixture app)

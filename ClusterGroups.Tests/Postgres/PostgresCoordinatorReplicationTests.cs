@@ -29,7 +29,7 @@ public sealed class PostgresCoordinatorReplicationTests
         await cluster.Standbys.Single().StopAsync();
         connection.CommandTimeout = 2;
         await using var source = NpgsqlDataSource.Create(connection);
-        var coordinator = new PostgresCoordinator(source, Options.Create(new CoordinatorOptions()));
+        var coordinator = new PostgresCoordinator(source, Options.Create(new CoordinatorOptions()), new PostgresTimeline());
 
         var group = $"sync-{Guid.NewGuid():N}"[..20];
         var op = new OperationState(new Operation($"op-{Guid.NewGuid():N}", OperationKind.Create, group), [new NodeProgress("n1")]);

@@ -156,7 +156,7 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
         var connection = old.Connection();
         (connection.CommandTimeout, connection.Pooling) = (3, true);
         await using var source = NpgsqlDataSource.Create(connection);
-        var coordinator = new PostgresCoordinator(source, Options.Create(new CoordinatorOptions()));
+        var coordinator = new PostgresCoordinator(source, Options.Create(new CoordinatorOptions()), new PostgresTimeline());
         var group = $"old-{Guid.NewGuid():N}"[..20];
         var op = new OperationState(new Operation($"op-{Guid.NewGuid():N}", OperationKind.Create, group), [new NodeProgress("node1")]);
         var token = FencingTokens.Propose(TimeProvider.System, 0);

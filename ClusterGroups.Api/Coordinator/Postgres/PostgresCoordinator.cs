@@ -16,7 +16,9 @@ namespace ClusterGroups.Api.Coordinator.Postgres;
 // (PostgreSQL then commits locally, warns and answers success), is CoordinatorStoreException: unknown, never done.
 // Writes ignore the caller's token, as the Redis coordinator's do: a half-sent write is worse than a late answer, and
 // the connection string's Command Timeout bounds them.
-public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<CoordinatorOptions> options) : ICoordinator
+// Every statement goes with the timeline check in front of it (PostgresTimeline): a primary on a timeline below one this
+// Api has seen (an old primary resumed after a failover) answers nothing, and that is CoordinatorStoreException too.
+public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<CoordinatorOptions> options, PostgresTimeline timeline) : ICoordinator
 {
     private const int PruneEvery = 16;
     private const int PruneBatch = 64;
@@ -191,7 +193,7 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
         {
             await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
             connection.Notice += (_, e) => unreplicated ??= SynchronousReplication.IsCancelledWait(e.Notice) ? e.Notice : null;
-            var result = await ExecuteAsync(connection.CreateCommand(), sql, args, read, CancellationToken.None);
+            var result = await ExecuteAsync(connection.CreateBatch(), sql, args, read, CancellationToken.None);
             if (unreplicated is not null)
             {
                 throw new CoordinatorStoreException(
@@ -210,7 +212,7 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
     {
         try
         {
-            return await ExecuteAsync(dataSource.CreateCommand(), sql, args, read, ct);
+            return await ExecuteAsync(dataSource.CreateBatch(), sql, args, read, ct);
         }
         catch (NpgsqlException e)
         {
@@ -218,19 +220,37 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
         }
     }
 
-    private static async Task<T> ExecuteAsync<T>(
-        NpgsqlCommand command, string sql, object[] args, Func<NpgsqlDataReader, Task<T>> read, CancellationToken ct)
+    // The statement after cg.check_timeline, in one batch: one round trip and one transaction (Npgsql runs a batch in an
+    // implicit transaction, and an error skips the rest). A primary below the highest timeline seen refuses before the
+    // statement runs; any other answers its timeline, which is remembered.
+    private async Task<T> ExecuteAsync<T>(
+        NpgsqlBatch batch, string sql, object[] args, Func<NpgsqlDataReader, Task<T>> read, CancellationToken ct)
     {
-        await using (command)
+        await using (batch)
         {
-            command.CommandText = sql;
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT cg.check_timeline($1)") { Parameters = { new() { Value = timeline.Highest } } });
+            var statement = new NpgsqlBatchCommand(sql);
             foreach (var arg in args)
             {
-                command.Parameters.Add(arg as NpgsqlParameter ?? new NpgsqlParameter { Value = arg });
+                statement.Parameters.Add(arg as NpgsqlParameter ?? new NpgsqlParameter { Value = arg });
             }
 
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            return await read(reader);
+            batch.BatchCommands.Add(statement);
+            try
+            {
+                await using var reader = await batch.ExecuteReaderAsync(ct);
+                if (await reader.ReadAsync(ct) && !reader.IsDBNull(0))
+                {
+                    timeline.Saw(reader.GetInt64(0));
+                }
+
+                await reader.NextResultAsync(ct);
+                return await read(reader);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresTimeline.OlderTimeline)
+            {
+                throw new CoordinatorStoreException($"The coordinator database was refused: {e.MessageText}", e);
+            }
         }
     }
 
