@@ -32,7 +32,7 @@ public sealed class SimWorld
             ["Cluster:Resilience:LockTimeout"] = "00:00:30",
             ["Cluster:Coordinator:LeaseDuration"] = settings.LeaseDuration.ToString("c"),
             ["Cluster:Recovery:Interval"] = "00:00:02",
-            // Batching toward our nodes is off by default (BatchingOptions); the simulator checks it on.
+            // Batching toward our nodes (on by default, BatchingOptions): the simulator checks it on whatever the default.
             ["Cluster:Batching:Enabled"] = "true",
         };
     }

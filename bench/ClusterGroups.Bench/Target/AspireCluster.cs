@@ -86,8 +86,8 @@ public sealed class AspireCluster : IBenchCluster
         // The bench is one caller measuring capacity: the per-caller rate limit (a defence against floods, 200/s by
         // default) would otherwise be what it measures. --api-env can set it back.
         api.WithEnvironment("Api__PermitsPerSecond", "100000").WithEnvironment("Api__Burst", "100000");
-        // Batching is off by default until its A/B is measured: the bench's main runs measure it on (the A/B start
-        // sets it off again below).
+        // Batching is on by default; said here too so the main runs measure it whatever the Api's default (the A/B
+        // start sets it off again below).
         api.WithEnvironment("Cluster__Batching__Enabled", "true");
         foreach (var (name, value) in options.ApiEnvironment.Concat(apiEnvironment ?? new Dictionary<string, string>()))
         {
