@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Model;
+using ClusterGroups.Api.Upgrades;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClusterGroups.Simulation;
@@ -18,8 +19,9 @@ namespace ClusterGroups.Simulation;
 //   old-replica-drives-rollback  a replica of protocol 2 reads an entry a newer one wrote (v3) as if it were its own
 //                                version, rather than leaving it: it does not know the rollback record, so it drives an
 //                                operation whose rollback had begun as if nothing were being undone (JournalFormat);
-//   gate-ignores-old-replicas    the operator's membership changes skip the gate (ReplicaVersions.RefusalAsync, as the
-//                                endpoints ask it): a drain or rejoin applied while a protocol-2 replica is live.
+//   gate-ignores-old-replicas    the operator's membership changes skip the gate, both where the endpoints ask it
+//                                (ReplicaVersions.RefusalAsync) and in the coordinator's write (MembershipGate): a
+//                                drain or rejoin applied while a protocol-2 replica is live.
 public sealed record Plant(string? Name)
 {
     public const string NodeIgnoresFence = "node-ignores-fence";
@@ -54,6 +56,11 @@ public sealed record Plant(string? Name)
         if (Is(TakeoverTrustsJournal))
         {
             services.AddSingleton<Takeover, TakeoverTrustingTheJournal>();
+        }
+
+        if (Is(GateIgnoresOldReplicas))
+        {
+            services.AddSingleton<MembershipGate, MembershipGateIgnoringOldReplicas>();
         }
     }
 
@@ -104,6 +111,11 @@ public sealed record Plant(string? Name)
         }
 
         public override bool MayCommit(OperationState op) => true;
+    }
+
+    private sealed class MembershipGateIgnoringOldReplicas(ReplicaVersions versions) : MembershipGate(versions)
+    {
+        public override int Needs() => 0;
     }
 
     private sealed class KeyedDialectWithoutAbort(

@@ -23,7 +23,8 @@ namespace ClusterGroups.Api.Coordinator;
 //   operation is open and for CoordinatorOptions.IdempotencyKeyWindow after its close.
 // - Membership: the cluster's nodes with an epoch that only grows (Membership), changed only by compare-and-set on the
 //   epoch. An operation is begun (Acquire with `begin`, Begin) only if its Epoch is the recorded one (0 while none is
-//   recorded), checked in the same step; else MembershipChangedException and nothing is done.
+//   recorded), checked in the same step; else MembershipChangedException and nothing is done. A gated change is
+//   recorded only while no live replica announces an older protocol, checked in the step that records it.
 // - Replicas: each Api replica's announcement (ReplicaAnnouncement) lives for the time it was announced for, judged by
 //   the store's clock; ListReplicasAsync answers only the live ones.
 // Failures of the store are CoordinatorStoreException (the effect of a write whose answer never came is unknown).
@@ -74,8 +75,9 @@ public interface ICoordinator
     Task<Membership?> GetMembershipAsync(CancellationToken ct);
 
     // Records `next` if the recorded epoch is still next.Epoch - 1 (0 while none is recorded); false, and nothing
-    // written, if another change came first.
-    Task<bool> ChangeMembershipAsync(Membership next, CancellationToken ct);
+    // written, if another change came first. With `needs` above 0 (the upgrade gate, ProtocolVersions), also only if
+    // no live announcement names a protocol below it, checked in the same step: else OlderReplicasLiveException.
+    Task<bool> ChangeMembershipAsync(Membership next, int needs, CancellationToken ct);
 
     // Records or renews the replica's announcement, live for `ttl` from now on the store's clock.
     Task AnnounceAsync(ReplicaAnnouncement replica, TimeSpan ttl, CancellationToken ct);

@@ -42,6 +42,7 @@ public static class ApiServiceExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<Reconciler>();
         builder.Services.AddHostedService<ReconcilerService>();
+        builder.Services.AddSingleton<MembershipGate>();
         builder.Services.AddSingleton<MembershipChanges>();
         builder.Services.AddOptions<BackfillOptions>().Bind(builder.Configuration.GetSection(BackfillOptions.Section));
         builder.Services.AddSingleton<JoiningCopy>();

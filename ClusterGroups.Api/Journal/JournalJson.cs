@@ -11,4 +11,5 @@ namespace ClusterGroups.Api.Journal;
 [JsonSerializable(typeof(JournalEntryV1))]
 [JsonSerializable(typeof(ClusterGroups.Api.Model.Membership))]
 [JsonSerializable(typeof(ClusterGroups.Api.Coordinator.ReplicaAnnouncement))]
+[JsonSerializable(typeof(ClusterGroups.Api.Coordinator.ReplicaAnnouncement[]))]
 internal sealed partial class JournalJson : JsonSerializerContext;

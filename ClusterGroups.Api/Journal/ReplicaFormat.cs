@@ -10,4 +10,8 @@ public static class ReplicaFormat
 
     public static ReplicaAnnouncement? Read(string? json) =>
         string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize(json, JournalJson.Default.ReplicaAnnouncement);
+
+    // A JSON array of announcements (PostgreSQL's cg.change_membership_gated).
+    public static IReadOnlyList<ReplicaAnnouncement> ReadAll(string json) =>
+        JsonSerializer.Deserialize(json, JournalJson.Default.ReplicaAnnouncementArray) ?? [];
 }

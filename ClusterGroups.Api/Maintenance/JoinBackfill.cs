@@ -58,7 +58,17 @@ public sealed partial class JoinBackfill(
                 $"{after.Divergent.Count} group(s) still differ, {after.Unreachable.Count} node(s) unreachable", copied);
         }
 
-        var promoted = await changes.PromoteAsync(current, ct);
+        Membership? promoted;
+        try
+        {
+            promoted = await changes.PromoteAsync(current, ct);
+        }
+        catch (OlderReplicasRefusedException e)
+        {
+            // Tried again in a later round, once the older replicas are gone (the rolling upgrade done).
+            return new BackfillRound(current, joining, report.Repaired.Count, false, e.Message, copied);
+        }
+
         if (promoted is not null)
         {
             LogPromoted(string.Join(", ", joining), promoted.Epoch, report.Repaired.Count);

@@ -79,6 +79,10 @@ public static class MaintenanceEndpoints
         {
             return await change();
         }
+        catch (OlderReplicasRefusedException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, title: "Older Api replicas are live");
+        }
         catch (MembershipRefusedException e)
         {
             return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, title: "Membership change refused");

@@ -3,11 +3,15 @@ using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Api.Reconciliation;
+using ClusterGroups.Api.Upgrades;
 
 namespace ClusterGroups.Api.Maintenance;
 
 // Why a membership change was refused: nothing changed.
-public sealed class MembershipRefusedException(string message) : Exception(message);
+public class MembershipRefusedException(string message) : Exception(message);
+
+// Refused by the upgrade gate: live replicas run an older protocol (ProtocolVersions.MembershipChanges).
+public sealed class OlderReplicasRefusedException(string message) : MembershipRefusedException(message);
 
 // The operator's membership changes, each one new epoch recorded by compare-and-set in the coordinator:
 //   drain    the node becomes Out: operations begun from that epoch on leave it out (their answers name the nodes they
@@ -16,8 +20,9 @@ public sealed class MembershipRefusedException(string message) : Exception(messa
 //   rejoin   an Out node (or one added with an address) becomes Joining: every new operation writes it, nothing reads
 //            it, and Backfill makes it equal to the active nodes and then Active (JoinBackfill);
 //   remove   an Out node leaves the membership.
+// Every change, the backfill's promotion too, passes the upgrade gate in the coordinator's write (MembershipGate).
 public sealed class MembershipChanges(
-    ClusterMembership membership, ClusterDirectory cluster, ICoordinator coordinator, TimeProvider time)
+    ClusterMembership membership, ClusterDirectory cluster, ICoordinator coordinator, MembershipGate gate, TimeProvider time)
 {
     public static readonly TimeSpan DrainWait = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
@@ -67,7 +72,7 @@ public sealed class MembershipChanges(
     {
         var next = new Membership(checkedAt.Epoch + 1,
             [.. checkedAt.Members.Select(m => m.Role == MemberRole.Joining ? m with { Role = MemberRole.Active } : m)]);
-        return await coordinator.ChangeMembershipAsync(next, ct) ? await membership.RefreshAsync(ct) : null;
+        return await RecordAsync(next, ct) ? await membership.RefreshAsync(ct) : null;
     }
 
     // Open operations begun under an epoch before `epoch` that match; waited for up to `wait`: those still open then.
@@ -87,6 +92,19 @@ public sealed class MembershipChanges(
         }
     }
 
+    // The compare-and-set, behind the upgrade gate (MembershipGate).
+    private async Task<bool> RecordAsync(Membership next, CancellationToken ct)
+    {
+        try
+        {
+            return await coordinator.ChangeMembershipAsync(next, gate.Needs(), ct);
+        }
+        catch (OlderReplicasLiveException e)
+        {
+            throw new OlderReplicasRefusedException(ReplicaVersions.Refusal(MembershipGate.Feature, e.Older));
+        }
+    }
+
     private static MemberRole Known(Membership current, string name) =>
         current.RoleOf(name) ?? throw new MembershipRefusedException($"'{name}' is not a node of the cluster.");
 
@@ -102,7 +120,7 @@ public sealed class MembershipChanges(
                 return current;
             }
 
-            if (await coordinator.ChangeMembershipAsync(next, ct))
+            if (await RecordAsync(next, ct))
             {
                 return await membership.RefreshAsync(ct);
             }

@@ -21,15 +21,18 @@ public sealed class ReplicaVersions(ICoordinator coordinator, IOptions<UpgradeOp
     }
 
     // Null when every live replica understands `feature`; else why it must wait, naming the replicas that do not.
+    // A first look, before any work: the coordinator checks the gate again in the step that writes (a replica may
+    // announce in between; ICoordinator.ChangeMembershipAsync).
     public async Task<string?> RefusalAsync(ProtocolFeature feature, CancellationToken ct)
     {
         var older = (await LiveAsync(ct)).Where(r => r.Protocol < feature.Needs).ToList();
-        return older.Count == 0
-            ? null
-            : $"{feature.Name} need every live Api replica at protocol version {feature.Needs} or later; "
-              + $"{string.Join(", ", older.Select(r => $"{r.Replica} runs {r.Protocol}"))}. Finish the rolling upgrade first "
-              + "(a replica that stopped counts until its announcement expires).";
+        return older.Count == 0 ? null : Refusal(feature, older);
     }
+
+    public static string Refusal(ProtocolFeature feature, IEnumerable<ReplicaAnnouncement> older) =>
+        $"{feature.Name} need every live Api replica at protocol version {feature.Needs} or later; "
+        + $"{string.Join(", ", older.Select(r => $"{r.Replica} runs {r.Protocol}"))}. Finish the rolling upgrade first "
+        + "(a replica that stopped counts until its announcement expires).";
 
     private static ReplicaAnnouncement Announce(string instance, int protocol, DateTimeOffset now) =>
         new(instance, protocol, ProtocolVersions.JournalReads(protocol), now);

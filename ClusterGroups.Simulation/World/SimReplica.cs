@@ -11,6 +11,7 @@ using ClusterGroups.Api.Upgrades;
 using ClusterGroups.Simulation.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -66,6 +67,7 @@ public sealed class SimReplica : IAsyncDisposable
         services.AddFanOut(configuration);
         services.AddSingleton<Reconciler>();
         services.AddSingleton<OperationActions>();
+        services.TryAddSingleton<MembershipGate>();
         services.AddSingleton<MembershipChanges>();
         services.AddSingleton<JoiningCopy>();
         services.AddSingleton<JoinBackfill>();

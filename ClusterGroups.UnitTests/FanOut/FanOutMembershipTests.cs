@@ -18,7 +18,7 @@ public sealed class FanOutMembershipTests
         HasOutcome(await api.CreateAsync("g0"), Outcome.Committed); // the replica has read the membership (epoch 0)
 
         // Another replica drains n3 (epoch 1), and n3 goes down for maintenance; this one's view is still epoch 0.
-        Assert.True(await api.Journal.ChangeMembershipAsync(Membership.Initial(["n1.test", "n2.test", "n3.test"]).With("n3.test", MemberRole.Out), None));
+        Assert.True(await api.Journal.ChangeMembershipAsync(Membership.Initial(["n1.test", "n2.test", "n3.test"]).With("n3.test", MemberRole.Out), 0, None));
         api[2].GoDown();
         var before = api[2].Requests.Count;
 
@@ -37,13 +37,13 @@ public sealed class FanOutMembershipTests
     {
         await using var api = FanOutHarness.Start(3);
         var drained = Membership.Initial(["n1.test", "n2.test", "n3.test"]).With("n3.test", MemberRole.Out);
-        Assert.True(await api.Journal.ChangeMembershipAsync(drained, None));
+        Assert.True(await api.Journal.ChangeMembershipAsync(drained, 0, None));
         HasOutcome(await api.CreateAsync("g0"), Outcome.Committed); // planned at epoch 1: n1, n2
         Assert.False(api[2].Has("g0"));
 
         // n3 rejoins (epoch 2) while this replica's view still says it is out: the start step refuses epoch 1, and the
         // operation planned again writes n3 too.
-        Assert.True(await api.Journal.ChangeMembershipAsync(drained.With("n3.test", MemberRole.Joining), None));
+        Assert.True(await api.Journal.ChangeMembershipAsync(drained.With("n3.test", MemberRole.Joining), 0, None));
         var created = await api.CreateAsync("g1");
 
         HasOutcome(created, Outcome.Committed);

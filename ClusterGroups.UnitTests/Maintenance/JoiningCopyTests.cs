@@ -110,10 +110,10 @@ public sealed class JoiningCopyTests
 
             var rig = new Rig(nodes, services.BuildServiceProvider());
             var drained = Api.Model.Membership.Initial(Names).With("n3.test", MemberRole.Out);
-            Assert.True(await rig.Coordinator.ChangeMembershipAsync(drained, None));
+            Assert.True(await rig.Coordinator.ChangeMembershipAsync(drained, 0, None));
             if (joining)
             {
-                Assert.True(await rig.Coordinator.ChangeMembershipAsync(drained.With("n3.test", MemberRole.Joining), None));
+                Assert.True(await rig.Coordinator.ChangeMembershipAsync(drained.With("n3.test", MemberRole.Joining), 0, None));
             }
 
             return rig;

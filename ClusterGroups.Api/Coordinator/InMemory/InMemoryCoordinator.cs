@@ -207,13 +207,20 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
         }
     }
 
-    public Task<bool> ChangeMembershipAsync(Membership next, CancellationToken ct)
+    public Task<bool> ChangeMembershipAsync(Membership next, int needs, CancellationToken ct)
     {
         lock (_lock)
         {
             if (next.Epoch != _epoch + 1)
             {
                 return Task.FromResult(false);
+            }
+
+            var now = time.GetUtcNow();
+            var older = _replicas.Values.Where(r => r.Until > now && r.Replica.Protocol < needs).Select(r => r.Replica).ToList();
+            if (older.Count > 0)
+            {
+                throw new OlderReplicasLiveException(older);
             }
 
             (_membership, _epoch) = (MembershipFormat.Write(next), next.Epoch);

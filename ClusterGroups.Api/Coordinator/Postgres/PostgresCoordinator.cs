@@ -82,9 +82,15 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
         ReadAsync("SELECT membership::text FROM cg.membership WHERE id = 1 AND epoch > 0", [],
             async reader => await reader.ReadAsync() && !reader.IsDBNull(0) ? MembershipFormat.Read(reader.GetString(0)) : null, ct);
 
-    public Task<bool> ChangeMembershipAsync(Membership next, CancellationToken ct) =>
-        WriteAsync("SELECT cg.change_membership($1, $2)",
-            [next.Epoch, new NpgsqlParameter { Value = MembershipFormat.Write(next), NpgsqlDbType = NpgsqlDbType.Jsonb }], ReadBoolAsync);
+    public async Task<bool> ChangeMembershipAsync(Membership next, int needs, CancellationToken ct)
+    {
+        var answer = await WriteAsync("SELECT cg.change_membership_gated($1, $2, $3)",
+            [next.Epoch, new NpgsqlParameter { Value = MembershipFormat.Write(next), NpgsqlDbType = NpgsqlDbType.Jsonb }, needs],
+            async reader => await reader.ReadAsync() ? reader.GetString(0) : "");
+        return answer == "recorded" || (answer.StartsWith("older ", StringComparison.Ordinal)
+            ? throw new OlderReplicasLiveException(ReplicaFormat.ReadAll(answer["older ".Length..]))
+            : false);
+    }
 
     public Task AnnounceAsync(ReplicaAnnouncement replica, TimeSpan ttl, CancellationToken ct) =>
         WriteAsync("SELECT cg.announce($1, $2, $3)",

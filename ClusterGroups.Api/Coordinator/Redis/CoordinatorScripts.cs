@@ -137,11 +137,33 @@ public static class CoordinatorScripts
         return false
         """;
 
-    // A membership change, compare-and-set on the epoch. KEYS[1] the membership; ARGV[1] the new epoch, ARGV[2] its
-    // JSON. 1: recorded; 0: the recorded epoch (none: 0) is not the one before ARGV[1], nothing written.
+    // A membership change, compare-and-set on the epoch, behind the upgrade gate. KEYS[1] the membership, KEYS[2] the
+    // set of replicas that announced, KEYS[3..] the announcements of the replicas the caller listed in it (every key
+    // is named, for --lua-transaction-mode); ARGV[1] the new epoch, ARGV[2] its JSON, ARGV[3] the protocol version the
+    // change needs (0: ungated), ARGV[4..] the listed replicas, in KEYS[3..]'s order.
+    // 1: recorded; 0: the recorded epoch (none: 0) is not the one before ARGV[1]; {'unlisted', replica}: a replica
+    // announced since the caller listed them (list again); {'older', announcement...}: live announcements below
+    // ARGV[3]. Nothing is written unless 1. The protocol is read from the announcement's JSON (ReplicaFormat).
     public const string ChangeMembership = """
         local epoch = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
         if epoch + 1 ~= tonumber(ARGV[1]) then return 0 end
+        local needs = tonumber(ARGV[3])
+        if needs > 0 then
+          local listed = {}
+          for i = 4, #ARGV do listed[ARGV[i]] = true end
+          for _, replica in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+            if not listed[replica] then return {'unlisted', replica} end
+          end
+          local older = {'older'}
+          for i = 3, #KEYS do
+            local announced = redis.call('GET', KEYS[i])
+            if announced then
+              local protocol = tonumber(string.match(announced, '"protocol":%s*(%d+)'))
+              if protocol == nil or protocol < needs then older[#older + 1] = announced end
+            end
+          end
+          if #older > 1 then return older end
+        end
         redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'members', ARGV[2])
         return 1
         """;

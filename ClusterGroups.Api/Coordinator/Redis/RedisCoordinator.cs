@@ -139,8 +139,33 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
     public async Task<Membership?> GetMembershipAsync(CancellationToken ct) =>
         MembershipFormat.Read((string?)(RedisValue)await Guard(store.ExecuteAsync("HGET", MembershipKey, "members")));
 
-    public async Task<bool> ChangeMembershipAsync(Membership next, CancellationToken ct) =>
-        (long)await Guard(store.EvaluateAsync(CoordinatorScripts.ChangeMembership, [MembershipKey], [next.Epoch, MembershipFormat.Write(next)])) == 1;
+    // The replicas are listed first, so the script can name each announcement as a key; one that announced since is
+    // reported by the script, and the write is tried again with it listed.
+    public async Task<bool> ChangeMembershipAsync(Membership next, int needs, CancellationToken ct)
+    {
+        for (var tries = 0; ; tries++)
+        {
+            var names = needs > 0 ? await ListedReplicasAsync() : [];
+            var answer = await Guard(store.EvaluateAsync(CoordinatorScripts.ChangeMembership,
+                [MembershipKey, Replicas, .. names.Select(ReplicaKey)],
+                [next.Epoch, MembershipFormat.Write(next), needs, .. names.Select(n => (RedisValue)n)]));
+            if (answer.Resp2Type == ResultType.Integer)
+            {
+                return (long)answer == 1;
+            }
+
+            var reply = (RedisResult[])answer!;
+            if ((string?)reply[0] == "older")
+            {
+                throw new OlderReplicasLiveException([.. reply.Skip(1).Select(a => ReplicaFormat.Read((string?)a)).OfType<ReplicaAnnouncement>()]);
+            }
+
+            if (tries >= 10)
+            {
+                throw new CoordinatorStoreException($"Replicas kept announcing while membership epoch {next.Epoch} was written; nothing was changed.");
+            }
+        }
+    }
 
     public Task AnnounceAsync(ReplicaAnnouncement replica, TimeSpan ttl, CancellationToken ct) =>
         Guard(store.EvaluateAsync(CoordinatorScripts.Announce, [ReplicaKey(replica.Replica), Replicas],
@@ -151,7 +176,7 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
 
     public async Task<IReadOnlyList<ReplicaAnnouncement>> ListReplicasAsync(CancellationToken ct)
     {
-        var names = ((RedisValue[])(await Guard(store.ExecuteAsync("SMEMBERS", Replicas)))!).Select(v => (string)v!).ToArray();
+        var names = await ListedReplicasAsync();
         if (names.Length == 0)
         {
             return [];
@@ -167,6 +192,10 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
 
         return [.. values.Where(v => !v.IsNull).Select(v => ReplicaFormat.Read(v)).OfType<ReplicaAnnouncement>()];
     }
+
+    // The replicas that announced, live or expired.
+    private async Task<string[]> ListedReplicasAsync() =>
+        [.. ((RedisValue[])(await Guard(store.ExecuteAsync("SMEMBERS", Replicas)))!).Select(v => (string)v!)];
 
     private static RedisKey ReplicaKey(string replica) => $"cg:replica:{replica}";
 
