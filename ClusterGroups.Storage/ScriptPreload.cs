@@ -2,9 +2,9 @@ using StackExchange.Redis;
 
 namespace ClusterGroups.Storage;
 
-// A process's scripts loaded into its store before it takes requests (docs/ARCHITECTURE.md, "Cold start"): into the
-// store, and into StackExchange.Redis's script cache, so the first callers' scripts go as one EVALSHA each rather than a
-// SCRIPT LOAD from every caller at once; a store without Lua is named at start.
+// A process's scripts loaded into its store before it takes requests (docs/ARCHITECTURE.md, "Cold start"), so the
+// first callers' EVALSHA (RedisStore) find them rather than each answered NOSCRIPT and sending a SCRIPT LOAD of its
+// own; a store without Lua is named at start.
 public static class ScriptPreload
 {
     public static async Task LoadAsync(IConnectionMultiplexer redis, IReadOnlyList<string> scripts, string store, CancellationToken ct)
