@@ -16,7 +16,19 @@ public sealed class SimStoreClient(
     {
         var name = ScriptNames.Of(script);
         var result = await CallAsync($"eval {name} {(keys.Length > 0 ? keys[0] : "")}", () => store.Evaluate(script, keys, args, caller));
-        answered(name, args);
+        if (name == ScriptBatch.Name)
+        {
+            // Each item of a batch answered, as its single script would have been (the buggify hooks look at them).
+            foreach (var item in ScriptBatch.Items(keys, args))
+            {
+                answered(item.Script, item.Args);
+            }
+        }
+        else
+        {
+            answered(name, args);
+        }
+
         return result;
     }
 
