@@ -51,7 +51,7 @@ public sealed class SimReplica : IAsyncDisposable
         services.AddSingleton<ReplicaVersions>();
         services.AddSingleton<ICoordinator>(sp => new RedisCoordinator(
             new SimStoreClient(Actor, world.Network, world.CoordinatorStore, TimeSpan.FromSeconds(5), (script, args) => world.Buggify(this, script, args),
-                new StoreCaller(name, Version)),
+                new StoreCaller(name, Version), world.Plant),
             sp.GetRequiredService<IOptions<CoordinatorOptions>>(),
             world.Plant.JournalFor(ProtocolVersions.JournalReads(sp.GetRequiredService<IOptions<UpgradeOptions>>().Value.Protocol ?? ProtocolVersions.Current)),
             // The Api's group commit toward the coordinator (Cluster:Batching), as it runs: the store expands a batch.

@@ -22,9 +22,9 @@ public sealed class SimStore(string name, InProcessStore store, ClusterGroups.Si
     // Every script run, with what it rewrote as it was before, as it runs (Invariants checks what each one wrote).
     public event Action<ScriptServed>? Served;
 
-    public StoreReply Evaluate(string script, RedisKey[] keys, RedisValue[] args, StoreCaller? caller = null)
+    public StoreReply Evaluate(string script, RedisKey[] keys, RedisValue[] args, StoreCaller? caller = null, string? name = null)
     {
-        var name = ScriptNames.Of(script);
+        name ??= ScriptNames.Of(script);
         if (name == ScriptBatch.Name)
         {
             return EvaluateBatch(script, keys, args, caller);
