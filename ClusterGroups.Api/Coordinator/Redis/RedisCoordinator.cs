@@ -157,13 +157,32 @@ public sealed class RedisCoordinator(
     }
 
     // Several writes in one script (CoordinatorScripts.Batch), each read from its own reply as its single call's is.
+    // A write that cannot even be written down (its entry) is answered that failure alone, as its single call would be.
     public async Task<IReadOnlyList<CoordinatorAnswer>> CommitAsync(IReadOnlyList<CoordinatorWrite> writes, CancellationToken ct)
     {
-        var scripts = writes.Select(Script).ToList();
+        var answers = new CoordinatorAnswer[writes.Count];
+        var scripts = new List<(int Index, WriteScript Script)>(writes.Count);
+        for (var i = 0; i < writes.Count; i++)
+        {
+            try
+            {
+                scripts.Add((i, Script(writes[i])));
+            }
+            catch (Exception e)
+            {
+                answers[i] = new CoordinatorAnswer(null, e);
+            }
+        }
+
+        if (scripts.Count == 0)
+        {
+            return answers;
+        }
+
         var positions = new Dictionary<RedisKey, int>();
         var keys = new List<RedisKey>();
         var args = new List<RedisValue> { scripts.Count };
-        foreach (var script in scripts)
+        foreach (var (_, script) in scripts)
         {
             args.Add(script.Step);
             args.Add(script.Keys.Length);
@@ -183,7 +202,12 @@ public sealed class RedisCoordinator(
         }
 
         var replies = (RedisResult[])(await Guard(store.EvaluateAsync(CoordinatorScripts.Batch, [.. keys], [.. args])))!;
-        return [.. scripts.Select((script, i) => Answer(script, replies[i]))];
+        for (var i = 0; i < scripts.Count; i++)
+        {
+            answers[scripts[i].Index] = Answer(scripts[i].Script, replies[i]);
+        }
+
+        return answers;
     }
 
     private static CoordinatorAnswer Answer(WriteScript script, RedisResult reply)
