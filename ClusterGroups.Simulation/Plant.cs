@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ClusterGroups.Api.Coordinator.Redis;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Model;
@@ -21,7 +22,10 @@ namespace ClusterGroups.Simulation;
 //                                operation whose rollback had begun as if nothing were being undone (JournalFormat);
 //   gate-ignores-old-replicas    the operator's membership changes skip the gate, both where the endpoints ask it
 //                                (ReplicaVersions.RefusalAsync) and in the coordinator's write (MembershipGate): a
-//                                drain or rejoin applied while a protocol-2 replica is live.
+//                                drain or rejoin applied while a protocol-2 replica is live;
+//   batch-skips-owner-check      the coordinator's group commit (CoordinatorScripts.Batch) runs its begins and saves
+//                                without their owner check, as if the batch's fencing had been checked once for all
+//                                (each item must be checked on its own): a stale owner's batched write lands.
 public sealed record Plant(string? Name)
 {
     public const string NodeIgnoresFence = "node-ignores-fence";
@@ -30,9 +34,19 @@ public sealed record Plant(string? Name)
     public const string CoordinatorForgetsKeys = "coordinator-forgets-keys";
     public const string OldReplicaDrivesRollback = "old-replica-drives-rollback";
     public const string GateIgnoresOldReplicas = "gate-ignores-old-replicas";
+    public const string BatchSkipsOwnerCheck = "batch-skips-owner-check";
 
     public static readonly string[] Known =
-        [NodeIgnoresFence, NoAbortBeforeNotApplied, TakeoverTrustsJournal, CoordinatorForgetsKeys, OldReplicaDrivesRollback, GateIgnoresOldReplicas];
+        [NodeIgnoresFence, NoAbortBeforeNotApplied, TakeoverTrustsJournal, CoordinatorForgetsKeys, OldReplicaDrivesRollback, GateIgnoresOldReplicas,
+            BatchSkipsOwnerCheck];
+
+    // CoordinatorScripts.Batch with the owner check of its begins and saves taken out (batch-skips-owner-check).
+    private static readonly string BatchWithoutOwnerCheck =
+        CoordinatorScripts.Batch.Replace("if tonumber(ARGV[2]) < current then return 0 end", "if false then return 0 end", StringComparison.Ordinal);
+
+    // The coordinator script a replica sends, with the bug in if planted.
+    public string ScriptFor(string script) =>
+        Is(BatchSkipsOwnerCheck) && ReferenceEquals(script, CoordinatorScripts.Batch) ? BatchWithoutOwnerCheck : script;
 
     public static readonly Plant None = new((string?)null);
 

@@ -70,7 +70,8 @@ public static class SimulationRun
         }
 
         world.Scheduler.Run(() => OpenOperations(world) == 0 && (settings.MembershipRate == 0 || chaos.MembershipSettled), quietBy);
-        world.Trace.Add("sim", $"quiet at {world.Scheduler.Now.TotalSeconds:0.000}s; {OpenOperations(world)} open");
+        world.Trace.Add("sim", $"quiet at {world.Scheduler.Now.TotalSeconds:0.000}s; {OpenOperations(world)} open; " +
+            $"coordinator batches {world.CoordinatorStore.Batches} ({world.CoordinatorStore.BatchedItems} writes)");
         invariants.AtQuiescence();
         if (settings.Upgrades)
         {
@@ -105,7 +106,11 @@ public static class SimulationRun
         failures.AddRange(invariants.Violations);
 
         return new SimResult(seed, settings, plant, failures, world.Trace.ToString(), world.Scheduler.Steps, world.Scheduler.Now,
-            invariants.AnswersChecked, world.CoordinatorStore.Begun.Count);
+            invariants.AnswersChecked, world.CoordinatorStore.Begun.Count)
+        {
+            CoordinatorBatches = world.CoordinatorStore.Batches,
+            CoordinatorBatchedItems = world.CoordinatorStore.BatchedItems,
+        };
     }
 
     private static int OpenOperations(SimWorld world) => (int)(long)world.CoordinatorStore.Execute("SCARD", ["cg:ops:open"]).Result!;
@@ -116,6 +121,10 @@ public sealed record SimResult(
     int AnswersChecked, int Operations)
 {
     public bool Passed => Failures.Count == 0;
+
+    // Batches of the coordinator's scripts the replicas sent (group commit), and the writes they carried.
+    public int CoordinatorBatches { get; init; }
+    public int CoordinatorBatchedItems { get; init; }
 
     public string Replay => $"dotnet run -c Release --project ClusterGroups.Simulation -- --seed {Seed}{(Plant.Name is { } p ? $" --plant {p}" : "")}" +
         $"{(Settings.Profile == "all-faults" ? " --all-faults" : "")} --trace";

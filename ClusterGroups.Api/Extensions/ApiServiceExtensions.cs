@@ -96,7 +96,7 @@ public static class ApiServiceExtensions
         builder.Services.AddSingleton<ICoordinator>(sp => new RedisCoordinator(
             new RedisStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
                 builder.Configuration.GetValue(SettingNames.DurableAcks, true)),
-            sp.GetRequiredService<IOptions<CoordinatorOptions>>()));
+            sp.GetRequiredService<IOptions<CoordinatorOptions>>(), batching: sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Batching));
     }
 
     // ConnectionStrings:coordinator is an Npgsql connection string (several hosts and Target Session Attributes=primary

@@ -11,6 +11,10 @@ public sealed class BatchingOptions
     // false: every write its own request (the A/B switch). The simulator runs with it on; the benchmark measures both.
     public bool Enabled { get; set; } = true;
 
+    // While Enabled, the operations' writes to a Redis coordinator (starts, begins, saves, closes) batch too, in one
+    // script per request (RedisCoordinator, CoordinatorWriteQueue); false: only the writes to the nodes do.
+    public bool Coordinator { get; set; } = true;
+
     // The most writes one batch request carries; more wait for the next one. At most the node's own bound.
     [Range(2, NodeBatch.MaxItems)]
     public int MaxItems { get; set; } = 128;

@@ -52,9 +52,11 @@ public sealed class SimReplica : IAsyncDisposable
         services.AddSingleton<ReplicaVersions>();
         services.AddSingleton<ICoordinator>(sp => new RedisCoordinator(
             new SimStoreClient(Actor, world.Network, world.CoordinatorStore, TimeSpan.FromSeconds(5), (script, args) => world.Buggify(this, script, args),
-                new StoreCaller(name, Version)),
+                new StoreCaller(name, Version), world.Plant),
             sp.GetRequiredService<IOptions<CoordinatorOptions>>(),
-            world.Plant.JournalFor(ProtocolVersions.JournalReads(sp.GetRequiredService<IOptions<UpgradeOptions>>().Value.Protocol ?? ProtocolVersions.Current))));
+            world.Plant.JournalFor(ProtocolVersions.JournalReads(sp.GetRequiredService<IOptions<UpgradeOptions>>().Value.Protocol ?? ProtocolVersions.Current)),
+            // The Api's group commit toward the coordinator (Cluster:Batching), as it runs: the store expands a batch.
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Batching));
         // The Api's own batching toward keyed nodes (Cluster:Batching), over the simulated network.
         services.AddSingleton(sp => new SimNodeClient(Actor, world, this, sp.GetRequiredService<NodeLatency>(), Clock));
         services.AddSingleton<INodeClient>(sp => new BatchingNodeClient(

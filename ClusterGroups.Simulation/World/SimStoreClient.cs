@@ -9,14 +9,29 @@ namespace ClusterGroups.Simulation.World;
 // StackExchange.Redis's) is StoreUnavailableException: the write may or may not have applied.
 // `answered` sees each script this client got an answer to, as it arrives (the world's buggify hook); the store
 // learns who sent each script (`caller`) for the checks.
+// A planted bug (Plant.ScriptFor) may change the script sent; the store still knows it by the name of the one asked for.
 public sealed class SimStoreClient(
-    SimActor actor, SimNetwork network, SimStore store, TimeSpan timeout, Action<string, RedisValue[]> answered, StoreCaller? caller = null) : IRedisStore
+    SimActor actor, SimNetwork network, SimStore store, TimeSpan timeout, Action<string, RedisValue[]> answered, StoreCaller? caller = null,
+    Plant? plant = null) : IRedisStore
 {
     public async Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] args)
     {
         var name = ScriptNames.Of(script);
-        var result = await CallAsync($"eval {name} {(keys.Length > 0 ? keys[0] : "")}", () => store.Evaluate(script, keys, args, caller));
-        answered(name, args);
+        var sent = plant?.ScriptFor(script) ?? script;
+        var result = await CallAsync($"eval {name} {(keys.Length > 0 ? keys[0] : "")}", () => store.Evaluate(sent, keys, args, caller, name));
+        if (name == ScriptBatch.Name)
+        {
+            // Each item of a batch answered, as its single script would have been (the buggify hooks look at them).
+            foreach (var item in ScriptBatch.Items(keys, args))
+            {
+                answered(item.Script, item.Args);
+            }
+        }
+        else
+        {
+            answered(name, args);
+        }
+
         return result;
     }
 

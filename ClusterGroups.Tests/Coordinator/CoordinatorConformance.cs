@@ -7,7 +7,7 @@ namespace ClusterGroups.Tests.Coordinator;
 // store the same way, so no implementation can drift from another. Subclasses give the coordinator and how time passes
 // for it (a fake clock advanced, or a real store waited on). Linked into the unit tests (in memory) and run here
 // against the Redis coordinator on a real store; the simulator runs it on its keyspace.
-public abstract class CoordinatorConformance
+public abstract partial class CoordinatorConformance
 {
     protected static readonly TimeSpan Lease = TimeSpan.FromMilliseconds(800);
 

@@ -31,7 +31,50 @@ public static class CoordinatorScriptCases
             Cmd("GET", "cg:lock:g1"), Cmd("ZADD", "cg:ops", 1, "old1", 2, "old2", 3, "old3"), Cmd("ZADD", "cg:ops:group:g1", 1, "old1"),
             Begin(token: 7, id: "op3"), Save(token: 7, id: "op3", open: false, current: 3, previous: 1, desired: "-op3", owner: "", prune: true),
             Cmd("ZRANGE", "cg:ops", 0, -1, "WITHSCORES"), Cmd("ZRANGE", "cg:ops:group:g1", 0, -1, "WITHSCORES"), Cmd("HGETALL", "cg:desired")),
+        // Group commit: one Batch of a start, the same group's start again (busy), a fenced begin, the first one's
+        // close (which frees the lease) and a start after it, each answered as its single script.
+        Coordinator("coordinator: a batch",
+            Cmd("HSET", "cg:fences", "g1", 3),
+            Batch(
+                ("start", [.. LeaseKeys, .. EpochKeys("op1")], [.. LeaseArgs("o1", 10), .. EpochArgs(10, "op1")]),
+                ("start", [.. LeaseKeys, .. EpochKeys("op2")], [.. LeaseArgs("o2", 11), .. EpochArgs(11, "op2")]),
+                ("begin", [.. LeaseKeys, .. EpochKeys("op3")], ["g1", 9, "", "", .. EpochArgs(9, "op3")]),
+                ("save", SaveKeys("op1"), [.. SaveArgs(10, "op1", open: false, current: 2, previous: 1, desired: "+op1", owner: "o1", prune: false), ""]),
+                ("start", [.. LeaseKeys, .. EpochKeys("op4")], [.. LeaseArgs("o4", 12), .. EpochArgs(12, "op4")])),
+            Cmd("GET", "cg:group:g1:last"), Cmd("HGET", "cg:fences", "g1"), Cmd("HGETALL", "cg:desired")),
     ];
+
+    // BeginKeys and BeginArgs with the membership (KEYS[9], none recorded) and the operation's epoch (ARGV[9], 0), as
+    // RedisCoordinator gives them; no Idempotency-Key.
+    private static RedisKey[] EpochKeys(string id) => [.. BeginKeys(id), "cg:membership"];
+
+    private static object[] EpochArgs(long token, string id) => [.. BeginArgs(token, id), $"Create g1 {id}", 0];
+
+    // A CoordinatorScripts.Batch of (step, keys, arguments) items, keys given once each, as RedisCoordinator sends it.
+    private static StoreStep Batch(params (string Step, RedisKey[] Keys, object[] Args)[] items)
+    {
+        var keys = new List<RedisKey>();
+        var args = new List<object> { items.Length };
+        foreach (var (step, itemKeys, itemArgs) in items)
+        {
+            args.Add(step);
+            args.Add(itemKeys.Length);
+            foreach (var key in itemKeys)
+            {
+                if (!keys.Contains(key))
+                {
+                    keys.Add(key);
+                }
+
+                args.Add(keys.IndexOf(key) + 1);
+            }
+
+            args.Add(itemArgs.Length);
+            args.AddRange(itemArgs);
+        }
+
+        return Script(nameof(CoordinatorScripts.Batch), CoordinatorScripts.Batch, [.. keys], [.. args]);
+    }
 
     private static StoreCase Coordinator(string name, params StoreStep[] steps) =>
         new(name, StoreRole.Coordinator, steps) { DeclaredKeysOnly = true };
@@ -63,10 +106,14 @@ public static class CoordinatorScriptCases
 
     // RedisCoordinator.SaveAsync's keys and arguments: keep 2, retention a week, prune before 1000.
     private static StoreStep Save(long token, string id, bool open, int current, int previous, string desired = "", string owner = "", bool prune = false) =>
-        Script(nameof(CoordinatorScripts.Save), CoordinatorScripts.Save,
-            ["cg:fences", $"cg:op:{id}", "cg:ops:open", "cg:ops", "cg:ops:group:g1", "cg:desired", "cg:lock:g1", .. OutcomeIndexes],
-            ["g1", token, $$"""{"id":"{{id}}","saved":{{current}}}""", id, open ? "" : 604_800_000, 2, 1000 + token, current, 1000,
-             desired, owner, previous, prune ? "1" : "0"]);
+        Script(nameof(CoordinatorScripts.Save), CoordinatorScripts.Save, SaveKeys(id), SaveArgs(token, id, open, current, previous, desired, owner, prune));
+
+    private static RedisKey[] SaveKeys(string id) =>
+        ["cg:fences", $"cg:op:{id}", "cg:ops:open", "cg:ops", "cg:ops:group:g1", "cg:desired", "cg:lock:g1", .. OutcomeIndexes];
+
+    private static object[] SaveArgs(long token, string id, bool open, int current, int previous, string desired, string owner, bool prune) =>
+        ["g1", token, $$"""{"id":"{{id}}","saved":{{current}}}""", id, open ? "" : 604_800_000, 2, 1000 + token, current, 1000,
+         desired, owner, previous, prune ? "1" : "0"];
 
     private static StoreStep Script(string name, string script, RedisKey[] keys, params object[] args)
     {

@@ -73,6 +73,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
     [InlineData(Plant.CoordinatorForgetsKeys)]
     [InlineData(Plant.OldReplicaDrivesRollback)]
     [InlineData(Plant.GateIgnoresOldReplicas)]
+    [InlineData(Plant.BatchSkipsOwnerCheck)]
     public void The_fixed_seeds_find_each_planted_bug(string bug)
     {
         var plant = Plant.Parse(bug);

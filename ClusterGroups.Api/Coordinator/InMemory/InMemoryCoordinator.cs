@@ -10,8 +10,12 @@ namespace ClusterGroups.Api.Coordinator.InMemory;
 // conformance tests hold it to the Redis coordinator. Entries are kept as the JSON a store would keep, so readers
 // always get copies; the newest 10 000 closed ones are kept. One lock: every method is one atomic step. Idempotency
 // keys are kept while their operation is open (no expiry), then for the key window after its close.
-public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorOptions> options) : ICoordinator
+public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorOptions> options) : ICoordinator, ICoordinatorBatch
 {
+    // A batch is its writes one by one: the Api never sends this coordinator one (only RedisCoordinator batches).
+    public Task<IReadOnlyList<CoordinatorAnswer>> CommitAsync(IReadOnlyList<CoordinatorWrite> writes, CancellationToken ct) =>
+        ICoordinatorBatch.OneByOneAsync(this, writes, ct);
+
     private const int MaxClosed = 10_000;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, string> _entries = new(StringComparer.Ordinal);

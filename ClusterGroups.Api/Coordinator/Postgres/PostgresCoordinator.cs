@@ -18,8 +18,13 @@ namespace ClusterGroups.Api.Coordinator.Postgres;
 // the connection string's Command Timeout bounds them.
 // Every statement goes with the timeline check in front of it (PostgresTimeline): a primary on a timeline below one this
 // Api has seen (an old primary resumed after a failover) answers nothing, and that is CoordinatorStoreException too.
-public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<CoordinatorOptions> options, PostgresTimeline timeline) : ICoordinator
+public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<CoordinatorOptions> options, PostgresTimeline timeline) : ICoordinator, ICoordinatorBatch
 {
+    // A batch is its writes one by one (each its own transaction): the Api never sends this coordinator one (only
+    // RedisCoordinator batches); concurrent operations' writes go on separate connections instead.
+    public Task<IReadOnlyList<CoordinatorAnswer>> CommitAsync(IReadOnlyList<CoordinatorWrite> writes, CancellationToken ct) =>
+        ICoordinatorBatch.OneByOneAsync(this, writes, ct);
+
     private const int PruneEvery = 16;
     private const int PruneBatch = 64;
     private long _closes;

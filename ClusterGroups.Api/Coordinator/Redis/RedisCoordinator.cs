@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Model;
+using ClusterGroups.Api.Nodes;
 using ClusterGroups.Storage;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -27,7 +28,12 @@ namespace ClusterGroups.Api.Coordinator.Redis;
 //   cg:replicas              set of the replicas that announced (those whose announcement expired are removed on list)
 // Each step of the port is one script (CoordinatorScripts) or one read; the entry and the indexes never disagree.
 // Entries are read and written as `journal` says (this process's protocol version unless given).
-public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOptions> options, JournalCodec? journal = null) : ICoordinator
+// With `batching` on (Cluster:Batching: Enabled and Coordinator), operations' starts, begins, saves and closes go
+// through one CoordinatorWriteQueue: alone as their own script while none is in flight, else several in one
+// CoordinatorScripts.Batch (ICoordinatorBatch).
+public sealed class RedisCoordinator(
+    IRedisStore store, IOptions<CoordinatorOptions> options, JournalCodec? journal = null, BatchingOptions? batching = null)
+    : ICoordinator, ICoordinatorBatch
 {
     private readonly JournalCodec _journal = journal ?? JournalCodec.Process;
 
@@ -49,14 +55,26 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
     // outcome indexes. Unknown (absent) after a write whose answer was lost: the save then clears all of them.
     private readonly ConditionalWeakTable<OperationState, StrongBox<Outcome?>> _journaled = [];
     private long _closes;
+    private CoordinatorWriteQueue? _queue;
 
     public async Task<LeaseAnswer> AcquireAsync(LeaseRequest request, OperationState? begin, CancellationToken ct)
     {
-        RedisKey[] keys = [Fences, LastKey(request.GroupId), Open, LockKey(request.GroupId)];
-        RedisValue[] args = [request.GroupId, request.Token, request.Owner, (long)request.Duration.TotalMilliseconds];
-        var reply = (RedisResult[])(begin is null
-            ? await Guard(store.EvaluateAsync(CoordinatorScripts.Lease, keys, args))
-            : await Guard(store.EvaluateAsync(CoordinatorScripts.Start, [.. keys, .. BeginKeys(begin)], [.. args, .. BeginArgs(begin)])))!;
+        if (begin is not null)
+        {
+            return (LeaseAnswer)(await SendAsync(new CoordinatorWrite.Start(request, begin)))!;
+        }
+
+        return ReadLease(await Guard(store.EvaluateAsync(CoordinatorScripts.Lease, LeaseKeys(request), LeaseArgs(request))), null);
+    }
+
+    private static RedisKey[] LeaseKeys(LeaseRequest request) => [Fences, LastKey(request.GroupId), Open, LockKey(request.GroupId)];
+
+    private static RedisValue[] LeaseArgs(LeaseRequest request) =>
+        [request.GroupId, request.Token, request.Owner, (long)request.Duration.TotalMilliseconds];
+
+    private LeaseAnswer ReadLease(RedisResult result, OperationState? begin)
+    {
+        var reply = (RedisResult[])result!;
         var (answer, value) = ((string)reply[0]!, (string?)reply[1] ?? "");
         var last = value.Length == 0 ? null : value;
         switch (answer)
@@ -83,11 +101,11 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
     public Task ReleaseAsync(string groupId, string owner, CancellationToken ct) =>
         Guard(store.EvaluateAsync(CoordinatorScripts.Release, [LockKey(groupId)], [owner]));
 
-    public async Task<KeyedRequest?> BeginAsync(OperationState op, CancellationToken ct)
+    public async Task<KeyedRequest?> BeginAsync(OperationState op, CancellationToken ct) =>
+        (KeyedRequest?)await SendAsync(new CoordinatorWrite.Begin(op));
+
+    private KeyedRequest? ReadBegin(RedisResult reply, OperationState op)
     {
-        var reply = await Guard(store.EvaluateAsync(CoordinatorScripts.Begin,
-            [Fences, LastKey(op.GroupId), Open, LockKey(op.GroupId), .. BeginKeys(op)],
-            [op.GroupId, op.Fence, "", "", .. BeginArgs(op)]));
         if (reply.Resp2Type == ResultType.Array)
         {
             var refused = (RedisResult[])reply!;
@@ -108,12 +126,126 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
         return named.IsNull ? null : KeyedRequest.Read((string)named!);
     }
 
-    public Task SaveAsync(OperationState op, CancellationToken ct) => SaveAsync(op, desired: null, releaseOwner: null);
+    public Task SaveAsync(OperationState op, CancellationToken ct) => SendAsync(new CoordinatorWrite.Save(op));
 
     public Task CloseAsync(OperationState op, string? releaseOwner, CancellationToken ct) =>
-        SaveAsync(op, DesiredGroup.Of(op)?.Write(), releaseOwner);
+        SendAsync(new CoordinatorWrite.Close(op, releaseOwner));
 
-    private async Task SaveAsync(OperationState op, string? desired, string? releaseOwner)
+    // A write through the queue when batching, else at once as its own script.
+    private Task<object?> SendAsync(CoordinatorWrite write) => Queue() is { } queue ? queue.SendAsync(write) : AloneAsync(write);
+
+    private CoordinatorWriteQueue? Queue()
+    {
+        if (batching is not { Enabled: true, Coordinator: true } settings)
+        {
+            return null;
+        }
+
+        if (_queue is null)
+        {
+            Interlocked.CompareExchange(ref _queue, new CoordinatorWriteQueue(AloneAsync, writes => CommitAsync(writes, CancellationToken.None), settings.MaxItems), null);
+        }
+
+        return _queue;
+    }
+
+    // One write, its own script: what every write did before batching, and what a write that finds the queue idle does.
+    private async Task<object?> AloneAsync(CoordinatorWrite write)
+    {
+        var script = Script(write);
+        return script.Read(await Guard(store.EvaluateAsync(script.Text, script.Keys, script.Args)));
+    }
+
+    // Several writes in one script (CoordinatorScripts.Batch), each read from its own reply as its single call's is.
+    // A write that cannot even be written down (its entry) is answered that failure alone, as its single call would be.
+    public async Task<IReadOnlyList<CoordinatorAnswer>> CommitAsync(IReadOnlyList<CoordinatorWrite> writes, CancellationToken ct)
+    {
+        var answers = new CoordinatorAnswer[writes.Count];
+        var scripts = new List<(int Index, WriteScript Script)>(writes.Count);
+        for (var i = 0; i < writes.Count; i++)
+        {
+            try
+            {
+                scripts.Add((i, Script(writes[i])));
+            }
+            catch (Exception e)
+            {
+                answers[i] = new CoordinatorAnswer(null, e);
+            }
+        }
+
+        if (scripts.Count == 0)
+        {
+            return answers;
+        }
+
+        var positions = new Dictionary<RedisKey, int>();
+        var keys = new List<RedisKey>();
+        var args = new List<RedisValue> { scripts.Count };
+        foreach (var (_, script) in scripts)
+        {
+            args.Add(script.Step);
+            args.Add(script.Keys.Length);
+            foreach (var key in script.Keys)
+            {
+                if (!positions.TryGetValue(key, out var position))
+                {
+                    keys.Add(key);
+                    positions[key] = position = keys.Count;
+                }
+
+                args.Add(position);
+            }
+
+            args.Add(script.Args.Length);
+            args.AddRange(script.Args);
+        }
+
+        var replies = (RedisResult[])(await Guard(store.EvaluateAsync(CoordinatorScripts.Batch, [.. keys], [.. args])))!;
+        for (var i = 0; i < scripts.Count; i++)
+        {
+            answers[scripts[i].Index] = Answer(scripts[i].Script, replies[i]);
+        }
+
+        return answers;
+    }
+
+    private static CoordinatorAnswer Answer(WriteScript script, RedisResult reply)
+    {
+        if (reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [var tag, var message] && (string?)tag == "error")
+        {
+            return new CoordinatorAnswer(null, new RedisServerException((string?)message ?? "error"));
+        }
+
+        try
+        {
+            return new CoordinatorAnswer(script.Read(reply), null);
+        }
+        catch (Exception e)
+        {
+            return new CoordinatorAnswer(null, e);
+        }
+    }
+
+    // A write's script, its step's name in a batch, its keys and arguments, and how its reply is read (what the single
+    // call returns, or throws).
+    private sealed record WriteScript(string Text, string Step, RedisKey[] Keys, RedisValue[] Args, Func<RedisResult, object?> Read);
+
+    private WriteScript Script(CoordinatorWrite write) => write switch
+    {
+        CoordinatorWrite.Start start => new WriteScript(CoordinatorScripts.Start, "start",
+            [.. LeaseKeys(start.Request), .. BeginKeys(start.Op)], [.. LeaseArgs(start.Request), .. BeginArgs(start.Op)],
+            reply => ReadLease(reply, start.Op)),
+        CoordinatorWrite.Begin begin => new WriteScript(CoordinatorScripts.Begin, "begin",
+            [Fences, LastKey(begin.Op.GroupId), Open, LockKey(begin.Op.GroupId), .. BeginKeys(begin.Op)],
+            [begin.Op.GroupId, begin.Op.Fence, "", "", .. BeginArgs(begin.Op)],
+            reply => ReadBegin(reply, begin.Op)),
+        CoordinatorWrite.Save save => SaveScript(save.Op, desired: null, releaseOwner: null),
+        CoordinatorWrite.Close close => SaveScript(close.Op, DesiredGroup.Of(close.Op)?.Write(), close.ReleaseOwner),
+        _ => throw new ArgumentOutOfRangeException(nameof(write), write, "not a coordinator write"),
+    };
+
+    private WriteScript SaveScript(OperationState op, string? desired, string? releaseOwner)
     {
         var box = _journaled.GetValue(op, _ => new StrongBox<Outcome?>());
         var (outcome, previous) = (op.Outcome, box.Value);
@@ -122,7 +254,7 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
         var prune = !op.IsOpen && Interlocked.Increment(ref _closes) % PruneEvery == 0;
         // The close starts the key's window; while the operation is open its key never expires.
         var key = op is { IsOpen: false, Key: { } k } ? IdemKey(k) : (RedisKey?)null;
-        Written(op, await Guard(store.EvaluateAsync(CoordinatorScripts.Save,
+        return new WriteScript(CoordinatorScripts.Save, "save",
             [Fences, OpKey(op.Id), Open, All, GroupIndex(op.GroupId), Desired, LockKey(op.GroupId), .. OutcomeIndexes, .. key is { } idem ? [idem] : Array.Empty<RedisKey>()],
             [op.GroupId, op.Fence, _journal.WriteUtf8(op), op.Id,
                 op.IsOpen ? "" : (long)options.Value.ClosedRetention.TotalMilliseconds, Keep, op.StartedAt.ToUnixTimeMilliseconds(),
@@ -132,8 +264,13 @@ public sealed class RedisCoordinator(IRedisStore store, IOptions<CoordinatorOpti
                 desired ?? "", releaseOwner ?? "",
                 previous is { } before ? Position(before) : 0,
                 prune ? "1" : "0",
-                key is null ? "" : (long)options.Value.IdempotencyKeyWindow.TotalMilliseconds])));
-        box.Value = outcome;
+                key is null ? "" : (long)options.Value.IdempotencyKeyWindow.TotalMilliseconds],
+            reply =>
+            {
+                Written(op, reply);
+                box.Value = outcome;
+                return null;
+            });
     }
 
     public async Task<Membership?> GetMembershipAsync(CancellationToken ct) =>
