@@ -11,15 +11,16 @@ namespace ClusterGroups.UnitTests.Simulation;
 public sealed class DeterminismTests
 {
     // A seed whose all-faults run exercises every source below (4 did until membership changes joined the faults, 3
-    // until the rolling upgrade did: membership changes then wait for the gate, and come late in the run).
-    private const int Seed = 11;
+    // until the rolling upgrade did: membership changes then wait for the gate, and come late in the run; 11 until
+    // the coordinator's group commit changed the runs' schedules).
+    private const int Seed = 1;
 
     // Each kind of fault, as the trace says it happened.
     private static readonly string[] Sources =
     [
         "pause ", "crash ", "restart ", "down for", "clock off", "retry ", "request lost", "(copy 2, late)", ": lost",
         "coordinator store down", "no answer within", "crashes after applying", "after an undo", "after its progress save",
-        // "rejoins": only a drained node rejoins (in this run the drain's own line is cut short by its replica's stop).
+        // "rejoins": only a drained node rejoins.
         "[stale,", "nodes n", "reconciles", "rejoins", "refused 409", "(SIGTERM)", "as protocol 3",
     ];
 
