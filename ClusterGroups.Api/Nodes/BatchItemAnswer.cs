@@ -19,7 +19,19 @@ public sealed class BatchItemAnswer(NodeBatchAnswer answer, bool keysHonoured) :
             return "true";
         }
 
-        foreach (var (key, value) in answer.Headers ?? Empty)
+        // Read as a Dictionary when it is one (as deserialized): its enumerator is a struct, the interface's a box,
+        // and a write's answer is asked for eight headers.
+        return answer.Headers switch
+        {
+            Dictionary<string, string> headers => Find(headers, name),
+            { } headers => Find(headers, name),
+            null => null,
+        };
+    }
+
+    private static string? Find(Dictionary<string, string> headers, string name)
+    {
+        foreach (var (key, value) in headers)
         {
             if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
             {
@@ -29,6 +41,9 @@ public sealed class BatchItemAnswer(NodeBatchAnswer answer, bool keysHonoured) :
 
         return null;
     }
+
+    private static string? Find(IReadOnlyDictionary<string, string> headers, string name) =>
+        headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 
     public override TimeSpan? RetryAfter =>
         Header("Retry-After") is { } value && RetryConditionHeaderValue.TryParse(value, out var retry) ? retry.Delta : null;
@@ -52,6 +67,4 @@ public sealed class BatchItemAnswer(NodeBatchAnswer answer, bool keysHonoured) :
         Task.FromResult(answer.Body is { } json
             ? json.Deserialize<T>(JsonSerializerOptions.Web)
             : throw new JsonException("The answer has no body."));
-
-    private static readonly Dictionary<string, string> Empty = [];
 }
