@@ -38,7 +38,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             request.Headers.Add(NodeHeaders.IdempotencyKey, idempotencyKey);
             request.Headers.Add(NodeHeaders.FencingToken, token.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return request;
-        }, ct, async response => answer = await response.Content.ReadFromJsonAsync<AbortAnswer>(ct));
+        }, ct, async reply => answer = await reply.JsonAsync<AbortAnswer>(ct));
         return Aborted(call, answer);
     }
 
@@ -59,7 +59,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             request.Headers.Add(NodeHeaders.UndoKey, undoKey);
             request.Headers.Add(NodeHeaders.FencingToken, token.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return request;
-        }, ct, async response => answer = await response.Content.ReadFromJsonAsync<TakeOverAnswer>(ct));
+        }, ct, async reply => answer = await reply.JsonAsync<TakeOverAnswer>(ct));
         return TakenOver(call, answer);
     }
 
@@ -77,7 +77,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             var content = new ByteArrayContent(body);
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
             return new HttpRequestMessage(HttpMethod.Post, new Uri(node.BaseAddress, NodeBatch.Route)) { Content = content };
-        }, ct, async response => batch = await response.Content.ReadFromJsonAsync<NodeBatchResponse>(ct), recordLatency: false);
+        }, ct, async answer => batch = await answer.JsonAsync<NodeBatchResponse>(ct), recordLatency: false);
         if (call.Status is not 200 || batch?.Items is not { } answers || answers.Count != items.Count)
         {
             return (null, call);
@@ -92,41 +92,24 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         return (calls, call);
     }
 
-    // One item's answer as the response its single route would have sent (the batch's own headers, such as
-    // X-Idempotency-Supported, are the node's on every answer), read by the single call's code.
+    // One item's answer, read by the single call's code (ReadAnswerAsync) where it lies in the batch's answer.
     private static async Task<NodeCall> ItemCallAsync(NodeBatchItem item, NodeBatchAnswer answer, NodeCall batch, CancellationToken ct)
     {
-        using var response = new HttpResponseMessage((HttpStatusCode)answer.Status)
-        {
-            Content = new ByteArrayContent(answer.Body is { } json ? JsonSerializer.SerializeToUtf8Bytes(json) : []),
-        };
-        if (batch.KeysHonoured)
-        {
-            response.Headers.TryAddWithoutValidation(NodeHeaders.IdempotencySupported, "true");
-        }
-
-        foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
-        {
-            if (!response.Headers.TryAddWithoutValidation(name, value))
-            {
-                response.Content.Headers.TryAddWithoutValidation(name, value);
-            }
-        }
-
+        var reading = new BatchItemAnswer(answer, batch.KeysHonoured);
         try
         {
             switch (item.Kind)
             {
                 case NodeBatch.Abort:
                     AbortAnswer? aborted = null;
-                    return Aborted(await ReadAnswerAsync(item.Kind, response, batch.DurationMs, ct,
-                        async r => aborted = await r.Content.ReadFromJsonAsync<AbortAnswer>(ct)), aborted);
+                    return Aborted(await ReadAnswerAsync(item.Kind, reading, batch.DurationMs, ct,
+                        async a => aborted = await a.JsonAsync<AbortAnswer>(ct)), aborted);
                 case NodeBatch.TakeOver:
                     TakeOverAnswer? taken = null;
-                    return TakenOver(await ReadAnswerAsync(item.Kind, response, batch.DurationMs, ct,
-                        async r => taken = await r.Content.ReadFromJsonAsync<TakeOverAnswer>(ct)), taken);
+                    return TakenOver(await ReadAnswerAsync(item.Kind, reading, batch.DurationMs, ct,
+                        async a => taken = await a.JsonAsync<TakeOverAnswer>(ct)), taken);
                 default:
-                    return await ReadAnswerAsync(item.Kind, response, batch.DurationMs, ct);
+                    return await ReadAnswerAsync(item.Kind, reading, batch.DurationMs, ct);
             }
         }
         catch (JsonException)
@@ -147,16 +130,14 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
         };
     }
 
-    private static string? WrittenBy(HttpResponseMessage response) =>
-        response.Headers.TryGetValues(NodeHeaders.CreatedBy, out var created) ? created.FirstOrDefault()
-        : response.Headers.TryGetValues(NodeHeaders.DeletedBy, out var deleted) ? deleted.FirstOrDefault()
-        : null;
+    private static string? WrittenBy(NodeAnswer answer) =>
+        answer.Header(NodeHeaders.CreatedBy) ?? answer.Header(NodeHeaders.DeletedBy);
 
     public async Task<(NodeDigest? Digest, NodeCall Call)> DigestAsync(ClusterNode node, TimeSpan timeout, CancellationToken ct)
     {
         NodeDigest? digest = null;
         var call = await SendAsync(node, "digest", () => Read(node, "/v1/digest", timeout), ct,
-            async response => digest = await response.Content.ReadFromJsonAsync<NodeDigest>(ct), reads: true);
+            async answer => digest = await answer.JsonAsync<NodeDigest>(ct), reads: true);
         return (digest is { BucketCount: GroupBuckets.Count } && digest.Counts.Count == GroupBuckets.Count
             && digest.Hashes.Count == GroupBuckets.Count ? digest : null, call);
     }
@@ -165,7 +146,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
     {
         NodeBucket? ids = null;
         var call = await SendAsync(node, "bucket", () => Read(node, $"/v1/digest/{bucket}", timeout), ct,
-            async response => ids = await response.Content.ReadFromJsonAsync<NodeBucket>(ct), reads: true);
+            async answer => ids = await answer.JsonAsync<NodeBucket>(ct), reads: true);
         return (ids, call);
     }
 
@@ -174,7 +155,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
     {
         NodeGroupPage? page = null;
         var call = await SendAsync(node, "list", () => Read(node, $"/v1/groups?cursor={Uri.EscapeDataString(cursor)}&limit={limit}", timeout), ct,
-            async response => page = await response.Content.ReadFromJsonAsync<NodeGroupPage>(ct), reads: true);
+            async answer => page = await answer.JsonAsync<NodeGroupPage>(ct), reads: true);
         return (page, call);
     }
 
@@ -182,7 +163,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
     {
         NodeGroupList? groups = null;
         var call = await SendAsync(node, "list", () => Read(node, "/v1/groups", timeout), ct,
-            async response => groups = await response.Content.ReadFromJsonAsync<NodeGroupList>(ct), reads: true);
+            async answer => groups = await answer.JsonAsync<NodeGroupList>(ct), reads: true);
         return (groups, call);
     }
 
@@ -197,7 +178,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
     {
         NodeInfo? info = null;
         var call = await SendAsync(node, "info", () => new HttpRequestMessage(HttpMethod.Get, node.BaseAddress), ct,
-            async response => info = await response.Content.ReadFromJsonAsync<NodeInfo>(ct));
+            async answer => info = await answer.JsonAsync<NodeInfo>(ct));
         return (info, call);
     }
 
@@ -220,7 +201,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
 
     private async Task<NodeCall> SendAsync(
         ClusterNode node, string what, Func<HttpRequestMessage> createRequest, CancellationToken ct,
-        Func<HttpResponseMessage, Task>? readSuccess = null, bool reads = false, bool recordLatency = true)
+        Func<NodeAnswer, Task>? readSuccess = null, bool reads = false, bool recordLatency = true)
     {
         recordLatency &= !reads;
         var started = time.GetTimestamp();
@@ -236,7 +217,7 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
                 latency.Record(node.Name, Elapsed());
             }
 
-            return await ReadAnswerAsync(what, response, Elapsed(), ct, readSuccess);
+            return await ReadAnswerAsync(what, new HttpNodeAnswer(response), Elapsed(), ct, readSuccess);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && Classify(e) is { } error)
         {
@@ -250,35 +231,34 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
     }
 
     // X-Fenced: the highest fencing token the node has seen for the group (absent or unreadable: not said).
-    private static long? SeenToken(HttpResponseMessage response) =>
-        response.Headers.TryGetValues(NodeHeaders.Fenced, out var values)
-        && long.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seen)
+    private static long? SeenToken(NodeAnswer answer) =>
+        long.TryParse(answer.Header(NodeHeaders.Fenced), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seen)
             ? seen
             : null;
 
     // What an answer says, as the protocol reads it (a single call's, or one item's of a batch).
     private static async Task<NodeCall> ReadAnswerAsync(
-        string what, HttpResponseMessage response, double elapsed, CancellationToken ct, Func<HttpResponseMessage, Task>? readSuccess = null)
+        string what, NodeAnswer answer, double elapsed, CancellationToken ct, Func<NodeAnswer, Task>? readSuccess = null)
     {
         string? detail = null, code = null;
-        if (response.IsSuccessStatusCode && readSuccess is not null)
+        if (answer.IsSuccess && readSuccess is not null)
         {
-            await readSuccess(response);
+            await readSuccess(answer);
         }
-        else if (!response.IsSuccessStatusCode)
+        else if (!answer.IsSuccess)
         {
-            (detail, code) = await ReadProblemAsync(response, ct);
+            (detail, code) = await ReadProblemAsync(answer, ct);
         }
 
-        return new NodeCall(what, (int)response.StatusCode, null, detail, elapsed,
-            KeysHonoured: response.Headers.Contains(NodeHeaders.IdempotencySupported),
+        return new NodeCall(what, answer.Status, null, detail, elapsed,
+            KeysHonoured: answer.Has(NodeHeaders.IdempotencySupported),
             Code: code,
-            Replayed: response.Headers.Contains(NodeHeaders.IdempotentReplay),
-            RetryAfter: response.Headers.RetryAfter?.Delta,
-            WrittenBy: WrittenBy(response),
-            Fenced: response.Headers.Contains(NodeHeaders.Fenced),
-            SeenToken: SeenToken(response),
-            WriteAborted: response.Headers.Contains(NodeHeaders.WriteAborted));
+            Replayed: answer.Has(NodeHeaders.IdempotentReplay),
+            RetryAfter: answer.RetryAfter,
+            WrittenBy: WrittenBy(answer),
+            Fenced: answer.Has(NodeHeaders.Fenced),
+            SeenToken: SeenToken(answer),
+            WriteAborted: answer.Has(NodeHeaders.WriteAborted));
     }
 
     private static (CallError Kind, string Detail)? Classify(Exception e) => e switch
@@ -297,10 +277,10 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
     };
 
     // Keeps the node's own explanation short (a problem+json "detail" when there is one), and its "code" if any.
-    private static async Task<(string? Detail, string? Code)> ReadProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    private static async Task<(string? Detail, string? Code)> ReadProblemAsync(NodeAnswer answer, CancellationToken ct)
     {
-        var text = await response.Content.ReadAsStringAsync(ct);
-        if (response.Content.Headers.ContentType?.MediaType is "application/problem+json" or "application/json")
+        var text = await answer.TextAsync(ct);
+        if (answer.MediaType is "application/problem+json" or "application/json")
         {
             try
             {
@@ -320,6 +300,6 @@ public sealed class NodeClient(IHttpClientFactory httpClientFactory, NodeLatency
             }
         }
 
-        return (text.Length > 200 ? text[..200] : (text.Length == 0 ? response.ReasonPhrase : text), null);
+        return (text.Length > 200 ? text[..200] : (text.Length == 0 ? answer.ReasonPhrase : text), null);
     }
 }
