@@ -34,6 +34,8 @@ public sealed class SimWorld
             ["Cluster:Recovery:Interval"] = "00:00:02",
             // Batching toward our nodes (on by default, BatchingOptions): the simulator checks it on whatever the default.
             ["Cluster:Batching:Enabled"] = "true",
+            // And toward the coordinator (off by default): the simulator checks its batches item by item.
+            ["Cluster:Batching:Coordinator"] = "true",
         };
     }
 
