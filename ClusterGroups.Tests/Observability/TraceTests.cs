@@ -65,7 +65,9 @@ public sealed class TraceTests(ClusterFixture cluster, ITestOutputHelper output)
         }
 
         await WaitForAsync(() => _spans.Where(s => s.ParentSpanId == marker.SpanId).ToList(), c => c.Count > 0, "the marker's PING span");
-        var commands = _spans.Where(s => s.TraceId == root.TraceId && (string?)s.GetTagItem("db.system") == "redis").ToList();
+        // The membership's read (HGET, ClusterMembership) is no cost of this operation: it is made by whichever request
+        // finds the last one read more than RefreshEvery (1 s) old, as this one may on a loaded machine.
+        var commands = _spans.Where(s => s.TraceId == root.TraceId && (string?)s.GetTagItem("db.system") == "redis" && s.DisplayName != "HGET").ToList();
         output.WriteLine(string.Join("\n", _spans.Where(s => s.TraceId == root.TraceId).OrderBy(s => s.StartTimeUtc)
             .Select(s => $"{s.StartTimeUtc:HH:mm:ss.ffffff} {s.Duration.TotalMilliseconds,8:F2} ms {s.Kind} {s.DisplayName}")));
         Assert.Equal(2, commands.Count(c => c.DisplayName != "COMMITAOF"));
