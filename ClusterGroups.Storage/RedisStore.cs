@@ -63,11 +63,17 @@ public sealed class RedisStore : IRedisStore
         {
             return await call();
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException || Loading(e))
         {
             throw new StoreUnavailableException(e.Message, e);
         }
     }
+
+    // A redis-server that restarted answers LOADING to every command until it has replayed its data: nothing ran, and
+    // the store is unavailable for that while, as much as one not yet listening (seen stopping the Api, whose replica
+    // announcer took it for a script's error after kill -9 of a redis-server coordinator).
+    private static bool Loading(Exception e) =>
+        e is RedisServerException && e.Message.StartsWith("LOADING", StringComparison.Ordinal);
 
     private async Task CommitLogAsync()
     {

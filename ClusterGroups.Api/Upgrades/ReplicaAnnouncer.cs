@@ -24,8 +24,10 @@ public sealed partial class ReplicaAnnouncer(
             {
                 await coordinator.AnnounceAsync(versions.Self, options.Value.AnnouncementLifetime, stoppingToken);
             }
-            catch (CoordinatorStoreException e)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever the store answers, the next tick tries again: an exception out of here would stop the
+                // whole Api (BackgroundServiceExceptionBehavior.StopHost), as every background loop here knows.
                 LogAnnounceFailed(e.Message);
             }
         }

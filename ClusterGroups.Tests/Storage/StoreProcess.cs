@@ -26,7 +26,7 @@ public sealed class StoreProcess : IAsyncDisposable
     public string Output => string.Join('\n', _output);
 
     public static async Task<StoreProcess> StartAsync(string name, string fileName, IEnumerable<string> args, string dataDir,
-        IReadOnlyDictionary<string, string>? environment = null, int? port = null)
+        IReadOnlyDictionary<string, string>? environment = null, int? port = null, bool connect = true)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
@@ -47,7 +47,10 @@ public sealed class StoreProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await store.ConnectAsync();
+            if (connect)
+            {
+                await store.ConnectAsync();
+            }
         }
         catch
         {
@@ -99,6 +102,16 @@ public sealed class StoreProcess : IAsyncDisposable
                 return false;
             }
         }, Wait.Resource, $"{Name} answers PING on port {Port}");
+    }
+
+    /// <summary>kill -9 of the process (with its tree): a crash. Its data folder stays, for a restart on it.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(Wait.Resource);
+        }
     }
 
     public Task FlushAsync() => Connection.GetServer("127.0.0.1", Port).FlushAllDatabasesAsync();
