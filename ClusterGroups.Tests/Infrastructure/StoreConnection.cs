@@ -1,7 +1,6 @@
-using ClusterGroups.Tests.Infrastructure;
 using StackExchange.Redis;
 
-namespace ClusterGroups.Tests.Durability;
+namespace ClusterGroups.Tests.Infrastructure;
 
 public static class StoreConnection
 {
@@ -9,7 +8,7 @@ public static class StoreConnection
 
     /// <summary>The test's own connection to a store that may still be recovering (it listens once it has replayed
     /// its append-only file), made once the store answers.</summary>
-    public static async Task<ConnectionMultiplexer> WhenAnsweringAsync(string connectionString, string store)
+    public static async Task<ConnectionMultiplexer> WhenAnsweringAsync(string connectionString, string store, TimeSpan? within = null)
     {
         ConnectionMultiplexer? connection = null;
         await Wait.UntilAsync(async () =>
@@ -29,7 +28,7 @@ public static class StoreConnection
                 connection?.Dispose();
                 return false;
             }
-        }, Wait.AppStart, $"{store} answers");
+        }, within ?? Wait.AppStart, $"{store} answers");
         return connection!;
     }
 }
