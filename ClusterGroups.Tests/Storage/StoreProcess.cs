@@ -123,12 +123,7 @@ public sealed class StoreProcess : IAsyncDisposable
             await Connection.DisposeAsync();
         }
 
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(Wait.Resource);
-        }
-
+        await KillAsync();
         _process.Dispose();
         try
         {
