@@ -204,15 +204,18 @@ public class ClusterFixture : IAsyncLifetime
 
         // "Healthy" is Aspire's word for a process it started (a store has no health check of its own): a store is
         // back once it answers the test's own connection, which is what its node waits for. One that does not, though
-        // DCP accepted the start, is started once more: the harness's part, not the node's (a node that cannot reach
-        // a store answering PING fails its own check after this).
+        // DCP accepted the start, is stopped and started once more: the harness's part, not the node's (a node that
+        // cannot reach a store answering PING fails its own check after this). Seen in a CI rehearsal after a stop,
+        // a start and a kill -9 of a redis-server store: the start after the kill was "successfully executed" and the
+        // state said Running, but no process was started; a second start command alone then started one that neither
+        // the test nor its node could reach in 90 s (through the endpoint's proxy).
         if (IsStore(resource) && !await StoreAnswersAsync(resource, Wait.Request))
         {
-            using var again = new CancellationTokenSource(Wait.Request);
-            await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, again.Token);
+            await StopAsync(resource);
+            await StartCommandAsync(resource);
             if (!await StoreAnswersAsync(resource, Wait.Resource))
             {
-                throw new InvalidOperationException(await WhyNotBackAsync(resource, "healthy to Aspire, but no answer to PING, started twice"));
+                throw new InvalidOperationException(await WhyNotBackAsync(resource, "healthy to Aspire, but no answer to PING, stopped and started again"));
             }
         }
 
