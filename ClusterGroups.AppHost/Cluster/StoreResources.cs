@@ -53,13 +53,16 @@ public static class StoreResourceExtensions
             .WithArgs([.. StoreArguments.Garnet(dataDir, atomicScripts, memory)])
             .WithProjectDefaults(new ProjectResourceOptions { ExcludeLaunchProfile = true });
 
-    // A local redis-server binary (Debian: apt-get install redis-server), append-only persistence in dataDir.
+    // A local redis-server binary (Debian: apt-get install redis-server), append-only persistence in dataDir. Its
+    // endpoint is not proxied: DCP picks the port once, and the process listens on it itself, so a restarted store is
+    // where its node's connection string points without a proxy in between (through DCP's proxy, a redis-server
+    // restarted after kill -9 was once unreachable for 90 s although it logged "Ready to accept connections").
     public static IResourceBuilder<RedisServerStoreResource> AddRedisServerStore(
         this IDistributedApplicationBuilder builder, string name, string dataDir, bool durableAcks = true)
     {
         var resource = new RedisServerStoreResource(name, dataDir);
         return builder.AddResource(resource)
-            .WithEndpoint(name: RedisServerStoreResource.EndpointName, scheme: "tcp")
+            .WithEndpoint(name: RedisServerStoreResource.EndpointName, scheme: "tcp", isProxied: false)
             .WithArgs(ctx =>
             {
                 ctx.Args.Add("--port");
