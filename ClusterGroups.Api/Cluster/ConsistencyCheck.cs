@@ -29,12 +29,16 @@ public sealed record ConsistencyReport(
 // there that is not on every node, with the last operation the journal knows on it and its desired state. Costs
 // O(buckets) per node plus O(what differs), not O(groups).
 public sealed class ConsistencyCheck(
-    ClusterDigests digests, ICoordinator coordinator, TimeProvider time)
+    ClusterDigests digests, ICoordinator coordinator, INodeClient nodes, TimeProvider time)
 {
     private const int ParallelBuckets = 8;
 
+    // How far another Api replica's clock may lag this one's when it stamps an operation's end (see Settled).
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(5);
+
     public async Task<ConsistencyReport> RunAsync(CancellationToken ct)
     {
+        var listedFrom = time.GetUtcNow();
         var scan = await digests.ScanAsync(ct);
         var differing = scan.DifferingBuckets();
         var found = new ConcurrentBag<GroupEntry>();
@@ -58,12 +62,18 @@ public sealed class ConsistencyCheck(
         var groups = found.OrderBy(g => g.GroupId, StringComparer.Ordinal).ToList();
         var desired = await coordinator.GetDesiredAsync([.. groups.Select(g => g.GroupId)], ct);
         var divergent = new List<DivergentGroup>(groups.Count);
-        foreach (var group in groups)
+        foreach (var listed in groups)
         {
-            var last = await coordinator.LastForGroupAsync(group.GroupId, ct);
-            divergent.Add(new DivergentGroup(group.GroupId, group.PresentOn, group.MissingOn,
-                last is null ? null : LastOperation.From(last),
-                desired.GetValueOrDefault(group.GroupId)));
+            var last = await coordinator.LastForGroupAsync(listed.GroupId, ct);
+            var group = last is { EndedAt: { } ended } && ended >= listedFrom - ClockSkew
+                ? await ReadAgainAsync(scan, listed, ct)
+                : listed;
+            if (group is not null)
+            {
+                divergent.Add(new DivergentGroup(group.GroupId, group.PresentOn, group.MissingOn,
+                    last is null ? null : LastOperation.From(last),
+                    desired.GetValueOrDefault(group.GroupId)));
+            }
         }
 
         // The nodes compared are those operations write (a drained node is out of the check, a joining one in it).
@@ -74,5 +84,26 @@ public sealed class ConsistencyCheck(
             compared, unreachable, divergent,
             scan.Reachable.ToDictionary(n => n.Node.Name, n => n.Digest!.Total), differing.Count,
             scan.Stale is { Count: > 0 } stale ? stale : null);
+    }
+
+    // The nodes are listed one after another, bucket by bucket, while operations go on: a group whose last operation
+    // ended after the listing began may have been listed mid-write (on node1 before its write got there, on node2
+    // after), and a committed operation then looks like divergence it explains, which the reconciler would "repair"
+    // with an operation of its own. Such a group is read again on the nodes it was listed on, now that its operation
+    // is closed: gone from the report (null) if they agree, else as they are now. A node that does not answer leaves
+    // the group as listed.
+    private async Task<GroupEntry?> ReadAgainAsync(DigestScan scan, GroupEntry listed, CancellationToken ct)
+    {
+        var names = listed.PresentOn.Concat(listed.MissingOn).ToHashSet(StringComparer.Ordinal);
+        var reads = await Task.WhenAll(scan.Nodes.Where(n => names.Contains(n.Node.Name))
+            .Select(async n => (n.Node.Name, (await nodes.ReadAsync(n.Node, listed.GroupId, ct)).Present)));
+        if (reads.Any(r => r.Present is null))
+        {
+            return listed;
+        }
+
+        List<string> present = [.. reads.Where(r => r.Present == true).Select(r => r.Name)];
+        List<string> missing = [.. reads.Where(r => r.Present == false).Select(r => r.Name)];
+        return present.Count == 0 || missing.Count == 0 ? null : new GroupEntry(listed.GroupId, present, missing);
     }
 }

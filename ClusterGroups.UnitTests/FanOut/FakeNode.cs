@@ -67,6 +67,12 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
     public int HeldCount => Volatile.Read(ref _held);
     public int DeliveredCount => Volatile.Read(ref _delivered);
 
+    // Runs once, after the node has taken its next listing of every group and before it answers with it: what else
+    // happens while that answer is on its way (a write landing behind it, say).
+    public void OnceListed(Func<Task> meanwhile) => Volatile.Write(ref _onceListed, meanwhile);
+
+    private Func<Task>? _onceListed;
+
     public void GoDown() => _down = true;
     public void ComeUp() => _down = false;
 
@@ -159,6 +165,12 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
         }
 
         var answer = Route(answers, request.Method, path, groupId, key, token, undo);
+        if (request.Method == HttpMethod.Get && path.TrimEnd('/') == "/v1/groups"
+            && Interlocked.Exchange(ref _onceListed, null) is { } meanwhile)
+        {
+            await meanwhile().WaitAsync(Hang, CancellationToken.None);
+        }
+
         if (fault.Kind == FaultKind.Frozen)
         {
             Interlocked.Increment(ref _delivered);

@@ -99,4 +99,33 @@ public sealed class LateWriteRepairTests
         Assert.DoesNotContain(report.Repaired, r => r.GroupId == "g1");
         Assert.True(h[0].Has("g1"));
     }
+
+    [Fact]
+    public async Task A_group_listed_mid_write_whose_operation_committed_before_the_check_read_the_journal_is_not_repaired()
+    {
+        // n1 holds the create of g1 (as a slow network would) while the check lists it; then the create lands and the
+        // operation commits before the check reads the journal, which names that committed create as g1's last.
+        await using var h = FanOutHarness.Start(3, [], new Dictionary<string, string?>
+        {
+            ["Cluster:Resilience:AttemptTimeout"] = "00:00:10",
+            ["Cluster:Resilience:MinAttemptTimeout"] = "00:00:10",
+        });
+        await h.CreateAsync("warm-up");
+        h[0].Script(Fault.Frozen(HttpMethod.Post));
+        var create = h.CreateAsync("g1");
+        await Wait.UntilAsync(() => Task.FromResult(h[0].HeldCount == 1), Wait.Request, "n1 holds the create");
+        h[0].OnceListed(async () =>
+        {
+            h[0].OpenGate();
+            Assert.Equal(Outcome.Committed, (await create.WaitAsync(FanOutHarness.OperationTimeout)).Outcome);
+        });
+
+        var report = await ReportPolicyAsync(h);
+
+        Assert.True(h[0].Has("g1"));
+        Assert.Empty(report.Repaired);
+        Assert.Empty(report.Unexplained);
+        Assert.True(report.Consistent);
+        Assert.Equal(2, h[0].RequestsOf(HttpMethod.Post).Count(r => r.GroupId is "warm-up" or "g1"));
+    }
 }
