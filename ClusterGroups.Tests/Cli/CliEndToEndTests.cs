@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using ClusterGroups.Cli;
@@ -174,10 +173,7 @@ public class CliEndToEndTests(ClusterFixture cluster)
     [Fact]
     public async Task An_api_that_refuses_connections_exits_6()
     {
-        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = FreePorts.Pick(); // nothing listens there
 
         var run = await CliRunner.RunAsync("create", NewId(), "--api", $"http://127.0.0.1:{port}");
 

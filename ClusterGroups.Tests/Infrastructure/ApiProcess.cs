@@ -57,7 +57,7 @@ public sealed class ApiProcess : IAsyncDisposable
 #pragma warning disable CS0618 // the values as the Api is started with them; Aspire's newer API needs an execution context
         Dictionary<string, string> environment = await resource.GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Run).AsTask().WaitAsync(Wait.Resource);
 #pragma warning restore CS0618
-        var port = PostgresInstance.FreePort();
+        var port = FreePorts.Pick();
         var start = new ProcessStartInfo("dotnet", [ApiAssembly()])
         {
             RedirectStandardOutput = true,

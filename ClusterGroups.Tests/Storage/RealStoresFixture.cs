@@ -56,7 +56,7 @@ public sealed class RealStoresFixture : IAsyncLifetime
 
     private async Task<StoreProcess> StartGarnetAsync(string name, IReadOnlyList<string> args)
     {
-        var port = StoreProcess.FreePort();
+        var port = FreePorts.Pick();
         var dataDir = args.SkipWhile(a => a != "--checkpointdir").Skip(1).First();
         var store = await StoreProcess.StartAsync(name, "dotnet", [StoreAssembly(), .. args], dataDir,
             new Dictionary<string, string> { ["STORE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) }, port);
@@ -67,7 +67,7 @@ public sealed class RealStoresFixture : IAsyncLifetime
     // AddRedisServerStore's arguments, its port a free one.
     private async Task<StoreProcess> StartRedisServerAsync()
     {
-        var port = StoreProcess.FreePort();
+        var port = FreePorts.Pick();
         var dataDir = Path.Combine(_root, "redis-server");
         Directory.CreateDirectory(dataDir);
         var store = await StoreProcess.StartAsync("redis-server", "redis-server",

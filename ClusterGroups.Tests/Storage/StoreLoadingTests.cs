@@ -24,7 +24,7 @@ public sealed class StoreLoadingTests(ITestOutputHelper output)
     {
         RedisServerClusterFixture.Require();
         var dataDir = Directory.CreateTempSubdirectory("cg-loading-").FullName;
-        var port = StoreProcess.FreePort();
+        var port = FreePorts.Pick();
         string[] Args(params string[] more) =>
         [
             "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dataDir,

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using ClusterGroups.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -62,12 +60,6 @@ public sealed class StoreProcess : IAsyncDisposable
     }
 
     // A port nobody listens on now (the system's choice of a free one).
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private void Remember(string? line)
     {

@@ -60,7 +60,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         PostgresBinaries.PrepareDirectory(root);
         var names = Enumerable.Range(0, instances).Select(i => $"pg{i}").ToList();
         var cluster = new PostgresCluster(binaries, root,
-            [.. names.Select(name => new PostgresInstance(binaries, name, Path.Combine(root, name), root, PostgresInstance.FreePort()))]);
+            [.. names.Select(name => new PostgresInstance(binaries, name, Path.Combine(root, name), root, FreePorts.Pick()))]);
         try
         {
             await cluster.InitPrimaryAsync(names, ct);

@@ -13,7 +13,6 @@ public sealed class PostgresInstance : IAsyncDisposable
 {
     // Every process started here, stopped at the test host's exit even if a test forgot its cluster.
     private static readonly ConcurrentDictionary<PostgresInstance, byte> Running = new();
-    private const int FirstPort = 20_000, LastPort = 32_767;
 
     private readonly PostgresBinaries _binaries;
     private readonly string _socketDirectory;
@@ -84,7 +83,7 @@ public sealed class PostgresInstance : IAsyncDisposable
             catch (PostgresStartException) when (attempt < 5 && _log.Any(l => l.Contains("could not bind", StringComparison.Ordinal)))
             {
                 // Someone took the port between the check and the bind: another one.
-                Port = FreePort();
+                Port = FreePorts.Pick();
             }
         }
     }
@@ -227,24 +226,6 @@ public sealed class PostgresInstance : IAsyncDisposable
         return Convert.ToInt32(file![..8], 16);
     }
 
-    internal static int FreePort()
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            var port = Random.Shared.Next(FirstPort, LastPort + 1);
-            try
-            {
-                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-            }
-        }
-
-        throw new InvalidOperationException($"No free port between {FirstPort} and {LastPort}.");
-    }
 
     // kill -9 rather than a shutdown: the data is thrown away, and a slow checkpoint on a loaded machine could outlast
     // the test host, leaving the server behind.
