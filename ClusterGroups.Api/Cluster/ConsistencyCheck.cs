@@ -33,7 +33,7 @@ public sealed class ConsistencyCheck(
 {
     private const int ParallelBuckets = 8;
 
-    // How far another Api replica's clock may lag this one's when it stamps an operation's end (see Settled).
+    // How far another Api replica's clock may lag this one's when it stamps an operation's end (see ReadAgainAsync).
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(5);
 
     public async Task<ConsistencyReport> RunAsync(CancellationToken ct)
