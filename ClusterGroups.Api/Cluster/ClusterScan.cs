@@ -90,10 +90,13 @@ public sealed class ClusterScan(ClusterDirectory cluster, ClusterMembership memb
                 return new GroupEntry(g.Key, present, [.. perNode.Select(n => n.Node.Name).Except(present)]);
             });
 
-    public async Task<GroupView> ReadGroupAsync(string groupId, CancellationToken ct)
+    public async Task<GroupView> ReadGroupAsync(string groupId, CancellationToken ct) =>
+        await ReadGroupAsync(groupId, membership.Nodes((await membership.ViewAsync(ct)).Truth), ct);
+
+    // The group on the given nodes, read one GET each, in parallel.
+    public async Task<GroupView> ReadGroupAsync(string groupId, IEnumerable<ClusterNode> on, CancellationToken ct)
     {
-        var truth = membership.Nodes((await membership.ViewAsync(ct)).Truth);
-        var reads = await Task.WhenAll(truth.Select(async node => (node, call: await nodes.ReadAsync(node, groupId, ct))));
+        var reads = await Task.WhenAll(on.Select(async node => (node, call: await nodes.ReadAsync(node, groupId, ct))));
         var present = reads.Where(r => r.call.Present == true).Select(r => r.node.Name).ToList();
         var missing = reads.Where(r => r.call.Present == false).Select(r => r.node.Name).ToList();
         var unreachable = reads.Where(r => r.call.Present is null).Select(r => r.node.Name).ToList();

@@ -29,7 +29,7 @@ public sealed record ConsistencyReport(
 // there that is not on every node, with the last operation the journal knows on it and its desired state. Costs
 // O(buckets) per node plus O(what differs), not O(groups).
 public sealed class ConsistencyCheck(
-    ClusterDigests digests, ICoordinator coordinator, INodeClient nodes, TimeProvider time)
+    ClusterDigests digests, ClusterScan clusterScan, ICoordinator coordinator, TimeProvider time)
 {
     private const int ParallelBuckets = 8;
 
@@ -95,15 +95,9 @@ public sealed class ConsistencyCheck(
     private async Task<GroupEntry?> ReadAgainAsync(DigestScan scan, GroupEntry listed, CancellationToken ct)
     {
         var names = listed.PresentOn.Concat(listed.MissingOn).ToHashSet(StringComparer.Ordinal);
-        var reads = await Task.WhenAll(scan.Nodes.Where(n => names.Contains(n.Node.Name))
-            .Select(async n => (n.Node.Name, (await nodes.ReadAsync(n.Node, listed.GroupId, ct)).Present)));
-        if (reads.Any(r => r.Present is null))
-        {
-            return listed;
-        }
-
-        List<string> present = [.. reads.Where(r => r.Present == true).Select(r => r.Name)];
-        List<string> missing = [.. reads.Where(r => r.Present == false).Select(r => r.Name)];
-        return present.Count == 0 || missing.Count == 0 ? null : new GroupEntry(listed.GroupId, present, missing);
+        var now = await clusterScan.ReadGroupAsync(listed.GroupId, scan.Nodes.Select(n => n.Node).Where(n => names.Contains(n.Name)), ct);
+        return now.Unreachable.Count > 0 ? listed
+            : now.Consistent ? null
+            : new GroupEntry(listed.GroupId, now.PresentOn, now.MissingOn);
     }
 }

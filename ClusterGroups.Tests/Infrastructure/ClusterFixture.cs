@@ -208,7 +208,7 @@ public class ClusterFixture : IAsyncLifetime
         // cannot reach a store answering PING fails its own check after this). Seen in a CI rehearsal after a stop,
         // a start and a kill -9 of a redis-server store: the start after the kill was "successfully executed" and the
         // state said Running, but no process was started; a second start command alone then started one that neither
-        // the test nor its node could reach in 90 s (through the endpoint's proxy).
+        // the test nor its node could reach in 90 s (through the endpoint's proxy; that endpoint is no longer proxied).
         if (IsStore(resource) && !await StoreAnswersAsync(resource, Wait.Request))
         {
             await StopAsync(resource);
