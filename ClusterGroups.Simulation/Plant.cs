@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
+using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Coordinator.Redis;
 using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Journal;
 using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Upgrades;
+using ClusterGroups.Simulation.Plants;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClusterGroups.Simulation;
@@ -25,7 +27,9 @@ namespace ClusterGroups.Simulation;
 //                                drain or rejoin applied while a protocol-2 replica is live;
 //   batch-skips-owner-check      the coordinator's group commit (CoordinatorScripts.Batch) runs its begins and saves
 //                                without their owner check, as if the batch's fencing had been checked once for all
-//                                (each item must be checked on its own): a stale owner's batched write lands.
+//                                (each item must be checked on its own): a stale owner's batched write lands;
+//   answer-before-close          the replica answers an operation before its close is acknowledged, the close going
+//                                on behind the answer (Plants/CloseNotAwaited): the journal can then decide otherwise.
 public sealed record Plant(string? Name)
 {
     public const string NodeIgnoresFence = "node-ignores-fence";
@@ -35,10 +39,11 @@ public sealed record Plant(string? Name)
     public const string OldReplicaDrivesRollback = "old-replica-drives-rollback";
     public const string GateIgnoresOldReplicas = "gate-ignores-old-replicas";
     public const string BatchSkipsOwnerCheck = "batch-skips-owner-check";
+    public const string AnswerBeforeClose = "answer-before-close";
 
     public static readonly string[] Known =
         [NodeIgnoresFence, NoAbortBeforeNotApplied, TakeoverTrustsJournal, CoordinatorForgetsKeys, OldReplicaDrivesRollback, GateIgnoresOldReplicas,
-            BatchSkipsOwnerCheck];
+            BatchSkipsOwnerCheck, AnswerBeforeClose];
 
     // CoordinatorScripts.Batch with the owner check of its begins and saves taken out (batch-skips-owner-check).
     private static readonly string BatchWithoutOwnerCheck =
@@ -47,6 +52,9 @@ public sealed record Plant(string? Name)
     // The coordinator script a replica sends, with the bug in if planted.
     public string ScriptFor(string script) =>
         Is(BatchSkipsOwnerCheck) && ReferenceEquals(script, CoordinatorScripts.Batch) ? BatchWithoutOwnerCheck : script;
+
+    // The coordinator a replica speaks to, with the bug in if planted.
+    public ICoordinator CoordinatorFor(ICoordinator coordinator) => Is(AnswerBeforeClose) ? new CloseNotAwaited(coordinator) : coordinator;
 
     public static readonly Plant None = new((string?)null);
 

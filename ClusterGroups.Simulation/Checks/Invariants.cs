@@ -15,6 +15,11 @@ public sealed class Invariants(SimWorld world)
 {
     private readonly Dictionary<string, TimeSpan> _finalAnswers = new(StringComparer.Ordinal);
 
+    // The first final answer given for each operation, and by whom: every later answer for it, and the journal's
+    // decision, must say the same (what a caller was told is what the cluster recorded: a retry with the same key is
+    // answered from the journal).
+    private readonly Dictionary<string, (Outcome Outcome, string Replica)> _answered = new(StringComparer.Ordinal);
+
     public List<string> Violations { get; } = [];
 
     public int AnswersChecked { get; private set; }
@@ -35,6 +40,10 @@ public sealed class Invariants(SimWorld world)
         if (op.Outcome is Outcome.Committed or Outcome.AlreadySo or Outcome.RolledBack)
         {
             _finalAnswers.TryAdd(op.Id, world.Scheduler.Now);
+            if (!_answered.TryAdd(op.Id, (op.Outcome, replica)) && _answered[op.Id] is var first && first.Outcome != op.Outcome)
+            {
+                Violate($"{replica} answered {op.Id} {op.Outcome}, which {first.Replica} had answered {first.Outcome}");
+            }
         }
 
         if (LastOperation(op.GroupId) != op.Id)
@@ -239,6 +248,11 @@ public sealed class Invariants(SimWorld world)
         foreach (var op in operations.Where(o => o.Key is { } k && _refused.Contains((k.Scope, k.Value))))
         {
             Violate($"{op.Id} holds key {op.Key!.Value} of {op.Key.Scope}, whose request was answered 'deadline passed, nothing done'");
+        }
+
+        foreach (var op in operations.Where(o => _answered.TryGetValue(o.Id, out var told) && told.Outcome != o.Outcome))
+        {
+            Violate($"{op.Id} was answered {_answered[op.Id].Outcome} by {_answered[op.Id].Replica}, but the journal holds it {op.Outcome}");
         }
 
         foreach (var ((caller, key), id) in _keyed)

@@ -50,13 +50,13 @@ public sealed class SimReplica : IAsyncDisposable
         services.AddSingleton<Entropy>(new SimEntropy(world.Scheduler.Random, $"{name}.{incarnation}"));
         services.AddOptions<UpgradeOptions>().Bind(configuration.GetSection(UpgradeOptions.Section));
         services.AddSingleton<ReplicaVersions>();
-        services.AddSingleton<ICoordinator>(sp => new RedisCoordinator(
+        services.AddSingleton<ICoordinator>(sp => world.Plant.CoordinatorFor(new RedisCoordinator(
             new SimStoreClient(Actor, world.Network, world.CoordinatorStore, TimeSpan.FromSeconds(5), (script, args) => world.Buggify(this, script, args),
                 new StoreCaller(name, Version), world.Plant),
             sp.GetRequiredService<IOptions<CoordinatorOptions>>(),
             world.Plant.JournalFor(ProtocolVersions.JournalReads(sp.GetRequiredService<IOptions<UpgradeOptions>>().Value.Protocol ?? ProtocolVersions.Current)),
             // The Api's group commit toward the coordinator (Cluster:Batching), as it runs: the store expands a batch.
-            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Batching));
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Batching)));
         // The Api's own batching toward keyed nodes (Cluster:Batching), over the simulated network.
         services.AddSingleton(sp => new SimNodeClient(Actor, world, this, sp.GetRequiredService<NodeLatency>(), Clock));
         services.AddSingleton<INodeClient>(sp => new BatchingNodeClient(
