@@ -22,8 +22,9 @@ public static class CoordinatorScriptCases
             Lease("o3", 13), Cmd("DEL", "cg:lock:g1"),
             Start(token: 14, owner: "o4", id: "op4"), Begin(token: 13, id: "op5"), Begin(token: 14, id: "op5"),
             Begin(token: 20, id: "op6"), Cmd("HGET", "cg:fences", "g1")),
+        // The group's token is 5 (its lease's), so a save with 4 is refused.
         Coordinator("coordinator: save and close",
-            Begin(token: 5, id: "op1"), Save(token: 5, id: "op1", open: true, current: 1, previous: 1),
+            Cmd("HSET", "cg:fences", "g1", 5), Begin(token: 5, id: "op1"), Save(token: 5, id: "op1", open: true, current: 1, previous: 1),
             Save(token: 4, id: "op1", open: true, current: 5, previous: 1), Save(token: 5, id: "op1", open: true, current: 5, previous: 1),
             Cmd("SET", "cg:lock:g1", "o1"), Save(token: 5, id: "op1", open: false, current: 2, previous: 5, desired: "+op1", owner: "o1"),
             Cmd("EXISTS", "cg:lock:g1"), Ttl("cg:op:op1", 604_800_000), Begin(token: 6, id: "op2"),
@@ -39,13 +40,14 @@ public static class CoordinatorScriptCases
                 ("start", [.. LeaseKeys, .. EpochKeys("op1")], [.. LeaseArgs("o1", 10), .. EpochArgs(10, "op1")]),
                 ("start", [.. LeaseKeys, .. EpochKeys("op2")], [.. LeaseArgs("o2", 11), .. EpochArgs(11, "op2")]),
                 ("begin", [.. LeaseKeys, .. EpochKeys("op3")], ["g1", 9, "", "", .. EpochArgs(9, "op3")]),
-                ("save", SaveKeys("op1"), [.. SaveArgs(10, "op1", open: false, current: 2, previous: 1, desired: "+op1", owner: "o1", prune: false), ""]),
+                ("save", SaveKeys("op1"), [.. SaveArgs(10, "op1", open: false, current: 2, previous: 1, desired: "+op1", owner: "o1", prune: false)]),
                 ("start", [.. LeaseKeys, .. EpochKeys("op4")], [.. LeaseArgs("o4", 12), .. EpochArgs(12, "op4")])),
             Cmd("GET", "cg:group:g1:last"), Cmd("HGET", "cg:fences", "g1"), Cmd("HGETALL", "cg:desired")),
     ];
 
     // BeginKeys and BeginArgs with the membership (KEYS[9], none recorded) and the operation's epoch (ARGV[9], 0), as
-    // RedisCoordinator gives them; no Idempotency-Key.
+    // RedisCoordinator gives them; no Idempotency-Key. (Without the membership key, Start and Begin only fail: their
+    // epoch check reads KEYS[9].)
     private static RedisKey[] EpochKeys(string id) => [.. BeginKeys(id), "cg:membership"];
 
     private static object[] EpochArgs(long token, string id) => [.. BeginArgs(token, id), $"Create g1 {id}", 0];
@@ -93,10 +95,11 @@ public static class CoordinatorScriptCases
         Script(nameof(CoordinatorScripts.Lease), CoordinatorScripts.Lease, LeaseKeys, LeaseArgs(owner, token));
 
     private static StoreStep Start(long token, string owner, string id) =>
-        Script(nameof(CoordinatorScripts.Start), CoordinatorScripts.Start, [.. LeaseKeys, .. BeginKeys(id)], [.. LeaseArgs(owner, token), .. BeginArgs(token, id)]);
+        Script(nameof(CoordinatorScripts.Start), CoordinatorScripts.Start, [.. LeaseKeys, .. EpochKeys(id)], [.. LeaseArgs(owner, token), .. EpochArgs(token, id)]);
 
+    // Begin's ARGV 3 and 4 are Lease's owner and lease time, which it does not read.
     private static StoreStep Begin(long token, string id) =>
-        Script(nameof(CoordinatorScripts.Begin), CoordinatorScripts.Begin, [.. LeaseKeys, .. BeginKeys(id)], ["g1", token, "", "", .. BeginArgs(token, id)]);
+        Script(nameof(CoordinatorScripts.Begin), CoordinatorScripts.Begin, [.. LeaseKeys, .. EpochKeys(id)], ["g1", token, "", "", .. EpochArgs(token, id)]);
 
     private static StoreStep Renew(string owner, long ms) =>
         Script(nameof(CoordinatorScripts.Renew), CoordinatorScripts.Renew, ["cg:lock:g1"], owner, ms);
@@ -104,7 +107,8 @@ public static class CoordinatorScriptCases
     private static StoreStep Release(string owner) =>
         Script(nameof(CoordinatorScripts.Release), CoordinatorScripts.Release, ["cg:lock:g1"], owner);
 
-    // RedisCoordinator.SaveAsync's keys and arguments: keep 2, retention a week, prune before 1000.
+    // RedisCoordinator.SaveAsync's keys and arguments: keep 2, retention a week, prune before 1000, no Idempotency-Key
+    // (ARGV[14] empty: without it a close fails on its key's expiry).
     private static StoreStep Save(long token, string id, bool open, int current, int previous, string desired = "", string owner = "", bool prune = false) =>
         Script(nameof(CoordinatorScripts.Save), CoordinatorScripts.Save, SaveKeys(id), SaveArgs(token, id, open, current, previous, desired, owner, prune));
 
@@ -113,7 +117,7 @@ public static class CoordinatorScriptCases
 
     private static object[] SaveArgs(long token, string id, bool open, int current, int previous, string desired, string owner, bool prune) =>
         ["g1", token, $$"""{"id":"{{id}}","saved":{{current}}}""", id, open ? "" : 604_800_000, 2, 1000 + token, current, 1000,
-         desired, owner, previous, prune ? "1" : "0"];
+         desired, owner, previous, prune ? "1" : "0", ""];
 
     private static StoreStep Script(string name, string script, RedisKey[] keys, params object[] args)
     {
