@@ -19,6 +19,8 @@ public sealed class WarmUpTests
 
         var start = service.StartAsync(CancellationToken.None);
         await store.Entered.Task.WaitAsync(Limit);
+        // The open step runs on the thread pool beside the closed one: the state names only the store once it is done.
+        await UntilPendingAsync(state, "store").WaitAsync(Limit);
         Assert.False(start.IsCompleted, "the start went on while a step was still running");
         var cold = await CheckAsync(state);
         Assert.Equal(HealthStatus.Unhealthy, cold.Status);
@@ -48,6 +50,15 @@ public sealed class WarmUpTests
 
     private static Task<HealthCheckResult> CheckAsync(WarmUpState state) =>
         new WarmUpHealthCheck(state).CheckHealthAsync(new HealthCheckContext());
+
+    // The steps run on the thread pool, each in its own loop; the caller bounds the wait.
+    private static async Task UntilPendingAsync(WarmUpState state, params string[] steps)
+    {
+        while (!state.Pending.Order(StringComparer.Ordinal).SequenceEqual(steps.Order(StringComparer.Ordinal)))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+    }
 
     // The next retry comes within WarmUpService's retry delay; the caller bounds the wait.
     private static async Task UntilHealthyAsync(WarmUpState state)
