@@ -28,8 +28,9 @@ namespace ClusterGroups.Simulation;
 //   batch-skips-owner-check      the coordinator's group commit (CoordinatorScripts.Batch) runs its begins and saves
 //                                without their owner check, as if the batch's fencing had been checked once for all
 //                                (each item must be checked on its own): a stale owner's batched write lands;
-//   answer-before-close          the replica answers an operation before its close is acknowledged, the close going
-//                                on behind the answer (Plants/CloseNotAwaited): the journal can then decide otherwise.
+//   answer-before-close          the replica's closes return before they are acknowledged, the close going on behind
+//                                (Plants/CloseNotAwaited): an operation is answered before the journal holds its
+//                                decision, which can then be otherwise.
 public sealed record Plant(string? Name)
 {
     public const string NodeIgnoresFence = "node-ignores-fence";

@@ -13,7 +13,7 @@ public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plan
           --trace          with --seed: print the run's trace (who sent what to whom, when, what each answer said)
           --plant NAME     switch one known bug on: node-ignores-fence | no-abort-before-not-applied | takeover-trusts-journal
                            | coordinator-forgets-keys | old-replica-drives-rollback | gate-ignores-old-replicas
-                           (or set SIMULATION_PLANT)
+                           | batch-skips-owner-check | answer-before-close (or set SIMULATION_PLANT)
           --stop           stop at the first failing seed
           --all-faults     every kind of fault on (SimSettings.AllFaults), whatever the seed draws
         """;

@@ -40,7 +40,11 @@ public sealed class Invariants(SimWorld world)
         if (op.Outcome is Outcome.Committed or Outcome.AlreadySo or Outcome.RolledBack)
         {
             _finalAnswers.TryAdd(op.Id, world.Scheduler.Now);
-            if (!_answered.TryAdd(op.Id, (op.Outcome, replica)) && _answered[op.Id] is var first && first.Outcome != op.Outcome)
+            if (!_answered.TryGetValue(op.Id, out var first))
+            {
+                _answered.Add(op.Id, (op.Outcome, replica));
+            }
+            else if (first.Outcome != op.Outcome)
             {
                 Violate($"{replica} answered {op.Id} {op.Outcome}, which {first.Replica} had answered {first.Outcome}");
             }
@@ -250,9 +254,19 @@ public sealed class Invariants(SimWorld world)
             Violate($"{op.Id} holds key {op.Key!.Value} of {op.Key.Scope}, whose request was answered 'deadline passed, nothing done'");
         }
 
-        foreach (var op in operations.Where(o => _answered.TryGetValue(o.Id, out var told) && told.Outcome != o.Outcome))
+        // Every answered operation is in the journal (its entry outlives any run), with the outcome it was answered.
+        var journaled = operations.ToDictionary(o => o.Id, StringComparer.Ordinal);
+        foreach (var (id, told) in _answered)
         {
-            Violate($"{op.Id} was answered {_answered[op.Id].Outcome} by {_answered[op.Id].Replica}, but the journal holds it {op.Outcome}");
+            var entry = journaled.GetValueOrDefault(id) ?? Entry(id);
+            if (entry is null)
+            {
+                Violate($"{id} was answered {told.Outcome} by {told.Replica}, but the journal has no entry for it");
+            }
+            else if (entry.Outcome != told.Outcome)
+            {
+                Violate($"{id} was answered {told.Outcome} by {told.Replica}, but the journal holds it {entry.Outcome}");
+            }
         }
 
         foreach (var ((caller, key), id) in _keyed)
@@ -397,9 +411,10 @@ public sealed class Invariants(SimWorld world)
     private List<OperationState> Journal()
     {
         var ids = (RedisValue[])world.CoordinatorStore.Execute("ZRANGE", ["cg:ops", 0, -1]).Result!;
-        return [.. ids.Select(id => world.CoordinatorStore.Execute("GET", [$"cg:op:{id}"]).Result)
-            .Where(json => json is { IsNull: false })
-            .Select(json => JournalFormat.Read(json!.ToString()))
-            .OfType<OperationState>()];
+        return [.. ids.Select(id => Entry(id!)).OfType<OperationState>()];
     }
+
+    // One operation's entry, read directly (the index of all operations is trimmed to the newest).
+    private OperationState? Entry(string id) =>
+        world.CoordinatorStore.Execute("GET", [$"cg:op:{id}"]).Result is { IsNull: false } json ? JournalFormat.Read(json.ToString()) : null;
 }

@@ -3,10 +3,11 @@ using ClusterGroups.Api.Model;
 
 namespace ClusterGroups.Simulation.Plants;
 
-// answer-before-close: the replica's close returns at once and the real close goes on behind it (a lost or fenced
-// one is forgotten), so an operation is answered before the journal holds its decision. What a c=1 latency cut by
-// pipelining the close behind the answer would do: the seeds find answers the journal later contradicts (an operator
-// abandoning the operation the close never reached, a takeover concluding otherwise). Everything else is forwarded.
+// answer-before-close: every close of the replica (its answering one at step 7, and recovery's, a resumed
+// operation's, an operator's abandon) returns at once and the real close goes on behind it (a lost or fenced one is
+// forgotten), so an operation is answered before the journal holds its decision. What a c=1 latency cut by
+// pipelining the close behind the answer would do: the seeds find answers the journal later contradicts (a takeover
+// of the operation whose close came too late concluding otherwise). Everything else is forwarded.
 public sealed class CloseNotAwaited(ICoordinator real) : ICoordinator
 {
     public Task CloseAsync(OperationState op, string? releaseOwner, CancellationToken ct)
@@ -20,6 +21,7 @@ public sealed class CloseNotAwaited(ICoordinator real) : ICoordinator
     {
         try
         {
+            // Not the caller's token: the caller is gone once it has its answer.
             await real.CloseAsync(op, releaseOwner, CancellationToken.None);
         }
         catch (Exception)

@@ -22,7 +22,7 @@ public static class CoordinatorScriptCases
             Lease("o3", 13), Cmd("DEL", "cg:lock:g1"),
             Start(token: 14, owner: "o4", id: "op4"), Begin(token: 13, id: "op5"), Begin(token: 14, id: "op5"),
             Begin(token: 20, id: "op6"), Cmd("HGET", "cg:fences", "g1")),
-        // The group's token is 5 (its lease's), so a save with 4 is refused.
+        // The group's token is 5, as a lease with token 5 would have left it, so a save with 4 is refused.
         Coordinator("coordinator: save and close",
             Cmd("HSET", "cg:fences", "g1", 5), Begin(token: 5, id: "op1"), Save(token: 5, id: "op1", open: true, current: 1, previous: 1),
             Save(token: 4, id: "op1", open: true, current: 5, previous: 1), Save(token: 5, id: "op1", open: true, current: 5, previous: 1),

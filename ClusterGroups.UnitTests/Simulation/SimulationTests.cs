@@ -65,9 +65,10 @@ public sealed class SimulationTests(ITestOutputHelper output)
     }
 
     // The answer and the journal agree (Invariants.AtAnswer, AtQuiescence): with the close not awaited, seed 14's
-    // close is lost while the coordinator is down, and recovery's takeover aborts the key of a delete still on its way
-    // to n2, so it closes RolledBack an operation its replica had answered AlreadySo. Nothing else is wrong in that
-    // run: only this check finds it.
+    // close is held on the network and reaches the coordinator after another replica's recovery took the operation
+    // over (refused as fenced); that takeover aborted the key of a delete still on its way to n2, so it closed
+    // RolledBack an operation the first replica had answered AlreadySo. Nothing else is wrong in that run: only this
+    // check finds it.
     [Fact]
     public void An_answer_the_journal_later_contradicts_is_found()
     {
