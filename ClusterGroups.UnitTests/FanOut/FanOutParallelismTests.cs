@@ -1,11 +1,13 @@
 using ClusterGroups.Api.FanOut;
+using ClusterGroups.Tests.Infrastructure;
 using static ClusterGroups.UnitTests.FanOut.ReportAssert;
 
 namespace ClusterGroups.UnitTests.FanOut;
 
-// Latency (docs/ARCHITECTURE.md, "What goes wrong with naive compensation", row 7) without timed asserts: slow nodes
-// are called at the same time, which the fake nodes' own records of when each request started and ended show.
-// Operations on one groupId never overlap; on two they do.
+// Latency (docs/ARCHITECTURE.md, "What goes wrong with naive compensation", row 7) without timed asserts: every node's
+// write is held (frozen) until all of them have arrived, which only calls made at the same time can do; the fake nodes'
+// own records of when each request started and ended show it too. Operations on one groupId never overlap; on two they
+// do.
 public sealed class FanOutParallelismTests
 {
     private static readonly Dictionary<string, string?> PatientAttempts = new()
@@ -17,9 +19,11 @@ public sealed class FanOutParallelismTests
     public async Task Slow_nodes_are_written_at_the_same_time()
     {
         await using var h = await WarmAsync(FanOutHarness.Start(3, [], PatientAttempts));
-        h.Cluster.Nodes.ToList().ForEach(n => n.Script(Fault.Slow(300, HttpMethod.Post)));
+        h.Cluster.Nodes.ToList().ForEach(n => n.Script(Fault.Frozen(HttpMethod.Post)));
 
-        var report = await h.CreateAsync("g1");
+        var create = h.CreateAsync("g1");
+        await ReleaseWhenAllHeldAsync(h.Cluster.Nodes, 1);
+        var report = await create.WaitAsync(Wait.Request);
 
         HasOutcome(report, Outcome.Committed);
         Everywhere(h.Cluster, "g1");
@@ -31,9 +35,11 @@ public sealed class FanOutParallelismTests
     {
         await using var h = await WarmAsync(FanOutHarness.Start(4, [], PatientAttempts));
         h[3].GoDown();
-        h.Cluster.Nodes.Take(3).ToList().ForEach(n => n.Script(Fault.Slow(300, HttpMethod.Delete)));
+        h.Cluster.Nodes.Take(3).ToList().ForEach(n => n.Script(Fault.Frozen(HttpMethod.Delete)));
 
-        var report = await h.CreateAsync("g1");
+        var create = h.CreateAsync("g1");
+        await ReleaseWhenAllHeldAsync(h.Cluster.Nodes.Take(3), 1);
+        var report = await create.WaitAsync(Wait.Request);
 
         HasOutcome(report, Outcome.RolledBack);
         Nowhere(h.Cluster, "g1");
@@ -44,10 +50,15 @@ public sealed class FanOutParallelismTests
     public async Task Operations_on_two_groups_overlap_and_on_one_group_do_not()
     {
         await using var h = await WarmAsync(FanOutHarness.Start(3, [], PatientAttempts));
-        h.Cluster.Nodes.ToList().ForEach(n => n.Script(Fault.Slow(300, HttpMethod.Post), 4));
+        // a's and b's writes are held on every node until both have arrived there; c's two operations' writes are slow,
+        // so that two of them at once would overlap.
+        h.Cluster.Nodes.ToList().ForEach(n => n.Script(Fault.Frozen(HttpMethod.Post), Fault.Frozen(HttpMethod.Post),
+            Fault.Slow(300, HttpMethod.Post), Fault.Slow(300, HttpMethod.Post)));
 
-        var two = await Task.WhenAll(h.CreateAsync("a"), h.CreateAsync("b"));
-        var one = await Task.WhenAll(h.CreateAsync("c"), h.CreateAsync("c"));
+        var both = Task.WhenAll(h.CreateAsync("a"), h.CreateAsync("b"));
+        await ReleaseWhenAllHeldAsync(h.Cluster.Nodes, 2);
+        var two = await both.WaitAsync(Wait.Request);
+        var one = await Task.WhenAll(h.CreateAsync("c"), h.CreateAsync("c")).WaitAsync(Wait.Request);
 
         Assert.All(two, r => HasOutcome(r, Outcome.Committed));
         Assert.Equal([Outcome.Committed, Outcome.AlreadySo], one.Select(r => r.Outcome).Order());
@@ -69,6 +80,16 @@ public sealed class FanOutParallelismTests
         HasOutcome(await h.CreateAsync("warm-up"), Outcome.Committed);
         HasOutcome(await h.DeleteAsync("warm-up"), Outcome.Committed);
         return h;
+    }
+
+    // Every node holds the given number of writes at once (a sequential fan-out never gets there: the wait fails), then
+    // lets them go.
+    private static async Task ReleaseWhenAllHeldAsync(IEnumerable<FakeNode> nodes, int writes)
+    {
+        var held = nodes.ToList();
+        await Wait.UntilAsync(() => Task.FromResult(held.All(n => n.HeldCount >= writes)), Wait.Request,
+            $"{writes} write(s) held on each of {string.Join(", ", held.Select(n => n.Name))}");
+        held.ForEach(n => n.OpenGate());
     }
 
     private static IEnumerable<FakeRequest> Of(FakeNode node, HttpMethod method, string groupId) =>

@@ -200,7 +200,7 @@ public sealed class BatchingNodeClientTests
         // A create of g0 (token 5) held in flight at the node, these writes sent meanwhile, then the node let go.
         public async Task<(NodeCall First, NodeCall[] Calls)> QueueBehindHeldAsync(IEnumerable<NodeBatchItem> items)
         {
-            Faults.Hold = true;
+            Faults.HoldNext();
             var first = SendAsync(new(NodeBatch.Create, "g0", "k0", 5));
             await Faults.Arrived.Task.WaitAsync(Box);
             Faults.Hold = false;
@@ -222,7 +222,8 @@ public sealed class BatchingNodeClientTests
     private sealed class FaultHandler : DelegatingHandler
     {
         private readonly ConcurrentQueue<string> _requests = new();
-        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private volatile bool _hold;
         private volatile string? _loseAnswerOf;
         private volatile bool _refuseBatchRoute;
@@ -230,10 +231,18 @@ public sealed class BatchingNodeClientTests
         public bool Hold { get => _hold; set => _hold = value; }
         public string? LoseAnswerOf { get => _loseAnswerOf; set => _loseAnswerOf = value; }
         public bool RefuseBatchRoute { get => _refuseBatchRoute; set => _refuseBatchRoute = value; }
-        public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Arrived => _arrived;
         public IReadOnlyList<string> Requests => [.. _requests];
 
         public void Release() => _release.TrySetResult();
+
+        // Holds the next request with a signal and a release of its own (those of an earlier hold are spent).
+        public void HoldNext()
+        {
+            _arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Hold = true;
+        }
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
