@@ -13,12 +13,10 @@ namespace ClusterGroups.Simulation.Checks;
 // quiet (faults healed, every replica back, recovery done).
 public sealed class Invariants(SimWorld world)
 {
-    private readonly Dictionary<string, TimeSpan> _finalAnswers = new(StringComparer.Ordinal);
-
-    // The first final answer given for each operation, and by whom: every later answer for it, and the journal's
-    // decision, must say the same (what a caller was told is what the cluster recorded: a retry with the same key is
-    // answered from the journal).
-    private readonly Dictionary<string, (Outcome Outcome, string Replica)> _answered = new(StringComparer.Ordinal);
+    // The first final answer given for each operation: when, what, and by whom. No write of the operation may change a
+    // node after it, and every later answer for it, and the journal's decision, must say the same (what a caller was
+    // told is what the cluster recorded: a retry with the same key is answered from the journal).
+    private readonly Dictionary<string, (TimeSpan At, Outcome Outcome, string Replica)> _finalAnswers = new(StringComparer.Ordinal);
 
     public List<string> Violations { get; } = [];
 
@@ -39,10 +37,9 @@ public sealed class Invariants(SimWorld world)
         world.Trace.Add(replica, $"answer: {op.Kind} {op.GroupId} {op.Id} {op.Outcome}{(result.LostToLaterOwner ? " (taken over)" : "")}");
         if (op.Outcome is Outcome.Committed or Outcome.AlreadySo or Outcome.RolledBack)
         {
-            _finalAnswers.TryAdd(op.Id, world.Scheduler.Now);
-            if (!_answered.TryGetValue(op.Id, out var first))
+            if (!_finalAnswers.TryGetValue(op.Id, out var first))
             {
-                _answered.Add(op.Id, (op.Outcome, replica));
+                _finalAnswers.Add(op.Id, (world.Scheduler.Now, op.Outcome, replica));
             }
             else if (first.Outcome != op.Outcome)
             {
@@ -256,7 +253,7 @@ public sealed class Invariants(SimWorld world)
 
         // Every answered operation is in the journal (its entry outlives any run), with the outcome it was answered.
         var journaled = operations.ToDictionary(o => o.Id, StringComparer.Ordinal);
-        foreach (var (id, told) in _answered)
+        foreach (var (id, told) in _finalAnswers)
         {
             var entry = journaled.GetValueOrDefault(id) ?? Entry(id);
             if (entry is null)
@@ -271,7 +268,7 @@ public sealed class Invariants(SimWorld world)
 
         foreach (var ((caller, key), id) in _keyed)
         {
-            if (operations.FirstOrDefault(o => o.Id == id) is { } op && op.Key != RequestKey.For(caller, key))
+            if (journaled.GetValueOrDefault(id) is { } op && op.Key != RequestKey.For(caller, key))
             {
                 Violate($"{id}, answered to {caller}'s key {key}, is journaled with key {op.Key?.Value ?? "none"}");
             }
@@ -285,10 +282,10 @@ public sealed class Invariants(SimWorld world)
             foreach (var (at, groupId, present, key, _) in node.Changes)
             {
                 var id = OperationOf(key);
-                if (_finalAnswers.TryGetValue(id, out var answered) && at > answered)
+                if (_finalAnswers.TryGetValue(id, out var answered) && at > answered.At)
                 {
                     Violate($"{node.Name} made {groupId} {(present ? "present" : "absent")} by {key} at {at.TotalSeconds:0.000}s, " +
-                            $"after {id} was answered at {answered.TotalSeconds:0.000}s");
+                            $"after {id} was answered at {answered.At.TotalSeconds:0.000}s");
                 }
                 else if (world.CoordinatorStore.Closed.TryGetValue(id, out var closed) && at > closed && !abandoned.Contains(id))
                 {
@@ -359,7 +356,7 @@ public sealed class Invariants(SimWorld world)
         foreach (var change in node.Changes.Where(c => c.GroupId == groupId))
         {
             var id = OperationOf(change.Key);
-            if ((_finalAnswers.TryGetValue(id, out var answered) && change.At > answered)
+            if ((_finalAnswers.TryGetValue(id, out var answered) && change.At > answered.At)
                 || (closed.TryGetValue(id, out var end) && change.At > end)
                 || Superseded(node, change, id))
             {

@@ -22,7 +22,7 @@ public sealed class WarmUpTests
         await store.Entered.Task.WaitAsync(Limit);
         Assert.False(start.IsCompleted, "the start went on while a step was still running");
         // The open step runs on the thread pool beside the closed one: the state names only the store once it is done.
-        await UntilPendingAsync(state, "store").WaitAsync(Limit);
+        await Wait.UntilAsync(() => Task.FromResult(state.Pending.SequenceEqual(["store"])), Limit, "only the store still warming");
         var cold = await CheckAsync(state);
         Assert.Equal(HealthStatus.Unhealthy, cold.Status);
         Assert.Equal("warming up: store", cold.Description);
@@ -46,30 +46,13 @@ public sealed class WarmUpTests
         await Wait.UntilAsync(() => Task.FromResult(store.Attempts > 1), Limit, "a second attempt of the failing step");
 
         store.Open();
-        await UntilHealthyAsync(state).WaitAsync(Limit);
+        // The next retry comes within WarmUpService's retry delay.
+        await Wait.UntilAsync(async () => (await CheckAsync(state)).Status == HealthStatus.Healthy, Limit, "healthy");
         await service.StopAsync(CancellationToken.None).WaitAsync(Limit);
     }
 
     private static Task<HealthCheckResult> CheckAsync(WarmUpState state) =>
         new WarmUpHealthCheck(state).CheckHealthAsync(new HealthCheckContext());
-
-    // The steps run on the thread pool, each in its own loop; the caller bounds the wait.
-    private static async Task UntilPendingAsync(WarmUpState state, params string[] steps)
-    {
-        while (!state.Pending.Order(StringComparer.Ordinal).SequenceEqual(steps.Order(StringComparer.Ordinal)))
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
-
-    // The next retry comes within WarmUpService's retry delay; the caller bounds the wait.
-    private static async Task UntilHealthyAsync(WarmUpState state)
-    {
-        while ((await CheckAsync(state)).Status != HealthStatus.Healthy)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
 
     // A step that waits (or fails) until the test opens it. Called by the service from one loop per step, read by the
     // test: the counter is interlocked.
