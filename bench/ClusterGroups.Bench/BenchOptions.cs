@@ -43,6 +43,14 @@ public sealed record BenchOptions
                                   the batching A/B
           --rtt-ms 1              the start of N=3 with this round trip added to every request to a node (Node:NetworkDelay
                                   on every node: loopback has none, a network has), Api and direct alike; 0 leaves it out
+          --seed-repo PATH|URL    a checkout (or a git URL, cloned) of the seed, danielmursa/coding-challenge: its three
+                                  Flask nodes and its own client are measured first in the run (c=1 and c=16), and issue
+                                  27's targets compare the Api with them; without it they use the issue's 52.6 ops/s.
+                                  Default: $CLUSTERGROUPS_SEED_REPO. Needs Python 3 with flask, flask_sqlalchemy and
+                                  requests (Debian: apt-get install python3-flask-sqlalchemy python3-requests)
+          --seed-python PATH      the Python to run the seed with (default: the first of python3, /usr/bin/python3 that
+                                  has its modules)
+          --seed-only             the seed's client only (needs --seed-repo); starts no app of ours
           --otlp                  keep the services' OTLP exporter pointed at the (absent) dashboard, as the testing
                                   builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
           --state [1000,1000000]  the state-size phase only: 3 nodes bulk-loaded with each size, 10 divergent;
@@ -86,6 +94,9 @@ public sealed record BenchOptions
     public int ColdStartRounds { get; init; } = Scenarios.ColdStartRun.DefaultRounds;
     public IReadOnlyList<string>? ColdStartTargets { get; init; }
     public TimeSpan? ScriptPhase { get; init; }
+    public string? SeedRepository { get; init; } = Environment.GetEnvironmentVariable("CLUSTERGROUPS_SEED_REPO") is { Length: > 0 } repo ? repo : null;
+    public string? SeedPython { get; init; }
+    public bool SeedOnly { get; init; }
 
     public bool External => ApiUrl is not null;
     public string Mode => External ? "external" : Quick ? "quick" : "full";
@@ -142,6 +153,9 @@ public sealed record BenchOptions
                 "--env" => options with { ServiceEnvironment = AddPair(serviceEnv, Next()) },
                 "--out" => options with { OutputDirectory = Next() },
                 "--otlp" => options with { KeepOtlpExport = true },
+                "--seed-repo" => options with { SeedRepository = Next() },
+                "--seed-python" => options with { SeedPython = Next() },
+                "--seed-only" => options with { SeedOnly = true },
                 "--latency-seconds" => options with { LatencyPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--throughput-seconds" => options with { ThroughputPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--settle-seconds" => options with { SettleLimit = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
@@ -175,6 +189,11 @@ public sealed record BenchOptions
         if (options.Quick && !sizesGiven)
         {
             options = options with { Sizes = [1, 3] };
+        }
+
+        if (options.SeedOnly && options.SeedRepository is null)
+        {
+            throw new FormatException("--seed-only needs --seed-repo (or CLUSTERGROUPS_SEED_REPO).");
         }
 
         if (options.External != (options.NodeUrls.Count > 0))

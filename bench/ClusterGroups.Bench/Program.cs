@@ -33,6 +33,14 @@ if (options.ScriptPhase is { } phase)
     return 0;
 }
 
+if (options.SeedOnly)
+{
+    var seed = await SeedClientRun.RunAsync(options, stop.Token);
+    Console.WriteLine(seed.NotMeasuredBecause ?? $"The seed's client ({seed.Repository} {seed.Commit}, {seed.Python}): "
+        + string.Join("; ", seed.Phases.Select(p => FormattableString.Invariant($"c={p.Concurrency} {p.OpsPerSecond:F1} ops/s, p50 {p.P50Ms:F2} ms, p99 {p.P99Ms:F2} ms, {p.Failed} of {p.Operations} failed"))));
+    return seed.NotMeasuredBecause is null ? 0 : 1;
+}
+
 if (options.State)
 {
     Console.WriteLine($"Results: {await StateRun.RunAsync(options, stop.Token)}");

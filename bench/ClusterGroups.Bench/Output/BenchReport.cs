@@ -54,9 +54,24 @@ public sealed record BenchReport(
     IReadOnlyList<SizeResult> Runs,
     Figures Figures,
     IReadOnlyList<TargetCheck> Targets,
-    IReadOnlyList<string> Notes)
+    IReadOnlyList<string> Notes,
+    SeedClientResult SeedClient)
 {
     public IEnumerable<SizeResult> Main => Runs.Where(r => r.Variant == SizeRunVariants.Default);
+}
+
+// One phase of the seed's client: operations (a create or a delete) at this many threads, each waiting for its last.
+public sealed record SeedPhase(int Concurrency, int Operations, int Failed, double Seconds, double OpsPerSecond, double? P50Ms, double? P99Ms);
+
+// The seed's client measured in this run (Scenarios/SeedClientRun), or why it was not.
+public sealed record SeedClientResult(string? Repository, string? Commit, string? Python, IReadOnlyList<SeedPhase> Phases, string? NotMeasuredBecause)
+{
+    // The figure issue 27 was filed with (its machine, not this run): the targets fall back to it, and say so.
+    public const double IssueFigure = 52.6;
+
+    public SeedPhase? At(int concurrency) => Phases.FirstOrDefault(p => p.Concurrency == concurrency);
+
+    public static SeedClientResult NotMeasured(string because) => new(null, null, null, [], because);
 }
 
 public static class SizeRunVariants

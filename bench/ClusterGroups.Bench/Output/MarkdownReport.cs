@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ClusterGroups.Bench.Measurement;
+using ClusterGroups.Bench.Scenarios;
 
 namespace ClusterGroups.Bench.Output;
 
@@ -17,6 +18,7 @@ public static class MarkdownReport
         Latency(md, report);
         Throughput(md, report);
         Targets(md, report);
+        Seed(md, report);
         Tail(md, report);
         Faults(md, report);
         Journal(md, report);
@@ -80,6 +82,27 @@ public static class MarkdownReport
                           + string.Join(", ", report.Figures.ApiCpuMsPerOpAt64.OrderBy(kv => kv.Key).Select(kv => Invariant($"N={kv.Key} {kv.Value:F3}"))) + ".");
             md.AppendLine();
         }
+    }
+
+    private static void Seed(StringBuilder md, BenchReport report)
+    {
+        var seed = report.SeedClient;
+        if (seed.Phases.Count == 0)
+        {
+            return;
+        }
+
+        var n3 = report.Main.FirstOrDefault(r => r.Nodes == SeedClientRun.Nodes);
+        md.AppendLine(Invariant($"The seed's client in this run ({seed.Repository} at {seed.Commit ?? "?"}, {seed.Python}): its {SeedClientRun.Nodes} Flask nodes on one SQLite database, its ClusterClient, one create or delete at a time per thread; the Api at N={SeedClientRun.Nodes} beside it")).AppendLine();
+        md.AppendLine("| c | seed ops/s | seed p50 ms | seed p99 ms | seed failed | Api ops/s | Api p50 ms | Api p99 ms | Api / seed |").AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var p in seed.Phases)
+        {
+            var api = n3?.ApiAt(p.Concurrency);
+            var ratio = api is not null && p.OpsPerSecond > 0 ? (api.OpsPerSecond / p.OpsPerSecond).ToString("F1", CultureInfo.InvariantCulture) : "";
+            md.AppendLine(Invariant($"| {p.Concurrency} | {p.OpsPerSecond:F1} | {p.P50Ms:F2} | {p.P99Ms:F2} | {p.Failed} of {p.Operations} | {Ops(api)} | {api?.Latency.P50Ms:F2} | {api?.Latency.P99Ms:F2} | {ratio} |"));
+        }
+
+        md.AppendLine();
     }
 
     // Where the c=1 tail's time goes (TailBreakdown says what each column covers).

@@ -5,7 +5,7 @@ using ClusterGroups.Bench.Target;
 
 namespace ClusterGroups.Bench.Scenarios;
 
-// The whole run: one app start per node count (faults measured on one of them), then, when the AppHost has a
+// The whole run: the seed's client first (when --seed-repo gives it), one app start per node count (faults measured on one of them), then, when the AppHost has a
 // coordinator store, one more start with the in-memory journal for the journal's cost. Every app is disposed
 // before the next starts.
 public static class BenchRun
@@ -17,6 +17,9 @@ public static class BenchRun
         var loadAtStart = Machine.LoadAverage();
         var runs = new List<SizeResult>();
         var notes = new List<string>();
+
+        // First, on the machine as the run found it: no app of ours is running yet.
+        var seed = options.External ? SeedClientResult.NotMeasured("external mode") : await SeedClientRun.RunAsync(options, ct);
 
         if (options.External)
         {
@@ -59,6 +62,11 @@ public static class BenchRun
                 : "OTLP export off (OTEL_EXPORTER_OTLP_ENDPOINT cleared): the testing builder runs no dashboard; tracing and metrics still run in every service.");
         }
 
+        if (seed.NotMeasuredBecause is { } because)
+        {
+            notes.Add($"The seed's client was not measured ({because}): issue 27's targets against it use the issue's figure, {SeedClientResult.IssueFigure} ops/s.");
+        }
+
         var figures = Analysis.Compute(runs);
         return new BenchReport(
             options.Mode,
@@ -69,8 +77,9 @@ public static class BenchRun
             Machine.Describe(loadAtStart),
             runs,
             figures,
-            Analysis.Targets(runs, figures),
-            notes);
+            Analysis.Targets(runs, figures, seed),
+            notes,
+            seed);
     }
 
     // Journal cost: the default run of the journal size used the coordinator; this start runs the in-memory journal.
