@@ -67,6 +67,7 @@ public sealed record BenchOptions
           --cold-start-only api   with --cold-start: crash only these (node, api, store, coordinator; comma-separated)
           --scripts [5]           the in-process store only (ClusterGroups.Simulation): the node's real scripts per
                                   second through GroupStore, one thread, each phase S seconds; starts no app
+          --charts DIR            draw the charts of a saved run again from its DIR/bench.json (after a change to them)
           --out DIR               where results go (default bench/results/<full|quick|external|state|backfill|cold-start|coordinators>)
         """;
 
@@ -97,6 +98,7 @@ public sealed record BenchOptions
     public string? SeedRepository { get; init; } = Environment.GetEnvironmentVariable("CLUSTERGROUPS_SEED_REPO") is { Length: > 0 } repo ? repo : null;
     public string? SeedPython { get; init; }
     public bool SeedOnly { get; init; }
+    public string? ChartsFrom { get; init; }
 
     public bool External => ApiUrl is not null;
     public string Mode => External ? "external" : Quick ? "quick" : "full";
@@ -156,6 +158,7 @@ public sealed record BenchOptions
                 "--seed-repo" => options with { SeedRepository = Next() },
                 "--seed-python" => options with { SeedPython = Next() },
                 "--seed-only" => options with { SeedOnly = true },
+                "--charts" => options with { ChartsFrom = Next() },
                 "--latency-seconds" => options with { LatencyPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--throughput-seconds" => options with { ThroughputPhase = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--settle-seconds" => options with { SettleLimit = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },

@@ -33,6 +33,15 @@ if (options.ScriptPhase is { } phase)
     return 0;
 }
 
+if (options.ChartsFrom is { } saved)
+{
+    // Draws a saved run's charts again (after a change to the charts), from its bench.json.
+    var savedReport = ReportWriter.Read(saved);
+    Charts.Write(savedReport, saved);
+    Console.WriteLine($"Charts of {savedReport.StartedAt:yyyy-MM-dd HH:mm} written to {saved}");
+    return 0;
+}
+
 if (options.SeedOnly)
 {
     var seed = await SeedClientRun.RunAsync(options, stop.Token);

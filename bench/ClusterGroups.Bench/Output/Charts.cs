@@ -17,7 +17,7 @@ public static class Charts
         }
 
         LatencyVsNodes(runs, Path.Combine(directory, LatencyFile));
-        ThroughputVsConcurrency(runs, Path.Combine(directory, ThroughputFile));
+        ThroughputVsConcurrency(runs, report.SeedClient, Path.Combine(directory, ThroughputFile));
     }
 
     private static void LatencyVsNodes(IReadOnlyList<SizeResult> runs, string path)
@@ -63,7 +63,7 @@ public static class Charts
         plot.SavePng(path, 900, 560);
     }
 
-    private static void ThroughputVsConcurrency(IReadOnlyList<SizeResult> runs, string path)
+    private static void ThroughputVsConcurrency(IReadOnlyList<SizeResult> runs, SeedClientResult seed, string path)
     {
         var plot = new Plot();
         var levels = BenchProfile.Concurrency;
@@ -83,6 +83,19 @@ public static class Charts
             direct.Color = palette.GetColor(i);
             direct.LinePattern = LinePattern.Dashed;
             direct.MarkerSize = 6;
+        }
+
+        // The seed's client (its own three nodes) where it was measured in the run: issue 27's reference.
+        var seedPhases = seed.Phases.Where(p => levels.Contains(p.Concurrency)).ToList();
+        if (seedPhases.Count > 0)
+        {
+            double[] at = [.. seedPhases.Select(p => (double)levels.TakeWhile(c => c != p.Concurrency).Count())];
+            double[] ops = [.. seedPhases.Select(p => p.OpsPerSecond)];
+            var line = plot.Add.Scatter(at, ops);
+            line.LegendText = "the seed's client (its 3 nodes)";
+            line.Color = Colors.Black;
+            line.LineWidth = 2;
+            line.MarkerSize = 8;
         }
 
         plot.Title("Throughput vs concurrency (create + delete operations/s)");

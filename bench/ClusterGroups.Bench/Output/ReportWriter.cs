@@ -21,6 +21,10 @@ public static class ReportWriter
         return directory;
     }
 
+    public static BenchReport Read(string directory) =>
+        JsonSerializer.Deserialize<BenchReport>(File.ReadAllText(Path.Combine(directory, "bench.json")), Json)
+        ?? throw new InvalidDataException($"{directory}/bench.json holds no run.");
+
     // bench/results/full (committed), bench/results/quick or bench/results/external, under the repository root.
     public static string DefaultDirectory(string mode)
     {
