@@ -45,7 +45,7 @@ if (options.ChartsFrom is { } saved)
 if (options.SeedOnly)
 {
     var seed = await SeedClientRun.RunAsync(options, stop.Token);
-    Console.WriteLine(seed.NotMeasuredBecause ?? $"The seed's client ({seed.Repository} {seed.Commit}, {seed.Python}): "
+    Console.WriteLine(seed.NotMeasuredBecause ?? $"The seed's client ({SeedClientRun.Seed} at {seed.Commit}, {seed.Python}): "
         + string.Join("; ", seed.Phases.Select(p => FormattableString.Invariant($"c={p.Concurrency} {p.OpsPerSecond:F1} ops/s, p50 {p.P50Ms:F2} ms, p99 {p.P99Ms:F2} ms, {p.Failed} of {p.Operations} failed"))));
     return seed.NotMeasuredBecause is null ? 0 : 1;
 }

@@ -89,9 +89,10 @@ public static class Analysis
         checks.Add(AtMost($"issue 27: p99(Api create, batching on) / p99(batching off), c=1, N={n}", Ratio(createOn?.P99Ms, createOff?.P99Ms), 1.1));
     }
 
-    // Issue 27 against the seed's client (its three nodes, one operation at a time, as it is used): the Api at N=3 at
-    // its best concurrency, and at c=1 where both are sequential. Measured in this run when it could be; otherwise
-    // against the issue's figure, and the target says which.
+    // Issue 27 against the seed's client (its three nodes, one operation at a time per thread): the Api at N=3 at its
+    // best concurrency, and at c=1 where both are sequential, each against the seed's sequential rate as the issue's
+    // figures were (the seed's best beside it in bench.md). Measured in this run when it could be; otherwise against
+    // the issue's figure, and the target says which.
     private static void SeedTargets(IReadOnlyList<SizeResult> runs, SeedClientResult seed, List<TargetCheck> checks)
     {
         var measured = seed.At(1) is { OpsPerSecond: > 0 };
@@ -102,9 +103,8 @@ public static class Analysis
         var api = runs.FirstOrDefault(r => r.Variant == SizeRunVariants.Default && r.Nodes == SeedClientRun.Nodes);
         var best = api?.Api.MaxBy(p => p.OpsPerSecond);
         checks.Add(AtLeast($"issue 27: Api ops/s at its best concurrency (c={best?.Concurrency.ToString(CultureInfo.InvariantCulture) ?? "?"}), N=3 / {against}",
-            best is null ? null : Math.Round(best.OpsPerSecond / reference, 1), 50));
-        checks.Add(AtLeast($"issue 27: Api ops/s at c=1, N=3 / {against}",
-            api?.ApiAt(1) is { } one ? Math.Round(one.OpsPerSecond / reference, 2) : null, 8));
+            best?.OpsPerSecond / reference, 50));
+        checks.Add(AtLeast($"issue 27: Api ops/s at c=1, N=3 / {against}", api?.ApiAt(1)?.OpsPerSecond / reference, 8));
     }
 
     private static double? Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? Math.Round(x / y, 3) : null;
@@ -115,6 +115,7 @@ public static class Analysis
     private static TargetCheck AtLeast(string target, double? value, double goal, bool percent = false) =>
         new(target, $">= {Format(goal, percent)}", value is { } v ? Format(v, percent) : "not measured", value is { } x ? x >= goal : null);
 
+    // Shown rounded; compared with the goal unrounded.
     private static string Format(double value, bool percent) =>
         value.ToString(percent ? "0.0# %" : "0.###", CultureInfo.InvariantCulture);
 }

@@ -96,6 +96,16 @@ public static class Charts
             line.Color = Colors.Black;
             line.LineWidth = 2;
             line.MarkerSize = 8;
+            // Two orders of magnitude below the rest, it would read as the axis: each point says its figure.
+            for (var i = 0; i < at.Length; i++)
+            {
+                var label = plot.Add.Text($"seed {ops[i].ToString("F0", System.Globalization.CultureInfo.InvariantCulture)} ops/s", at[i], ops[i]);
+                label.LabelFontColor = Colors.Black;
+                label.LabelFontSize = 12;
+                label.LabelAlignment = Alignment.LowerLeft;
+                label.OffsetX = 10;
+                label.OffsetY = -2;
+            }
         }
 
         plot.Title("Throughput vs concurrency (create + delete operations/s)");

@@ -21,9 +21,13 @@ public static class ReportWriter
         return directory;
     }
 
-    public static BenchReport Read(string directory) =>
-        JsonSerializer.Deserialize<BenchReport>(File.ReadAllText(Path.Combine(directory, "bench.json")), Json)
-        ?? throw new InvalidDataException($"{directory}/bench.json holds no run.");
+    // A run saved before the seed's client was measured has none: it reads as not measured.
+    public static BenchReport Read(string directory)
+    {
+        var report = JsonSerializer.Deserialize<BenchReport>(File.ReadAllText(Path.Combine(directory, "bench.json")), Json)
+                     ?? throw new InvalidDataException($"{directory}/bench.json holds no run.");
+        return report.SeedClient is null ? report with { SeedClient = SeedClientResult.NotMeasured("not in this bench.json") } : report;
+    }
 
     // bench/results/full (committed), bench/results/quick or bench/results/external, under the repository root.
     public static string DefaultDirectory(string mode)

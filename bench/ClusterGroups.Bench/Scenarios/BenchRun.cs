@@ -5,9 +5,9 @@ using ClusterGroups.Bench.Target;
 
 namespace ClusterGroups.Bench.Scenarios;
 
-// The whole run: the seed's client first (when --seed-repo gives it), one app start per node count (faults measured on one of them), then, when the AppHost has a
-// coordinator store, one more start with the in-memory journal for the journal's cost. Every app is disposed
-// before the next starts.
+// The whole run: the seed's client first (when --seed-repo gives it), one app start per node count (faults measured
+// on one of them), then, when the AppHost has a coordinator store, one more start with the in-memory journal for the
+// journal's cost. Every app is disposed before the next starts.
 public static class BenchRun
 {
     public static async Task<BenchReport> RunAsync(BenchOptions options, CancellationToken ct)

@@ -4,6 +4,7 @@
 #
 #   python3 seed_client.py CLIENT_DIR URL,URL,... SECONDS CONCURRENCY WARMUP_SECONDS
 import json
+import math
 import os
 import sys
 import threading
@@ -14,8 +15,9 @@ client_dir, urls, seconds, concurrency, warmup = sys.argv[1], sys.argv[2].split(
 sys.path.insert(0, client_dir)
 os.chdir(client_dir)  # the seed's client logs to logs/client.log under the working directory
 from client import ClusterClient, Node  # noqa: E402
+from settings import API_ENDPOINT  # noqa: E402
 
-cluster = ClusterClient([Node(url, "v1/group") for url in urls])
+cluster = ClusterClient([Node(url, API_ENDPOINT) for url in urls])
 lock = threading.Lock()
 latencies = []
 failed = [0]
@@ -26,7 +28,10 @@ def run(until, record):
         data = {"groupId": "seed-" + uuid.uuid4().hex}
         for operation in (cluster.create_object, cluster.delete_object):
             started = time.perf_counter()
-            ok = operation(data)
+            try:
+                ok = operation(data)
+            except Exception:  # the client's own errors beyond requests': a failed operation, not a dead thread
+                ok = False
             elapsed = time.perf_counter() - started
             if record:
                 with lock:
@@ -52,7 +57,8 @@ latencies.sort()
 
 
 def percentile(p):
-    return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000 if latencies else None
+    # The nearest rank, as HdrHistogram gives the Api's: the smallest value with at least p of them at or below it.
+    return latencies[max(0, math.ceil(len(latencies) * p) - 1)] * 1000 if latencies else None
 
 
 print(json.dumps({

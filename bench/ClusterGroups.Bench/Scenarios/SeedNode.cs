@@ -1,0 +1,121 @@
+using System.Diagnostics;
+
+namespace ClusterGroups.Bench.Scenarios;
+
+// One of the seed's Flask nodes (python app.py), killed when disposed, and on the bench's own exit if it gets there
+// first (Ctrl+C, SIGTERM): a node listens on every address, and must not outlive the run.
+public sealed class SeedNode : IDisposable
+{
+    private readonly Process _process;
+    private readonly Queue<string> _lastLines = new();
+    private readonly EventHandler _onExit;
+
+    private SeedNode(Process process, Uri url)
+    {
+        _process = process;
+        Url = url;
+        _onExit = (_, _) => Kill(_process);
+        AppDomain.CurrentDomain.ProcessExit += _onExit;
+    }
+
+    public Uri Url { get; }
+
+    public static SeedNode Start(string python, string appDirectory, Uri url, Dictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo(python) { WorkingDirectory = appDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("app.py");
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        var node = new SeedNode(Process.Start(info) ?? throw new InvalidOperationException($"{python} app.py did not start."), url);
+        // Flask logs every request: both pipes are drained so a full one never stalls the node, and the last lines
+        // kept for the message if it dies.
+        node._process.OutputDataReceived += (_, e) => node.Keep(e.Data);
+        node._process.ErrorDataReceived += (_, e) => node.Keep(e.Data);
+        node._process.BeginOutputReadLine();
+        node._process.BeginErrorReadLine();
+        return node;
+    }
+
+    public async Task UntilUpAsync(HttpClient http, TimeSpan limit, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The seed's node at {Url} exited ({_process.ExitCode}) while starting: {LastLines()}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(Url, ct);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+            {
+                // Not listening yet, or not answering yet within the client's timeout.
+            }
+
+            if (clock.Elapsed > limit)
+            {
+                throw new TimeoutException($"The seed's node at {Url} was not up within {limit.TotalSeconds:F0} s: {LastLines()}");
+            }
+
+            await Task.Delay(100, ct);
+        }
+    }
+
+    public void Dispose()
+    {
+        AppDomain.CurrentDomain.ProcessExit -= _onExit;
+        Kill(_process);
+        _process.Dispose();
+    }
+
+    public static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lastLines)
+        {
+            _lastLines.Enqueue(line);
+            while (_lastLines.Count > 10)
+            {
+                _lastLines.Dequeue();
+            }
+        }
+    }
+
+    private string LastLines()
+    {
+        lock (_lastLines)
+        {
+            return string.Join(" | ", _lastLines);
+        }
+    }
+}
