@@ -10,6 +10,9 @@ public sealed class SeedNode : IDisposable
     private readonly Queue<string> _lastLines = new();
     private readonly EventHandler _onExit;
 
+    // Werkzeug says "Running on http://127.0.0.1:<port>" once the node listens: the start waits for that line.
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private SeedNode(Process process, Uri url)
     {
         _process = process;
@@ -41,33 +44,23 @@ public sealed class SeedNode : IDisposable
 
     public async Task UntilUpAsync(HttpClient http, TimeSpan limit, CancellationToken ct)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        var exited = _process.WaitForExitAsync(ct);
+        try
         {
-            if (_process.HasExited)
+            if (await Task.WhenAny(_listening.Task, exited).WaitAsync(limit, ct) == exited)
             {
                 throw new InvalidOperationException($"The seed's node at {Url} exited ({_process.ExitCode}) while starting: {LastLines()}");
             }
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The seed's node at {Url} did not say it listens within {limit.TotalSeconds:F0} s: {LastLines()}");
+        }
 
-            try
-            {
-                using var response = await http.GetAsync(Url, ct);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
-            {
-                // Not listening yet, or not answering yet within the client's timeout.
-            }
-
-            if (clock.Elapsed > limit)
-            {
-                throw new TimeoutException($"The seed's node at {Url} was not up within {limit.TotalSeconds:F0} s: {LastLines()}");
-            }
-
-            await Task.Delay(100, ct);
+        using var response = await http.GetAsync(Url, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"The seed's node at {Url} answered its home page {(int)response.StatusCode}: {LastLines()}");
         }
     }
 
@@ -99,6 +92,11 @@ public sealed class SeedNode : IDisposable
         if (line is null)
         {
             return;
+        }
+
+        if (line.Contains($"Running on {Url.ToString().TrimEnd('/')}", StringComparison.Ordinal))
+        {
+            _listening.TrySetResult();
         }
 
         lock (_lastLines)
