@@ -19,14 +19,10 @@ public sealed class FuzzTests(ClusterFixture cluster, ITestOutputHelper output)
         var before = await cluster.SnapshotAsync();
         var answers = new ConcurrentDictionary<string, int>();
 
-        using (var api = FuzzClient(cluster.App.GetEndpoint("api", "http"), SecurityHeaders.ApiKey, cluster.ApiKey))
+        foreach (var target in new[] { "api", "node1" })
         {
-            await FuzzAsync("api", api, answers);
-        }
-
-        using (var node = FuzzClient(cluster.NodeUri("node1"), SecurityHeaders.ClusterKey, cluster.ClusterKey))
-        {
-            await FuzzAsync("node1", node, answers);
+            using var client = FuzzClient(target);
+            await FuzzAsync(target, client, answers);
         }
 
         Assert.Equal(before, await cluster.SnapshotAsync());
@@ -52,9 +48,7 @@ public sealed class FuzzTests(ClusterFixture cluster, ITestOutputHelper output)
     public async Task Broken_framing_and_oversized_bodies_get_a_4xx_problem(string target, string framing)
     {
         var before = await cluster.SnapshotAsync();
-        var (server, header, key) = target == "api"
-            ? (cluster.App.GetEndpoint("api", "http"), SecurityHeaders.ApiKey, cluster.ApiKey)
-            : (cluster.NodeUri(target), SecurityHeaders.ClusterKey, cluster.ClusterKey);
+        var (server, header, key) = Target(target);
         var limit = Microsoft.Extensions.Hosting.Extensions.MaxRequestBodySize;
         var big = limit * 2;
         var chunk = RawHttp.Ascii($"10000\r\n{new string('z', 0x10000)}\r\n");
@@ -99,8 +93,9 @@ public sealed class FuzzTests(ClusterFixture cluster, ITestOutputHelper output)
     // One try per request, and an oversized body's Expect: 100-continue waits for the server's answer as long as the
     // request may take: after SocketsHttpHandler's default second the body would go anyway, and the server's 413 and
     // close could then reach the client as a reset.
-    private static HttpClient FuzzClient(Uri server, string header, string key)
+    private HttpClient FuzzClient(string target)
     {
+        var (server, header, key) = Target(target);
         var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(15) })
         {
             BaseAddress = server,
@@ -109,6 +104,11 @@ public sealed class FuzzTests(ClusterFixture cluster, ITestOutputHelper output)
         client.DefaultRequestHeaders.Add(header, key);
         return client;
     }
+
+    // Where a target listens, and the key header and key that get a request past its authentication.
+    private (Uri Server, string Header, string Key) Target(string target) => target == "api"
+        ? (cluster.App.GetEndpoint("api", "http"), SecurityHeaders.ApiKey, cluster.ApiKey)
+        : (cluster.NodeUri(target), SecurityHeaders.ClusterKey, cluster.ClusterKey);
 
     private static async Task FuzzAsync(string target, HttpClient client, ConcurrentDictionary<string, int> answers)
     {

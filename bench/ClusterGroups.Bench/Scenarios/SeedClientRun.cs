@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using ClusterGroups.Bench.Output;
 
@@ -48,7 +46,7 @@ public static class SeedClientRun
             // One at a time: each creates the shared database's table on start, and two at once race for it.
             for (var i = 1; i <= Nodes; i++)
             {
-                var port = FreePort();
+                var port = ClusterGroups.Tests.Infrastructure.FreePorts.Pick();
                 nodes.Add(SeedNode.Start(python, app, new Uri($"http://127.0.0.1:{port}"),
                     new() { ["ENV"] = "docker", ["NODE_ID"] = $"{i}", ["PORT"] = $"{port}" }));
                 await nodes[^1].UntilUpAsync(http, NodeStartLimit, ct);
@@ -187,34 +185,13 @@ public static class SeedClientRun
         }
         catch (TimeoutException)
         {
-            SeedNode.Kill(process);
+            ChildProcess.Kill(process);
             throw new InvalidOperationException($"{command} did not end within {limit.TotalSeconds:F0} s.");
         }
         catch
         {
-            SeedNode.Kill(process);
+            ChildProcess.Kill(process);
             throw;
         }
-    }
-
-    // Below the ephemeral range (32768-60999), where the kernel picks client ports, and free now.
-    private static int FreePort()
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            var port = Random.Shared.Next(20_000, 32_000);
-            try
-            {
-                using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                listener.Bind(new IPEndPoint(IPAddress.Any, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken: another.
-            }
-        }
-
-        throw new InvalidOperationException("No free port in 20000-32000.");
     }
 }

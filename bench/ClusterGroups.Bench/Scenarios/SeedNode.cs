@@ -17,7 +17,7 @@ public sealed class SeedNode : IDisposable
     {
         _process = process;
         Url = url;
-        _onExit = (_, _) => Kill(_process);
+        _onExit = (_, _) => ChildProcess.Kill(_process);
         AppDomain.CurrentDomain.ProcessExit += _onExit;
     }
 
@@ -67,24 +67,8 @@ public sealed class SeedNode : IDisposable
     public void Dispose()
     {
         AppDomain.CurrentDomain.ProcessExit -= _onExit;
-        Kill(_process);
+        ChildProcess.Kill(_process);
         _process.Dispose();
-    }
-
-    public static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
     }
 
     private void Keep(string? line)
