@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Sockets;
 using ClusterGroups.Tests.Infrastructure;
 
@@ -26,15 +25,12 @@ public sealed class StorePersistenceTests(ClusterFixture cluster)
             Wait.Resource, $"{id} readable on node2 after its store restarted");
     }
 
-    private async Task<DnsEndPoint> StoreEndPointAsync(string store)
-    {
-        var connectionString = (await cluster.App.GetConnectionStringAsync(store).AsTask().WaitAsync(Wait.Request))!;
-        var hostAndPort = connectionString.Split(',')[0];
-        var colon = hostAndPort.LastIndexOf(':');
-        return new DnsEndPoint(hostAndPort[..colon], int.Parse(hostAndPort[(colon + 1)..], CultureInfo.InvariantCulture));
-    }
+    // The store's address as its node reads it: the first endpoint of its connection string.
+    private async Task<EndPoint> StoreEndPointAsync(string store) =>
+        StackExchange.Redis.ConfigurationOptions.Parse(
+            (await cluster.App.GetConnectionStringAsync(store).AsTask().WaitAsync(Wait.Request))!).EndPoints[0];
 
-    private static async Task<SocketError> ConnectAsync(DnsEndPoint store)
+    private static async Task<SocketError> ConnectAsync(EndPoint store)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
