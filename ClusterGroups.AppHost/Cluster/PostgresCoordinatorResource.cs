@@ -58,7 +58,9 @@ public static class CoordinatorResourceExtensions
         builder.Services.AddHealthChecks().AddNpgSql(_ => connectionString ?? throw new InvalidOperationException("Connection string is unavailable"), name: check);
 
         return builder.AddResource(resource)
-            .WithEndpoint(name: PostgresCoordinatorResource.EndpointName, scheme: "tcp")
+            // Not proxied, as the stores' endpoints (StoreResources): DCP picks the port once and postgres listens on it
+            // itself (-p), so the Api's statements do not cross DCP's proxy, a process hop each way.
+            .WithEndpoint(name: PostgresCoordinatorResource.EndpointName, scheme: "tcp", isProxied: false)
             .WithArgs(ctx =>
             {
                 foreach (var arg in prefix)

@@ -10,7 +10,8 @@ using Npgsql;
 namespace ClusterGroups.Tests.Postgres;
 
 // Cluster:Coordinator=postgres: the AppHost runs Debian's postgres as the coordinator resource (initdb on the first
-// run into Cluster:DataDir), healthy once it answers, and tells the Api an Npgsql connection string and the kind.
+// run into Cluster:DataDir), healthy once it answers, and tells the Api an Npgsql connection string and the kind; the
+// port in it is postgres's own (no proxy).
 public sealed class PostgresCoordinatorAppHostTests
 {
     [SkippableFact]
@@ -39,6 +40,11 @@ public sealed class PostgresCoordinatorAppHostTests
                 Assert.Equal("postgres", environment[SettingNames.EnvironmentVariable(SettingNames.CoordinatorStore)]);
                 var given = new NpgsqlConnectionStringBuilder(environment["ConnectionStrings__coordinator"]);
                 Assert.Equal(new NpgsqlConnectionStringBuilder(connectionString).Port, given.Port);
+                // Not behind DCP's proxy: the port the Api is given is the one PostgreSQL itself listens on.
+                await using (var show = source.CreateCommand("SHOW port"))
+                {
+                    Assert.Equal(given.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)await show.ExecuteScalarAsync(cts.Token));
+                }
             }
 
             // initdb ran once, into Cluster:DataDir; a second start finds the cluster there and keeps it.
