@@ -28,12 +28,15 @@ var clock = Stopwatch.StartNew();
 var failed = 0;
 var runs = 0;
 var (batches, batched, batchingRuns) = (0L, 0L, 0);
+var (nodeBatches, nodeBatched, nodeBatchingRuns) = (0L, 0L, 0);
 for (var seed = options.From; seed < options.From + options.Seeds; seed++)
 {
     var result = SimulationRun.Execute(options.AllFaults ? SimSettings.AllFaults(seed) : SimSettings.Draw(seed), options.Plant);
     runs++;
     (batches, batched) = (batches + result.CoordinatorBatches, batched + result.CoordinatorBatchedItems);
     batchingRuns += result.CoordinatorBatches > 0 ? 1 : 0;
+    (nodeBatches, nodeBatched) = (nodeBatches + result.NodeBatches, nodeBatched + result.NodeBatchedItems);
+    nodeBatchingRuns += result.NodeBatches > 0 ? 1 : 0;
     if (!result.Passed)
     {
         failed++;
@@ -52,4 +55,5 @@ for (var seed = options.From; seed < options.From + options.Seeds; seed++)
 
 Console.WriteLine($"{runs} runs from seed {options.From}, plant {options.Plant}: {failed} failed; {runs / clock.Elapsed.TotalSeconds:0.0} runs/s");
 Console.WriteLine($"coordinator group commit: {batches} batches of {batched} writes, in {batchingRuns} of {runs} runs");
+Console.WriteLine($"node group commit: {nodeBatches} batches of {nodeBatched} writes (one store script each), in {nodeBatchingRuns} of {runs} runs");
 return failed == 0 ? 0 : 1;

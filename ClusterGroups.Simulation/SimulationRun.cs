@@ -110,6 +110,8 @@ public static class SimulationRun
         {
             CoordinatorBatches = world.CoordinatorStore.Batches,
             CoordinatorBatchedItems = world.CoordinatorStore.BatchedItems,
+            NodeBatches = world.Nodes.Values.Sum(n => n.Batches),
+            NodeBatchedItems = world.Nodes.Values.Sum(n => n.BatchedItems),
         };
     }
 
@@ -125,6 +127,10 @@ public sealed record SimResult(
     // Batches of the coordinator's scripts the replicas sent (group commit), and the writes they carried.
     public int CoordinatorBatches { get; init; }
     public int CoordinatorBatchedItems { get; init; }
+
+    // Batch requests of more than one write the nodes served (each in one store script, StoreBatch), and their writes.
+    public int NodeBatches { get; init; }
+    public int NodeBatchedItems { get; init; }
 
     public string Replay => $"dotnet run -c Release --project ClusterGroups.Simulation -- --seed {Seed}{(Plant.Name is { } p ? $" --plant {p}" : "")}" +
         $"{(Settings.Profile == "all-faults" ? " --all-faults" : "")} --trace";

@@ -51,6 +51,9 @@ public sealed class GroupStore(IRedisStore store)
     public Task<WriteOutcome> DeleteAsync(string groupId, string? key, long? token = null) =>
         WriteAsync(NodeScripts.Delete, groupId, key, token);
 
+    // The writes of one batch request, in one store script (StoreBatch).
+    public StoreBatch Batch(int items) => new(store, items);
+
     /// <summary>Closes the door on the write with <paramref name="key"/>: from now on it never applies here.</summary>
     /// <returns>What that write had done here before (Applied, AlreadySo), Aborted if it had not arrived, or Fenced.</returns>
     public async Task<(WriteOutcome Outcome, string Write)> AbortAsync(string groupId, string key, long? token)

@@ -1,3 +1,5 @@
+using ClusterGroups.Storage;
+
 namespace ClusterGroups.Node.Groups;
 
 // The node's Lua scripts, one per write (GroupStore runs them). Every write is one script: check the key's outcome,
@@ -220,4 +222,15 @@ public static class NodeScripts
         if creator then return {'present', creator, apply, undo} end
         return {'absent', redis.call('GET', KEYS[5]) or '', apply, undo}
         """;
+
+    // The writes of one batch request in one script (StoreBatch, for GroupBatch; BatchScript: its layout and loop): the
+    // store parses, locks and logs once per batch, not once per item. Each item runs its single script's very text, as
+    // a function of its own KEYS and ARGV, one after another in the batch's order, so each is checked on its own (key
+    // record, fence) exactly as when it goes alone, and sees what the items before it wrote. Steps: 'create',
+    // 'delete', 'abort', 'takeover'.
+    public const string Batch = "local function run_create(KEYS, ARGV)\n" + Create + "\nend\n"
+        + "local function run_delete(KEYS, ARGV)\n" + Delete + "\nend\n"
+        + "local function run_abort(KEYS, ARGV)\n" + Abort + "\nend\n"
+        + "local function run_takeover(KEYS, ARGV)\n" + TakeOver + "\nend\n"
+        + "local steps = {create = run_create, delete = run_delete, abort = run_abort, takeover = run_takeover}\n" + BatchScript.Loop;
 }

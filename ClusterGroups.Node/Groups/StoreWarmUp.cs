@@ -14,7 +14,7 @@ public sealed class StoreWarmUp(IConnectionMultiplexer redis, GroupStore groups)
     private static readonly string[] Scripts =
     [
         NodeScripts.Create, NodeScripts.Delete, NodeScripts.Abort, NodeScripts.Wipe, NodeScripts.BulkCreate,
-        NodeScripts.TakeOver,
+        NodeScripts.TakeOver, NodeScripts.Batch,
     ];
 
     public string Name => "store";

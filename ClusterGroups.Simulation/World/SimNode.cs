@@ -31,32 +31,38 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
 
     // `sent`: when the request carrying the write left the replica (for the checks). `key` null: a write without a key
     // (a joining node's bulk copy, JoiningCopy).
-    public NodeCall Create(string groupId, string? key, long token, TimeSpan sent)
+    public NodeCall Create(string groupId, string? key, long token, TimeSpan sent) => Sync(CreateAsync(_groups, groupId, key, token, sent));
+
+    private async Task<NodeCall> CreateAsync(GroupStore groups, string groupId, string? key, long token, TimeSpan sent)
     {
-        var outcome = Sync(_groups.CreateAsync(groupId, Seed ? null : key, Token(token)));
+        var outcome = await groups.CreateAsync(groupId, Seed ? null : key, Token(token));
         Log(outcome, groupId, true, key, sent);
         return Refusal("create", outcome) ?? (outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
             ? Answer("create", 400, NodeMessages.Exists) with { Code = Seed ? null : NodeCodes.Exists }
             : Answer("create", 201) with { Replayed = outcome.Result is WriteResult.Replayed });
     }
 
-    public NodeCall Delete(string groupId, string? key, long token, TimeSpan sent)
+    public NodeCall Delete(string groupId, string? key, long token, TimeSpan sent) => Sync(DeleteAsync(_groups, groupId, key, token, sent));
+
+    private async Task<NodeCall> DeleteAsync(GroupStore groups, string groupId, string? key, long token, TimeSpan sent)
     {
-        var outcome = Sync(_groups.DeleteAsync(groupId, Seed ? null : key, Token(token)));
+        var outcome = await groups.DeleteAsync(groupId, Seed ? null : key, Token(token));
         Log(outcome, groupId, false, key, sent);
         return Refusal("delete", outcome) ?? (outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
             ? Answer("delete", 404, NodeMessages.NotFound)
             : Answer("delete", 200) with { Replayed = outcome.Result is WriteResult.Replayed });
     }
 
-    public NodeCall Abort(string groupId, string key, long token)
+    public NodeCall Abort(string groupId, string key, long token) => Sync(AbortAsync(_groups, groupId, key, token));
+
+    private async Task<NodeCall> AbortAsync(GroupStore groups, string groupId, string key, long token)
     {
         if (Seed)
         {
             return Answer("abort", 404, "Not Found");
         }
 
-        var (outcome, _) = Sync(_groups.AbortAsync(groupId, key, Token(token)));
+        var (outcome, _) = await groups.AbortAsync(groupId, key, Token(token));
         return outcome.Result is WriteResult.Fenced
             ? Answer("abort", 409, NodeMessages.Fenced) with { Fenced = true }
             : Answer("abort", 200) with
@@ -70,14 +76,17 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
             };
     }
 
-    public NodeCall TakeOver(string groupId, string applyKey, string undoKey, long token)
+    public NodeCall TakeOver(string groupId, string applyKey, string undoKey, long token) =>
+        Sync(TakeOverAsync(_groups, groupId, applyKey, undoKey, token));
+
+    private async Task<NodeCall> TakeOverAsync(GroupStore groups, string groupId, string applyKey, string undoKey, long token)
     {
         if (Seed)
         {
             return Answer("takeover", 404, "Not Found");
         }
 
-        var (state, seen) = Sync(_groups.TakeOverAsync(groupId, applyKey, undoKey, Token(token) ?? 1));
+        var (state, seen) = await groups.TakeOverAsync(groupId, applyKey, undoKey, Token(token) ?? 1);
         return state is null
             ? Answer("takeover", 409, NodeMessages.Fenced) with { Fenced = true }
             : Answer("takeover", 200) with
@@ -85,6 +94,46 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
                 Present = state.Present, WrittenBy = state.WrittenBy, ApplyRecord = state.Apply, UndoRecord = state.Undo,
             };
     }
+
+    // Batch requests of more than one item this node wrote (each one store script), and their items.
+    public int Batches { get; private set; }
+    public int BatchedItems { get; private set; }
+
+    // A batch request's items as the node's batch route writes them (GroupBatch): the items' scripts in one store script
+    // (StoreBatch), in the items' order, each answered as its single route. `sent` as for Create.
+    public NodeCall[] Batch(IReadOnlyList<NodeBatchItem> items, TimeSpan sent)
+    {
+        if (items.Count == 1)
+        {
+            return [Sync(ServeAsync(_groups, items[0], sent))];
+        }
+
+        var batch = _groups.Batch(items.Count);
+        Batches++;
+        BatchedItems += items.Count;
+        var answers = items.Select((item, i) => ServeAsync(batch, i, item, sent)).ToList();
+        return [.. answers.Select(Sync)];
+    }
+
+    private async Task<NodeCall> ServeAsync(StoreBatch batch, int index, NodeBatchItem item, TimeSpan sent)
+    {
+        try
+        {
+            return await ServeAsync(batch.For(index), item, sent);
+        }
+        finally
+        {
+            batch.Finished(index);
+        }
+    }
+
+    private Task<NodeCall> ServeAsync(GroupStore groups, NodeBatchItem item, TimeSpan sent) => item.Kind switch
+    {
+        NodeBatch.Create => CreateAsync(groups, item.GroupId, item.Key, item.Token!.Value, sent),
+        NodeBatch.Delete => DeleteAsync(groups, item.GroupId, item.Key, item.Token!.Value, sent),
+        NodeBatch.Abort => AbortAsync(groups, item.GroupId, item.Key!, item.Token!.Value),
+        _ => TakeOverAsync(groups, item.GroupId, item.Key!, item.UndoKey!, item.Token!.Value),
+    };
 
     public NodeCall Read(string groupId)
     {

@@ -11,7 +11,8 @@ namespace ClusterGroups.Simulation.World;
 // timeout (unknown effect); a node that is down refuses the connection (nothing sent).
 // The world's buggify hooks: a node may crash right after applying a write; the replica may pause after an undo.
 // A batch (INodeBatchClient, used by the Api's BatchingNodeClient as over HTTP) is one request on the network: its
-// items are served one after the other when it arrives, and it is lost, late, duplicated or unanswered as a whole.
+// items are written when it arrives as the node's batch route writes them (SimNode.Batch: one store script, in the
+// items' order), and it is lost, late, duplicated or unanswered as a whole.
 public sealed class SimNodeClient(
     SimActor actor, SimWorld world, SimReplica replica, NodeLatency latency, TimeProvider clock) : INodeClient, INodeBatchClient
 {
@@ -47,7 +48,7 @@ public sealed class SimNodeClient(
             () =>
             {
                 served ??= world.Scheduler.Now;
-                return new Batch([.. items.Select(item => Serve(target, item, sent))], new NodeCall("batch", 200, null, null, 0, KeysHonoured: !target.Seed));
+                return new Batch(target.Batch(items, sent), new NodeCall("batch", 200, null, null, 0, KeysHonoured: !target.Seed));
             },
             () => new Batch(null, new NodeCall("batch", null, CallError.ConnectionRefused, "connection refused", 0)),
             latency.AttemptTimeout(node.Name),
@@ -79,14 +80,6 @@ public sealed class SimNodeClient(
     private sealed record Batch(NodeCall[]? Items, NodeCall Call);
 
     private static string Describe(NodeBatchItem item) => $"{item.Kind} {item.GroupId} key={item.Key} token={item.Token}";
-
-    private static NodeCall Serve(SimNode node, NodeBatchItem item, TimeSpan sent) => item.Kind switch
-    {
-        NodeBatch.Create => node.Create(item.GroupId, item.Key, item.Token!.Value, sent),
-        NodeBatch.Delete => node.Delete(item.GroupId, item.Key, item.Token!.Value, sent),
-        NodeBatch.Abort => node.Abort(item.GroupId, item.Key!, item.Token!.Value),
-        _ => node.TakeOver(item.GroupId, item.Key!, item.UndoKey!, item.Token!.Value),
-    };
 
     public Task<NodeCall> ReadAsync(ClusterNode node, string groupId, CancellationToken ct) =>
         CallAsync(node, $"read {groupId}", n => n.Read(groupId), write: true, about: (groupId, null));

@@ -1,4 +1,5 @@
 using ClusterGroups.Node.Groups;
+using StackExchange.Redis;
 using static ClusterGroups.Tests.Storage.Steps;
 
 namespace ClusterGroups.Tests.Storage;
@@ -55,6 +56,19 @@ public static class NodeScriptCases
             Groups("list", g => Box(g.ListAsync())), Groups("digest", g => Box(g.DigestAsync(), d => $"total {d.Counts.Sum()}")),
             Groups("create g-keep k1 (replayed: keys stay)", g => Box(g.CreateAsync("g-keep", "k1", 5))),
             Groups("create g-keep k2 token 4 (fences stay)", g => Box(g.CreateAsync("g-keep", "k2", 4)))),
+        // Group commit toward the store (StoreBatch): a batch's writes in one NodeScripts.Batch, in the items' order,
+        // each answered as its single script; then the same groups' writes again, as one batch. (An item whose script
+        // fails is answered its error beside the others: StoreBatchTests, on the in-process store. No portable way to
+        // make a node script fail here: Garnet keeps strings and hashes apart, so a key of the wrong type is no error.)
+        new("node: a batch of writes in one script",
+            Batched("create g1 k1 token 5, create g2 k2 token 5, create g1 k3 token 4 (fenced), create g3 k4 no token, delete g1 d1 token 5, abort g4 k5 token 1, takeover g2 k2 token 6",
+                g => Box(g.CreateAsync("g1", "k1", 5)), g => Box(g.CreateAsync("g2", "k2", 5)), g => Box(g.CreateAsync("g1", "k3", 4)),
+                g => Box(g.CreateAsync("g3", "k4")), g => Box(g.DeleteAsync("g1", "d1", 5)), g => Box(g.AbortAsync("g4", "k5", 1)),
+                g => Box(g.TakeOverAsync("g2", "k2", "k2:undo", 6))),
+            Batched("create g1 k1 again (replayed), delete g2 d2 token 6, create g4 k5 (aborted)",
+                g => Box(g.CreateAsync("g1", "k1", 5)), g => Box(g.DeleteAsync("g2", "d2", 6)), g => Box(g.CreateAsync("g4", "k5", 1))),
+            Groups("list", g => Box(g.ListAsync())), UnorderedPairs("HGETALL", "fence"), Cmd("GET", "idem:k5"), Cmd("GET", "deleted-by:g2"),
+            Groups("digest", g => Box(g.DigestAsync(), d => $"total {d.Counts.Sum()}, {Nonzero(d.Counts, d.Hashes)}"))),
         new("node: takeover, with records and after they expired",
             Groups("create g1 k1 token 5", g => Box(g.CreateAsync("g1", "k1", 5))),
             Groups("takeover g1 k1 token 6", g => Box(g.TakeOverAsync("g1", "k1", "k1:undo", 6))),
@@ -102,6 +116,28 @@ public static class NodeScriptCases
 
         return $"during: {during}; added {added}, removed {removed}, not done {notDone}, ended {await store.EndRebuildAsync("r")}";
     }
+
+    // The writes as one StoreBatch (one NodeScripts.Batch script): each item's answer, or its error, in the items' order.
+    private static StoreStep Batched(string label, params Func<GroupStore, Task<object?>>[] items) =>
+        new($"node: batch of {label}", async store =>
+        {
+            var batch = new StoreBatch(store, items.Length);
+            var answers = items.Select((item, i) => item(batch.For(i))).ToList();
+            var lines = new List<string>();
+            foreach (var answer in answers)
+            {
+                try
+                {
+                    lines.Add($"{await answer.WaitAsync(TimeSpan.FromSeconds(30))}");
+                }
+                catch (RedisServerException e)
+                {
+                    lines.Add(Answers.Error(e.Message));
+                }
+            }
+
+            return string.Join("; ", lines);
+        });
 
     private static async Task<object?> Box<T>(Task<T> task) => await task;
 

@@ -1,9 +1,11 @@
 using ClusterGroups.Node.Groups;
 using ClusterGroups.Simulation.Keyspace;
+using ClusterGroups.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
 
 namespace ClusterGroups.UnitTests.Nodes;
 
@@ -14,15 +16,21 @@ public sealed class InProcessNode : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private InProcessNode(WebApplication app, InProcessStore store)
+    private readonly ScriptCount _scripts;
+
+    private InProcessNode(WebApplication app, InProcessStore store, ScriptCount scripts)
     {
         _app = app;
         Store = store;
+        _scripts = scripts;
         Client = app.GetTestClient();
     }
 
     public InProcessStore Store { get; }
     public HttpClient Client { get; }
+
+    // How many scripts the node's store has run (one per single write; one per batch request).
+    public int Scripts => _scripts.Scripts;
 
     // The test server's handler, for an HttpClient of the Api's own (NodeClient) pointed at this node.
     public HttpMessageHandler Handler => _app.GetTestServer().CreateHandler();
@@ -32,15 +40,16 @@ public sealed class InProcessNode : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.WebHost.UseTestServer();
         var store = new InProcessStore(time);
+        var scripts = new ScriptCount(store);
         builder.Services.AddProblemDetails();
-        builder.Services.AddSingleton(new GroupStore(store));
+        builder.Services.AddSingleton(new GroupStore(scripts));
         builder.Services.AddSingleton<WriteCounts>();
         builder.Services.Configure<NodeOptions>(o => o.Name = name);
         var app = builder.Build();
         app.MapGroupsApi();
         app.MapDigestApi();
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        return new InProcessNode(app, store);
+        return new InProcessNode(app, store, scripts);
     }
 
     public async ValueTask DisposeAsync()
@@ -48,5 +57,21 @@ public sealed class InProcessNode : IAsyncDisposable
         Client.Dispose();
         await _app.DisposeAsync();
         Store.Dispose();
+    }
+
+    // The store as the node sees it, counting the scripts it is sent (requests are served concurrently: Interlocked).
+    private sealed class ScriptCount(IRedisStore store) : IRedisStore
+    {
+        private int _scripts;
+
+        public int Scripts => Volatile.Read(ref _scripts);
+
+        public Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] args)
+        {
+            Interlocked.Increment(ref _scripts);
+            return store.EvaluateAsync(script, keys, args);
+        }
+
+        public Task<RedisResult> ExecuteAsync(string command, params RedisValue[] args) => store.ExecuteAsync(command, args);
     }
 }

@@ -103,6 +103,32 @@ public sealed class NodeBatchEndpointTests
         }, seen);
     }
 
+    // Group commit toward the store: a batch's writes, of every kind, reach it as one script (NodeScripts.Batch), and
+    // an item refused before it writes (a bad id) is not waited for. A lone write is its single script.
+    [Fact]
+    public async Task A_batchs_writes_reach_the_store_as_one_script()
+    {
+        await using var node = await InProcessNode.StartAsync("n1", new FakeTimeProvider());
+        var before = node.Scripts;
+
+        var (status, answers) = await BatchAsync(node.Client,
+        [
+            new(NodeBatch.Create, "g1", "k1", 1), new(NodeBatch.Create, "g2", "k2", 1), new(NodeBatch.Delete, "g1", "k3", 1),
+            new(NodeBatch.Create, "bad id!", "k4", 1), new(NodeBatch.Abort, "g3", "k5", 1), new(NodeBatch.TakeOver, "g2", "k2", 2, "k6"),
+        ]);
+
+        Assert.Equal(200, status);
+        Assert.Equal([201, 201, 200, 400, 200, 200], answers.Select(a => a.Status));
+        Assert.Equal(1, node.Scripts - before);
+        Assert.Equal(HttpStatusCode.OK, (await node.Client.GetAsync("/v1/group/g2/")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await node.Client.GetAsync("/v1/group/g1/")).StatusCode);
+
+        before = node.Scripts;
+        var (_, alone) = await BatchAsync(node.Client, [new(NodeBatch.Create, "g4", "k7", 1)]);
+        Assert.Equal(201, alone[0].Status);
+        Assert.Equal(1, node.Scripts - before);
+    }
+
     [Fact]
     public async Task An_unknown_kind_is_its_own_bad_request_and_the_other_items_still_apply()
     {

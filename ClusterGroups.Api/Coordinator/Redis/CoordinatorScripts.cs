@@ -1,3 +1,5 @@
+using ClusterGroups.Storage;
+
 namespace ClusterGroups.Api.Coordinator.Redis;
 
 // The Redis coordinator's Lua scripts, one per atomic step of the port (RedisCoordinator runs them; keys in
@@ -205,35 +207,12 @@ public static class CoordinatorScripts
     public const string Release = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
     // Group commit (RedisCoordinator's CoordinatorWriteQueue): several operations' Start, Begin and Save (Close) in one
-    // script. Each item runs its single script's very text, as a function of its own KEYS and ARGV, one after another
-    // in the batch's order, so each is checked on its own (fencing, epoch, key, lease) exactly as when it goes alone,
-    // and sees what the items before it wrote (two items of one group are two single scripts in a row). An item that
-    // raises an error is answered {'error', message} and the others go on (as separate scripts would).
-    // KEYS: every key of the items, each once (Garnet's --lua-transaction-mode locks them all for the batch).
-    // ARGV[1] the number of items, then per item: its script ('start', 'begin', 'save'), its number of keys, their
-    // positions in KEYS, its number of arguments, the arguments. Answers one reply per item, in order.
+    // script (BatchScript: its layout and loop). Each item runs its single script's very text, as a function of its
+    // own KEYS and ARGV, one after another in the batch's order, so each is checked on its own (fencing, epoch, key,
+    // lease) exactly as when it goes alone, and sees what the items before it wrote (two items of one group are two
+    // single scripts in a row). Steps: 'start', 'begin', 'save'.
     public const string Batch = "local function run_start(KEYS, ARGV)\n" + Start + "\nend\n"
         + "local function run_begin(KEYS, ARGV)\n" + Begin + "\nend\n"
-        + "local function run_save(KEYS, ARGV)\n" + Save + "\nend\n" + """
-        local steps = {start = run_start, begin = run_begin, save = run_save}
-        local replies = {}
-        local at = 2
-        for i = 1, tonumber(ARGV[1]) do
-          local step = steps[ARGV[at]]
-          local keys, args = {}, {}
-          local count = tonumber(ARGV[at + 1])
-          for k = 1, count do keys[k] = KEYS[tonumber(ARGV[at + 1 + k])] end
-          at = at + 2 + count
-          count = tonumber(ARGV[at])
-          for a = 1, count do args[a] = ARGV[at + a] end
-          at = at + 1 + count
-          local ok, reply = pcall(step, keys, args)
-          if ok then
-            replies[i] = reply
-          else
-            replies[i] = {'error', type(reply) == 'table' and tostring(reply.err) or tostring(reply)}
-          end
-        end
-        return replies
-        """;
+        + "local function run_save(KEYS, ARGV)\n" + Save + "\nend\n"
+        + "local steps = {start = run_start, begin = run_begin, save = run_save}\n" + BatchScript.Loop;
 }

@@ -179,29 +179,8 @@ public sealed class RedisCoordinator(
             return answers;
         }
 
-        var positions = new Dictionary<RedisKey, int>();
-        var keys = new List<RedisKey>();
-        var args = new List<RedisValue> { scripts.Count };
-        foreach (var (_, script) in scripts)
-        {
-            args.Add(script.Step);
-            args.Add(script.Keys.Length);
-            foreach (var key in script.Keys)
-            {
-                if (!positions.TryGetValue(key, out var position))
-                {
-                    keys.Add(key);
-                    positions[key] = position = keys.Count;
-                }
-
-                args.Add(position);
-            }
-
-            args.Add(script.Args.Length);
-            args.AddRange(script.Args);
-        }
-
-        var replies = (RedisResult[])(await Guard(store.EvaluateAsync(CoordinatorScripts.Batch, [.. keys], [.. args])))!;
+        var (keys, args) = BatchScript.Pack([.. scripts.Select(s => (s.Script.Step, s.Script.Keys, s.Script.Args))]);
+        var replies = (RedisResult[])(await Guard(store.EvaluateAsync(CoordinatorScripts.Batch, keys, args)))!;
         for (var i = 0; i < scripts.Count; i++)
         {
             answers[scripts[i].Index] = Answer(scripts[i].Script, replies[i]);
@@ -212,9 +191,9 @@ public sealed class RedisCoordinator(
 
     private static CoordinatorAnswer Answer(WriteScript script, RedisResult reply)
     {
-        if (reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [var tag, var message] && (string?)tag == "error")
+        if (BatchScript.Error(reply) is { } error)
         {
-            return new CoordinatorAnswer(null, new RedisServerException((string?)message ?? "error"));
+            return new CoordinatorAnswer(null, error);
         }
 
         try

@@ -1,0 +1,70 @@
+using StackExchange.Redis;
+
+namespace ClusterGroups.Storage;
+
+// Group commit toward a store: several scripts' calls as one script, for the node's writes of a batch request
+// (NodeScripts.Batch) and the coordinator's starts and closes (CoordinatorScripts.Batch). A batch script defines each
+// step's single script, its very text, as a function of its own KEYS and ARGV (`run_<step>`), names them in a table
+// `steps`, and ends with Loop, which runs the items one after another in their order, each under pcall: an item that
+// raises an error is answered {'error', message} and the others go on, as separate scripts would.
+// Layout (Pack): KEYS every key of the items, each once (Garnet's --lua-transaction-mode locks them all for the batch);
+// ARGV[1] the number of items, then per item: its step, its number of keys, their positions in KEYS, its number of
+// arguments, the arguments. The reply is one reply per item, in order.
+public static class BatchScript
+{
+    public const string Loop = """
+        local replies = {}
+        local at = 2
+        for i = 1, tonumber(ARGV[1]) do
+          local step = steps[ARGV[at]]
+          local keys, args = {}, {}
+          local count = tonumber(ARGV[at + 1])
+          for k = 1, count do keys[k] = KEYS[tonumber(ARGV[at + 1 + k])] end
+          at = at + 2 + count
+          count = tonumber(ARGV[at])
+          for a = 1, count do args[a] = ARGV[at + a] end
+          at = at + 1 + count
+          local ok, reply = pcall(step, keys, args)
+          if ok then
+            replies[i] = reply
+          else
+            replies[i] = {'error', type(reply) == 'table' and tostring(reply.err) or tostring(reply)}
+          end
+        end
+        return replies
+        """;
+
+    // The batch script's KEYS and ARGV for these items (step, keys, arguments), in their order.
+    public static (RedisKey[] Keys, RedisValue[] Args) Pack(IReadOnlyList<(string Step, RedisKey[] Keys, RedisValue[] Args)> items)
+    {
+        var positions = new Dictionary<RedisKey, int>();
+        var keys = new List<RedisKey>();
+        var args = new List<RedisValue> { items.Count };
+        foreach (var (step, itemKeys, itemArgs) in items)
+        {
+            args.Add(step);
+            args.Add(itemKeys.Length);
+            foreach (var key in itemKeys)
+            {
+                if (!positions.TryGetValue(key, out var position))
+                {
+                    keys.Add(key);
+                    positions[key] = position = keys.Count;
+                }
+
+                args.Add(position);
+            }
+
+            args.Add(itemArgs.Length);
+            args.AddRange(itemArgs);
+        }
+
+        return ([.. keys], [.. args]);
+    }
+
+    // An item's reply as the error its single script raised, or null when it is the script's own reply.
+    public static RedisServerException? Error(RedisResult reply) =>
+        reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [var tag, var message] && (string?)tag == "error"
+            ? new RedisServerException((string?)message ?? "error")
+            : null;
+}
