@@ -9,8 +9,8 @@ namespace ClusterGroups.Node.Groups;
 // in the items' order, and each item gets its own reply, or its own error, as its single script would. So the store
 // parses, locks and appends to its log once per batch, and the node sends one command instead of one per item.
 // Anything else an item sends (a read, a second script) goes to the store on its own, as does a script NodeScripts.Batch
-// does not hold. A failure of the batch's script (store unreachable, timeout) is every joined item's failure: whether
-// any of them took effect is unknown, as for a single script whose answer never came.
+// does not hold. A failure of the batch's script (store unreachable, timeout, an answer that cannot be read) is every
+// joined item's failure: whether any of them took effect is unknown, as for a single script whose answer never came.
 public sealed class StoreBatch
 {
     private static readonly Dictionary<string, string> Steps = new(StringComparer.Ordinal)
@@ -114,6 +114,22 @@ public sealed class StoreBatch
     private async Task SendAsync()
     {
         var joined = _joined.OfType<Joined>().ToList();
+        try
+        {
+            await AnswerAsync(joined);
+        }
+        catch (Exception e)
+        {
+            // Whatever failed (the store, or a reply that cannot be read), no joined write is left waiting.
+            foreach (var item in joined)
+            {
+                item.Reply.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task AnswerAsync(List<Joined> joined)
+    {
         if (joined.Count == 0)
         {
             return;
@@ -123,41 +139,22 @@ public sealed class StoreBatch
         {
             // One write: its own script, as a single call.
             var alone = joined[0];
-            try
-            {
-                alone.Reply.TrySetResult(await _store.EvaluateAsync(alone.Script, alone.Keys, alone.Args));
-            }
-            catch (Exception e)
-            {
-                alone.Reply.TrySetException(e);
-            }
-
+            alone.Reply.TrySetResult(await _store.EvaluateAsync(alone.Script, alone.Keys, alone.Args));
             return;
         }
 
         var (keys, args) = BatchScript.Pack([.. joined.Select(item => (item.Step, item.Keys, item.Args))]);
-        RedisResult[] replies;
-        try
+        var replies = (RedisResult[])(await _store.EvaluateAsync(NodeScripts.Batch, keys, args))!;
+        if (replies.Length != joined.Count)
         {
-            replies = (RedisResult[])(await _store.EvaluateAsync(NodeScripts.Batch, keys, args))!;
-            if (replies.Length != joined.Count)
-            {
-                throw new RedisServerException($"the batch script answered {replies.Length} replies for {joined.Count} writes");
-            }
-        }
-        catch (Exception e)
-        {
-            foreach (var item in joined)
-            {
-                item.Reply.TrySetException(e);
-            }
-
-            return;
+            throw new RedisServerException($"the batch script answered {replies.Length} replies for {joined.Count} writes");
         }
 
+        // Every reply is read before any is handed out: one that cannot be read fails them all, none half-answered.
+        var errors = replies.Select(BatchScript.Error).ToList();
         for (var i = 0; i < joined.Count; i++)
         {
-            if (BatchScript.Error(replies[i]) is { } error)
+            if (errors[i] is { } error)
             {
                 joined[i].Reply.TrySetException(error);
             }

@@ -75,4 +75,40 @@ public sealed class StoreBatchTests
         Assert.Equal(WriteResult.Applied, (await item.DeleteAsync("g1", "d1", 1).WaitAsync(Wait)).Result);
         Assert.Empty(await new GroupStore(store).ListAsync());
     }
+
+    // A batch answer the node cannot read (too few replies, a reply of no known shape) fails every item, none half
+    // answered and none left waiting: as a single write whose answer cannot be read.
+    [Fact]
+    public async Task An_answer_the_batch_cannot_read_fails_every_item_and_leaves_none_waiting()
+    {
+        RedisResult Applied() => RedisResult.Create([RedisResult.Create((RedisValue)"applied")]);
+        var pair = RedisResult.Create([RedisResult.Create((RedisValue)"x"), RedisResult.Create((RedisValue)"z")]);
+        var shapeless = RedisResult.Create([pair, RedisResult.Create((RedisValue)"y")]);
+        foreach (var (reply, words) in new[]
+        {
+            (RedisResult.Create([Applied(), Applied()]), "2 replies for 3 writes"),
+            (RedisResult.Create([Applied(), shapeless, Applied()]), ""),
+        })
+        {
+            var batch = new StoreBatch(new AnsweringStore(reply), 3);
+            var writes = Enumerable.Range(0, 3).Select(i => batch.For(i).CreateAsync($"g{i}", $"k{i}", 1)).ToList();
+
+            foreach (var write in writes)
+            {
+                var error = await Assert.ThrowsAnyAsync<Exception>(() => write.WaitAsync(Wait));
+                Assert.IsNotType<TimeoutException>(error);
+                Assert.Contains(words, error.Message, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    // A store double that answers every script with one reply (requests come from one test thread at a time; the
+    // reply is immutable).
+    private sealed class AnsweringStore(RedisResult reply) : ClusterGroups.Storage.IRedisStore
+    {
+        public Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] args) => Task.FromResult(reply);
+
+        public Task<RedisResult> ExecuteAsync(string command, params RedisValue[] args) =>
+            throw new NotSupportedException("a batch sends scripts only");
+    }
 }
