@@ -56,16 +56,12 @@ public sealed class StoreBatch
             return _store.EvaluateAsync(script, keys, args);
         }
 
-        Joined joined;
-        bool last;
+        Joined? joined = null;
+        var last = false;
         lock (_lock)
         {
-            if (_sent || _arrived[index])
-            {
-                joined = null!;
-                last = false;
-            }
-            else
+            // Once the batch went, or this item already wrote (its second script), the script goes on its own.
+            if (!_sent && !_arrived[index])
             {
                 joined = _joined[index] = new Joined(step, script, keys, args);
                 last = ArriveLocked(index);
