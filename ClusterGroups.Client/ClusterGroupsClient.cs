@@ -318,12 +318,28 @@ public sealed class ClusterGroupsClient
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutRejectedException && !ct.IsCancellationRequested)
         {
+            if (deadline is { } until)
+            {
+                await PastAsync(until, ct);
+            }
+
             throw new ApiTimeoutException($"The Api at {BaseAddress} did not answer {what} within {Seconds(timeout)} s.", what, key, timeout, e);
         }
         catch (Polly.ExecutionRejectedException e)
         {
             // The resilience handler's breaker or rate limiter refused to send.
             throw new ApiUnreachableException($"Cannot reach the Api at {BaseAddress}: {e.Message.TrimEnd('.')}.", what, key, e);
+        }
+    }
+
+    // A write's timeout is thrown only once its deadline has passed on this clock (now >= deadline, as the Api reads
+    // it), as ApiTimeoutException promises: a copy still in the network then starts nothing. The tries can end before it: every try's own timeout spent, or a
+    // timer firing a few milliseconds early against the wall clock (timers run on a coarse monotonic clock).
+    private async Task PastAsync(DateTimeOffset deadline, CancellationToken ct)
+    {
+        for (var left = deadline - _time.GetUtcNow(); left > TimeSpan.Zero; left = deadline - _time.GetUtcNow())
+        {
+            await Task.Delay(left, _time, ct);
         }
     }
 

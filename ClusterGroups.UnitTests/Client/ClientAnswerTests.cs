@@ -180,20 +180,4 @@ public class ClientAnswerTests
         Assert.Equal("/v1/operations?limit=50&state=open&groupId=g%201&outcome=PendingRepair&since=1h&caller=ops%20team&cursor=12.op-1",
             api.Received.Single().Request.RequestUri!.PathAndQuery);
     }
-
-    // Holds every request until it is cancelled: an Api that never answers.
-    private sealed class HoldingApi : HttpMessageHandler
-    {
-        public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public string? Key { get; private set; }
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
-        {
-            Key = request.Header(ApiHeaders.IdempotencyKey);
-            Arrived.TrySetResult();
-            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
-            throw new InvalidOperationException("not reached");
-        }
-    }
 }

@@ -35,6 +35,40 @@ public class ClientRetryTests
         Assert.Equal(["2026-12-04T10:15:30.000Z"], api.Received.Select(r => r.Request.Header(ApiHeaders.RequestDeadline)).Distinct());
     }
 
+    [Fact]
+    public async Task A_write_whose_every_try_timed_out_is_a_timeout_only_once_its_deadline_has_passed()
+    {
+        // Two tries of 1 s each within a 5 s call: without waiting, the client would give up at 2 s while the Api may
+        // still start the write until 5 s. ApiTimeoutException promises the deadline has passed when it is thrown.
+        var time = new FakeTimeProvider(Now);
+        var api = new HoldingApi();
+        using var services = TestClients.Registered(api, time, o =>
+        {
+            o.Timeout = TimeSpan.FromSeconds(5);
+            o.AttemptTimeout = TimeSpan.FromSeconds(1);
+            o.MaxRetries = 1;
+            o.RetryDelay = TimeSpan.Zero;
+        });
+
+        var call = services.GetRequiredService<ClusterGroupsClient>().CreateAsync("g1");
+        await api.Arrived.Task.WaitAsync(Wait.Request);
+        await Wait.UntilAsync(() =>
+        {
+            if (!call.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(250));
+            }
+
+            return Task.FromResult(call.IsCompleted);
+        }, Wait.Request, "the call's end");
+        var error = await Assert.ThrowsAsync<ApiTimeoutException>(() => call);
+
+        Assert.Equal(2, api.Tries);
+        Assert.Equal("2026-12-04T10:15:05.000Z", api.Deadline);
+        Assert.True(time.GetUtcNow() >= Now.AddSeconds(5), $"the client gave up at {time.GetUtcNow():O}, before the deadline it sent");
+        Assert.Equal(api.Key, error.IdempotencyKey);
+    }
+
     [Theory]
     [InlineData(429, null)]
     [InlineData(503, "Busy")]

@@ -18,7 +18,7 @@ public static class TestClients
         return new ClusterGroupsClient(new HttpClient(api, disposeHandler: false), options, time);
     }
 
-    public static ServiceProvider Registered(FakeApi api, TimeProvider time, Action<ClusterGroupsClientOptions>? configure = null,
+    public static ServiceProvider Registered(HttpMessageHandler api, TimeProvider time, Action<ClusterGroupsClientOptions>? configure = null,
         Action<IServiceCollection>? before = null)
     {
         var services = new ServiceCollection();
