@@ -53,6 +53,9 @@ public sealed record BenchOptions
           --seed-only             the seed's client only (needs --seed-repo); starts no app of ours
           --otlp                  keep the services' OTLP exporter pointed at the (absent) dashboard, as the testing
                                   builder leaves it; by default the bench clears OTEL_EXPORTER_OTLP_ENDPOINT
+          --development           run the services in the Development environment, as the AppHost runs them locally
+                                  (developer exception page, DI scope checks); by default they run as Production,
+                                  the environment they are deployed in (deploy/: no ASPNETCORE_ENVIRONMENT)
           --state [1000,1000000]  the state-size phase only: 3 nodes bulk-loaded with each size, 10 divergent;
                                   consistency and /health time, Api peak memory (results in bench/results/state)
           --backfill [10000,100000]
@@ -86,6 +89,7 @@ public sealed record BenchOptions
     public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
     public string? OutputDirectory { get; init; }
     public bool KeepOtlpExport { get; init; }
+    public bool Development { get; init; }
     public bool State { get; init; }
     public IReadOnlyList<long>? StateSizes { get; init; }
     public bool Backfill { get; init; }
@@ -155,6 +159,7 @@ public sealed record BenchOptions
                 "--env" => options with { ServiceEnvironment = AddPair(serviceEnv, Next()) },
                 "--out" => options with { OutputDirectory = Next() },
                 "--otlp" => options with { KeepOtlpExport = true },
+                "--development" => options with { Development = true },
                 "--seed-repo" => options with { SeedRepository = Next() },
                 "--seed-python" => options with { SeedPython = Next() },
                 "--seed-only" => options with { SeedOnly = true },

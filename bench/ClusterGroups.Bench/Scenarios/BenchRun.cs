@@ -60,6 +60,9 @@ public static class BenchRun
             notes.Add(options.KeepOtlpExport
                 ? "OTLP export kept as the testing builder sets it (no dashboard runs, so every export fails)."
                 : "OTLP export off (OTEL_EXPORTER_OTLP_ENDPOINT cleared): the testing builder runs no dashboard; tracing and metrics still run in every service.");
+            notes.Add(options.Development
+                ? "Services in the Development environment (--development), as the AppHost runs them locally."
+                : "Services in the Production environment, as deployed (the testing builder's default, Development, adds the developer exception page and DI scope checks).");
         }
 
         if (seed.NotMeasuredBecause is { } because)

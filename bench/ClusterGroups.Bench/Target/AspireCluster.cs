@@ -4,6 +4,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using ClusterGroups.Bench.Measurement;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterGroups.Bench.Target;
@@ -67,6 +68,11 @@ public sealed class AspireCluster : IBenchCluster
         if (!options.KeepOtlpExport)
         {
             NoOtlpExport(builder);
+        }
+
+        if (!options.Development)
+        {
+            AsDeployed(builder);
         }
 
         var api = builder.CreateResourceBuilder<ProjectResource>("api")
@@ -173,6 +179,20 @@ public sealed class AspireCluster : IBenchCluster
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
             builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+        }
+    }
+
+    // The testing builder runs every service in its own environment, Development; deployed (deploy/) they run as
+    // Production. Development (developer exception page, DI scope checks) cost the Api about 15 % more CPU per
+    // operation at c=64, N=3 in four paired runs of 2026-12-06 (0.357 against 0.305 ms), which a deployment does not
+    // pay. --development keeps it.
+    private static void AsDeployed(IDistributedApplicationTestingBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project)
+                .WithEnvironment("ASPNETCORE_ENVIRONMENT", Environments.Production)
+                .WithEnvironment("DOTNET_ENVIRONMENT", Environments.Production);
         }
     }
 
