@@ -333,8 +333,9 @@ public sealed class ClusterGroupsClient
     }
 
     // A write's timeout is thrown only once its deadline has passed on this clock (now >= deadline, as the Api reads
-    // it), as ApiTimeoutException promises: a copy still in the network then starts nothing. The tries can end before it: every try's own timeout spent, or a
-    // timer firing a few milliseconds early against the wall clock (timers run on a coarse monotonic clock).
+    // it), as ApiTimeoutException promises: a copy still in the network then starts nothing. The tries can end before
+    // it: every try's own timeout spent, or a timer firing a few milliseconds early against the wall clock (timers run
+    // on a coarse monotonic clock).
     private async Task PastAsync(DateTimeOffset deadline, CancellationToken ct)
     {
         for (var left = deadline - _time.GetUtcNow(); left > TimeSpan.Zero; left = deadline - _time.GetUtcNow())
