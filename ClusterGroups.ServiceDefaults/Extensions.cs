@@ -75,7 +75,7 @@ public static class Extensions
                 })
                 .AddHttpClientInstrumentation()
                 // Not in the template: background calls that no work asked for make no spans; see QuietTracing.
-                .SetSampler(QuietTracing.Sampler));
+                .SetSampler(QuietTracing.For(builder.Configuration)));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
