@@ -14,10 +14,11 @@ public sealed class BatchingOptions
     // While Enabled, the operations' writes to a Redis coordinator (starts, begins, saves, closes) batch too, in one
     // script per request (RedisCoordinator, CoordinatorWriteQueue); false: only the writes to the nodes do.
     // On by default since 2026-12-06: five alternated pairs of quick runs (c=64, N=3, Production) cut the coordinator's
-    // requests per operation from 2.28 to 0.40 and the Api's CPU from 0.289-0.325 to 0.240-0.268 ms per operation, at
-    // the same ops/s (within the noise). Off by default before that: no throughput gain (2026-12-05), and a stall with
-    // it on after kill -9 of a redis-server coordinator, traced to the Api stopping on LOADING (RedisStore), fixed
-    // since. The simulator runs with it on (SimReplica).
+    // requests per operation from 2.27-2.29 to 0.39-0.41 and the Api's CPU from 0.289-0.401 to 0.206-0.268 ms per
+    // operation (lower in each pair), at the same ops/s (within the noise); docs/ARCHITECTURE.md, "Group commit toward
+    // the coordinator". Off by default before that: no throughput gain (2026-12-05), and a stall with it on after
+    // kill -9 of a redis-server coordinator, very likely the Api stopping on LOADING (RedisStore), fixed since. The
+    // simulator runs with it on (SimReplica).
     public bool Coordinator { get; set; } = true;
 
     // The most writes one batch request carries; more wait for the next one. At most the node's own bound.
