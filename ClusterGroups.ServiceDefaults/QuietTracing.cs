@@ -24,7 +24,7 @@ public static class QuietTracing
     public const string SamplerArgVariable = "OTEL_TRACES_SAMPLER_ARG";
 
     // Every root that is not a lone outgoing call (the default: all operations traced).
-    public static readonly Sampler Sampler = new ParentBasedSampler(new RootSampler(new AlwaysOnSampler()));
+    private static readonly Sampler Default = new ParentBasedSampler(new RootSampler(new AlwaysOnSampler()));
 
     // As configured by OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG; a value this does not know is refused at start.
     public static Sampler For(IConfiguration configuration)
@@ -39,7 +39,7 @@ public static class QuietTracing
                 $"{SamplerVariable}={configuration[SamplerVariable]} is not known here: use always_on, always_off, traceidratio or "
                 + $"parentbased_traceidratio (with {SamplerArgVariable}, 0 to 1)."),
         };
-        return roots is null ? Sampler : new ParentBasedSampler(new RootSampler(roots));
+        return roots is null ? Default : new ParentBasedSampler(new RootSampler(roots));
     }
 
     // The specification's default when the argument is missing is 1.

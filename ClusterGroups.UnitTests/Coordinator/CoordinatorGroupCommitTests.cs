@@ -4,6 +4,7 @@ using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Simulation.Keyspace;
 using ClusterGroups.Storage;
+using ClusterGroups.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -14,7 +15,6 @@ namespace ClusterGroups.UnitTests.Coordinator;
 // simulator's keyspace running the coordinator's real scripts; the first request is held there until the others queue.
 public sealed class CoordinatorGroupCommitTests : IDisposable
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly InProcessStore _keyspace = new();
 
     [Fact]
@@ -25,13 +25,13 @@ public sealed class CoordinatorGroupCommitTests : IDisposable
         var ops = Enumerable.Range(0, 6).Select(i => NewOperation($"commit-{i}-{Guid.NewGuid():N}"[..24])).ToList();
 
         var first = StartAsync(coordinator, ops[0]);
-        await store.FirstArrived.Task.WaitAsync(Wait);
+        await store.FirstArrived.Task.WaitAsync(Wait.Request);
         var queued = ops.Skip(1).Select(op => StartAsync(coordinator, op)).ToList();
         // None of them reached the store while the first is held: they wait for it.
         Assert.Equal(1, store.Requests);
 
         store.Release.SetResult();
-        var answers = await Task.WhenAll([first, .. queued]).WaitAsync(Wait);
+        var answers = await Task.WhenAll([first, .. queued]).WaitAsync(Wait.Request);
 
         Assert.Equal(2, store.Requests);
         Assert.All(answers, a => Assert.Equal(new LeaseAnswer.Taken(null, false, Begun: true), a));
@@ -66,7 +66,7 @@ public sealed class CoordinatorGroupCommitTests : IDisposable
             if (Interlocked.Increment(ref _requests) == 1)
             {
                 FirstArrived.SetResult();
-                await Release.Task.WaitAsync(Wait);
+                await Release.Task.WaitAsync(Wait.Request);
             }
 
             return await inner.EvaluateAsync(script, keys, args);

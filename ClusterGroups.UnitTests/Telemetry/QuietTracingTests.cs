@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Trace;
 
@@ -24,7 +24,7 @@ public sealed class QuietTracingTests
     [Fact]
     public void A_ratio_of_zero_keeps_no_request_but_a_kept_trace_keeps_its_children()
     {
-        var sampler = QuietTracing.For(Configured(("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "0")));
+        var sampler = QuietTracing.For(Configured((QuietTracing.SamplerVariable, "parentbased_traceidratio"), (QuietTracing.SamplerArgVariable, "0")));
 
         Assert.Equal(SamplingDecision.Drop, Root(sampler, ActivityKind.Server));
         var kept = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
@@ -35,7 +35,7 @@ public sealed class QuietTracingTests
     [Fact]
     public void A_ratio_keeps_about_that_share_of_the_requests()
     {
-        var sampler = QuietTracing.For(Configured(("OTEL_TRACES_SAMPLER", "traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "0.25")));
+        var sampler = QuietTracing.For(Configured((QuietTracing.SamplerVariable, "traceidratio"), (QuietTracing.SamplerArgVariable, "0.25")));
 
         var kept = Enumerable.Range(0, 4000).Count(_ => Root(sampler, ActivityKind.Server) == SamplingDecision.RecordAndSample);
 
@@ -46,7 +46,7 @@ public sealed class QuietTracingTests
     [Fact]
     public void Always_off_keeps_no_request()
     {
-        var sampler = QuietTracing.For(Configured(("OTEL_TRACES_SAMPLER", "always_off")));
+        var sampler = QuietTracing.For(Configured((QuietTracing.SamplerVariable, "always_off")));
 
         Assert.Equal(SamplingDecision.Drop, Root(sampler, ActivityKind.Server));
     }
@@ -61,7 +61,7 @@ public sealed class QuietTracingTests
         // hears: a listener that keeps everything would make every activity of a source it hears recorded.
         var name = $"QuietTracingTests.{Guid.NewGuid():N}";
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = name });
-        builder.Configuration.AddInMemoryCollection([new("OTEL_TRACES_SAMPLER", sampler)]);
+        builder.Configuration.AddInMemoryCollection([new(QuietTracing.SamplerVariable, sampler)]);
         builder.AddServiceDefaults();
         await using var app = builder.Build();
         // Resolving the tracer provider builds it, as the host's start would, without listening on a port.
@@ -80,9 +80,9 @@ public sealed class QuietTracingTests
     public void A_sampler_it_does_not_know_is_refused_at_start(string name, string? arg)
     {
         var e = Assert.Throws<InvalidOperationException>(() =>
-            QuietTracing.For(Configured(("OTEL_TRACES_SAMPLER", name), ("OTEL_TRACES_SAMPLER_ARG", arg))));
+            QuietTracing.For(Configured((QuietTracing.SamplerVariable, name), (QuietTracing.SamplerArgVariable, arg))));
 
-        Assert.Contains("OTEL_TRACES_SAMPLER", e.Message, StringComparison.Ordinal);
+        Assert.Contains(QuietTracing.SamplerVariable, e.Message, StringComparison.Ordinal);
     }
 
     private static SamplingDecision Root(Sampler sampler, ActivityKind kind)
