@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using ClusterGroups.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -102,19 +103,28 @@ public static class GroupBatch
             return (null, "The body must be JSON (Content-Type: application/json).");
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
+        // Sized from Content-Length when the caller sent one (the Api does), and read through a pooled chunk: the
+        // per-request buffers were 9 % of what a node allocated under batching at c=64 (dotnet-trace gc-verbose).
+        using var buffer = new MemoryStream(request.ContentLength is { } length and > 0 and <= NodeBatch.MaxBodyBytes ? (int)length : 0);
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var tooLarge = false;
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        try
         {
-            if (buffer.Length + read > NodeBatch.MaxBodyBytes)
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
             {
-                tooLarge = true;
-                continue;
-            }
+                if (buffer.Length + read > NodeBatch.MaxBodyBytes)
+                {
+                    tooLarge = true;
+                    continue;
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return tooLarge
