@@ -25,6 +25,32 @@ public sealed class BatchScriptTests
     }
 
     [Fact]
+    public void Pack_allocates_only_the_batchs_KEYS_and_ARGV()
+    {
+        var items = Enumerable.Range(0, 16)
+            .Select(i => ("create", Keys($"g{i}", $"k{i}"), Args($"g{i}", $"k{i}", i)))
+            .ToList();
+        var keyCount = items.Sum(i => i.Item2.Length);
+        var distinct = items.SelectMany(i => i.Item2).Distinct().Count();
+        var argCount = 1 + items.Sum(i => 3 + i.Item2.Length + i.Item3.Length);
+        BatchScript.Pack(items);   // the thread's table of key positions is made once
+
+        var expected = Bytes(() => _ = new RedisKey[keyCount]) + Bytes(() => _ = new RedisKey[distinct])
+                       + Bytes(() => _ = new RedisValue[argCount]);
+        var packed = Bytes(() => BatchScript.Pack(items));
+
+        // The two arrays as sized, and KEYS cut to the distinct keys; nothing per key or per batch besides.
+        Assert.InRange(packed, expected, expected + 64);
+    }
+
+    private static long Bytes(Action action)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
     public async Task A_packed_batch_answers_each_item_as_its_single_script()
     {
         using var alone = new InProcessStore();
