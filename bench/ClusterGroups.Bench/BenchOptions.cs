@@ -33,6 +33,8 @@ public sealed record BenchOptions
                                   keys to send (started mode generates both and passes them to the AppHost)
           --api-env NAME=VALUE    extra environment for the api resource (started mode; for A/B profiling)
           --env NAME=VALUE        extra environment for every service: api, nodes, stores (started mode)
+          --node-env NAME=VALUE   extra environment for the nodes only; --store-env for the stores only (the
+                                  nodes' and the coordinator's; started mode; for A/B runs of runtime settings)
           --latency-seconds S     how long the Api's c=1 phase runs (default 15; quick 2): a longer one gives the
                                   tail breakdown enough operations (the slowest 1 %)
           --throughput-seconds S  how long each Api phase at c>1 and each direct phase runs (default 10 and 6; quick
@@ -87,6 +89,8 @@ public sealed record BenchOptions
     public string ClusterKey { get; init; } = NewKey();
     public IReadOnlyDictionary<string, string> ApiEnvironment { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> NodeEnvironment { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> StoreEnvironment { get; init; } = new Dictionary<string, string>();
     public string? OutputDirectory { get; init; }
     public bool KeepOtlpExport { get; init; }
     public bool Development { get; init; }
@@ -136,6 +140,8 @@ public sealed record BenchOptions
         var sizesGiven = false;
         var env = new Dictionary<string, string>();
         var serviceEnv = new Dictionary<string, string>();
+        var nodeEnv = new Dictionary<string, string>();
+        var storeEnv = new Dictionary<string, string>();
         for (var i = 0; i < args.Count; i++)
         {
             string Next() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
@@ -157,6 +163,8 @@ public sealed record BenchOptions
                 "--cluster-key" => options with { ClusterKey = Next() },
                 "--api-env" => options with { ApiEnvironment = AddPair(env, Next()) },
                 "--env" => options with { ServiceEnvironment = AddPair(serviceEnv, Next()) },
+                "--node-env" => options with { NodeEnvironment = AddPair(nodeEnv, Next()) },
+                "--store-env" => options with { StoreEnvironment = AddPair(storeEnv, Next()) },
                 "--out" => options with { OutputDirectory = Next() },
                 "--otlp" => options with { KeepOtlpExport = true },
                 "--development" => options with { Development = true },

@@ -102,9 +102,19 @@ public sealed class AspireCluster : IBenchCluster
 
         foreach (var node in builder.Resources.OfType<ProjectResource>().Where(r => r.Name.StartsWith("node", StringComparison.Ordinal)).ToList())
         {
-            foreach (var (name, value) in nodeEnvironment ?? new Dictionary<string, string>())
+            foreach (var (name, value) in options.NodeEnvironment.Concat(nodeEnvironment ?? new Dictionary<string, string>()))
             {
                 builder.CreateResourceBuilder(node).WithEnvironment(name, value);
+            }
+        }
+
+        // The stores: each node's and a Redis-protocol coordinator (ClusterGroups.Store projects).
+        foreach (var store in builder.Resources.OfType<ProjectResource>()
+                     .Where(r => r.Name.StartsWith("store", StringComparison.Ordinal) || r.Name == JournalSwitch.CoordinatorResource).ToList())
+        {
+            foreach (var (name, value) in options.StoreEnvironment)
+            {
+                builder.CreateResourceBuilder(store).WithEnvironment(name, value);
             }
         }
 
