@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -14,19 +15,36 @@ public static class SecurityHeaders
 
 public static class KeyComparer
 {
-    // Constant time in the length of the expected key: a wrong key takes as long to refuse whatever it shares with the
-    // right one. (Hashing both first also hides the expected key's length.)
-    public static bool Matches(string? presented, string expected)
-    {
-        if (presented is null)
-        {
-            return false;
-        }
+    // SHA-256: what is compared is the keys' hashes, never the keys.
+    public const int HashSize = 32;
 
-        Span<byte> a = stackalloc byte[32];
-        Span<byte> b = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(presented), a);
-        SHA256.HashData(Encoding.UTF8.GetBytes(expected), b);
-        return CryptographicOperations.FixedTimeEquals(a, b);
+    // Constant time in the length of the expected key: a wrong key takes as long to refuse whatever it shares with the
+    // right one, and hashing both first also hides the expected key's length. The hashes are taken beforehand: an
+    // accepted key's once when the keys are read (KeyAuthenticationOptions), the presented key's once per request
+    // whatever the number of accepted keys.
+    public static bool Matches(ReadOnlySpan<byte> presentedHash, ReadOnlySpan<byte> expectedHash) =>
+        CryptographicOperations.FixedTimeEquals(presentedHash, expectedHash);
+
+    public static byte[] Hash(string key)
+    {
+        var hash = new byte[HashSize];
+        Hash(key, hash);
+        return hash;
+    }
+
+    // The key's UTF-8 goes through a buffer on the stack (a key is short), wiped after use, not through a new array.
+    public static void Hash(string key, Span<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var most = Encoding.UTF8.GetMaxByteCount(key.Length);
+        byte[]? rented = null;
+        var buffer = most <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(most));
+        var length = Encoding.UTF8.GetBytes(key, buffer);
+        SHA256.HashData(buffer[..length], destination);
+        CryptographicOperations.ZeroMemory(buffer[..length]);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 }

@@ -16,7 +16,20 @@ public sealed record AcceptedKey(string Name, string Key, IReadOnlyList<string> 
 public sealed class KeyAuthenticationOptions : AuthenticationSchemeOptions
 {
     public string Header { get; set; } = SecurityHeaders.ApiKey;
-    public IReadOnlyList<AcceptedKey> Keys { get; set; } = [];
+
+    // Setting the keys hashes them (KeyComparer), so a request hashes only the key it presents.
+    public IReadOnlyList<AcceptedKey> Keys
+    {
+        get;
+        set
+        {
+            field = value;
+            KeyHashes = [.. value.Select(k => KeyComparer.Hash(k.Key ?? ""))];
+        }
+    } = [];
+
+    // Keys' hashes, in the same order.
+    public IReadOnlyList<byte[]> KeyHashes { get; private set; } = [];
 }
 
 // One handler for both keys (callers -> Api, Api -> nodes): a header compared in constant time with each allowed key.
@@ -33,10 +46,18 @@ public sealed class KeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var presented = values.Count == 1 ? values[0] : null;
-        foreach (var accepted in Options.Keys)
+        if (values.Count != 1 || values[0] is not { } presented)
         {
-            if (!string.IsNullOrEmpty(accepted.Key) && KeyComparer.Matches(presented, accepted.Key))
+            return Task.FromResult(Refused());
+        }
+
+        Span<byte> hash = stackalloc byte[KeyComparer.HashSize];
+        KeyComparer.Hash(presented, hash);
+        var (keys, hashes) = (Options.Keys, Options.KeyHashes);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var accepted = keys[i];
+            if (!string.IsNullOrEmpty(accepted.Key) && KeyComparer.Matches(hash, hashes[i]))
             {
                 var identity = new ClaimsIdentity(
                     [new Claim(ClaimTypes.Name, accepted.Name), .. accepted.Roles.Select(r => new Claim(ClaimTypes.Role, r))],
@@ -45,8 +66,10 @@ public sealed class KeyAuthenticationHandler(
             }
         }
 
-        return Task.FromResult(AuthenticateResult.Fail($"The {Options.Header} header does not hold a valid key."));
+        return Task.FromResult(Refused());
     }
+
+    private AuthenticateResult Refused() => AuthenticateResult.Fail($"The {Options.Header} header does not hold a valid key.");
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
