@@ -1,3 +1,4 @@
+using ClusterGroups.Contracts.Security;
 using Microsoft.Extensions.Configuration;
 
 namespace ClusterGroups.Web.Security;
@@ -25,7 +26,6 @@ public static class ClusterKeys
 public static class KeyFingerprint
 {
     // The first 8 hex digits of the key's SHA-256: enough for an operator to tell which key a service uses, useless
-    // for guessing a 32-character random key. The key itself is never logged.
-    public static string Of(string key) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..8];
+    // for guessing a 32-character random key. The key itself is never logged. The hash is the one keys are compared by.
+    public static string Of(string key) => Convert.ToHexStringLower(KeyComparer.Hash(key))[..8];
 }

@@ -81,13 +81,7 @@ public sealed class AspireCluster : IBenchCluster
                 endpoint.IsProxied = false;
                 endpoint.Port = null;
             });
-        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
-        {
-            foreach (var (name, value) in options.ServiceEnvironment)
-            {
-                builder.CreateResourceBuilder(project).WithEnvironment(name, value);
-            }
-        }
+        WithEnvironment(builder, _ => true, options.ServiceEnvironment);
 
         // The bench is one caller measuring capacity: the per-caller rate limit (a defence against floods, 200/s by
         // default) would otherwise be what it measures. --api-env can set it back.
@@ -100,23 +94,11 @@ public sealed class AspireCluster : IBenchCluster
             api.WithEnvironment(name, value);
         }
 
-        foreach (var node in builder.Resources.OfType<ProjectResource>().Where(r => r.Name.StartsWith("node", StringComparison.Ordinal)).ToList())
-        {
-            foreach (var (name, value) in options.NodeEnvironment.Concat(nodeEnvironment ?? new Dictionary<string, string>()))
-            {
-                builder.CreateResourceBuilder(node).WithEnvironment(name, value);
-            }
-        }
-
+        WithEnvironment(builder, r => r.Name.StartsWith("node", StringComparison.Ordinal),
+            options.NodeEnvironment.Concat(nodeEnvironment ?? new Dictionary<string, string>()));
         // The stores: each node's and a Redis-protocol coordinator (ClusterGroups.Store projects).
-        foreach (var store in builder.Resources.OfType<ProjectResource>()
-                     .Where(r => r.Name.StartsWith("store", StringComparison.Ordinal) || r.Name == JournalSwitch.CoordinatorResource).ToList())
-        {
-            foreach (var (name, value) in options.StoreEnvironment)
-            {
-                builder.CreateResourceBuilder(store).WithEnvironment(name, value);
-            }
-        }
+        WithEnvironment(builder, r => r.Name.StartsWith("store", StringComparison.Ordinal) || r.Name == JournalSwitch.CoordinatorResource,
+            options.StoreEnvironment);
 
         var app = await builder.BuildAsync(startup.Token);
         try
@@ -242,6 +224,20 @@ public sealed class AspireCluster : IBenchCluster
             }
             catch (IOException)
             {
+            }
+        }
+    }
+
+    // Extra environment for the projects a predicate picks (the A/B flags: --env, --node-env, --store-env).
+    private static void WithEnvironment(
+        IDistributedApplicationTestingBuilder builder, Func<ProjectResource, bool> which, IEnumerable<KeyValuePair<string, string>> environment)
+    {
+        var pairs = environment.ToList();
+        foreach (var project in builder.Resources.OfType<ProjectResource>().Where(which).ToList())
+        {
+            foreach (var (name, value) in pairs)
+            {
+                builder.CreateResourceBuilder(project).WithEnvironment(name, value);
             }
         }
     }
