@@ -20,11 +20,16 @@ namespace ClusterGroups.Client;
 public sealed class ClusterGroupsClient
 {
     private const string GroupPath = "v1/group/";
+    private const string BatchPath = "v1/batch";
     private static readonly TimeSpan MaxPollInterval = TimeSpan.FromSeconds(5);
 
     private readonly HttpClient _http;
     private readonly ClusterGroupsClientOptions _options;
     private readonly TimeProvider _time;
+    private readonly WriteBatcher? _batcher;
+
+    // An Api without POST /v1/batch (older than this client) answered 404 or 405: writes then go alone.
+    private volatile bool _batchesRefused;
 
     /// <summary>The client <c>AddClusterGroupsClient</c> registers (a typed <see cref="HttpClient"/> client).</summary>
     [ActivatorUtilitiesConstructor]
@@ -45,6 +50,7 @@ public sealed class ClusterGroupsClient
         // Paths are joined relative to the address, so an Api behind a path prefix (http://host/clustergroups/) works.
         var address = options.BaseAddress.AbsoluteUri;
         BaseAddress = address.EndsWith('/') ? options.BaseAddress : new Uri(address + "/");
+        _batcher = options.Batching ? new WriteBatcher(SendOneAsync, SendBatchAsync, options.MaxWritesInFlight, options.MaxBatchWrites) : null;
     }
 
     /// <summary>The Api's address, ending with <c>/</c>.</summary>
@@ -253,9 +259,8 @@ public sealed class ClusterGroupsClient
             throw new ArgumentException("The call's deadline has already passed.", nameof(call));
         }
 
-        var body = Json(new GroupRequest(groupId), ClientJson.Default.GroupRequest);
-        var method = kind == OperationKind.Create ? HttpMethod.Post : HttpMethod.Delete;
-        var answer = await SendAsync(method, GroupPath, body, key, now + timeout, timeout, ct);
+        var write = new PendingWrite(kind, groupId, key, now + timeout, ct);
+        var answer = _batcher is null || _batchesRefused ? await SendOneAsync(write) : await _batcher.SendAsync(write);
         var follow = call?.FollowPending ?? _options.FollowPending;
         var report = answer.TryReadReport();
         switch ((int)answer.Status)
@@ -278,6 +283,122 @@ public sealed class ClusterGroupsClient
         }
 
         return report.IsOpen && follow ? await WaitForOperationAsync(report.OperationId, cancellationToken: ct) : report;
+    }
+
+    // A write as its own request: POST or DELETE /v1/group/ with its key and deadline, retried by the resilience handler.
+    private Task<ApiAnswer> SendOneAsync(PendingWrite write)
+    {
+        var body = Json(new GroupRequest(write.GroupId), ClientJson.Default.GroupRequest);
+        var method = write.Kind == OperationKind.Create ? HttpMethod.Post : HttpMethod.Delete;
+        return SendAsync(method, GroupPath, body, write.Key, write.Deadline, write.Deadline - _time.GetUtcNow(), write.Cancellation);
+    }
+
+    // Writes that queued behind requests in flight, in one POST /v1/batch (sent once: the request carries no key of its
+    // own). Each write gets its answer from the batch unless its own request would not have ended there: a batch not
+    // answered whole (no answer, a refusal of the batch, an answer that cannot be read) and a write answered with what
+    // the resilience handler retries (ClientResilience) go again alone, with the same key and deadline, and get what
+    // that request gets.
+    private async Task SendBatchAsync(IReadOnlyList<PendingWrite> writes)
+    {
+        var answers = await TryBatchAsync(writes);
+        await Task.WhenAll(writes.Select(async (write, i) =>
+        {
+            try
+            {
+                var answer = answers?[i];
+                write.Answer.TrySetResult(answer is not null && !await RetriedAlone(answer) ? answer : await SendOneAsync(write));
+            }
+            catch (Exception e)
+            {
+                write.Answer.TrySetException(e);
+            }
+        }));
+    }
+
+    private async Task<ApiAnswer?[]?> TryBatchAsync(IReadOnlyList<PendingWrite> writes)
+    {
+        var timeout = writes.Min(w => w.Deadline) - _time.GetUtcNow();
+        if (_batchesRefused || timeout <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var body = Json(new BatchRequest([.. writes.Select(w => new BatchWrite(
+            w.Kind == OperationKind.Create ? BatchWrite.Create : BatchWrite.Delete, w.GroupId, w.Key, Rfc3339(w.Deadline)))]), ClientJson.Default.BatchRequest);
+        ApiAnswer batch;
+        try
+        {
+            batch = await SendAsync(HttpMethod.Post, BatchPath, body, null, null, timeout, CancellationToken.None);
+        }
+        catch (ClusterGroupsException)
+        {
+            return null;
+        }
+
+        if (batch.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+        {
+            _batchesRefused = true;
+        }
+
+        return batch.Status == HttpStatusCode.OK ? ReadBatch(batch.Body, writes) : null;
+    }
+
+    // {"answers": [{"status", "headers": {"Content-Type", "Location", "Retry-After"}, "body"}, ...]}, one per write in
+    // order (docs: BatchRequest); each read as its own response would be.
+    private ApiAnswer?[]? ReadBatch(string body, IReadOnlyList<PendingWrite> writes)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind != JsonValueKind.Object
+                || !json.RootElement.TryGetProperty("answers", out var items)
+                || items.ValueKind != JsonValueKind.Array || items.GetArrayLength() != writes.Count)
+            {
+                return null;
+            }
+
+            var answers = new ApiAnswer?[writes.Count];
+            var i = 0;
+            foreach (var item in items.EnumerateArray())
+            {
+                var write = writes[i];
+                answers[i++] = item.ValueKind == JsonValueKind.Object
+                               && item.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Number
+                               && status.TryGetInt32(out var code) && code is >= 100 and < 600
+                    ? new ApiAnswer($"{(write.Kind == OperationKind.Create ? HttpMethod.Post : HttpMethod.Delete)} /{GroupPath}",
+                        (HttpStatusCode)code,
+                        item.TryGetProperty("body", out var content) && content.ValueKind != JsonValueKind.Null ? content.GetRawText() : "",
+                        MediaTypeHeaderValue.TryParse(Header(item, "Content-Type"), out var type) ? type.MediaType : null,
+                        RetryConditionHeaderValue.TryParse(Header(item, "Retry-After"), out var after) ? RetryAfterOf(after) : null,
+                        write.Key)
+                    : null;
+            }
+
+            return answers;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Header(JsonElement item, string name) =>
+        item.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Object
+        && headers.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+
+    // Whether the write's own request, answered so, would have been tried again by the resilience handler.
+    private async Task<bool> RetriedAlone(ApiAnswer answer)
+    {
+        if (_options.MaxRetries == 0)
+        {
+            return false;
+        }
+
+        using var response = new HttpResponseMessage(answer.Status) { Content = new StringContent(answer.Body) };
+        response.Content.Headers.ContentType = answer.MediaType is null ? null : new MediaTypeHeaderValue(answer.MediaType);
+        return await ClientResilience.IsTransientAsync(Polly.Outcome.FromResult(response));
     }
 
     private Task<ApiAnswer> SendAsync(HttpMethod method, string path, CancellationToken ct) =>

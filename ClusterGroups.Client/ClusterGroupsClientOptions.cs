@@ -53,6 +53,23 @@ public sealed class ClusterGroupsClientOptions
     /// <summary>First wait between two reads of a followed operation (250 ms), doubling up to 5 s.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Whether concurrent writes share requests (true): while <see cref="MaxWritesInFlight"/> requests of this client
+    /// are in flight, further creates and deletes wait for the next one to return and then go together, up to
+    /// <see cref="MaxBatchWrites"/>, in one <c>POST /v1/batch</c>. Nothing waits to fill a batch: a write that finds a
+    /// request free goes at once, alone, as without batching, so one caller at a time sees no difference. Each write is
+    /// still its own operation, with its own <c>Idempotency-Key</c> and <c>Request-Deadline</c>, and gets the answer
+    /// (report or exception) its own request would have got: a batch the Api did not answer whole, and a write answered
+    /// with something a retry is for (429, 503 busy, ...), are sent again alone, with the same key.
+    /// </summary>
+    public bool Batching { get; set; } = true;
+
+    /// <summary>Write requests (single or batch) in flight at once before further writes wait to be batched (8).</summary>
+    public int MaxWritesInFlight { get; set; } = 8;
+
+    /// <summary>Writes in one batch at most (64; the Api takes up to its <c>Api:MaxBatchWrites</c>, 256 by default).</summary>
+    public int MaxBatchWrites { get; set; } = 64;
+
     internal void Validate()
     {
         if (!BaseAddress.IsAbsoluteUri)
@@ -63,6 +80,11 @@ public sealed class ClusterGroupsClientOptions
         if (Timeout <= TimeSpan.Zero || AttemptTimeout <= TimeSpan.Zero || FollowTimeout < TimeSpan.Zero || PollInterval <= TimeSpan.Zero || RetryDelay < TimeSpan.Zero)
         {
             throw new ArgumentException("Timeouts and intervals of the ClusterGroups client must be positive.");
+        }
+
+        if (MaxWritesInFlight is < 1 or > 1024 || MaxBatchWrites is < 1 or > 10_000)
+        {
+            throw new ArgumentException($"{nameof(MaxWritesInFlight)} must be 1-1024 and {nameof(MaxBatchWrites)} 1-10000.");
         }
 
         if (MaxRetries is < 0 or > 20)

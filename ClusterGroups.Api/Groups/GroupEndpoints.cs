@@ -52,6 +52,16 @@ public static class GroupEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
+        // Several writes in one request (a client's group commit): each write takes its own permits (BatchWrites).
+        app.MapGroup("/v1").WithTags("Groups").RequireApiRole(app, ApiRoles.Write)
+            .MapPost("/batch", BatchWrites.RunAsync)
+            .WithName("WriteBatch")
+            .WithSummary("Several creates and deletes, each run as its own operation and answered as its single request would be")
+            .WithDescription("200 with one answer per write, in order: {status, headers (Location, Retry-After), body}. "
+                             + "400 when the body cannot be read whole or holds no writes or too many; nothing done then.")
+            .Accepts<BatchRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
         reads.MapGet("/group/{groupId}", Get)
             .WithName("GetGroup")
             .WithSummary("A group and, per node, whether it is there");
@@ -129,15 +139,19 @@ public static class GroupEndpoints
         OperationKind kind, string groupId, HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime)
     {
         var (headers, error) = WriteHeaders.Read(http.Request);
-        if (error is not null)
-        {
-            return BadRequest(error);
-        }
+        return error is not null
+            ? BadRequest(error)
+            : await RunAsync(kind, groupId, headers!, http, protocol, lifetime);
+    }
 
+    // A valid write with its headers, from its own request or from a batch (BatchWrites).
+    internal static async Task<Results<Created<OperationReport>, Ok<OperationReport>, Accepted<OperationReport>, ProblemHttpResult>> RunAsync(
+        OperationKind kind, string groupId, WriteHeaders headers, HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime)
+    {
         // Audit: the operation records which caller key asked for it (null when the Api has no keys); its
         // Idempotency-Key is scoped to that name, so one caller never reaches another's operations by a key.
         var caller = http.User.Identity?.Name;
-        var key = headers!.IdempotencyKey is { } value ? RequestKey.For(caller, value) : null;
+        var key = headers.IdempotencyKey is { } value ? RequestKey.For(caller, value) : null;
         var time = http.RequestServices.GetRequiredService<TimeProvider>();
         // Past its deadline already: refused here, unless it has a key (an earlier try may have begun it; the key's
         // record decides, in the coordinator: Coordination.PastDeadlineAsync).
@@ -153,6 +167,6 @@ public static class GroupEndpoints
         };
     }
 
-    private static ProblemHttpResult BadRequest(string detail) =>
+    internal static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
 }

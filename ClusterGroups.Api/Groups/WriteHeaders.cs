@@ -12,25 +12,32 @@ public sealed record WriteHeaders(string? IdempotencyKey, DateTimeOffset? Deadli
     public static (WriteHeaders? Headers, string? Error) Read(HttpRequest request)
     {
         var keys = request.Headers[ApiHeaders.IdempotencyKey];
-        if (keys.Count > 1 || (keys.Count == 1 && !IdempotencyKeys.IsValid(keys[0])))
-        {
-            return (null, $"{ApiHeaders.IdempotencyKey} is invalid: one value of {IdempotencyKeys.Rule}.");
-        }
-
         var deadlines = request.Headers[ApiHeaders.RequestDeadline];
-        DateTimeOffset? deadline = null;
-        if (deadlines.Count > 0)
-        {
-            if (deadlines.Count > 1 || !TryParseUtc(deadlines[0], out var at))
-            {
-                return (null, $"{ApiHeaders.RequestDeadline} is invalid: one RFC 3339 time in UTC, such as 2026-12-04T10:15:30.250Z.");
-            }
+        return keys.Count > 1 || (keys.Count == 1 && !IdempotencyKeys.IsValid(keys[0])) ? (null, KeyRule)
+            : deadlines.Count > 1 ? (null, DeadlineRule)
+            : Of(keys.Count == 1 ? keys[0] : null, deadlines.Count == 1 ? deadlines[0] : null);
+    }
 
-            deadline = at;
+    // The same two values as a batch's write carries them (BatchWrite), with the same rules.
+    public static (WriteHeaders? Headers, string? Error) Of(string? idempotencyKey, string? deadline)
+    {
+        if (idempotencyKey is not null && !IdempotencyKeys.IsValid(idempotencyKey))
+        {
+            return (null, KeyRule);
         }
 
-        return (new WriteHeaders(keys.Count == 1 ? keys[0] : null, deadline), null);
+        if (deadline is null)
+        {
+            return (new WriteHeaders(idempotencyKey, null), null);
+        }
+
+        return TryParseUtc(deadline, out var at) ? (new WriteHeaders(idempotencyKey, at), null) : (null, DeadlineRule);
     }
+
+    private static readonly string KeyRule = $"{ApiHeaders.IdempotencyKey} is invalid: one value of {IdempotencyKeys.Rule}.";
+
+    private static readonly string DeadlineRule =
+        $"{ApiHeaders.RequestDeadline} is invalid: one RFC 3339 time in UTC, such as 2026-12-04T10:15:30.250Z.";
 
     private static bool TryParseUtc(string? value, out DateTimeOffset at) =>
         DateTimeOffset.TryParseExact(value, Rfc3339Utc, CultureInfo.InvariantCulture, DateTimeStyles.None, out at)

@@ -27,6 +27,10 @@ public sealed class ApiOptions
     // Create/delete operations running at once, across all callers; more wait in a queue of the same size.
     [Range(1, 10_000)]
     public int MaxConcurrentOperations { get; set; } = 128;
+
+    // Writes in one POST /v1/batch; more is a 400, nothing done.
+    [Range(1, 10_000)]
+    public int MaxBatchWrites { get; set; } = 256;
 }
 
 public static class ApiSecurity
@@ -50,6 +54,8 @@ public static class ApiSecurity
         builder.Services.AddSingleton<IAuthorizationHandler, ApiRoleHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ForbiddenAsProblem>();
 
+        var gate = new OperationsGate(api.MaxConcurrentOperations);
+        builder.Services.AddSingleton(gate);
         builder.Services.AddRateLimiter(limiter =>
         {
             // Per caller (key name; anonymous callers by address): a token bucket; health probes are never limited.
@@ -63,11 +69,7 @@ public static class ApiSecurity
                         QueueLimit = 0,
                     })
                     : RateLimitPartition.GetNoLimiter("unlimited"));
-            limiter.AddConcurrencyLimiter(OperationsLimit, o =>
-            {
-                o.PermitLimit = api.MaxConcurrentOperations;
-                o.QueueLimit = api.MaxConcurrentOperations;
-            });
+            limiter.AddPolicy(OperationsLimit, _ => RateLimitPartition.Get(OperationsLimit, _ => gate));
             limiter.OnRejected = async (context, ct) =>
             {
                 var http = context.HttpContext;

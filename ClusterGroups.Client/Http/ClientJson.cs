@@ -18,6 +18,7 @@ namespace ClusterGroups.Client;
 [JsonSerializable(typeof(NodeToAdd))]
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(GroupRequest))]
+[JsonSerializable(typeof(BatchRequest))]
 [JsonSerializable(typeof(AbandonRequest))]
 internal sealed partial class ClientJson : JsonSerializerContext;
 

@@ -13,7 +13,7 @@ public static class GroupRequestBody
     /// </remarks>
     public static async Task<(string? GroupId, string? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
     {
-        var (body, tooLarge) = await ReadCappedAsync(request.Body, ct);
+        var (body, tooLarge) = await ReadCappedAsync(request.Body, GroupRequestReader.MaxBodyBytes, ct);
         if (tooLarge)
         {
             return (null, $"The body is larger than {GroupRequestReader.MaxBodyBytes} bytes.");
@@ -27,9 +27,9 @@ public static class GroupRequestBody
         return GroupRequestReader.Parse(body);
     }
 
-    // Keeps at most GroupRequestReader.MaxBodyBytes; the rest is read and dropped. The read buffer is pooled: every
-    // write to a node and to the Api comes through here.
-    private static async Task<(byte[] Body, bool TooLarge)> ReadCappedAsync(Stream body, CancellationToken ct)
+    // Keeps at most `limit` bytes; the rest is read and dropped. The read buffer is pooled: every write to a node and
+    // to the Api comes through here (a batch of the Api's with its own limit: BatchBody).
+    public static async Task<(byte[] Body, bool TooLarge)> ReadCappedAsync(Stream body, long limit, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
         var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
@@ -39,7 +39,7 @@ public static class GroupRequestBody
             int read;
             while ((read = await body.ReadAsync(chunk, ct)) > 0)
             {
-                tooLarge |= buffer.Length + read > GroupRequestReader.MaxBodyBytes;
+                tooLarge |= buffer.Length + read > limit;
                 if (!tooLarge)
                 {
                     buffer.Write(chunk, 0, read);

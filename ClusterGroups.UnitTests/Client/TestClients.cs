@@ -11,7 +11,7 @@ public static class TestClients
     public const string ApiKey = "k1";
     public static readonly Uri Address = new("http://localhost:5080");
 
-    public static ClusterGroupsClient Plain(FakeApi api, TimeProvider? time = null, Action<ClusterGroupsClientOptions>? configure = null)
+    public static ClusterGroupsClient Plain(HttpMessageHandler api, TimeProvider? time = null, Action<ClusterGroupsClientOptions>? configure = null)
     {
         var options = new ClusterGroupsClientOptions { BaseAddress = Address, ApiKey = ApiKey };
         configure?.Invoke(options);

@@ -41,8 +41,10 @@ public sealed record BenchOptions
                                   1.5 and 1): longer phases for A/B runs of capacity
           --settle-seconds S      how long to wait at most for the started app to come to rest (default 60; quick 8)
           --no-journal-run        leave out the second start with the in-memory journal (for A/B runs)
-          --no-batching-run       leave out the start of N=3 with the Api's batching off (Cluster:Batching:Enabled=false),
-                                  the batching A/B
+          --no-batching-run       leave out the start of N=3 with batching off (the Api's, Cluster:Batching:Enabled=false,
+                                  and the client's), the batching A/B
+          --no-single-call-run    leave out the start of N=3 whose client sends every write alone (the Api batching as in
+                                  the main starts; the client's group commit toward the Api off)
           --rtt-ms 1              the start of N=3 with this round trip added to every request to a node (Node:NetworkDelay
                                   on every node: loopback has none, a network has), Api and direct alike; 0 leaves it out
           --seed-repo PATH|URL    a checkout (or a git URL, cloned) of the seed, danielmursa/coding-challenge: its three
@@ -115,6 +117,7 @@ public sealed record BenchOptions
     public TimeSpan? ThroughputPhase { get; init; }
     public bool SkipJournalRun { get; init; }
     public bool SkipBatchingRun { get; init; }
+    public bool SkipSingleCallClientRun { get; init; }
 
     // The round trip a node adds to every request in the "round trip to the nodes" start (none: no such start).
     public TimeSpan NodeRoundTrip { get; init; } = TimeSpan.FromMilliseconds(1);
@@ -177,6 +180,7 @@ public sealed record BenchOptions
                 "--settle-seconds" => options with { SettleLimit = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--no-journal-run" => options with { SkipJournalRun = true },
                 "--no-batching-run" => options with { SkipBatchingRun = true },
+                "--no-single-call-run" => options with { SkipSingleCallClientRun = true },
                 "--rtt-ms" => options with { NodeRoundTrip = ParseRoundTrip(Next()) },
                 "--state" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { State = true, StateSizes = [.. Next().Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture))] }

@@ -79,9 +79,14 @@ public static class SizeRunVariants
     public const string Default = "default";
     public const string InMemoryJournal = "in-memory journal";
 
-    // The Api with Cluster:Batching:Enabled=false: every write to a node its own request (the batching A/B).
+    // The Api with Cluster:Batching:Enabled=false and the client without batching: every write its own request to the
+    // Api and to each node (the batching A/B).
     public const string NoBatching = "no batching";
 
     // Every node adds a round trip to each request (Node:NetworkDelay): the Api's batching and the direct client alike.
     public const string NodeRoundTrip = "round trip to the nodes";
+
+    // The Api batching as in the main starts, its caller without (ClusterGroupsClientOptions.Batching=false): every
+    // write its own request to the Api, as a client that does not batch sends it.
+    public const string SingleCallClient = "single-call client";
 }

@@ -8,17 +8,25 @@ namespace ClusterGroups.Bench.Scenarios;
 // The bench's HTTP clients: pooled keep-alive connections (as many as the concurrency needs), no proxy, a generous
 // per-request timeout (an operation under faults may take several node timeouts), and the keys on every request.
 // The Api is called through ClusterGroups.Client (which sends the key), made by hand over such a client: no
-// resilience handler, so every measured call is one try.
+// resilience handler and no retries, so every measured call is one try; its writes share requests while others are in
+// flight (the client's batching, on by default) unless `batching` is off.
 public static class BenchHttp
 {
     public const string ClusterKeyHeader = SecurityHeaders.ClusterKey;
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
 
-    public static (HttpClient Http, ClusterGroupsClient Client) ForApi(Uri api, string apiKey, TimeSpan? timeout = null)
+    public static (HttpClient Http, ClusterGroupsClient Client) ForApi(Uri api, string apiKey, TimeSpan? timeout = null, bool batching = true)
     {
         var http = Create();
         http.Timeout = Timeout.InfiniteTimeSpan;
-        return (http, new ClusterGroupsClient(http, new ClusterGroupsClientOptions { BaseAddress = api, ApiKey = apiKey, Timeout = timeout ?? RequestTimeout }));
+        return (http, new ClusterGroupsClient(http, new ClusterGroupsClientOptions
+        {
+            BaseAddress = api,
+            ApiKey = apiKey,
+            Timeout = timeout ?? RequestTimeout,
+            MaxRetries = 0,
+            Batching = batching,
+        }));
     }
 
     public static HttpClient ForNodes(string clusterKey) => WithKey(ClusterKeyHeader, clusterKey);

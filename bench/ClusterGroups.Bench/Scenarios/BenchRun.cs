@@ -52,6 +52,11 @@ public static class BenchRun
                 await MeasureWithoutBatchingAsync(options, runs, ct);
             }
 
+            if (!options.SkipSingleCallClientRun)
+            {
+                await MeasureSingleCallClientAsync(options, runs, ct);
+            }
+
             if (options.NodeRoundTrip > TimeSpan.Zero)
             {
                 await MeasureWithRoundTripAsync(options, runs, notes, ct);
@@ -114,7 +119,8 @@ public static class BenchRun
         }
     }
 
-    // The batching A/B: the same node count once more, the Api's writes to the nodes one request each.
+    // The batching A/B: the same node count once more, every write one request to the Api and the Api's writes to the
+    // nodes one request each.
     private static async Task MeasureWithoutBatchingAsync(BenchOptions options, List<SizeResult> runs, CancellationToken ct)
     {
         var size = options.Sizes.Contains(3) ? 3 : options.Sizes[^1];
@@ -123,6 +129,21 @@ public static class BenchRun
         try
         {
             runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.NoBatching, withFaults: false, ct));
+        }
+        finally
+        {
+            await StopAsync(cluster);
+        }
+    }
+
+    // The Api as a client that does not batch calls it: the same node count once more, every write its own request.
+    private static async Task MeasureSingleCallClientAsync(BenchOptions options, List<SizeResult> runs, CancellationToken ct)
+    {
+        var size = options.Sizes.Contains(3) ? 3 : options.Sizes[^1];
+        var cluster = await AspireCluster.StartAsync(size, options, [], ct);
+        try
+        {
+            runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.SingleCallClient, withFaults: false, ct));
         }
         finally
         {

@@ -13,7 +13,8 @@ public static class SizeRun
         IBenchCluster cluster, BenchOptions options, string variant, bool withFaults, CancellationToken ct)
     {
         var profile = options.Profile;
-        var (apiHttp, apiClient) = BenchHttp.ForApi(cluster.Api, options.ApiKey);
+        var clientBatching = variant is not (SizeRunVariants.NoBatching or SizeRunVariants.SingleCallClient);
+        var (apiHttp, apiClient) = BenchHttp.ForApi(cluster.Api, options.ApiKey, batching: clientBatching);
         using var apiConnections = apiHttp;
         using var nodeHttp = BenchHttp.ForNodes(options.ClusterKey);
         var apiCalls = new ApiCalls(apiClient);

@@ -1,0 +1,14 @@
+namespace ClusterGroups.Client;
+
+// One create or delete on its way: what its request carries, and where its answer goes when it waits for a batch.
+internal sealed class PendingWrite(OperationKind kind, string groupId, string key, DateTimeOffset deadline, CancellationToken cancellation)
+{
+    public OperationKind Kind { get; } = kind;
+    public string GroupId { get; } = groupId;
+    public string Key { get; } = key;
+    public DateTimeOffset Deadline { get; } = deadline;
+    public CancellationToken Cancellation { get; } = cancellation;
+
+    // Continuations run on their own: a batch's answers are handed out in a loop that must not run callers' code.
+    public TaskCompletionSource<ApiAnswer> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
