@@ -82,6 +82,27 @@ public sealed class BatchWriteTests(ClusterFixture cluster) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Each_write_of_a_batch_takes_a_permit_of_the_operations_limit_as_its_own_request_would()
+    {
+        // One operation at a time and one waiting (Api:MaxConcurrentOperations=1): the first write runs, the second
+        // waits for its permit, the third finds the queue full and is refused as a third request would be.
+        await using var api = await ApiProcess.StartAsync(cluster, "permits", new Dictionary<string, string> { ["Api__MaxConcurrentOperations"] = "1" });
+        var ids = Enumerable.Range(0, 3).Select(_ => NewId()).ToArray();
+
+        var response = await api.Client().PostAsJsonAsync("/v1/batch", new BatchRequest([.. ids.Select(id => new BatchWrite("create", id))]))
+            .WaitAsync(Wait.Resource);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answers = (await response.JsonAsync())["answers"]!.AsArray().Select(a => a!).ToArray();
+        Assert.Equal([201, 201, 429], answers.Select(a => a["status"]!.GetValue<int>()));
+        Assert.Equal("Too many requests", answers[2]["body"]!["title"]!.GetValue<string>());
+        Assert.NotNull(Header(answers[2], "Retry-After"));
+        Assert.Equal(["node1", "node2", "node3"], await cluster.WhereAsync(ids[0]));
+        Assert.Equal(["node1", "node2", "node3"], await cluster.WhereAsync(ids[1]));
+        Assert.Empty(await cluster.WhereAsync(ids[2]));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("{\"writes\": []}")]
