@@ -138,6 +138,8 @@ public static class OpenApiExtensions
             .Replace("\"caller\":\"default\",", "\"caller\":\"default\",\"actions\":[{\"action\":\"retry\",\"by\":\"alice\",\"at\":\"2026-12-01T10:05:00+00:00\",\"reason\":null}],")),
         ["AbandonOperation"] = new("""{"reason":"node2 is being replaced"}""", "200", Report.Replace("\"Committed\"", "\"Abandoned\"")
             .Replace("\"caller\":\"default\",", "\"caller\":\"default\",\"actions\":[{\"action\":\"abandon\",\"by\":\"alice\",\"at\":\"2026-12-01T10:05:00+00:00\",\"reason\":\"node2 is being replaced\"}],")),
+        ["WriteBatch"] = new("""{"writes":[{"kind":"create","groupId":"demo-1","idempotencyKey":"0193a8f2c4e07b5d9e1f2a3b4c5d6e7f"},{"kind":"delete","groupId":"demo-2"}]}""", "200",
+            $$$"""{"answers":[{"status":201,"headers":{"Content-Type":"application/json; charset=utf-8","Location":"/v1/group/demo-1/"},"body":{{{Report}}}},{"status":404,"headers":{"Content-Type":"application/problem+json"},"body":{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.5","title":"The group exists on no node","status":404,"detail":"deleted on 0 of 3 nodes: already absent everywhere","outcome":"AlreadySo"}}]}"""),
         ["Caller"] = new(null, "200", """{"name":"alice","roles":["read","write","admin"]}"""),
         ["RetryPendingRepairs"] = new(null, "200", """{"closed":1,"stillOpen":0}"""),
         ["Reconcile"] = new(null, "200", """{"repaired":[{"groupId":"demo-3","action":"create","nodes":["node2"],"reason":"its last operation committed","operationId":"op-019ad0c1e5f27c6e9d9a3c0e5b1f4a23","outcome":"Committed"}],"unexplained":[],"leftToRecovery":[],"consistent":true}"""),

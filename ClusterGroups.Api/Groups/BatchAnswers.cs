@@ -66,7 +66,7 @@ public sealed class BatchAnswers(IReadOnlyList<BatchAnswer> answers) : IResult, 
     }
 
     public static void PopulateMetadata(System.Reflection.MethodInfo method, EndpointBuilder builder) =>
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(void), ["application/json"]));
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(BatchAnswersView), ["application/json"]));
 
     private static void Header(Utf8JsonWriter json, string name, string? value)
     {
@@ -76,3 +76,8 @@ public sealed class BatchAnswers(IReadOnlyList<BatchAnswer> answers) : IResult, 
         }
     }
 }
+
+// The shape ExecuteAsync writes, for the OpenAPI document.
+public sealed record BatchAnswersView(IReadOnlyList<BatchAnswerView> Answers);
+
+public sealed record BatchAnswerView(int Status, IReadOnlyDictionary<string, string> Headers, JsonElement? Body);
