@@ -49,6 +49,11 @@ public static class BatchWrites
         {
             await RunAsync(write, first, own, protocol, lifetime, gate, limits);
         }
+        catch (OperationCanceledException) when (own.RequestAborted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // The caller went away while this write waited for its permit: nothing began, and no one reads the answer.
+            own.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+        }
         catch (Exception e)
         {
             await HandleAsync(own, e);
