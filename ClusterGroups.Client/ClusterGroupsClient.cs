@@ -289,8 +289,7 @@ public sealed class ClusterGroupsClient
     private Task<ApiAnswer> SendOneAsync(PendingWrite write)
     {
         var body = Json(new GroupRequest(write.GroupId), ClientJson.Default.GroupRequest);
-        var method = write.Kind == OperationKind.Create ? HttpMethod.Post : HttpMethod.Delete;
-        return SendAsync(method, GroupPath, body, write.Key, write.Deadline, write.Deadline - _time.GetUtcNow(), write.Cancellation);
+        return SendAsync(write.Method, GroupPath, body, write.Key, write.Deadline, write.Deadline - _time.GetUtcNow(), write.Cancellation);
     }
 
     // Writes that queued behind requests in flight, in one POST /v1/batch (sent once: the request carries no key of its
@@ -365,7 +364,7 @@ public sealed class ClusterGroupsClient
                 answers[i++] = item.ValueKind == JsonValueKind.Object
                                && item.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Number
                                && status.TryGetInt32(out var code) && code is >= 100 and < 600
-                    ? new ApiAnswer($"{(write.Kind == OperationKind.Create ? HttpMethod.Post : HttpMethod.Delete)} /{GroupPath}",
+                    ? new ApiAnswer($"{write.Method} /{GroupPath}",
                         (HttpStatusCode)code,
                         item.TryGetProperty("body", out var content) && content.ValueKind != JsonValueKind.Null ? content.GetRawText() : "",
                         MediaTypeHeaderValue.TryParse(Header(item, "Content-Type"), out var type) ? type.MediaType : null,

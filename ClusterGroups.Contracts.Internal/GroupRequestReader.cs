@@ -9,8 +9,8 @@ public static class GroupRequestReader
     public const long MaxBodyBytes = 4 * 1024;
 
     // Strict on purpose: wrong types, unknown or duplicate properties, trailing data and comments are all refused.
-    // (NodeBatchReader reads a batch of writes by the same rules.)
-    internal static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web)
+    // (NodeBatchReader reads a batch of writes by the same rules, and the Api's BatchBody a batch of its own.)
+    public static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web)
     {
         AllowDuplicateProperties = false,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,

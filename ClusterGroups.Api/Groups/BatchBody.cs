@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using ClusterGroups.Contracts;
 using ClusterGroups.Web.Http;
 
@@ -12,15 +11,6 @@ public static class BatchBody
 {
     // Per write: a 128-character id and key, a deadline and the property names fit with room to spare.
     public const int MaxBytesPerWrite = 1024;
-
-    private static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web)
-    {
-        AllowDuplicateProperties = false,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        RespectRequiredConstructorParameters = true,
-        PropertyNameCaseInsensitive = false,
-        MaxDepth = 4,
-    };
 
     private const string Shape =
         "The body is not a JSON object of the form {\"writes\": [{\"kind\": \"create\" or \"delete\", \"groupId\", \"idempotencyKey\", \"deadline\"}, ...]}.";
@@ -53,7 +43,7 @@ public static class BatchBody
         BatchRequest? batch;
         try
         {
-            batch = JsonSerializer.Deserialize<BatchRequest>(body, Strict);
+            batch = JsonSerializer.Deserialize<BatchRequest>(body, GroupRequestReader.Strict);
         }
         catch (JsonException)
         {

@@ -124,7 +124,7 @@ public static class BatchWrites
     private static Task RejectedAsync(HttpContext own, RateLimitLease lease, RateLimiterOptions limits) =>
         limits.OnRejected is { } rejected
             ? rejected(new OnRejectedContext { HttpContext = own, Lease = lease }, own.RequestAborted).AsTask()
-            : GroupEndpoints.BadRequest("Too many requests.").ExecuteAsync(own);
+            : TypedResults.Problem("Too many requests.", statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(own);
 
     // What a single request's exception would have become: the Api's exception handlers (the coordinator unreachable,
     // an entry of a newer Api, this replica stopping), else a 500 problem for this write alone.

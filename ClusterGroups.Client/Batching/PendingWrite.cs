@@ -9,6 +9,9 @@ internal sealed class PendingWrite(OperationKind kind, string groupId, string ke
     public DateTimeOffset Deadline { get; } = deadline;
     public CancellationToken Cancellation { get; } = cancellation;
 
+    // What its own request is: POST or DELETE /v1/group/.
+    public HttpMethod Method => Kind == OperationKind.Create ? HttpMethod.Post : HttpMethod.Delete;
+
     // Continuations run on their own: a batch's answers are handed out in a loop that must not run callers' code.
     public TaskCompletionSource<ApiAnswer> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
