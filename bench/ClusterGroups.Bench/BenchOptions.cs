@@ -34,7 +34,8 @@ public sealed record BenchOptions
           --api-env NAME=VALUE    extra environment for the api resource (started mode; for A/B profiling)
           --env NAME=VALUE        extra environment for every service: api, nodes, stores (started mode)
           --node-env NAME=VALUE   extra environment for the nodes only; --store-env for the stores only (the
-                                  nodes' and the coordinator's; started mode; for A/B runs of runtime settings)
+                                  nodes' and the coordinator's; started mode; for A/B runs of runtime settings);
+                                  --coordinator-env for the coordinator's store alone
           --latency-seconds S     how long the Api's c=1 phase runs (default 15; quick 2): a longer one gives the
                                   tail breakdown enough operations (the slowest 1 %)
           --throughput-seconds S  how long each Api phase at c>1 and each direct phase runs (default 10 and 6; quick
@@ -93,6 +94,7 @@ public sealed record BenchOptions
     public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, string> NodeEnvironment { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, string> StoreEnvironment { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> CoordinatorEnvironment { get; init; } = new Dictionary<string, string>();
     public string? OutputDirectory { get; init; }
     public bool KeepOtlpExport { get; init; }
     public bool Development { get; init; }
@@ -145,6 +147,7 @@ public sealed record BenchOptions
         var serviceEnv = new Dictionary<string, string>();
         var nodeEnv = new Dictionary<string, string>();
         var storeEnv = new Dictionary<string, string>();
+        var coordinatorEnv = new Dictionary<string, string>();
         for (var i = 0; i < args.Count; i++)
         {
             string Next() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
@@ -168,6 +171,7 @@ public sealed record BenchOptions
                 "--env" => options with { ServiceEnvironment = AddPair(serviceEnv, Next()) },
                 "--node-env" => options with { NodeEnvironment = AddPair(nodeEnv, Next()) },
                 "--store-env" => options with { StoreEnvironment = AddPair(storeEnv, Next()) },
+                "--coordinator-env" => options with { CoordinatorEnvironment = AddPair(coordinatorEnv, Next()) },
                 "--out" => options with { OutputDirectory = Next() },
                 "--otlp" => options with { KeepOtlpExport = true },
                 "--development" => options with { Development = true },

@@ -99,6 +99,7 @@ public sealed class AspireCluster : IBenchCluster
         // The stores: each node's and a Redis-protocol coordinator (ClusterGroups.Store projects).
         WithEnvironment(builder, r => r.Name.StartsWith("store", StringComparison.Ordinal) || r.Name == JournalSwitch.CoordinatorResource,
             options.StoreEnvironment);
+        WithEnvironment(builder, r => r.Name == JournalSwitch.CoordinatorResource, options.CoordinatorEnvironment);
 
         var app = await builder.BuildAsync(startup.Token);
         try
@@ -228,7 +229,7 @@ public sealed class AspireCluster : IBenchCluster
         }
     }
 
-    // Extra environment for the projects a predicate picks (the A/B flags: --env, --node-env, --store-env).
+    // Extra environment for the projects a predicate picks (the A/B flags: --env, --node-env, --store-env, --coordinator-env).
     private static void WithEnvironment(
         IDistributedApplicationTestingBuilder builder, Func<ProjectResource, bool> which, IEnumerable<KeyValuePair<string, string>> environment)
     {
