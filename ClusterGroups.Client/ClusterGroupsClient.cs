@@ -17,7 +17,7 @@ namespace ClusterGroups.Client;
 /// <c>Request-Deadline</c> (the call's start plus its timeout). Thread-safe; register it with
 /// <c>services.AddClusterGroupsClient(...)</c>, or make one over an <see cref="HttpClient"/> of your own.
 /// </summary>
-public sealed class ClusterGroupsClient
+public sealed partial class ClusterGroupsClient
 {
     private const string GroupPath = "v1/group/";
     private const string BatchPath = "v1/batch";
@@ -292,114 +292,6 @@ public sealed class ClusterGroupsClient
         return SendAsync(write.Method, GroupPath, body, write.Key, write.Deadline, write.Deadline - _time.GetUtcNow(), write.Cancellation);
     }
 
-    // Writes that queued behind requests in flight, in one POST /v1/batch (sent once: the request carries no key of its
-    // own). Each write gets its answer from the batch unless its own request would not have ended there: a batch not
-    // answered whole (no answer, a refusal of the batch, an answer that cannot be read) and a write answered with what
-    // the resilience handler retries (ClientResilience) go again alone, with the same key and deadline, and get what
-    // that request gets.
-    private async Task SendBatchAsync(IReadOnlyList<PendingWrite> writes)
-    {
-        var answers = await TryBatchAsync(writes);
-        await Task.WhenAll(writes.Select(async (write, i) =>
-        {
-            try
-            {
-                var answer = answers?[i];
-                write.Answer.TrySetResult(answer is not null && !await RetriedAlone(answer) ? answer : await SendOneAsync(write));
-            }
-            catch (Exception e)
-            {
-                write.Answer.TrySetException(e);
-            }
-        }));
-    }
-
-    private async Task<ApiAnswer?[]?> TryBatchAsync(IReadOnlyList<PendingWrite> writes)
-    {
-        var timeout = writes.Min(w => w.Deadline) - _time.GetUtcNow();
-        if (_batchesRefused || timeout <= TimeSpan.Zero)
-        {
-            return null;
-        }
-
-        var body = Json(new BatchRequest([.. writes.Select(w => new BatchWrite(
-            w.Kind == OperationKind.Create ? BatchWrite.Create : BatchWrite.Delete, w.GroupId, w.Key, Rfc3339(w.Deadline)))]), ClientJson.Default.BatchRequest);
-        ApiAnswer batch;
-        try
-        {
-            batch = await SendAsync(HttpMethod.Post, BatchPath, body, null, null, timeout, CancellationToken.None);
-        }
-        catch (ClusterGroupsException)
-        {
-            return null;
-        }
-
-        if (batch.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
-        {
-            _batchesRefused = true;
-        }
-
-        return batch.Status == HttpStatusCode.OK ? ReadBatch(batch.Body, writes) : null;
-    }
-
-    // {"answers": [{"status", "headers": {"Content-Type", "Location", "Retry-After"}, "body"}, ...]}, one per write in
-    // order (docs: BatchRequest); each read as its own response would be.
-    private ApiAnswer?[]? ReadBatch(string body, IReadOnlyList<PendingWrite> writes)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            if (json.RootElement.ValueKind != JsonValueKind.Object
-                || !json.RootElement.TryGetProperty("answers", out var items)
-                || items.ValueKind != JsonValueKind.Array || items.GetArrayLength() != writes.Count)
-            {
-                return null;
-            }
-
-            var answers = new ApiAnswer?[writes.Count];
-            var i = 0;
-            foreach (var item in items.EnumerateArray())
-            {
-                var write = writes[i];
-                answers[i++] = item.ValueKind == JsonValueKind.Object
-                               && item.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Number
-                               && status.TryGetInt32(out var code) && code is >= 100 and < 600
-                    ? new ApiAnswer($"{write.Method} /{GroupPath}",
-                        (HttpStatusCode)code,
-                        item.TryGetProperty("body", out var content) && content.ValueKind != JsonValueKind.Null ? content.GetRawText() : "",
-                        MediaTypeHeaderValue.TryParse(Header(item, "Content-Type"), out var type) ? type.MediaType : null,
-                        RetryConditionHeaderValue.TryParse(Header(item, "Retry-After"), out var after) ? RetryAfterOf(after) : null,
-                        write.Key)
-                    : null;
-            }
-
-            return answers;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static string? Header(JsonElement item, string name) =>
-        item.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Object
-        && headers.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
-
-    // Whether the write's own request, answered so, would have been tried again by the resilience handler.
-    private async Task<bool> RetriedAlone(ApiAnswer answer)
-    {
-        if (_options.MaxRetries == 0)
-        {
-            return false;
-        }
-
-        using var response = new HttpResponseMessage(answer.Status) { Content = new StringContent(answer.Body) };
-        response.Content.Headers.ContentType = answer.MediaType is null ? null : new MediaTypeHeaderValue(answer.MediaType);
-        return await ClientResilience.IsTransientAsync(Polly.Outcome.FromResult(response));
-    }
-
     private Task<ApiAnswer> SendAsync(HttpMethod method, string path, CancellationToken ct) =>
         SendAsync(method, path, null, null, null, _options.Timeout, ct);
 
@@ -409,22 +301,7 @@ public sealed class ClusterGroupsClient
         var what = $"{method} /{path}";
         using var timer = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        using var request = new HttpRequestMessage(method, new Uri(BaseAddress, path)) { Content = content };
-        if (_options.ApiKey is { Length: > 0 } apiKey)
-        {
-            request.Headers.TryAddWithoutValidation(ApiHeaders.ApiKey, apiKey);
-        }
-
-        if (key is not null)
-        {
-            request.Headers.TryAddWithoutValidation(ApiHeaders.IdempotencyKey, key);
-        }
-
-        if (deadline is { } at)
-        {
-            request.Headers.TryAddWithoutValidation(ApiHeaders.RequestDeadline, Rfc3339(at));
-        }
-
+        using var request = NewRequest(method, path, content, key, deadline);
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token);
@@ -450,6 +327,27 @@ public sealed class ClusterGroupsClient
             // The resilience handler's breaker or rate limiter refused to send.
             throw new ApiUnreachableException($"Cannot reach the Api at {BaseAddress}: {e.Message.TrimEnd('.')}.", what, key, e);
         }
+    }
+
+    private HttpRequestMessage NewRequest(HttpMethod method, string path, HttpContent? content, string? key, DateTimeOffset? deadline)
+    {
+        var request = new HttpRequestMessage(method, new Uri(BaseAddress, path)) { Content = content };
+        if (_options.ApiKey is { Length: > 0 } apiKey)
+        {
+            request.Headers.TryAddWithoutValidation(ApiHeaders.ApiKey, apiKey);
+        }
+
+        if (key is not null)
+        {
+            request.Headers.TryAddWithoutValidation(ApiHeaders.IdempotencyKey, key);
+        }
+
+        if (deadline is { } at)
+        {
+            request.Headers.TryAddWithoutValidation(ApiHeaders.RequestDeadline, Rfc3339(at));
+        }
+
+        return request;
     }
 
     // A write's timeout is thrown only once its deadline has passed on this clock (now >= deadline, as the Api reads

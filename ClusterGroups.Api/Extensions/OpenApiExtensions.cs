@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using ClusterGroups.Api.Groups;
 using ClusterGroups.Api.Security;
+using ClusterGroups.Contracts;
 using ClusterGroups.Contracts.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
@@ -34,7 +36,7 @@ public static class OpenApiExtensions
                 };
                 return Task.CompletedTask;
             });
-            options.AddOperationTransformer((operation, context, _) =>
+            options.AddOperationTransformer(async (operation, context, ct) =>
             {
                 // Only endpoints that really demand a key say so (none do when no Api:Keys are configured).
                 if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any())
@@ -47,8 +49,12 @@ public static class OpenApiExtensions
                     operation.Responses?.TryAdd("401", new OpenApiResponse { Description = "No key, or not a known one (X-Api-Key)" });
                 }
 
-                AddExamples(operation, context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName);
-                return Task.CompletedTask;
+                var name = context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName;
+                AddExamples(operation, name);
+                if (name == "WriteBatch")
+                {
+                    await AddAnswerStreamAsync(operation, context, ct);
+                }
             });
         });
 
@@ -108,6 +114,22 @@ public static class OpenApiExtensions
     }
 
     private sealed record Example(string? Request, string Status, string Response);
+
+    // POST /v1/batch's second form of 200, asked for with Accept: application/x-ndjson (BatchAnswerStream): one line per
+    // write as it ends. ApiExplorer keeps one response type per status, so it is added here beside application/json.
+    private static async Task AddAnswerStreamAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (operation.Responses?.TryGetValue("200", out var ok) != true || ok!.Content is not { } content)
+        {
+            return;
+        }
+
+        content[BatchRequest.AnswerStream] = new OpenApiMediaType
+        {
+            Schema = await context.GetOrCreateSchemaAsync(typeof(BatchAnswerLineView), null, ct),
+            Example = JsonNode.Parse($$"""{"index":1,"status":201,"headers":{"Content-Type":"application/json; charset=utf-8","Location":"/v1/group/demo-1/"},"body":{{Report}}}"""),
+        };
+    }
 
     private const string Report = """
         {"operationId":"op-019ad0c1e5f27c6e9d9a3c0e5b1f4a21","kind":"Create","groupId":"demo-1","outcome":"Committed",

@@ -16,6 +16,45 @@ public sealed record BatchAnswer(int Status, string? ContentType, string? Locati
             NullIfEmpty(headers.RetryAfter), ((MemoryStream)own.Response.Body).ToArray());
     }
 
+    // {"index"?, "status", "headers": {"Content-Type", "Location", "Retry-After"}, "body"}: a header only when the
+    // single response had it, body null when it had none. The index only in a stream (BatchAnswerStream), where
+    // answers come in the order they end.
+    public void WriteTo(Utf8JsonWriter json, int? index = null)
+    {
+        json.WriteStartObject();
+        if (index is { } at)
+        {
+            json.WriteNumber("index", at);
+        }
+
+        json.WriteNumber("status", Status);
+        json.WriteStartObject("headers");
+        Header(json, HeaderNames.ContentType, ContentType);
+        Header(json, HeaderNames.Location, Location);
+        Header(json, HeaderNames.RetryAfter, RetryAfter);
+        json.WriteEndObject();
+        json.WritePropertyName("body");
+        if (Body.Length == 0)
+        {
+            json.WriteNullValue();
+        }
+        else
+        {
+            // Written by the single route's own serializer a moment ago.
+            json.WriteRawValue(Body, skipInputValidation: true);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void Header(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is not null)
+        {
+            json.WriteString(name, value);
+        }
+    }
+
     private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 ? null : value.ToString();
 }
 
@@ -37,25 +76,7 @@ public sealed class BatchAnswers(IReadOnlyList<BatchAnswer> answers) : IResult, 
             json.WriteStartArray("answers");
             foreach (var answer in answers)
             {
-                json.WriteStartObject();
-                json.WriteNumber("status", answer.Status);
-                json.WriteStartObject("headers");
-                Header(json, HeaderNames.ContentType, answer.ContentType);
-                Header(json, HeaderNames.Location, answer.Location);
-                Header(json, HeaderNames.RetryAfter, answer.RetryAfter);
-                json.WriteEndObject();
-                json.WritePropertyName("body");
-                if (answer.Body.Length == 0)
-                {
-                    json.WriteNullValue();
-                }
-                else
-                {
-                    // Written by the single route's own serializer a moment ago.
-                    json.WriteRawValue(answer.Body, skipInputValidation: true);
-                }
-
-                json.WriteEndObject();
+                answer.WriteTo(json);
             }
 
             json.WriteEndArray();
@@ -67,14 +88,6 @@ public sealed class BatchAnswers(IReadOnlyList<BatchAnswer> answers) : IResult, 
 
     public static void PopulateMetadata(System.Reflection.MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(BatchAnswersView), ["application/json"]));
-
-    private static void Header(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is not null)
-        {
-            json.WriteString(name, value);
-        }
-    }
 }
 
 // The shape ExecuteAsync writes, for the OpenAPI document.

@@ -17,10 +17,11 @@ namespace ClusterGroups.Api.Groups;
 // (GroupEndpoints.RunAsync, and the Api's exception handlers for what it throws) into a response of the write's own.
 // Permits are per write, as for single requests: each write takes one of the operations limiter (OperationsGate,
 // Api:MaxConcurrentOperations) and each write past the first a token of the caller's bucket (the request took one);
-// a write refused either way is answered 429, as its own request would have been.
+// a write refused either way is answered 429, as its own request would have been. The answers come all at once in the
+// writes' order (BatchAnswers), or, for a caller that asks, each as soon as its write ends (BatchAnswerStream).
 public static class BatchWrites
 {
-    public static async Task<Results<BatchAnswers, ProblemHttpResult>> RunAsync(
+    public static async Task<Results<BatchAnswers, BatchAnswerStream, ProblemHttpResult>> RunAsync(
         HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime, OperationsGate gate,
         IOptions<ApiOptions> api, IOptions<RateLimiterOptions> limits, CancellationToken ct)
     {
@@ -37,8 +38,12 @@ public static class BatchWrites
             answers[i] = AnswerAsync(writes[i], first: i == 0, http, protocol, lifetime, gate, limits.Value);
         }
 
-        return new BatchAnswers(await Task.WhenAll(answers));
+        return Streamed(http.Request) ? new BatchAnswerStream(answers) : new BatchAnswers(await Task.WhenAll(answers));
     }
+
+    // The caller asked for answers as they end (Accept: application/x-ndjson).
+    private static bool Streamed(HttpRequest request) =>
+        request.GetTypedHeaders().Accept.Any(accept => accept.MediaType.Equals(BatchRequest.AnswerStream, StringComparison.OrdinalIgnoreCase));
 
     private static async Task<BatchAnswer> AnswerAsync(
         BatchWrite write, bool first, HttpContext http, FanOutProtocol protocol, IHostApplicationLifetime lifetime,

@@ -57,7 +57,8 @@ public static class GroupEndpoints
             .MapPost("/batch", BatchWrites.RunAsync)
             .WithName("WriteBatch")
             .WithSummary("Several creates and deletes, each run as its own operation and answered as its single request would be")
-            .WithDescription("200 with one answer per write, in order: {status, headers (Location, Retry-After), body}. "
+            .WithDescription("200 with one answer per write, in order: {status, headers (Location, Retry-After), body}; "
+                             + "with Accept: application/x-ndjson, one line per write as soon as it ends, with its index in the request. "
                              + "400 when the body cannot be read whole or holds no writes or too many; nothing done then.")
             .Accepts<BatchRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest);

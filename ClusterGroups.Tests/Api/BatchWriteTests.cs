@@ -83,6 +83,64 @@ public sealed class BatchWriteTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_streamed_batch_answers_a_write_as_soon_as_it_ends_while_a_slower_write_of_it_still_runs()
+    {
+        // node2 holds every write it is sent past the Api's attempt timeout: the create cannot end before the Api gives
+        // up on node2 and rolls it back. The second write is refused at once (an invalid groupId).
+        var slow = NewId();
+        await cluster.SetChaosAsync("node2", new { timeoutBeforeApply = 1.0, methods = new[] { "POST" } });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batch")
+        {
+            Content = JsonContent.Create(new BatchRequest([new BatchWrite("create", slow), new BatchWrite("create", "not a valid id!")])),
+        };
+        request.Headers.Accept.ParseAdd(BatchRequest.AnswerStream);
+
+        using var response = await _api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(Wait.Resource);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(BatchRequest.AnswerStream, response.Content.Headers.ContentType?.MediaType);
+        using var lines = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var first = JsonNode.Parse((await lines.ReadLineAsync().WaitAsync(Wait.Resource))!)!;
+
+        Assert.Equal(1, first["index"]!.GetValue<int>());
+        Assert.Equal(400, first["status"]!.GetValue<int>());
+        // The slow write had not ended when that line came: its operation is (or is about to be) open.
+        await Wait.UntilAsync(async () => (await OutcomesOnAsync(slow)).Contains("Running"), Wait.Resource, "the slow write's operation open");
+
+        var second = JsonNode.Parse((await lines.ReadLineAsync().WaitAsync(Wait.Resource))!)!;
+        Assert.Equal(0, second["index"]!.GetValue<int>());
+        Assert.Equal(503, second["status"]!.GetValue<int>());
+        Assert.Equal("RolledBack", second["body"]!["outcome"]!.GetValue<string>());
+        Assert.Empty(await cluster.WhereAsync(slow));
+        Assert.Null(await lines.ReadLineAsync().WaitAsync(Wait.Request));
+    }
+
+    [Fact]
+    public async Task A_caller_that_stops_reading_a_streamed_batch_leaves_its_slow_write_to_end_as_its_own_request_would()
+    {
+        var slow = NewId();
+        await cluster.SetChaosAsync("node2", new { timeoutBeforeApply = 1.0, methods = new[] { "POST" } });
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batch")
+               {
+                   Content = JsonContent.Create(new BatchRequest([new BatchWrite("create", slow), new BatchWrite("create", "not a valid id!")])),
+               })
+        {
+            request.Headers.Accept.ParseAdd(BatchRequest.AnswerStream);
+            using var response = await _api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(Wait.Resource);
+            using var lines = new StreamReader(await response.Content.ReadAsStreamAsync());
+            Assert.Equal(1, JsonNode.Parse((await lines.ReadLineAsync().WaitAsync(Wait.Resource))!)!["index"]!.GetValue<int>());
+            await Wait.UntilAsync(async () => (await OutcomesOnAsync(slow)).Contains("Running"), Wait.Resource, "the slow write's operation open");
+        }
+
+        // The caller is gone; the write still ends on its own, rolled back, on no node, and the Api serves the next one.
+        await Wait.UntilAsync(async () => (await OutcomesOnAsync(slow)) is ["RolledBack"], Wait.Resource, "the slow write rolled back");
+        Assert.Empty(await cluster.WhereAsync(slow));
+        await cluster.MakeStableAsync();
+        var next = NewId();
+        Assert.Equal(201, (await BatchAsync(new BatchWrite("create", next)))[0]["status"]!.GetValue<int>());
+        Assert.Equal(["node1", "node2", "node3"], await cluster.WhereAsync(next));
+    }
+
+    [Fact]
     public async Task Each_write_of_a_batch_takes_a_permit_of_the_operations_limit_as_its_own_request_would()
     {
         // One operation at a time and one waiting (Api:MaxConcurrentOperations=1): the first write runs, the second
@@ -146,6 +204,7 @@ public sealed class BatchWriteTests(ClusterFixture cluster) : IAsyncLifetime
         var creates = await Task.WhenAll(ids.Append(twice).Append(twice).Select(id => client.CreateAsync(id))).WaitAsync(Wait.Resource);
 
         Assert.True(counted.Batches > 0, "no write went in a batch");
+        Assert.Equal(counted.Batches, counted.Streamed);
         Assert.True(counted.Writes < creates.Length, $"{counted.Writes} write requests for {creates.Length} writes");
         Assert.Equal(creates.Length, creates.Select(c => c.OperationId).Distinct().Count());
         foreach (var id in ids)
@@ -168,19 +227,30 @@ public sealed class BatchWriteTests(ClusterFixture cluster) : IAsyncLifetime
 
     private static string? Header(JsonNode answer, string name) => answer["headers"]?[name]?.GetValue<string>();
 
-    // Counts the client's write requests: single creates and batches. Thread-safe (the client sends concurrently).
+    private async Task<string[]> OutcomesOnAsync(string groupId)
+    {
+        var list = await (await _api.GetAsync($"/v1/operations?groupId={groupId}").WaitAsync(Wait.Request)).JsonAsync();
+        return [.. list["operations"]!.AsArray().Select(o => o!["outcome"]!.GetValue<string>())];
+    }
+
+    // Counts the client's write requests: single creates and batches, and the batches answered as a stream.
+    // Thread-safe (the client sends concurrently).
     private sealed class CountingHandler : DelegatingHandler
     {
         private int _writes;
         private int _batches;
+        private int _streamed;
 
         public int Writes => Volatile.Read(ref _writes);
 
         public int Batches => Volatile.Read(ref _batches);
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        public int Streamed => Volatile.Read(ref _streamed);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
-            if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/v1/batch", StringComparison.Ordinal))
+            var batch = request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/v1/batch", StringComparison.Ordinal);
+            if (batch)
             {
                 Interlocked.Increment(ref _batches);
                 Interlocked.Increment(ref _writes);
@@ -190,7 +260,13 @@ public sealed class BatchWriteTests(ClusterFixture cluster) : IAsyncLifetime
                 Interlocked.Increment(ref _writes);
             }
 
-            return base.SendAsync(request, ct);
+            var response = await base.SendAsync(request, ct);
+            if (batch && response.Content.Headers.ContentType?.MediaType == BatchRequest.AnswerStream)
+            {
+                Interlocked.Increment(ref _streamed);
+            }
+
+            return response;
         }
     }
 }

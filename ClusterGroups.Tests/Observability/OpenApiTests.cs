@@ -56,6 +56,17 @@ public sealed class OpenApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_batch_route_documents_both_forms_of_its_answer_the_array_and_the_stream()
+    {
+        var document = await DocumentAsync();
+
+        var ok = document["paths"]!["/v1/batch"]!["post"]!["responses"]!["200"]!["content"]!;
+        Assert.NotNull(ok["application/json"]?["example"]?["answers"]);
+        Assert.Equal(1, ok["application/x-ndjson"]?["example"]?["index"]?.GetValue<int>());
+        Assert.NotNull(ok["application/x-ndjson"]?["schema"]);
+    }
+
+    [Fact]
     public async Task Scalar_prefers_the_key_scheme_so_its_auth_panel_sends_the_key()
     {
         var page = await _factory.CreateClient().GetStringAsync("/scalar/").WaitAsync(Wait.Request);

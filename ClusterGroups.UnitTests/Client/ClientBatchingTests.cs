@@ -117,6 +117,46 @@ public class ClientBatchingTests
     }
 
     [Fact]
+    public async Task A_streamed_batch_answers_each_write_as_its_line_arrives_not_when_its_slowest_write_ends()
+    {
+        var api = new BatchingApi { HoldFirst = true, Streamed = true, HeldInStream = "slow" };
+        var client = TestClients.Plain(api, configure: o => o.MaxWritesInFlight = 1);
+
+        var first = client.CreateAsync("g0");
+        await api.FirstArrived.Task.WaitAsync(Wait.Request);
+        var slow = client.CreateAsync("slow");
+        var fast = new[] { client.CreateAsync("g1"), client.DeleteAsync("g2") };
+        api.Release();
+        var answered = await Task.WhenAll(fast.Prepend(first)).WaitAsync(Wait.Request);
+
+        // The slow write's line has not been written yet: its caller still waits, the others have their answers.
+        Assert.False(slow.IsCompleted);
+        Assert.Equal(["g0", "g1", "g2"], answered.Select(r => r.GroupId));
+        api.ReleaseStream();
+        Assert.Equal(Outcome.Committed, (await slow.WaitAsync(Wait.Request)).Outcome);
+        Assert.Equal(["POST /v1/group/", "POST /v1/batch"], api.Requests.Select(r => r.Route));
+        Assert.Contains(BatchRequest.AnswerStream, api.Requests[1].Accept);
+    }
+
+    [Fact]
+    public async Task A_stream_cut_short_sends_the_writes_it_did_not_answer_again_alone_with_their_keys()
+    {
+        var api = new BatchingApi { HoldFirst = true, Streamed = true, DroppedFromStream = "g2" };
+        var client = TestClients.Plain(api, configure: o => o.MaxWritesInFlight = 1);
+
+        var first = client.CreateAsync("g0");
+        await api.FirstArrived.Task.WaitAsync(Wait.Request);
+        var queued = new[] { client.CreateAsync("g1"), client.DeleteAsync("g2"), client.CreateAsync("g3") };
+        api.Release();
+        var reports = await Task.WhenAll(queued.Prepend(first)).WaitAsync(Wait.Request);
+
+        Assert.Equal(["g0", "g1", "g2", "g3"], reports.Select(r => r.GroupId));
+        Assert.Equal(["POST /v1/group/", "POST /v1/batch", "DELETE /v1/group/"], api.Requests.Select(r => r.Route));
+        var batched = api.Requests[1].Body!["writes"]!.AsArray().Single(w => w!["groupId"]!.GetValue<string>() == "g2")!;
+        Assert.Equal(batched["idempotencyKey"]!.GetValue<string>(), api.Requests[2].Key);
+    }
+
+    [Fact]
     public async Task Without_batching_every_write_goes_alone()
     {
         var api = new BatchingApi { HoldFirst = true };
@@ -133,11 +173,14 @@ public class ClientBatchingTests
     }
 
     // An Api that answers each write as committed (a report whose operationId names the group), in a batch as the real
-    // one does; the first write request is held until Release when HoldFirst, so later writes queue behind it.
+    // one does; the first write request is held until Release when HoldFirst, so later writes queue behind it. Streamed:
+    // a batch that asks for it is answered a line at a time, in reverse order, the line of HeldInStream's write only
+    // after ReleaseStream, DroppedFromStream's never.
     // Thread-safe: the client sends concurrently.
     private sealed class BatchingApi : HttpMessageHandler
     {
         private readonly ConcurrentQueue<Sent> _requests = new();
+        private readonly TaskCompletionSource _releaseStream = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _held;
 
@@ -146,12 +189,17 @@ public class ClientBatchingTests
         public bool BatchFails { get; init; }
         public string? BusyInBatch { get; init; }
         public string? RolledBackInBatch { get; init; }
+        public bool Streamed { get; init; }
+        public string? HeldInStream { get; init; }
+        public string? DroppedFromStream { get; init; }
 
         public TaskCompletionSource FirstArrived { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public IReadOnlyList<Sent> Requests => [.. _requests];
 
         public void Release() => _release.TrySetResult();
+
+        public void ReleaseStream() => _releaseStream.TrySetResult();
 
         public void Rearm()
         {
@@ -166,7 +214,7 @@ public class ClientBatchingTests
             var body = string.IsNullOrEmpty(text) ? null : JsonNode.Parse(text);
             var key = request.Headers.TryGetValues(ApiHeaders.IdempotencyKey, out var keys) ? keys.Single() : null;
             var route = $"{request.Method} {request.RequestUri!.AbsolutePath}";
-            _requests.Enqueue(new Sent(route, body, key));
+            _requests.Enqueue(new Sent(route, body, key, [.. request.Headers.Accept.Select(a => a.MediaType ?? "")]));
             if (HoldFirst && Interlocked.Exchange(ref _held, 1) == 0)
             {
                 FirstArrived.TrySetResult();
@@ -175,14 +223,47 @@ public class ClientBatchingTests
 
             if (route == "POST /v1/batch")
             {
+                var streamed = Streamed && request.Headers.Accept.Any(a => a.MediaType == BatchRequest.AnswerStream);
                 return NoBatchRoute ? FakeApi.Answer(404, "")
                     : BatchFails ? FakeApi.Answer(500, "")
+                    : streamed ? Stream(body!["writes"]!.AsArray())
                     : FakeApi.Answer(200, new JsonObject { ["answers"] = new JsonArray([.. body!["writes"]!.AsArray().Select(w => Item(w!))]) }.ToJsonString());
             }
 
             var groupId = body?["groupId"]?.GetValue<string>() ?? "";
             var kind = request.Method == HttpMethod.Post ? OperationKind.Create : OperationKind.Delete;
             return FakeApi.Answer(kind == OperationKind.Create ? 201 : 200, Committed(groupId, kind));
+        }
+
+        // The lines are written by a task of their own, as the Api writes them while its writes end.
+        private HttpResponseMessage Stream(JsonArray writes)
+        {
+            var pipe = new System.IO.Pipelines.Pipe();
+            _ = Task.Run(async () =>
+            {
+                var lines = writes.Select((w, i) => (Id: w!["groupId"]!.GetValue<string>(), Line: Item(w!)))
+                    .Select((item, i) => (item.Id, Line: (JsonObject)item.Line, Index: i)).Reverse().ToList();
+                foreach (var (id, line, index) in lines.OrderBy(l => l.Id == HeldInStream))
+                {
+                    if (id == DroppedFromStream)
+                    {
+                        continue;
+                    }
+
+                    if (id == HeldInStream)
+                    {
+                        await _releaseStream.Task.WaitAsync(Wait.Request);
+                    }
+
+                    line["index"] = index;
+                    await pipe.Writer.WriteAsync(System.Text.Encoding.UTF8.GetBytes(line.ToJsonString() + "\n"));
+                }
+
+                await pipe.Writer.CompleteAsync();
+            });
+            var content = new StreamContent(pipe.Reader.AsStream());
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(BatchRequest.AnswerStream);
+            return new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = content };
         }
 
         private JsonNode Item(JsonNode write)
@@ -218,5 +299,5 @@ public class ClientBatchingTests
             FakeApi.Report(groupId, Outcome.Committed, kind, operationId: $"op-{groupId}");
     }
 
-    private sealed record Sent(string Route, JsonNode? Body, string? Key);
+    private sealed record Sent(string Route, JsonNode? Body, string? Key, IReadOnlyList<string> Accept);
 }
