@@ -37,9 +37,11 @@ public sealed class BatchAnswerStream(IReadOnlyList<Task<BatchAnswer>> answers) 
             do
             {
                 left--;
-                if (reading)
+                // A write whose answer could not be made (never expected: BatchWrites answers what throws) gets no line;
+                // the caller sends it again alone with its key.
+                if (reading && answers[index].IsCompletedSuccessfully)
                 {
-                    (await answers[index]).WriteTo(json, index);
+                    answers[index].Result.WriteTo(json, index);
                     json.Flush();
                     json.Reset(body);
                     body.Write("\n"u8);

@@ -43,7 +43,9 @@ internal sealed class WriteBatcher(
             }
         }
 
-        // A caller that gives up stops waiting; its write, once queued, still goes (its key makes that harmless).
+        // A caller that gives up stops waiting. Its write goes only if it had left the queue by then (in a request on
+        // its way: its key makes a copy harmless); one still queued is dropped when the next batch is taken (Next), so
+        // a call cancelled before it was sent is never sent, as without batching.
         return await write.Answer.Task.WaitAsync(write.Cancellation);
     }
 
@@ -56,6 +58,12 @@ internal sealed class WriteBatcher(
             next = new List<PendingWrite>(Math.Min(_queue.Count, maxItems));
             while (next.Count < maxItems && _queue.TryDequeue(out var write))
             {
+                if (write.Cancellation.IsCancellationRequested)
+                {
+                    write.Answer.TrySetCanceled(write.Cancellation);
+                    continue;
+                }
+
                 next.Add(write);
             }
 

@@ -157,6 +157,26 @@ public class ClientBatchingTests
     }
 
     [Fact]
+    public async Task A_queued_write_whose_caller_gave_up_before_it_was_sent_is_never_sent()
+    {
+        var api = new BatchingApi { HoldFirst = true };
+        var client = TestClients.Plain(api, configure: o => o.MaxWritesInFlight = 1);
+        using var giveUp = new CancellationTokenSource();
+
+        var first = client.CreateAsync("g0");
+        await api.FirstArrived.Task.WaitAsync(Wait.Request);
+        var abandoned = client.CreateAsync("gone", cancellationToken: giveUp.Token);
+        var kept = new[] { client.CreateAsync("g1"), client.CreateAsync("g2") };
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned.WaitAsync(Wait.Request));
+        api.Release();
+        await Task.WhenAll(kept.Prepend(first)).WaitAsync(Wait.Request);
+
+        Assert.Equal(["POST /v1/group/", "POST /v1/batch"], api.Requests.Select(r => r.Route));
+        Assert.Equal(["g1", "g2"], api.Requests[1].Body!["writes"]!.AsArray().Select(w => w!["groupId"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Without_batching_every_write_goes_alone()
     {
         var api = new BatchingApi { HoldFirst = true };
