@@ -73,9 +73,9 @@ public sealed partial class ClusterGroupsClient
                 using var lines = new StreamReader(await response.Content.ReadAsStreamAsync(timer.Token), Encoding.UTF8);
                 while (await lines.ReadLineAsync(timer.Token) is { } line)
                 {
-                    if (AnswerOfLine(line, writes) is var (index, answer))
+                    if (AnswerOfLine(line, writes) is { } read)
                     {
-                        answered(index, answer);
+                        answered(read.Index, read.Answer);
                     }
                 }
 

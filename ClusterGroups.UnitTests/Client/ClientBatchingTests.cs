@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ClusterGroups.Client;
 using ClusterGroups.Contracts;
 using ClusterGroups.UnitTests.Cli;
+using Microsoft.Extensions.DependencyInjection;
 
 using ClusterGroups.Tests.Infrastructure;
 
@@ -136,6 +137,26 @@ public class ClientBatchingTests
         Assert.Equal(Outcome.Committed, (await slow.WaitAsync(Wait.Request)).Outcome);
         Assert.Equal(["POST /v1/group/", "POST /v1/batch"], api.Requests.Select(r => r.Route));
         Assert.Contains(BatchRequest.AnswerStream, api.Requests[1].Accept);
+    }
+
+    [Fact]
+    public async Task The_registered_client_reads_the_stream_through_its_resilience_handler_as_its_lines_arrive()
+    {
+        var api = new BatchingApi { HoldFirst = true, Streamed = true, HeldInStream = "slow" };
+        await using var services = TestClients.Registered(api, TimeProvider.System, o => o.MaxWritesInFlight = 1);
+        var client = services.GetRequiredService<ClusterGroupsClient>();
+
+        var first = client.CreateAsync("g0");
+        await api.FirstArrived.Task.WaitAsync(Wait.Request);
+        var slow = client.CreateAsync("slow");
+        var fast = client.DeleteAsync("g1");
+        api.Release();
+        await Task.WhenAll(first, fast).WaitAsync(Wait.Request);
+
+        Assert.False(slow.IsCompleted);
+        api.ReleaseStream();
+        Assert.Equal(Outcome.Committed, (await slow.WaitAsync(Wait.Request)).Outcome);
+        Assert.Equal(["POST /v1/group/", "POST /v1/batch"], api.Requests.Select(r => r.Route));
     }
 
     [Fact]
