@@ -13,20 +13,35 @@ internal static class ProcessTree
     public const int Continue = 18;
     public const int Interrupt = 2;
 
-    // The postmaster first, so that it forks nothing new while its children are signalled.
+    // The root is frozen first (SIGSTOP) and signalled last. A stopped postmaster forks nothing new, and it cannot die
+    // while its children are looked up: a parent killed first is gone before /proc is read, its children already
+    // handed to init, so they are neither found nor signalled. A kill -9 then reaches only some of the tree, and a
+    // backend that outlives one killed holding a WAL lock waits on that lock for ever, its client's socket open.
     public static IReadOnlyList<int> Signal(int root, int signal)
     {
-        var sent = new List<int>();
-        if (Send(root, signal))
+        var wasStopped = IsStopped(root);
+        if (!Send(root, Stop))
         {
-            sent.Add(root);
+            return [];
         }
 
-        foreach (var child in Children(root))
+        var sent = new List<int> { root };
+        foreach (var pid in Descendants(root))
         {
-            if (Send(child, signal))
+            if (Send(pid, signal))
             {
-                sent.Add(child);
+                sent.Add(pid);
+            }
+        }
+
+        if (signal != Stop)
+        {
+            Send(root, signal);
+
+            // The freeze was ours, not the caller's: a tree that was running runs on (and handles the SIGINT it got).
+            if (signal == Continue || !wasStopped)
+            {
+                Send(root, Continue);
             }
         }
 
@@ -37,19 +52,31 @@ internal static class ProcessTree
 
     public static bool IsStopped(int pid) => State(pid) == 'T';
 
-    // Direct children, from /proc/<pid>/stat's fourth field (postgres forks every process from the postmaster).
-    public static IReadOnlyList<int> Children(int parent)
+    // Every process below root, from /proc/<pid>/stat's fourth field (postgres forks its processes from the
+    // postmaster; a child's own children, such as an archive_command's shell, are part of the machine too).
+    public static IReadOnlyList<int> Descendants(int root)
     {
-        var children = new List<int>();
+        var parents = new Dictionary<int, List<int>>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (int.TryParse(Path.GetFileName(dir), out var pid) && Stat(pid) is { } stat && stat.Parent == parent)
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Stat(pid) is { } stat)
             {
-                children.Add(pid);
+                (parents.TryGetValue(stat.Parent, out var list) ? list : parents[stat.Parent] = []).Add(pid);
             }
         }
 
-        return children;
+        var found = new List<int>();
+        var pending = new Queue<int>([root]);
+        while (pending.TryDequeue(out var parent))
+        {
+            foreach (var child in parents.GetValueOrDefault(parent) ?? [])
+            {
+                found.Add(child);
+                pending.Enqueue(child);
+            }
+        }
+
+        return found;
     }
 
     private static char? State(int pid) => Stat(pid)?.State;
