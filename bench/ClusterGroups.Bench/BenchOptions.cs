@@ -46,6 +46,8 @@ public sealed record BenchOptions
                                   and the client's), the batching A/B
           --no-single-call-run    leave out the start of N=3 whose client sends every write alone (the Api batching as in
                                   the main starts; the client's group commit toward the Api off)
+          --client-in-flight 8    how many requests the bench's client keeps in flight toward the Api before its writes
+                                  queue for the next batch (ClusterGroupsClientOptions.MaxWritesInFlight; for A/B runs)
           --rtt-ms 1              the start of N=3 with this round trip added to every request to a node (Node:NetworkDelay
                                   on every node: loopback has none, a network has), Api and direct alike; 0 leaves it out
           --seed-repo PATH|URL    a checkout (or a git URL, cloned) of the seed, danielmursa/coding-challenge: its three
@@ -121,6 +123,9 @@ public sealed record BenchOptions
     public bool SkipBatchingRun { get; init; }
     public bool SkipSingleCallClientRun { get; init; }
 
+    // The client's MaxWritesInFlight (null: the client's default).
+    public int? ClientWritesInFlight { get; init; }
+
     // The round trip a node adds to every request in the "round trip to the nodes" start (none: no such start).
     public TimeSpan NodeRoundTrip { get; init; } = TimeSpan.FromMilliseconds(1);
 
@@ -185,6 +190,7 @@ public sealed record BenchOptions
                 "--no-journal-run" => options with { SkipJournalRun = true },
                 "--no-batching-run" => options with { SkipBatchingRun = true },
                 "--no-single-call-run" => options with { SkipSingleCallClientRun = true },
+                "--client-in-flight" => options with { ClientWritesInFlight = ParseInFlight(Next()) },
                 "--rtt-ms" => options with { NodeRoundTrip = ParseRoundTrip(Next()) },
                 "--state" => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                     ? options with { State = true, StateSizes = [.. Next().Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture))] }
@@ -259,6 +265,11 @@ public sealed record BenchOptions
         int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 32
             ? n
             : throw new FormatException($"A node count is 1-32, not '{text}'.");
+
+    private static int ParseInFlight(string text) =>
+        int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1024
+            ? n
+            : throw new FormatException($"--client-in-flight takes 1-1024 requests, not '{text}'.");
 
     private static int ParseRounds(string text) =>
         int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100

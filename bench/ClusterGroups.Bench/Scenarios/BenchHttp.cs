@@ -15,7 +15,7 @@ public static class BenchHttp
     public const string ClusterKeyHeader = SecurityHeaders.ClusterKey;
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
 
-    public static (HttpClient Http, ClusterGroupsClient Client) ForApi(Uri api, string apiKey, TimeSpan? timeout = null, bool batching = true)
+    public static (HttpClient Http, ClusterGroupsClient Client) ForApi(Uri api, string apiKey, TimeSpan? timeout = null, bool batching = true, int? writesInFlight = null)
     {
         var http = Create();
         http.Timeout = Timeout.InfiniteTimeSpan;
@@ -26,6 +26,7 @@ public static class BenchHttp
             Timeout = timeout ?? RequestTimeout,
             MaxRetries = 0,
             Batching = batching,
+            MaxWritesInFlight = writesInFlight ?? new ClusterGroupsClientOptions().MaxWritesInFlight,
         }));
     }
 

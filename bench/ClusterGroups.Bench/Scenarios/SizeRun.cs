@@ -14,7 +14,7 @@ public static class SizeRun
     {
         var profile = options.Profile;
         var clientBatching = variant is not (SizeRunVariants.NoBatching or SizeRunVariants.SingleCallClient);
-        var (apiHttp, apiClient) = BenchHttp.ForApi(cluster.Api, options.ApiKey, batching: clientBatching);
+        var (apiHttp, apiClient) = BenchHttp.ForApi(cluster.Api, options.ApiKey, batching: clientBatching, writesInFlight: options.ClientWritesInFlight);
         using var apiConnections = apiHttp;
         using var nodeHttp = BenchHttp.ForNodes(options.ClusterKey);
         var apiCalls = new ApiCalls(apiClient);
