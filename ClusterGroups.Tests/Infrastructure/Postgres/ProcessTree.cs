@@ -15,8 +15,8 @@ internal static class ProcessTree
 
     // The root is frozen first (SIGSTOP) and signalled last. A stopped postmaster forks nothing new, and it cannot die
     // while its children are looked up: a parent killed first is gone before /proc is read, its children already
-    // handed to init, so they are neither found nor signalled. A kill -9 then reaches only some of the tree, and a
-    // backend that outlives one killed holding a WAL lock waits on that lock for ever, its client's socket open.
+    // handed to init, so they are neither found nor signalled. A kill -9 then reaches only some of the tree: a backend
+    // that outlives it keeps its client's socket open, and one waiting on a lock a killed one held never wakes.
     public static IReadOnlyList<int> Signal(int root, int signal)
     {
         var wasStopped = IsStopped(root);
