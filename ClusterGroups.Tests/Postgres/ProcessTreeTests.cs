@@ -20,7 +20,7 @@ public sealed class ProcessTreeTests
 
         await tree.Root.WaitForExitAsync().WaitAsync(Wait.Request);
         await Wait.UntilAsync(() => Task.FromResult(!tree.Children.Any(tree.IsAlive)), TimeSpan.FromSeconds(20),
-            $"every child gone ({tree.Children.Count(tree.IsAlive)} of {Children} alive)");
+            $"every child gone ({tree.Children.Count(tree.IsAlive)} of {Children} alive once the root had exited)");
     }
 
     [Fact]
@@ -30,11 +30,11 @@ public sealed class ProcessTreeTests
         ProcessTree.Signal(tree.Root.Id, ProcessTree.Stop);
         // A signal is taken when its process next runs: the states are waited for, briefly.
         await Wait.UntilAsync(() => Task.FromResult(tree.All.All(ProcessTree.IsStopped)), TimeSpan.FromSeconds(20),
-            $"every process stopped ({tree.All.Count(ProcessTree.IsStopped)} of {Children + 1})");
+            $"all {Children + 1} processes stopped");
 
         ProcessTree.Signal(tree.Root.Id, ProcessTree.Continue);
         await Wait.UntilAsync(() => Task.FromResult(!tree.All.Any(ProcessTree.IsStopped)), TimeSpan.FromSeconds(20),
-            $"every process running ({tree.All.Count(ProcessTree.IsStopped)} of {Children + 1} still stopped)");
+            $"all {Children + 1} processes running again");
         Assert.All(tree.All, pid => Assert.True(tree.IsAlive(pid), $"{pid} alive"));
     }
 
