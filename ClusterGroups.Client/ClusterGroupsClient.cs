@@ -26,12 +26,12 @@ public sealed partial class ClusterGroupsClient
     private readonly HttpClient _http;
     private readonly ClusterGroupsClientOptions _options;
     private readonly TimeProvider _time;
-    private readonly WriteBatcher? _batcher;
+    private readonly ClientWrites _writes;
 
-    // An Api without POST /v1/batch (older than this client) answered 404 or 405: writes then go alone.
-    private volatile bool _batchesRefused;
-
-    /// <summary>The client <c>AddClusterGroupsClient</c> registers (a typed <see cref="HttpClient"/> client).</summary>
+    /// <summary>
+    /// A client over an <see cref="HttpClient"/> a container gives, batching the calls made through this instance
+    /// (<c>AddClusterGroupsClient</c> makes its clients otherwise: all of them share one group commit).
+    /// </summary>
     [ActivatorUtilitiesConstructor]
     public ClusterGroupsClient(HttpClient http, IOptions<ClusterGroupsClientOptions> options, TimeProvider time)
         : this(http, options.Value, time)
@@ -40,6 +40,12 @@ public sealed partial class ClusterGroupsClient
 
     /// <summary>A client over an <see cref="HttpClient"/> of your own: it retries only what that client's handlers retry.</summary>
     public ClusterGroupsClient(HttpClient http, ClusterGroupsClientOptions options, TimeProvider? time = null)
+        : this(http, options, time, null)
+    {
+    }
+
+    // AddClusterGroupsClient's: every instance it makes shares one group commit (ClientWrites).
+    internal ClusterGroupsClient(HttpClient http, ClusterGroupsClientOptions options, TimeProvider? time, ClientWrites? shared)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
@@ -50,7 +56,7 @@ public sealed partial class ClusterGroupsClient
         // Paths are joined relative to the address, so an Api behind a path prefix (http://host/clustergroups/) works.
         var address = options.BaseAddress.AbsoluteUri;
         BaseAddress = address.EndsWith('/') ? options.BaseAddress : new Uri(address + "/");
-        _batcher = options.Batching ? new WriteBatcher(SendOneAsync, SendBatchAsync, options.MaxWritesInFlight, options.MaxBatchWrites) : null;
+        _writes = shared ?? new ClientWrites(options);
     }
 
     /// <summary>The Api's address, ending with <c>/</c>.</summary>
@@ -259,8 +265,8 @@ public sealed partial class ClusterGroupsClient
             throw new ArgumentException("The call's deadline has already passed.", nameof(call));
         }
 
-        var write = new PendingWrite(kind, groupId, key, now + timeout, ct);
-        var answer = _batcher is null || _batchesRefused ? await SendOneAsync(write) : await _batcher.SendAsync(write);
+        var write = new PendingWrite(this, kind, groupId, key, now + timeout, ct);
+        var answer = _writes is { Batcher: { } batcher, BatchesRefused: false } ? await batcher.SendAsync(write) : await SendOneAsync(write);
         var follow = call?.FollowPending ?? _options.FollowPending;
         var report = answer.TryReadReport();
         switch ((int)answer.Status)
@@ -286,7 +292,7 @@ public sealed partial class ClusterGroupsClient
     }
 
     // A write as its own request: POST or DELETE /v1/group/ with its key and deadline, retried by the resilience handler.
-    private Task<ApiAnswer> SendOneAsync(PendingWrite write)
+    internal Task<ApiAnswer> SendOneAsync(PendingWrite write)
     {
         var body = Json(new GroupRequest(write.GroupId), ClientJson.Default.GroupRequest);
         return SendAsync(write.Method, GroupPath, body, write.Key, write.Deadline, write.Deadline - _time.GetUtcNow(), write.Cancellation);

@@ -25,7 +25,13 @@ public static class ClusterGroupsClientExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        var builder = services.AddHttpClient<ClusterGroupsClient>()
+        // One group commit for every instance (a typed client is made anew per resolution): ClientWrites.
+        services.TryAddSingleton(provider => new ClientWrites(provider.GetRequiredService<IOptions<ClusterGroupsClientOptions>>().Value));
+        // The name AddHttpClient<ClusterGroupsClient>() would give it.
+        var builder = services.AddHttpClient(nameof(ClusterGroupsClient))
+            .AddTypedClient((http, provider) => new ClusterGroupsClient(
+                http, provider.GetRequiredService<IOptions<ClusterGroupsClientOptions>>().Value, provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ClientWrites>()))
             // The client enforces each call's own timeout; HttpClient's 100 s default must not cut a longer one.
             .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan)
             .RemoveAllResilienceHandlers();

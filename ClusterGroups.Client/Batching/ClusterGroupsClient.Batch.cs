@@ -15,7 +15,7 @@ namespace ClusterGroups.Client;
 // and get what that request gets.
 public sealed partial class ClusterGroupsClient
 {
-    private async Task SendBatchAsync(IReadOnlyList<PendingWrite> writes)
+    internal async Task SendBatchAsync(IReadOnlyList<PendingWrite> writes)
     {
         var settling = new Task?[writes.Count];
         await ReadBatchAsync(writes, (index, answer) => settling[index] ??= SettleAsync(writes[index], answer));
@@ -44,7 +44,7 @@ public sealed partial class ClusterGroupsClient
     private async Task ReadBatchAsync(IReadOnlyList<PendingWrite> writes, Action<int, ApiAnswer> answered)
     {
         var timeout = writes.Min(w => w.Deadline) - _time.GetUtcNow();
-        if (_batchesRefused || timeout <= TimeSpan.Zero)
+        if (_writes.BatchesRefused || timeout <= TimeSpan.Zero)
         {
             return;
         }
@@ -60,7 +60,7 @@ public sealed partial class ClusterGroupsClient
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timer.Token);
             if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
             {
-                _batchesRefused = true;
+                _writes.BatchesRefused = true;
             }
 
             if (response.StatusCode != HttpStatusCode.OK)

@@ -1,8 +1,11 @@
 namespace ClusterGroups.Client;
 
-// One create or delete on its way: what its request carries, and where its answer goes when it waits for a batch.
-internal sealed class PendingWrite(OperationKind kind, string groupId, string key, DateTimeOffset deadline, CancellationToken cancellation)
+// One create or delete on its way: what its request carries, the client it was asked of (whose HttpClient sends it),
+// and where its answer goes when it waits for a batch.
+internal sealed class PendingWrite(ClusterGroupsClient client, OperationKind kind, string groupId, string key, DateTimeOffset deadline, CancellationToken cancellation)
 {
+    public ClusterGroupsClient Client { get; } = client;
+
     public OperationKind Kind { get; } = kind;
     public string GroupId { get; } = groupId;
     public string Key { get; } = key;

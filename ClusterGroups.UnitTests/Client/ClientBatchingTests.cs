@@ -198,6 +198,47 @@ public class ClientBatchingTests
     }
 
     [Fact]
+    public async Task The_clients_the_container_hands_out_share_one_group_commit()
+    {
+        var api = new BatchingApi { HoldFirst = true };
+        await using var services = TestClients.Registered(api, TimeProvider.System, o => o.MaxWritesInFlight = 1);
+        // A typed client is a new instance per resolution, as an app that resolves one per request gets.
+        var holding = services.GetRequiredService<ClusterGroupsClient>();
+        var another = services.GetRequiredService<ClusterGroupsClient>();
+        Assert.NotSame(holding, another);
+
+        var first = holding.CreateAsync("g0");
+        await api.FirstArrived.Task.WaitAsync(Wait.Request);
+        var queued = new[] { another.CreateAsync("g1"), services.GetRequiredService<ClusterGroupsClient>().DeleteAsync("g2") };
+        api.Release();
+        var reports = await Task.WhenAll(queued.Prepend(first)).WaitAsync(Wait.Request);
+
+        Assert.Equal(["g0", "g1", "g2"], reports.Select(r => r.GroupId));
+        Assert.Equal(["POST /v1/group/", "POST /v1/batch"], api.Requests.Select(r => r.Route));
+        Assert.Equal(["g1", "g2"], api.Requests[1].Body!["writes"]!.AsArray().Select(w => w!["groupId"]!.GetValue<string>()));
+        Assert.Equal(TestClients.ApiKey, api.Requests[1].ApiKey);
+    }
+
+    [Fact]
+    public async Task Clients_made_by_hand_batch_each_on_its_own()
+    {
+        // Each over an HttpClient of its own, whose handlers may differ: one never carries another's writes.
+        var api = new BatchingApi { HoldFirst = true };
+        var holding = TestClients.Plain(api, configure: o => o.MaxWritesInFlight = 1);
+        var another = TestClients.Plain(api, configure: o => o.MaxWritesInFlight = 1);
+
+        var first = holding.CreateAsync("g0");
+        await api.FirstArrived.Task.WaitAsync(Wait.Request);
+        var alone = await another.CreateAsync("g1").WaitAsync(Wait.Request);
+        Assert.False(first.IsCompleted);
+        api.Release();
+        await first.WaitAsync(Wait.Request);
+
+        Assert.Equal("g1", alone.GroupId);
+        Assert.Equal(["POST /v1/group/", "POST /v1/group/"], api.Requests.Select(r => r.Route));
+    }
+
+    [Fact]
     public async Task Without_batching_every_write_goes_alone()
     {
         var api = new BatchingApi { HoldFirst = true };
@@ -255,7 +296,7 @@ public class ClientBatchingTests
             var body = string.IsNullOrEmpty(text) ? null : JsonNode.Parse(text);
             var key = request.Headers.TryGetValues(ApiHeaders.IdempotencyKey, out var keys) ? keys.Single() : null;
             var route = $"{request.Method} {request.RequestUri!.AbsolutePath}";
-            _requests.Enqueue(new Sent(route, body, key, [.. request.Headers.Accept.Select(a => a.MediaType ?? "")]));
+            _requests.Enqueue(new Sent(route, body, key, [.. request.Headers.Accept.Select(a => a.MediaType ?? "")], request.Header(ApiHeaders.ApiKey)));
             if (HoldFirst && Interlocked.Exchange(ref _held, 1) == 0)
             {
                 FirstArrived.TrySetResult();
@@ -340,5 +381,5 @@ public class ClientBatchingTests
             FakeApi.Report(groupId, Outcome.Committed, kind, operationId: $"op-{groupId}");
     }
 
-    private sealed record Sent(string Route, JsonNode? Body, string? Key, IReadOnlyList<string> Accept);
+    private sealed record Sent(string Route, JsonNode? Body, string? Key, IReadOnlyList<string> Accept, string ApiKey);
 }
