@@ -31,7 +31,7 @@ public sealed partial class ClusterGroupsClient
     {
         try
         {
-            write.Answer.TrySetResult(answer is not null && !await RetriedAlone(answer) ? answer : await SendOneAsync(write));
+            write.Answer.TrySetResult(answer is not null && !await RetriedAlone(answer) ? answer : await write.Client.SendOneAsync(write));
         }
         catch (Exception e)
         {
