@@ -30,7 +30,11 @@ namespace ClusterGroups.Simulation;
 //                                (each item must be checked on its own): a stale owner's batched write lands;
 //   answer-before-close          the replica's closes return before they are acknowledged, the close going on behind
 //                                (Plants/CloseNotAwaited): an operation is answered before the journal holds its
-//                                decision, which can then be otherwise.
+//                                decision, which can then be otherwise;
+//   node-batch-fences-once       a node's batch request checks the token of its first item only (SimNode), as if the
+//                                batch's fencing had been checked once for all (each item must be checked on its own):
+//                                a stale owner's write batched behind another lands. Drawn runs rarely batch toward a
+//                                node: the crowd's runs (SimSettings.Crowd) find it.
 public sealed record Plant(string? Name)
 {
     public const string NodeIgnoresFence = "node-ignores-fence";
@@ -41,10 +45,11 @@ public sealed record Plant(string? Name)
     public const string GateIgnoresOldReplicas = "gate-ignores-old-replicas";
     public const string BatchSkipsOwnerCheck = "batch-skips-owner-check";
     public const string AnswerBeforeClose = "answer-before-close";
+    public const string NodeBatchFencesOnce = "node-batch-fences-once";
 
     public static readonly string[] Known =
         [NodeIgnoresFence, NoAbortBeforeNotApplied, TakeoverTrustsJournal, CoordinatorForgetsKeys, OldReplicaDrivesRollback, GateIgnoresOldReplicas,
-            BatchSkipsOwnerCheck, AnswerBeforeClose];
+            BatchSkipsOwnerCheck, AnswerBeforeClose, NodeBatchFencesOnce];
 
     // CoordinatorScripts.Batch with the owner check of its begins and saves taken out (batch-skips-owner-check).
     private static readonly string BatchWithoutOwnerCheck =

@@ -13,7 +13,7 @@ if (options.Help)
 
 if (options.Seed is { } one)
 {
-    var settings = options.AllFaults ? SimSettings.AllFaults(one) : SimSettings.Draw(one);
+    var settings = options.Settings(one);
     var result = SimulationRun.Execute(settings, options.Plant, keepTrace: options.Trace);
     if (options.Trace)
     {
@@ -31,7 +31,7 @@ var (batches, batched, batchingRuns) = (0L, 0L, 0);
 var (nodeBatches, nodeBatched, nodeBatchingRuns) = (0L, 0L, 0);
 for (var seed = options.From; seed < options.From + options.Seeds; seed++)
 {
-    var result = SimulationRun.Execute(options.AllFaults ? SimSettings.AllFaults(seed) : SimSettings.Draw(seed), options.Plant);
+    var result = SimulationRun.Execute(options.Settings(seed), options.Plant);
     runs++;
     (batches, batched) = (batches + result.CoordinatorBatches, batched + result.CoordinatorBatchedItems);
     batchingRuns += result.CoordinatorBatches > 0 ? 1 : 0;

@@ -1,9 +1,10 @@
 using System.Globalization;
+using ClusterGroups.Simulation.World;
 
 namespace ClusterGroups.Simulation;
 
 // The simulator's command line.
-public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plant Plant, bool StopAtFirst, bool Help, bool AllFaults = false)
+public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plant Plant, bool StopAtFirst, bool Help, bool AllFaults = false, bool Crowd = false)
 {
     public const string Usage = """
         dotnet run -c Release --project ClusterGroups.Simulation -- [options]
@@ -13,10 +14,15 @@ public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plan
           --trace          with --seed: print the run's trace (who sent what to whom, when, what each answer said)
           --plant NAME     switch one known bug on: node-ignores-fence | no-abort-before-not-applied | takeover-trusts-journal
                            | coordinator-forgets-keys | old-replica-drives-rollback | gate-ignores-old-replicas
-                           | batch-skips-owner-check | answer-before-close (or set SIMULATION_PLANT)
+                           | batch-skips-owner-check | answer-before-close | node-batch-fences-once (or set SIMULATION_PLANT)
           --stop           stop at the first failing seed
           --all-faults     every kind of fault on (SimSettings.AllFaults), whatever the seed draws
+          --crowd          6-12 callers on 4-12 groups with the seed's drawn faults (SimSettings.Crowd): the group
+                           commit's batches toward nodes and the coordinator carry several writes each
         """;
+
+    public SimSettings Settings(int seed) =>
+        AllFaults ? SimSettings.AllFaults(seed) : Crowd ? SimSettings.Crowd(seed) : SimSettings.Draw(seed);
 
     public static SimOptions Parse(string[] args)
     {
@@ -33,6 +39,7 @@ public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plan
                 "--plant" => options with { Plant = Plant.Parse(Next()) },
                 "--stop" => options with { StopAtFirst = true },
                 "--all-faults" => options with { AllFaults = true },
+                "--crowd" => options with { Crowd = true },
                 "--help" or "-h" => options with { Help = true },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };

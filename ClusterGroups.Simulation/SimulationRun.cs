@@ -133,7 +133,7 @@ public sealed record SimResult(
     public int NodeBatchedItems { get; init; }
 
     public string Replay => $"dotnet run -c Release --project ClusterGroups.Simulation -- --seed {Seed}{(Plant.Name is { } p ? $" --plant {p}" : "")}" +
-        $"{(Settings.Profile == "all-faults" ? " --all-faults" : "")} --trace";
+        $"{Settings.Profile switch { "all-faults" => " --all-faults", "crowd" => " --crowd", _ => "" }} --trace";
 
     public override string ToString() =>
         $"seed {Seed} ({Plant}): {(Passed ? "passed" : $"FAILED, {Failures.Count} violation(s)")}; {Operations} operations, " +

@@ -21,6 +21,10 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
 
     // A planted bug (Plant.NodeIgnoresFence): writes and aborts are taken whatever their token.
     public bool IgnoresFence { get; init; }
+
+    // A planted bug (Plant.NodeBatchFencesOnce): a batch request's writes and aborts after its first are taken whatever
+    // their token, as if the batch's fencing had been checked once for all (each item must be checked on its own).
+    public bool BatchFencesOnce { get; init; }
     public IRedisStore Store => store;
 
     // Every change applied (NodeChange).
@@ -33,9 +37,9 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
     // (a joining node's bulk copy, JoiningCopy).
     public NodeCall Create(string groupId, string? key, long token, TimeSpan sent) => Sync(CreateAsync(_groups, groupId, key, token, sent));
 
-    private async Task<NodeCall> CreateAsync(GroupStore groups, string groupId, string? key, long token, TimeSpan sent)
+    private async Task<NodeCall> CreateAsync(GroupStore groups, string groupId, string? key, long token, TimeSpan sent, bool unfenced = false)
     {
-        var outcome = await groups.CreateAsync(groupId, Seed ? null : key, Token(token));
+        var outcome = await groups.CreateAsync(groupId, Seed ? null : key, Token(token, unfenced));
         Log(outcome, groupId, true, key, sent);
         return Refusal("create", outcome) ?? (outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
             ? Answer("create", 400, NodeMessages.Exists) with { Code = Seed ? null : NodeCodes.Exists }
@@ -44,9 +48,9 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
 
     public NodeCall Delete(string groupId, string? key, long token, TimeSpan sent) => Sync(DeleteAsync(_groups, groupId, key, token, sent));
 
-    private async Task<NodeCall> DeleteAsync(GroupStore groups, string groupId, string? key, long token, TimeSpan sent)
+    private async Task<NodeCall> DeleteAsync(GroupStore groups, string groupId, string? key, long token, TimeSpan sent, bool unfenced = false)
     {
-        var outcome = await groups.DeleteAsync(groupId, Seed ? null : key, Token(token));
+        var outcome = await groups.DeleteAsync(groupId, Seed ? null : key, Token(token, unfenced));
         Log(outcome, groupId, false, key, sent);
         return Refusal("delete", outcome) ?? (outcome.Result is WriteResult.AlreadySo || outcome.First is WriteResult.AlreadySo
             ? Answer("delete", 404, NodeMessages.NotFound)
@@ -55,14 +59,14 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
 
     public NodeCall Abort(string groupId, string key, long token) => Sync(AbortAsync(_groups, groupId, key, token));
 
-    private async Task<NodeCall> AbortAsync(GroupStore groups, string groupId, string key, long token)
+    private async Task<NodeCall> AbortAsync(GroupStore groups, string groupId, string key, long token, bool unfenced = false)
     {
         if (Seed)
         {
             return Answer("abort", 404, "Not Found");
         }
 
-        var (outcome, _) = await groups.AbortAsync(groupId, key, Token(token));
+        var (outcome, _) = await groups.AbortAsync(groupId, key, Token(token, unfenced));
         return outcome.Result is WriteResult.Fenced
             ? Answer("abort", 409, NodeMessages.Fenced) with { Fenced = true }
             : Answer("abort", 200) with
@@ -111,15 +115,15 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
         var batch = _groups.Batch(items.Count);
         Batches++;
         BatchedItems += items.Count;
-        var answers = items.Select((item, i) => ServeAsync(batch, i, item, sent)).ToList();
+        var answers = items.Select((item, i) => ServeAsync(batch, i, item, sent, unfenced: BatchFencesOnce && i > 0)).ToList();
         return [.. answers.Select(Sync)];
     }
 
-    private async Task<NodeCall> ServeAsync(StoreBatch batch, int index, NodeBatchItem item, TimeSpan sent)
+    private async Task<NodeCall> ServeAsync(StoreBatch batch, int index, NodeBatchItem item, TimeSpan sent, bool unfenced)
     {
         try
         {
-            return await ServeAsync(batch.For(index), item, sent);
+            return await ServeAsync(batch.For(index), item, sent, unfenced);
         }
         finally
         {
@@ -127,11 +131,11 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
         }
     }
 
-    private Task<NodeCall> ServeAsync(GroupStore groups, NodeBatchItem item, TimeSpan sent) => item.Kind switch
+    private Task<NodeCall> ServeAsync(GroupStore groups, NodeBatchItem item, TimeSpan sent, bool unfenced = false) => item.Kind switch
     {
-        NodeBatch.Create => CreateAsync(groups, item.GroupId, item.Key, item.Token!.Value, sent),
-        NodeBatch.Delete => DeleteAsync(groups, item.GroupId, item.Key, item.Token!.Value, sent),
-        NodeBatch.Abort => AbortAsync(groups, item.GroupId, item.Key!, item.Token!.Value),
+        NodeBatch.Create => CreateAsync(groups, item.GroupId, item.Key, item.Token!.Value, sent, unfenced),
+        NodeBatch.Delete => DeleteAsync(groups, item.GroupId, item.Key, item.Token!.Value, sent, unfenced),
+        NodeBatch.Abort => AbortAsync(groups, item.GroupId, item.Key!, item.Token!.Value, unfenced),
         _ => TakeOverAsync(groups, item.GroupId, item.Key!, item.UndoKey!, item.Token!.Value),
     };
 
@@ -178,7 +182,7 @@ public sealed class SimNode(string name, IRedisStore store, bool seed, SimSchedu
         return (present, present ? createdBy : deletedBy);
     }
 
-    private long? Token(long token) => Seed || IgnoresFence ? null : token;
+    private long? Token(long token, bool unfenced = false) => Seed || IgnoresFence || unfenced ? null : token;
 
     // What every answer of ours carries (X-Idempotency-Supported): not the seed's.
     private NodeCall Answer(string request, int status, string? detail = null) =>

@@ -109,6 +109,22 @@ public sealed record SimSettings(
         OldReplicas = 1,
     };
 
+    // Many callers on many groups, with the seed's drawn faults: a replica's writes toward a node and toward the
+    // coordinator queue behind the request in flight, so the group commit's batches carry several items (aborts and
+    // takeovers among them) into every fault the draw switched on. Drawn runs rarely batch toward a node (1 to 4 callers
+    // on 1 to 3 groups). Its own generator, so Draw(seed) stays what it was.
+    public static SimSettings Crowd(int seed)
+    {
+        var random = new Random(seed ^ 0xC70D);
+        return Draw(seed) with
+        {
+            Profile = "crowd",
+            Clients = random.Next(6, 13),
+            Groups = random.Next(4, 13),
+            OperationsPerClient = random.Next(4, 11),
+        };
+    }
+
     public override string ToString() =>
         $"seed {Seed}: {Nodes} nodes ({(SeedNodes.Count == 0 ? "all ours" : $"n{string.Join(",n", SeedNodes)} the seed's")}), {Replicas} replicas, {Clients} clients x {OperationsPerClient} ops on {Groups} groups, " +
         $"lease {LeaseDuration.TotalSeconds:0}s, {MaxAttempts} attempts of at most {AttemptTimeout.TotalMilliseconds:0} ms, network {Network}, pause {PauseRate:0.00}, crash {CrashRate:0.00}, " +

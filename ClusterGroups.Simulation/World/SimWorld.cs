@@ -19,6 +19,7 @@ public sealed class SimWorld
             .Select(i => new SimNode($"n{i}.sim", new InProcessStore(storeClock), seed: settings.SeedNodes.Contains(i), Scheduler)
             {
                 IgnoresFence = plant.Is(Plant.NodeIgnoresFence),
+                BatchFencesOnce = plant.Is(Plant.NodeBatchFencesOnce),
             })
             .ToDictionary(n => n.Name, StringComparer.OrdinalIgnoreCase);
         CoordinatorStore = new SimStore("coordinator", new InProcessStore(storeClock), Scheduler);
