@@ -25,6 +25,22 @@ public sealed class NodeDialects(KeyedDialect keyed, SeedDialect seed, NodeCalls
         return name == SeedDialect.Id ? seed : keyed;
     }
 
+    // Whether the node honours Idempotency-Keys and fencing tokens, outside any operation (a drain asks it): its dialect
+    // as learned or configured, else a probe now, whose answer is kept as an operation's would be; null when it cannot
+    // be told (the probe got no answer).
+    public async Task<bool?> HonoursKeysAsync(ClusterNode node, CancellationToken ct)
+    {
+        var name = node.Dialect ?? Configured(node);
+        if (name is null)
+        {
+            var (_, call) = await calls.Client.InfoAsync(node, ct);
+            name = call.Status is 200 ? (call.KeysHonoured ? KeyedDialect.Id : SeedDialect.Id) : null;
+            node.Dialect ??= name;
+        }
+
+        return name is null ? null : name == KeyedDialect.Id;
+    }
+
     private string? Configured(ClusterNode node) =>
         options.Value.Dialects.TryGetValue(node.Name, out var name) && name is KeyedDialect.Id or SeedDialect.Id ? name : null;
 

@@ -1,5 +1,6 @@
 using ClusterGroups.Api.Cluster;
 using ClusterGroups.Api.Coordinator;
+using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
 using ClusterGroups.Api.Reconciliation;
@@ -16,19 +17,22 @@ public sealed class OlderReplicasRefusedException(string message) : MembershipRe
 // The operator's membership changes, each one new epoch recorded by compare-and-set in the coordinator:
 //   drain    the node becomes Out: operations begun from that epoch on leave it out (their answers name the nodes they
 //            cover), nothing reads it; the change waits (bounded) for the operations of earlier epochs that write it
-//            to close, so once drained it can be stopped without failing a write;
+//            to close, so once drained it can be stopped without failing a write. Never the last active node, and never
+//            the last active node of ours while the seed's nodes would be left as the only truth (LastOfOursAsync);
 //   rejoin   an Out node (or one added with an address) becomes Joining: every new operation writes it, nothing reads
 //            it, and Backfill makes it equal to the active nodes and then Active (JoinBackfill);
 //   remove   an Out node leaves the membership.
 // Every change, the backfill's promotion too, passes the upgrade gate in the coordinator's write (MembershipGate).
 public sealed class MembershipChanges(
-    ClusterMembership membership, ClusterDirectory cluster, ICoordinator coordinator, MembershipGate gate, TimeProvider time)
+    ClusterMembership membership, ClusterDirectory cluster, ICoordinator coordinator, MembershipGate gate, NodeDialects dialects,
+    TimeProvider time)
 {
     public static readonly TimeSpan DrainWait = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 
     public async Task<DrainResult> DrainAsync(string name, CancellationToken ct)
     {
+        var ours = await OursAsync(name, ct);
         var next = await ChangeAsync(current =>
         {
             var role = Known(current, name);
@@ -42,11 +46,46 @@ public sealed class MembershipChanges(
                 throw new MembershipRefusedException($"'{name}' is the last active node: draining it would leave no node to read as truth.");
             }
 
+            if (ours.Contains(name) && !current.Truth.Any(n => !string.Equals(n, name, StringComparison.OrdinalIgnoreCase) && ours.Contains(n)))
+            {
+                throw new MembershipRefusedException(
+                    $"'{name}' is the last active node that honours Idempotency-Keys and fencing tokens: draining it would leave only the seed's " +
+                    "nodes as truth, where a stale owner's late write cannot be refused nor seen against another node.");
+            }
+
             return current.With(name, MemberRole.Out);
         }, ct);
         var open = await OlderOpenAsync(next.Epoch, op => op.Node(name) is not null, DrainWait, ct);
         return new DrainResult(next, open);
     }
+
+    // Which of the drained node and the other active nodes are known to honour keys and fencing tokens (NodeDialects:
+    // learned, configured, or probed now). Probed only as far as the rule needs: nothing when the drained node is the
+    // seed's, and no further than the first other active node of ours. A node that cannot be told counts as not ours.
+    private async Task<IReadOnlySet<string>> OursAsync(string name, CancellationToken ct)
+    {
+        var ours = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        if (!await HonoursKeysAsync(name, ct))
+        {
+            return ours;
+        }
+
+        ours.Add(name);
+        var current = await membership.RefreshAsync(ct);
+        foreach (var other in current.Truth.Where(n => !string.Equals(n, name, StringComparison.OrdinalIgnoreCase)))
+        {
+            if (await HonoursKeysAsync(other, ct))
+            {
+                ours.Add(other);
+                break;
+            }
+        }
+
+        return ours;
+    }
+
+    private async Task<bool> HonoursKeysAsync(string name, CancellationToken ct) =>
+        cluster.Find(name) is { } node && await dialects.HonoursKeysAsync(node, ct) == true;
 
     public Task<Membership> RejoinAsync(string name, CancellationToken ct) =>
         ChangeAsync(current => Known(current, name) switch

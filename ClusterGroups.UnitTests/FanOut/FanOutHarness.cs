@@ -148,5 +148,8 @@ public sealed class FanOutHarness : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
 
+    /// <summary>A service the Api registers beside AddFanOut (MembershipChanges, say), made from this harness's.</summary>
+    public T Create<T>(params object[] parameters) where T : notnull => ActivatorUtilities.CreateInstance<T>(_provider, parameters);
+
     public ValueTask DisposeAsync() => _provider.DisposeAsync();
 }

@@ -50,8 +50,13 @@ public sealed class SimulationTests(ITestOutputHelper output)
     // about three runs of four (drawn runs: one in twenty, two writes a batch), aborts and takeovers among the items.
     public const int CrowdSeeds = 40;
 
-    // Crowd seeds kept because each once found a bug (none yet).
-    public static readonly int[] KeptCrowdSeeds = [];
+    // Crowd seeds kept because each once found a bug:
+    // 668: the seed's node was the only active one (the operator had drained both of ours) when a paused owner's delete
+    // landed there after its operation had closed RolledBack; no active node differed from it, so the reconciler saw
+    // nothing, and the rejoining nodes were copied from it: a committed group gone from every node, the journal still
+    // saying committed. A drain now never leaves the seed's nodes as the only truth while a node of ours is active
+    // (MembershipChanges; DrainTruthTests). Found in a 6 000-seed crowd run; the fix's probes change the run's path.
+    public static readonly int[] KeptCrowdSeeds = [668];
 
     public static IEnumerable<int> Crowd => Enumerable.Range(1, CrowdSeeds).Concat(KeptCrowdSeeds);
 
