@@ -17,12 +17,13 @@ public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plan
                            | batch-skips-owner-check | answer-before-close | node-batch-fences-once (or set SIMULATION_PLANT)
           --stop           stop at the first failing seed
           --all-faults     every kind of fault on (SimSettings.AllFaults), whatever the seed draws
-          --crowd          6-12 callers on 4-12 groups with the seed's drawn faults (SimSettings.Crowd): the group
+          --crowd          6-12 callers on 4-12 groups (SimSettings.Crowd; with --all-faults too): the group
                            commit's batches toward nodes and the coordinator carry several writes each
         """;
 
-    public SimSettings Settings(int seed) =>
-        AllFaults ? SimSettings.AllFaults(seed) : Crowd ? SimSettings.Crowd(seed) : SimSettings.Draw(seed);
+    public SimSettings Settings(int seed) => (AllFaults ? SimSettings.AllFaults(seed) : SimSettings.Draw(seed)) is var settings && Crowd
+        ? settings.Crowded()
+        : settings;
 
     public static SimOptions Parse(string[] args)
     {

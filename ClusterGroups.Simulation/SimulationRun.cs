@@ -133,7 +133,8 @@ public sealed record SimResult(
     public int NodeBatchedItems { get; init; }
 
     public string Replay => $"dotnet run -c Release --project ClusterGroups.Simulation -- --seed {Seed}{(Plant.Name is { } p ? $" --plant {p}" : "")}" +
-        $"{Settings.Profile switch { "all-faults" => " --all-faults", "crowd" => " --crowd", _ => "" }} --trace";
+        $"{(Settings.Profile.Contains("all-faults", StringComparison.Ordinal) ? " --all-faults" : "")}" +
+        $"{(Settings.Profile.EndsWith("crowd", StringComparison.Ordinal) ? " --crowd" : "")} --trace";
 
     public override string ToString() =>
         $"seed {Seed} ({Plant}): {(Passed ? "passed" : $"FAILED, {Failures.Count} violation(s)")}; {Operations} operations, " +

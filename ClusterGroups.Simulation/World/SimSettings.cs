@@ -113,12 +113,15 @@ public sealed record SimSettings(
     // coordinator queue behind the request in flight, so the group commit's batches carry several items (aborts and
     // takeovers among them) into every fault the draw switched on. Drawn runs rarely batch toward a node (1 to 4 callers
     // on 1 to 3 groups). Its own generator, so Draw(seed) stays what it was.
-    public static SimSettings Crowd(int seed)
+    public static SimSettings Crowd(int seed) => Draw(seed).Crowded();
+
+    // These settings with the crowd's callers and groups (`--crowd`, with `--all-faults` too).
+    public SimSettings Crowded()
     {
-        var random = new Random(seed ^ 0xC70D);
-        return Draw(seed) with
+        var random = new Random(Seed ^ 0xC70D);
+        return this with
         {
-            Profile = "crowd",
+            Profile = Profile == "drawn" ? "crowd" : $"{Profile} crowd",
             Clients = random.Next(6, 13),
             Groups = random.Next(4, 13),
             OperationsPerClient = random.Next(4, 11),
