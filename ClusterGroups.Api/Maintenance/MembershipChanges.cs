@@ -18,7 +18,7 @@ public sealed class OlderReplicasRefusedException(string message) : MembershipRe
 //   drain    the node becomes Out: operations begun from that epoch on leave it out (their answers name the nodes they
 //            cover), nothing reads it; the change waits (bounded) for the operations of earlier epochs that write it
 //            to close, so once drained it can be stopped without failing a write. Never the last active node, and never
-//            the last active node of ours while the seed's nodes would be left as the only truth (LastOfOursAsync);
+//            the last active node of ours while the seed's nodes would be left as the only truth (OursAsync);
 //   rejoin   an Out node (or one added with an address) becomes Joining: every new operation writes it, nothing reads
 //            it, and Backfill makes it equal to the active nodes and then Active (JoinBackfill);
 //   remove   an Out node leaves the membership.
