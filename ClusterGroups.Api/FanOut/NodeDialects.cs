@@ -33,8 +33,7 @@ public sealed class NodeDialects(KeyedDialect keyed, SeedDialect seed, NodeCalls
         var name = node.Dialect ?? Configured(node);
         if (name is null)
         {
-            var (_, call) = await calls.Client.InfoAsync(node, ct);
-            name = call.Status is 200 ? (call.KeysHonoured ? KeyedDialect.Id : SeedDialect.Id) : null;
+            name = DialectOf((await calls.Client.InfoAsync(node, ct)).Call);
             node.Dialect ??= name;
         }
 
@@ -47,6 +46,9 @@ public sealed class NodeDialects(KeyedDialect keyed, SeedDialect seed, NodeCalls
     private async Task<string?> ProbeAsync(NodeTurn turn)
     {
         var call = await calls.CallAsync(turn, Phase.Probe, 1, async () => (await calls.Client.InfoAsync(turn.Node, turn.Ct)).Call);
-        return call.Status is 200 ? (call.KeysHonoured ? KeyedDialect.Id : SeedDialect.Id) : null;
+        return DialectOf(call);
     }
+
+    // What a probe's answer (GET /) says: our nodes send X-Idempotency-Supported; no answer tells nothing.
+    private static string? DialectOf(NodeCall call) => call.Status is 200 ? (call.KeysHonoured ? KeyedDialect.Id : SeedDialect.Id) : null;
 }
