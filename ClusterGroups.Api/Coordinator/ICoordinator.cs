@@ -71,6 +71,11 @@ public interface ICoordinator
     // The desired state of these groups, where one is recorded.
     Task<IReadOnlyDictionary<string, DesiredGroup>> GetDesiredAsync(IReadOnlyCollection<string> groupIds, CancellationToken ct);
 
+    // Every recorded desired state, a page at a time (cursor null: the first page; DesiredPage.Next null: the last).
+    // A group may come twice in one pass (Redis' HSCAN while the hash grows) and a group recorded during the pass may
+    // be missed: the audit that reads it (JournalDigest) counts each group once and checks what it finds again.
+    Task<DesiredPage> ListDesiredAsync(string? cursor, int limit, CancellationToken ct);
+
     // The membership recorded, or null while none is (epoch 0: Cluster:Nodes, all active).
     Task<Membership?> GetMembershipAsync(CancellationToken ct);
 
@@ -88,6 +93,9 @@ public interface ICoordinator
     // The announcements still live, by replica.
     Task<IReadOnlyList<ReplicaAnnouncement>> ListReplicasAsync(CancellationToken ct);
 }
+
+// One page of the recorded desired states; Next: where the following page starts, null after the last.
+public sealed record DesiredPage(IReadOnlyList<KeyValuePair<string, DesiredGroup>> Groups, string? Next);
 
 // A proposal to take a group's lease: for Owner, with fencing token Token, for Duration.
 public sealed record LeaseRequest(string GroupId, string Owner, long Token, TimeSpan Duration);

@@ -53,6 +53,8 @@ public sealed class CloseNotAwaited(ICoordinator real) : ICoordinator
     public Task<IReadOnlyDictionary<string, DesiredGroup>> GetDesiredAsync(IReadOnlyCollection<string> groupIds, CancellationToken ct) =>
         real.GetDesiredAsync(groupIds, ct);
 
+    public Task<DesiredPage> ListDesiredAsync(string? cursor, int limit, CancellationToken ct) => real.ListDesiredAsync(cursor, limit, ct);
+
     public Task<Membership?> GetMembershipAsync(CancellationToken ct) => real.GetMembershipAsync(ct);
 
     public Task<bool> ChangeMembershipAsync(Membership next, int needs, CancellationToken ct) => real.ChangeMembershipAsync(next, needs, ct);

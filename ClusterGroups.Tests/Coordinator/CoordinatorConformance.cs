@@ -147,6 +147,49 @@ public abstract partial class CoordinatorConformance
         Assert.Equal(new LeaseAnswer.Taken(op.Id, false, false), await AcquireAsync(g, "b", Token(2)));
     }
 
+    // The audit (JournalDigest) reads every recorded desired state a page at a time: each closed decision is listed,
+    // present or absent, with the operation that made it; an open operation's group is not. (A store shared by the
+    // cases lists theirs too: only these groups are looked at.)
+    [SkippableFact]
+    public async Task Every_desired_state_is_listed_page_by_page()
+    {
+        var decided = new Dictionary<string, DesiredGroup>();
+        for (var i = 0; i < 5; i++)
+        {
+            var g = NewGroup();
+            var op = await NewOperation(g, i % 2 == 0 ? OperationKind.Create : OperationKind.Delete);
+            await AcquireAsync(g, "a", Token(1), op);
+            op.Node("n1")!.Learn(NodeEffect.Applied);
+            op.Node("n2")!.Learn(NodeEffect.Applied);
+            Assert.True(op.Decide());
+            op.Answered(DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(3));
+            await Coordinator.CloseAsync(op, "a", CancellationToken.None);
+            decided[g] = new DesiredGroup(op.Kind == OperationKind.Create, op.Id);
+        }
+
+        var open = NewGroup();
+        await AcquireAsync(open, "a", Token(1), await NewOperation(open));
+
+        var listed = new Dictionary<string, DesiredGroup>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await Coordinator.ListDesiredAsync(cursor, 2, CancellationToken.None);
+            foreach (var (groupId, desired) in page.Groups)
+            {
+                listed[groupId] = desired;
+            }
+
+            cursor = page.Next;
+            Assert.True(++pages < 10_000, "the pages end");
+        }
+        while (cursor is not null);
+
+        Assert.All(decided, d => Assert.Equal(d.Value, listed.GetValueOrDefault(d.Key)));
+        Assert.DoesNotContain(open, listed.Keys);
+    }
+
     [SkippableFact]
     public async Task A_close_that_stays_open_keeps_no_desired_state_and_the_operation_is_found_by_search()
     {

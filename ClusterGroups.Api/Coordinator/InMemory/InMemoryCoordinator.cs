@@ -203,6 +203,19 @@ public sealed class InMemoryCoordinator(TimeProvider time, IOptions<CoordinatorO
         }
     }
 
+    // In ordinal order of groupId; the cursor is the last groupId of the page before.
+    public Task<DesiredPage> ListDesiredAsync(string? cursor, int limit, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            var page = _desired.Where(d => cursor is null || string.CompareOrdinal(d.Key, cursor) > 0)
+                .OrderBy(d => d.Key, StringComparer.Ordinal).Take(limit + 1).ToList();
+            return Task.FromResult(page.Count > limit
+                ? new DesiredPage(page[..limit], page[limit - 1].Key)
+                : new DesiredPage(page, null));
+        }
+    }
+
     public Task<Membership?> GetMembershipAsync(CancellationToken ct)
     {
         lock (_lock)

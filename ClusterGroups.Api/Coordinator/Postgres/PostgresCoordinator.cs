@@ -195,6 +195,26 @@ public sealed class PostgresCoordinator(NpgsqlDataSource dataSource, IOptions<Co
                 return (IReadOnlyDictionary<string, DesiredGroup>)found;
             }, ct);
 
+    // Keyset paging by groupId (the "C" collation: ordinal); the cursor is the last groupId of the page before.
+    public Task<DesiredPage> ListDesiredAsync(string? cursor, int limit, CancellationToken ct) =>
+        ReadAsync("""
+            SELECT group_id, desired_present, desired_operation_id FROM cg.groups
+             WHERE desired_present IS NOT NULL AND ($1::text IS NULL OR group_id > $1) ORDER BY group_id LIMIT $2
+            """,
+            [new NpgsqlParameter { Value = (object?)cursor ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text }, limit + 1],
+            async reader =>
+            {
+                var groups = new List<KeyValuePair<string, DesiredGroup>>();
+                while (await reader.ReadAsync())
+                {
+                    groups.Add(new(reader.GetString(0), new DesiredGroup(reader.GetBoolean(1), reader.GetString(2))));
+                }
+
+                return groups.Count > limit
+                    ? new DesiredPage(groups[..limit], groups[limit - 1].Key)
+                    : new DesiredPage(groups, null);
+            }, ct);
+
     // A write: one statement on a connection of its own for as long as it runs, so that PostgreSQL's warning that the
     // commit did not wait for its standby is seen for this statement and no other.
     private async Task<T> WriteAsync<T>(string sql, object[] args, Func<NpgsqlDataReader, Task<T>> read)

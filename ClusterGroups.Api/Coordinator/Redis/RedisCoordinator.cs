@@ -394,6 +394,24 @@ public sealed class RedisCoordinator(
         return found;
     }
 
+    // HSCAN of cg:desired: a cursor of the store's own; a field may come twice in one pass.
+    public async Task<DesiredPage> ListDesiredAsync(string? cursor, int limit, CancellationToken ct)
+    {
+        var reply = (RedisResult[])(await Guard(store.ExecuteAsync("HSCAN", Desired, cursor ?? "0", "COUNT", limit)))!;
+        var fields = (RedisValue[])reply[1]!;
+        var groups = new List<KeyValuePair<string, DesiredGroup>>(fields.Length / 2);
+        for (var i = 0; i + 1 < fields.Length; i += 2)
+        {
+            if (DesiredGroup.Read(fields[i + 1]) is { } desired)
+            {
+                groups.Add(new(fields[i].ToString(), desired));
+            }
+        }
+
+        var next = reply[0].ToString();
+        return new DesiredPage(groups, next == "0" ? null : next);
+    }
+
     private async Task<IReadOnlyList<OperationState>> ReadManyAsync(RedisValue[] ids)
     {
         if (ids.Length == 0)
