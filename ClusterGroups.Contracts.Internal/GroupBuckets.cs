@@ -34,22 +34,35 @@ public static class GroupBuckets
     // The digest of a list of ids, for a node that keeps none (the seed's): the Api computes it from a listing.
     public static NodeDigest Compute(string nodeId, IEnumerable<string> groupIds)
     {
-        var counts = new int[Count];
-        var low = new long[Count];
-        var high = new long[Count];
+        var sums = new BucketSums();
         foreach (var id in groupIds)
         {
-            var hash = Hash(id);
-            var bucket = Of(hash);
-            var (l, h) = Halves(hash);
-            counts[bucket]++;
-            low[bucket] += l;
-            high[bucket] += h;
+            sums.Add(Hash(id));
         }
 
-        return new NodeDigest(nodeId, Count, counts.Sum(c => (long)c), counts,
-            [.. Enumerable.Range(0, Count).Select(b => Format(low[b], high[b]))]);
+        return sums.ToDigest(nodeId);
     }
+}
+
+// A digest built one group at a time (GroupBuckets.Compute; the journal's desired state, read page by page).
+public sealed class BucketSums
+{
+    private readonly int[] _counts = new int[GroupBuckets.Count];
+    private readonly long[] _low = new long[GroupBuckets.Count];
+    private readonly long[] _high = new long[GroupBuckets.Count];
+
+    public void Add(ulong hash)
+    {
+        var bucket = GroupBuckets.Of(hash);
+        var (low, high) = GroupBuckets.Halves(hash);
+        _counts[bucket]++;
+        _low[bucket] += low;
+        _high[bucket] += high;
+    }
+
+    public NodeDigest ToDigest(string name) =>
+        new(name, GroupBuckets.Count, _counts.Sum(c => (long)c), [.. _counts],
+            [.. Enumerable.Range(0, GroupBuckets.Count).Select(b => GroupBuckets.Format(_low[b], _high[b]))]);
 }
 
 // GET /v1/digest: per bucket (index = bucket), the node's group count and the bucket's hash (GroupBuckets.Format).

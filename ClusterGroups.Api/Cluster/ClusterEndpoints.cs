@@ -17,19 +17,23 @@ public static class ClusterEndpoints
 
         cluster.MapGet("/consistency", Consistency)
             .WithName("Consistency")
-            .WithSummary("Every group that is not on all nodes (where it is, where not, its last operation, its desired state); found by comparing bucket digests; empty = consistent");
+            .WithSummary("Every group that is not on all nodes (where it is, where not, its last operation, its desired state); found by comparing bucket digests; empty = consistent")
+            .WithDescription("journal=true (the audit): also every group on which all nodes differ from the journal's desired state "
+                             + "(every node holds it, the journal decided it absent; or none does, the journal decided it present); "
+                             + "reads every recorded desired state, O(groups)");
 
         repairs.MapPost("/reconcile", Reconcile)
             .WithName("Reconcile")
             .WithSummary("Repair divergent groups: those the journal explains always; others only by the chosen policy")
             .WithDescription("policy: report (default: only list what the journal cannot explain) · presence-wins (create it "
-                             + "everywhere) · absence-wins (delete it everywhere) · majority (what most nodes have; a tie is listed)");
+                             + "everywhere) · absence-wins (delete it everywhere) · majority (what most nodes have; a tie is listed). "
+                             + "journal=true: against the journal's desired state too (see Consistency)");
 
         return app;
     }
 
     private static async Task<Results<Ok<ReconcileReport>, ProblemHttpResult>> Reconcile(
-        Reconciler reconciler, CancellationToken ct, string? policy = null)
+        Reconciler reconciler, CancellationToken ct, string? policy = null, bool journal = false)
     {
         UnexplainedPolicy? parsed = policy switch
         {
@@ -40,13 +44,13 @@ public static class ClusterEndpoints
             _ => null,
         };
         return parsed is { } p
-            ? TypedResults.Ok(await reconciler.RunAsync(p, ct))
+            ? TypedResults.Ok(await reconciler.RunAsync(p, ct, journal))
             : TypedResults.Problem("policy must be report, presence-wins, absence-wins or majority.",
                 statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
     }
 
-    private static async Task<Ok<ConsistencyReport>> Consistency(ConsistencyCheck check, CancellationToken ct) =>
-        TypedResults.Ok(await check.RunAsync(ct));
+    private static async Task<Ok<ConsistencyReport>> Consistency(ConsistencyCheck check, CancellationToken ct, bool journal = false) =>
+        TypedResults.Ok(await check.RunAsync(ct, journal));
 
     private static async Task<Ok<ClusterView>> Status(ClusterScan scan, CancellationToken ct) =>
         TypedResults.Ok(await scan.StatusAsync(withCounts: true, ct));

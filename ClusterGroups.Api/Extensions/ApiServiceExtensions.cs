@@ -152,6 +152,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<NodeLatency>();
         services.AddSingleton<ClusterDigests>();
         services.AddSingleton<ClusterScan>();
+        services.AddSingleton<JournalDigest>();
         services.AddSingleton<ConsistencyCheck>();
         services.AddSingleton<FanOutTelemetry>();
         services.AddSingleton<NodeRetry>();

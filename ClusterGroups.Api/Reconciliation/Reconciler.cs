@@ -23,16 +23,18 @@ public sealed record ReconcileReport(
 
 // Compares the nodes and repairs divergence: a group whose last operation in the journal committed is put back in
 // the state that operation asked for, with a new operation through the protocol (so the repair is journaled too).
-// Divergence the journal cannot explain is changed only by a policy the caller chooses.
+// Divergence the journal cannot explain is changed only by a policy the caller chooses. Against the journal (the
+// audit, ConsistencyCheck) a group every node holds while the journal decided it absent, or none holds while it
+// decided it present, is repaired the same way: the journal explains it.
 public sealed partial class Reconciler(
     ConsistencyCheck check, FanOutProtocol protocol, IMeterFactory meters, IHostApplicationLifetime lifetime, ILogger<Reconciler> logger)
 {
     private readonly Counter<long> _repairs = meters.Create(FanOutTelemetry.Name)
         .CreateCounter<long>("clustergroups.reconciler.repairs", "{repair}", "Divergent groups repaired by the reconciler");
 
-    public async Task<ReconcileReport> RunAsync(UnexplainedPolicy policy, CancellationToken ct)
+    public async Task<ReconcileReport> RunAsync(UnexplainedPolicy policy, CancellationToken ct, bool againstJournal = false)
     {
-        var before = await check.RunAsync(ct);
+        var before = await check.RunAsync(ct, againstJournal);
         var repaired = new List<Repair>();
         var unexplained = new List<DivergentGroup>();
         var leftToRecovery = new List<DivergentGroup>();
@@ -63,7 +65,7 @@ public sealed partial class Reconciler(
             LogRepair(group.GroupId, kind.Value, string.Join(", ", nodes), reason, outcome);
         }
 
-        var after = repaired.Count > 0 ? await check.RunAsync(ct) : before;
+        var after = repaired.Count > 0 ? await check.RunAsync(ct, againstJournal) : before;
         return new ReconcileReport(repaired, unexplained, leftToRecovery, after.Consistent);
     }
 

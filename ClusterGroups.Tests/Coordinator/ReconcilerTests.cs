@@ -35,4 +35,45 @@ public sealed class ReconcilerTests(ChaosClusterFixture cluster)
         Assert.Empty(await cluster.WhereAsync(unexplained));
         Assert.True(forced["consistent"]!.GetValue<bool>(), forced.ToJsonString());
     }
+
+    // What every node got wrong alike (someone deletes a committed group from all of them, or puts a deleted one back
+    // on all of them) is invisible to a comparison of the nodes with each other; the audit compares them with the
+    // journal's desired state (journal=true) and the reconciler repairs it through the protocol.
+    [Fact]
+    public async Task A_difference_every_node_shares_is_found_and_repaired_only_against_the_journal()
+    {
+        var api = cluster.Api();
+        string lost = $"rl-{Guid.NewGuid():N}", back = $"rb-{Guid.NewGuid():N}";
+        Assert.Equal(HttpStatusCode.Created, (await api.PostGroupAsync(lost)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await api.PostGroupAsync(back)).StatusCode);
+        Assert.True((await api.DeleteGroupAsync(back)).IsSuccessStatusCode);
+        foreach (var node in new[] { "node1", "node2", "node3" })
+        {
+            await cluster.Node(node).DeleteGroupAsync(lost);   // behind the Api's back, on every node
+            await cluster.Node(node).PostGroupAsync(back);
+        }
+
+        static IEnumerable<string?> Ids(System.Text.Json.Nodes.JsonNode report, string list) =>
+            report[list]!.AsArray().Select(g => g!["groupId"]!.GetValue<string>());
+
+        var plain = await (await api.GetAsync("/v1/cluster/consistency")).JsonAsync();
+        Assert.DoesNotContain(lost, Ids(plain, "divergent"));
+        Assert.DoesNotContain(back, Ids(plain, "divergent"));
+
+        var audit = await (await api.GetAsync("/v1/cluster/consistency?journal=true")).JsonAsync();
+        Assert.False(audit["consistent"]!.GetValue<bool>());
+        var gone = audit["divergent"]!.AsArray().Single(g => g!["groupId"]!.GetValue<string>() == lost)!;
+        Assert.Equal(["node1", "node2", "node3"], gone["missingOn"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.True(gone["desired"]!["present"]!.GetValue<bool>());
+        var kept = audit["divergent"]!.AsArray().Single(g => g!["groupId"]!.GetValue<string>() == back)!;
+        Assert.Equal(["node1", "node2", "node3"], kept["presentOn"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.False(kept["desired"]!["present"]!.GetValue<bool>());
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync("/v1/cluster/consistency?journal=maybe")).StatusCode);
+        var report = await (await api.PostAsync("/v1/cluster/reconcile?journal=true", null)).JsonAsync();
+        Assert.Contains(lost, Ids(report, "repaired"));
+        Assert.Contains(back, Ids(report, "repaired"));
+        Assert.Equal(["node1", "node2", "node3"], await cluster.WhereAsync(lost));
+        Assert.Empty(await cluster.WhereAsync(back));
+    }
 }

@@ -40,6 +40,16 @@ public sealed class FakeNode(string name, bool ignoresIdempotency = false)
         }
     }
 
+    // A group removed by a write the Api does not know of (someone writing to the node's store, or a stale owner's
+    // late delete on a node that cannot refuse it).
+    public void Remove(params string[] groupIds)
+    {
+        foreach (var id in groupIds)
+        {
+            Done(_groups.DeleteAsync(id, null));
+        }
+    }
+
     // A group created by the write with this Idempotency-Key (as if an operation's create had reached the node).
     public void SeedCreatedBy(string groupId, string key) => Done(_groups.CreateAsync(groupId, key));
 

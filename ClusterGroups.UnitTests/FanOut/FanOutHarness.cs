@@ -3,9 +3,12 @@ using ClusterGroups.Api.FanOut;
 using ClusterGroups.Api.Coordinator;
 using ClusterGroups.Api.Model;
 using ClusterGroups.Api.Nodes;
+using ClusterGroups.Api.Reconciliation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClusterGroups.UnitTests.FanOut;
 
@@ -150,6 +153,9 @@ public sealed class FanOutHarness : IAsyncDisposable
 
     /// <summary>A service the Api registers beside AddFanOut (MembershipChanges, say), made from this harness's.</summary>
     public T Create<T>(params object[] parameters) where T : notnull => ActivatorUtilities.CreateInstance<T>(_provider, parameters);
+
+    /// <summary>The Api's reconciler over this harness's nodes and journal; its repairs run on a lifetime of their own.</summary>
+    public Reconciler NewReconciler() => Create<Reconciler>(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance));
 
     public ValueTask DisposeAsync() => _provider.DisposeAsync();
 }

@@ -1,10 +1,6 @@
-using System.Diagnostics.Metrics;
-using ClusterGroups.Api.Cluster;
 using ClusterGroups.Api.Reconciliation;
 using ClusterGroups.Tests.Infrastructure;
 using ClusterGroups.UnitTests.FanOut;
-using Microsoft.Extensions.Hosting.Internal;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClusterGroups.UnitTests.Reconciliation;
 
@@ -14,14 +10,10 @@ namespace ClusterGroups.UnitTests.Reconciliation;
 // explains, puts it back (README, "What needs our nodes").
 public sealed class LateWriteRepairTests
 {
-    private static Reconciler ReconcilerOf(FanOutHarness h) =>
-        new(h.Get<ConsistencyCheck>(), h.Protocol, h.Get<IMeterFactory>(), new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance),
-            NullLogger<Reconciler>.Instance);
-
     private static async Task<ReconcileReport> ReportPolicyAsync(FanOutHarness h)
     {
         using var cts = new CancellationTokenSource(FanOutHarness.OperationTimeout);
-        return await ReconcilerOf(h).RunAsync(UnexplainedPolicy.Report, cts.Token).WaitAsync(FanOutHarness.OperationTimeout);
+        return await h.NewReconciler().RunAsync(UnexplainedPolicy.Report, cts.Token).WaitAsync(FanOutHarness.OperationTimeout);
     }
 
     private static async Task LateCopiesLandAsync(FakeNode node)
