@@ -29,6 +29,7 @@ var api = builder.AddProject<Projects.ClusterGroups_Api>("api")
     .WithOperatorLinks()
     .WithConsistencyCommand(apiKey)
     .WithReconcileCommand(apiKey)
+    .WithAuditCommand(apiKey)
     .WithRetryPendingCommand(apiKey)
     .WithDurableAcks(cluster);
 

@@ -197,17 +197,33 @@ public sealed partial class ClusterGroupsClient
         Success(await SendAsync(HttpMethod.Get, "v1/cluster", cancellationToken)).Read(ClientJson.Default.ClusterView);
 
     /// <summary>Every group that is not on all nodes, with its last operation (<c>GET /v1/cluster/consistency</c>).</summary>
-    public async Task<ConsistencyReport> GetConsistencyAsync(CancellationToken cancellationToken = default) =>
-        Success(await SendAsync(HttpMethod.Get, "v1/cluster/consistency", cancellationToken)).Read(ClientJson.Default.ConsistencyReport);
+    public Task<ConsistencyReport> GetConsistencyAsync(CancellationToken cancellationToken = default) =>
+        GetConsistencyAsync(againstJournal: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="GetConsistencyAsync(CancellationToken)"/>; with <paramref name="againstJournal"/> also every group on
+    /// which all nodes differ from the journal's desired state (<c>journal=true</c>, the audit).
+    /// </summary>
+    public async Task<ConsistencyReport> GetConsistencyAsync(bool againstJournal, CancellationToken cancellationToken = default) =>
+        Success(await SendAsync(HttpMethod.Get, "v1/cluster/consistency" + Query(("journal", againstJournal ? "true" : null)), cancellationToken))
+            .Read(ClientJson.Default.ConsistencyReport);
 
     /// <summary>
     /// Repairs divergent groups (<c>POST /v1/cluster/reconcile</c>): those the journal explains always; the others only
     /// by <paramref name="policy"/> (<c>report</c>, the default, only lists them; <c>presence-wins</c>,
     /// <c>absence-wins</c>, <c>majority</c> need the admin role).
     /// </summary>
-    public async Task<ReconcileReport> ReconcileAsync(string? policy = null, CancellationToken cancellationToken = default) =>
-        Success(await SendAsync(HttpMethod.Post, "v1/cluster/reconcile" + Query(("policy", policy)), cancellationToken))
-            .Read(ClientJson.Default.ReconcileReport);
+    public Task<ReconcileReport> ReconcileAsync(string? policy = null, CancellationToken cancellationToken = default) =>
+        ReconcileAsync(policy, againstJournal: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReconcileAsync(string?, CancellationToken)"/>; with <paramref name="againstJournal"/> the nodes are
+    /// also compared with the journal's desired state (<c>journal=true</c>, the audit): a group every node lost after
+    /// it was created, or every node holds after it was deleted, is repaired too. It reads every recorded desired state.
+    /// </summary>
+    public async Task<ReconcileReport> ReconcileAsync(string? policy, bool againstJournal, CancellationToken cancellationToken = default) =>
+        Success(await SendAsync(HttpMethod.Post, "v1/cluster/reconcile" + Query(("policy", policy), ("journal", againstJournal ? "true" : null)),
+            cancellationToken)).Read(ClientJson.Default.ReconcileReport);
 
     /// <summary>The membership: each node's role and the epoch (<c>GET /v1/cluster/membership</c>).</summary>
     public async Task<MembershipView> GetMembershipAsync(CancellationToken cancellationToken = default) =>

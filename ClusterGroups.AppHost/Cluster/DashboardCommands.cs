@@ -44,19 +44,35 @@ public static class DashboardCommands
         api.WithHttpCommand("/v1/cluster/reconcile", "Reconcile now", commandName: "reconcile",
             commandOptions: Post("Repair the divergent groups the journal explains; list the others", "ArrowSync", ApiKeyHeader, apiKey));
 
+    // The reconciler's audit: the nodes compared with the journal's desired state too (POST /v1/cluster/reconcile?journal=true).
+    public static IResourceBuilder<ProjectResource> WithAuditCommand(
+        this IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> apiKey) =>
+        api.WithHttpCommand("/v1/cluster/reconcile", "Audit against the journal", commandName: "reconcile-journal",
+            commandOptions: Post("Reconcile, also comparing every node with the journal's desired state (a group every node lost, or every node kept after its delete); reads every desired state",
+                "ClipboardCheckmark", ApiKeyHeader, apiKey, query: "journal=true"));
+
     public static IResourceBuilder<ProjectResource> WithRetryPendingCommand(
         this IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> apiKey) =>
         api.WithHttpCommand("/v1/operations/retry", "Retry pending repairs", commandName: "retry-pending",
             commandOptions: Post("Drive every open operation now (pending repairs, operations of an Api that died), whatever its backoff",
                 "ArrowClockwise", ApiKeyHeader, apiKey));
 
-    private static HttpCommandOptions Post(string description, string icon, string header, IResourceBuilder<ParameterResource> key) =>
+    private static HttpCommandOptions Post(
+        string description, string icon, string header, IResourceBuilder<ParameterResource> key, string? query = null) =>
         new()
         {
             Method = HttpMethod.Post,
             Description = description,
             IconName = icon,
-            PrepareRequest = ctx => AddHeaderAsync(ctx.Request, header, key, ctx.CancellationToken),
+            PrepareRequest = ctx =>
+            {
+                if (query is not null && ctx.Request.RequestUri is { } uri)
+                {
+                    ctx.Request.RequestUri = new UriBuilder(uri) { Query = query }.Uri;
+                }
+
+                return AddHeaderAsync(ctx.Request, header, key, ctx.CancellationToken);
+            },
         };
 
     private static async Task AddHeaderAsync(HttpRequestMessage request, string header, IResourceBuilder<ParameterResource> key, CancellationToken ct) =>

@@ -54,14 +54,18 @@ public static class ClusterCommands
 
     public static Command Reconcile(CommandRunner runner)
     {
-        var command = new Command("reconcile", "Repair what operations left unfinished; report divergences no operation explains");
+        var journal = new Option<bool>("--journal")
+        {
+            Description = "Also compare the nodes with the journal's desired state (the audit: a group every node lost, or every node kept after its delete; reads every desired state)",
+        };
+        var command = new Command("reconcile", "Repair what operations left unfinished; report divergences no operation explains") { journal };
         runner.SetAction(command, async (context, parse, ct) =>
         {
             var answer = AnswerCapture.Open();
             ReconcileReport report;
             try
             {
-                report = await context.Client.ReconcileAsync(cancellationToken: ct);
+                report = await context.Client.ReconcileAsync(null, parse.GetValue(journal), ct);
             }
             catch (ApiRefusedException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
             {

@@ -205,6 +205,21 @@ public class CliReadTests
     }
 
     [Fact]
+    public async Task Reconcile_with_journal_asks_for_the_audit_and_without_it_does_not()
+    {
+        var api = new FakeApi().On(HttpMethod.Post, "/v1/cluster/reconcile", 200,
+            """{"repaired":[{"groupId":"lost","action":"created","nodes":["node1","node2","node3"]}],"unexplained":[],"consistent":true}""");
+
+        var audit = await CliRunner.RunAsync(api, "reconcile", "--journal");
+        var plain = await CliRunner.RunAsync(api, "reconcile");
+
+        Assert.True(audit.Code == ExitCode.Committed, audit.ToString());
+        Assert.True(plain.Code == ExitCode.Committed, plain.ToString());
+        Assert.Equal(["?journal=true", ""], api.Received.Select(r => r.Request.RequestUri!.Query));
+        Assert.Matches(@"lost\s*│\s*created\s*│\s*node1, node2, node3", audit.Out);
+    }
+
+    [Fact]
     public async Task Reconcile_exits_5_when_divergences_remain()
     {
         var api = new FakeApi().On(HttpMethod.Post, "/v1/cluster/reconcile", 200,
