@@ -29,6 +29,7 @@ var failed = 0;
 var runs = 0;
 var (batches, batched, batchingRuns) = (0L, 0L, 0);
 var (nodeBatches, nodeBatched, nodeBatchingRuns) = (0L, 0L, 0);
+var (rounds, repairs, repairingRuns) = (0L, 0L, 0);
 for (var seed = options.From; seed < options.From + options.Seeds; seed++)
 {
     var result = SimulationRun.Execute(options.Settings(seed), options.Plant);
@@ -37,6 +38,8 @@ for (var seed = options.From; seed < options.From + options.Seeds; seed++)
     batchingRuns += result.CoordinatorBatches > 0 ? 1 : 0;
     (nodeBatches, nodeBatched) = (nodeBatches + result.NodeBatches, nodeBatched + result.NodeBatchedItems);
     nodeBatchingRuns += result.NodeBatches > 0 ? 1 : 0;
+    (rounds, repairs) = (rounds + result.ReconcilerRounds, repairs + result.Repairs);
+    repairingRuns += result.Repairs > 0 ? 1 : 0;
     if (!result.Passed)
     {
         failed++;
@@ -56,4 +59,5 @@ for (var seed = options.From; seed < options.From + options.Seeds; seed++)
 Console.WriteLine($"{runs} runs from seed {options.From}, plant {options.Plant}: {failed} failed; {runs / clock.Elapsed.TotalSeconds:0.0} runs/s");
 Console.WriteLine($"coordinator group commit: {batches} batches of {batched} writes, in {batchingRuns} of {runs} runs");
 Console.WriteLine($"node group commit: {nodeBatches} batches of {nodeBatched} writes (one store script each), in {nodeBatchingRuns} of {runs} runs");
+Console.WriteLine($"reconciler{(options.Audit ? " (against the journal)" : "")}: {rounds} rounds, {repairs} repairs, in {repairingRuns} of {runs} runs");
 return failed == 0 ? 0 : 1;

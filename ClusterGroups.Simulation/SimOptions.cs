@@ -4,7 +4,7 @@ using ClusterGroups.Simulation.World;
 namespace ClusterGroups.Simulation;
 
 // The simulator's command line.
-public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plant Plant, bool StopAtFirst, bool Help, bool AllFaults = false, bool Crowd = false)
+public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plant Plant, bool StopAtFirst, bool Help, bool AllFaults = false, bool Crowd = false, bool Audit = false)
 {
     public const string Usage = """
         dotnet run -c Release --project ClusterGroups.Simulation -- [options]
@@ -19,11 +19,16 @@ public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plan
           --all-faults     every kind of fault on (SimSettings.AllFaults), whatever the seed draws
           --crowd          6-12 callers on 4-12 groups (SimSettings.Crowd; with --all-faults too): the group
                            commit's batches toward nodes and the coordinator carry several writes each
+          --audit          every reconciler round also compares the nodes with the journal's desired state
+                           (ConsistencyCheck's againstJournal) and repairs what they all got wrong
         """;
 
-    public SimSettings Settings(int seed) => (AllFaults ? SimSettings.AllFaults(seed) : SimSettings.Draw(seed)) is var settings && Crowd
-        ? settings.Crowded()
-        : settings;
+    public SimSettings Settings(int seed)
+    {
+        var settings = AllFaults ? SimSettings.AllFaults(seed) : SimSettings.Draw(seed);
+        settings = Crowd ? settings.Crowded() : settings;
+        return Audit ? settings.Audited() : settings;
+    }
 
     public static SimOptions Parse(string[] args)
     {
@@ -41,6 +46,7 @@ public sealed record SimOptions(int From, int Seeds, int? Seed, bool Trace, Plan
                 "--stop" => options with { StopAtFirst = true },
                 "--all-faults" => options with { AllFaults = true },
                 "--crowd" => options with { Crowd = true },
+                "--audit" => options with { Audit = true },
                 "--help" or "-h" => options with { Help = true },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };

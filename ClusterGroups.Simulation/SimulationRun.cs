@@ -112,6 +112,8 @@ public static class SimulationRun
             CoordinatorBatchedItems = world.CoordinatorStore.BatchedItems,
             NodeBatches = world.Nodes.Values.Sum(n => n.Batches),
             NodeBatchedItems = world.Nodes.Values.Sum(n => n.BatchedItems),
+            ReconcilerRounds = world.ReconcilerRounds,
+            Repairs = world.Repairs,
         };
     }
 
@@ -132,9 +134,13 @@ public sealed record SimResult(
     public int NodeBatches { get; init; }
     public int NodeBatchedItems { get; init; }
 
+    // Reconciler rounds that ended in the run, and the repairs they made.
+    public int ReconcilerRounds { get; init; }
+    public int Repairs { get; init; }
+
     public string Replay => $"dotnet run -c Release --project ClusterGroups.Simulation -- --seed {Seed}{(Plant.Name is { } p ? $" --plant {p}" : "")}" +
         $"{(Settings.Profile.Contains("all-faults", StringComparison.Ordinal) ? " --all-faults" : "")}" +
-        $"{(Settings.Profile.EndsWith("crowd", StringComparison.Ordinal) ? " --crowd" : "")} --trace";
+        $"{(Settings.Profile.Contains("crowd", StringComparison.Ordinal) ? " --crowd" : "")}{(Settings.Audit ? " --audit" : "")} --trace";
 
     public override string ToString() =>
         $"seed {Seed} ({Plant}): {(Passed ? "passed" : $"FAILED, {Failures.Count} violation(s)")}; {Operations} operations, " +

@@ -123,11 +123,13 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
         }
         else if (roll >= 0.9 && roll < 0.93 && Pick(alive) is { } reconciling)
         {
-            world.Trace.Add("chaos", $"{reconciling.Name} reconciles (report)");
+            world.Trace.Add("chaos", $"{reconciling.Name} reconciles (report{(Settings.Audit ? ", against the journal" : "")})");
             reconciling.Actor.Start(async () =>
             {
-                var report = await reconciling.Reconciler.RunAsync(UnexplainedPolicy.Report, CancellationToken.None);
+                var report = await reconciling.Reconciler.RunAsync(UnexplainedPolicy.Report, CancellationToken.None, Settings.Audit);
                 world.Trace.Add(reconciling.Name, $"reconciled: {report.Repaired.Count} repaired, {report.Unexplained.Count} unexplained");
+                world.ReconcilerRounds++;
+                world.Repairs += report.Repaired.Count;
                 return true;
             });
         }

@@ -28,7 +28,8 @@ public sealed record SimSettings(
     double AbandonRate = 0,
     bool Keyed = false,
     double MembershipRate = 0,
-    int OldReplicas = 0)
+    int OldReplicas = 0,
+    bool Audit = false)
 {
     public static SimSettings Draw(int seed)
     {
@@ -127,6 +128,11 @@ public sealed record SimSettings(
             OperationsPerClient = random.Next(4, 11),
         };
     }
+
+    // These settings with every reconciler round also comparing the nodes with the journal's desired state (`--audit`:
+    // ConsistencyCheck's againstJournal), so the audit's repairs run into every fault the draw switched on. Nothing
+    // else changes: the seed's draw and its schedule up to the first reconciler round stay what they were.
+    public SimSettings Audited() => this with { Profile = $"{Profile} audit", Audit = true };
 
     public override string ToString() =>
         $"seed {Seed}: {Nodes} nodes ({(SeedNodes.Count == 0 ? "all ours" : $"n{string.Join(",n", SeedNodes)} the seed's")}), {Replicas} replicas, {Clients} clients x {OperationsPerClient} ops on {Groups} groups, " +

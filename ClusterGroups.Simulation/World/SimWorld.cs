@@ -47,6 +47,11 @@ public sealed class SimWorld
     public Plant Plant { get; }
     public SimScheduler Scheduler { get; }
     public SimTrace Trace { get; }
+
+    // Reconciler rounds that ended (SimChaos) and the repairs they made: how often the run's last lines say they ran.
+    public int ReconcilerRounds { get; set; }
+
+    public int Repairs { get; set; }
     public SimNetwork Network { get; }
     public IReadOnlyDictionary<string, SimNode> Nodes { get; }
     public SimStore CoordinatorStore { get; }

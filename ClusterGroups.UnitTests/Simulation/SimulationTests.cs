@@ -94,6 +94,22 @@ public sealed class SimulationTests(ITestOutputHelper output)
         Assert.True(results.Count(r => r.NodeBatches > 0) > CrowdSeeds / 2, "most crowd runs batch toward a node");
     }
 
+    // The reconciler's audit (every round against the journal's desired state, `--audit`) repairs through the protocol
+    // what every node got wrong; its repairs must never make an answer untrue nor leave a node off the journal's last
+    // decision, in the crowd's runs with their faults.
+    [Fact]
+    public void Every_invariant_holds_when_every_reconciler_round_audits_against_the_journal()
+    {
+        var plant = Plant.FromEnvironment();
+        var results = Crowd.Select(seed => SimulationRun.Execute(SimSettings.Crowd(seed).Audited(), plant)).ToList();
+        var failures = results.Where(r => !r.Passed).ToList();
+
+        output.WriteLine($"{results.Count} crowd seeds with the audit, plant {plant}: {results.Sum(r => r.ReconcilerRounds)} reconciler rounds, " +
+                         $"{results.Sum(r => r.Repairs)} repairs, {failures.Count} failed");
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(3)));
+        Assert.True(results.Sum(r => r.ReconcilerRounds) > CrowdSeeds / 2, "the reconciler's audit ran in the runs");
+    }
+
     // A node's batch must check each item's token on its own: with only its first item's checked, a stale owner's write
     // batched behind another lands. The crowd's runs find it; drawn ones, which rarely batch toward a node, find it later.
     [Fact]
