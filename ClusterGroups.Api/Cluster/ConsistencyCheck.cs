@@ -45,14 +45,14 @@ public sealed class ConsistencyCheck(
         var listedFrom = time.GetUtcNow();
         // The journal is read before the nodes: a decision recorded after this read belongs to an operation that ended
         // after listedFrom, whose group is read again below.
-        var desiredDigest = againstJournal ? await journal.ReadAsync(ct) : null;
+        var decisions = againstJournal ? await journal.ReadAsync(ct) : null;
         var scan = await digests.ScanAsync(ct);
         var differing = scan.DifferingBuckets();
-        // A difference every node shares leaves every node's digest off the journal's in its bucket: a node that agrees
-        // with the journal there holds exactly the groups desired present (the digests' 2^-64), so the others, listed
-        // with it, cannot all hold a group it lacks or lack one it holds. Only buckets where all differ are listed for it.
-        var audited = desiredDigest is null || !scan.Reachable.Any() ? [] : Enumerable.Range(0, GroupBuckets.Count)
-            .Where(b => scan.Reachable.All(n => !n.Digest!.SameBucket(desiredDigest, b)))
+        // A difference every node shares is in a bucket that holds a decision, and leaves every node's digest off the
+        // journal's there: a node that agrees with the journal holds exactly the groups desired present (the digests'
+        // 2^-64), so the others cannot all hold a group it lacks or lack one it holds. Only those buckets are listed for it.
+        var audited = decisions is null || !scan.Reachable.Any() ? [] : decisions.Decided
+            .Where(b => scan.Reachable.All(n => !n.Digest!.SameBucket(decisions.Present, b)))
             .ToHashSet();
         var desiredThere = audited.Count > 0 ? await journal.BucketsAsync(audited, ct) : null;
         var found = new ConcurrentBag<GroupEntry>();

@@ -15,22 +15,25 @@ public sealed class JournalDigest(ICoordinator coordinator)
     public const string Name = "journal";
     private const int Page = 1_000;
 
-    // The digest of the groups desired present. A group listed twice in the pass is counted once (by its 64-bit hash:
-    // two ids sharing one are the 2^-64 accident the nodes' digests accept too).
-    public async Task<NodeDigest> ReadAsync(CancellationToken ct)
+    // The digest of the groups desired present, and the buckets that hold any decision (present or absent): only
+    // those can hold a group the nodes got wrong against the journal. A group listed twice in the pass is counted once
+    // (by its 64-bit hash: two ids sharing one are the 2^-64 accident the nodes' digests accept too).
+    public async Task<JournalView> ReadAsync(CancellationToken ct)
     {
         var sums = new BucketSums();
         var counted = new HashSet<ulong>();
+        var decided = new HashSet<int>();
         await foreach (var (groupId, desired) in AllAsync(ct))
         {
             var hash = GroupBuckets.Hash(groupId);
+            decided.Add(GroupBuckets.Of(hash));
             if (desired.Present && counted.Add(hash))
             {
                 sums.Add(hash);
             }
         }
 
-        return sums.ToDigest(Name);
+        return new JournalView(sums.ToDigest(Name), decided);
     }
 
     // Every recorded desired state of the groups in these buckets (present and absent), by bucket.
@@ -65,3 +68,7 @@ public sealed class JournalDigest(ICoordinator coordinator)
         while (cursor is not null);
     }
 }
+
+// What the journal decided, as the audit compares it with the nodes: the digest of the groups desired present, and
+// the buckets holding any decision.
+public sealed record JournalView(NodeDigest Present, IReadOnlySet<int> Decided);
