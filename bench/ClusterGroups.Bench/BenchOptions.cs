@@ -68,7 +68,8 @@ public sealed record BenchOptions
           --backfill [10000,100000]
                                   the backfill phase only: 3 nodes bulk-loaded with each size (and each group recorded
                                   as desired present in the coordinator), node3 drained, wiped and rejoined; the time
-                                  until it is Active again, groups/s (results in bench/results/backfill)
+                                  until it is Active again, groups/s, then one consistency report and one audit
+                                  against the journal (?journal=true) timed (results in bench/results/backfill)
           --backfill-minutes M    with --backfill: give up on a size after M minutes (default 30)
           --cold-start [5]        the cold-start phase only: 3 nodes; each round crashes (kill -9) node1, the Api,
                                   store1 and the coordinator in turn, starts each again and sends it 32 creates at

@@ -11,7 +11,11 @@ namespace ClusterGroups.Bench.Scenarios;
 
 // Seconds: from the rejoin's answer until the membership names node3 Active (null: not within the limit).
 // Node3Groups: node3's digest total once active; Load: the load average when the rejoin was sent.
-public sealed record BackfillPoint(long Groups, double LoadSeconds, double? Seconds, double? GroupsPerSecond, long? Node3Groups, string Load);
+// CheckSeconds / AuditSeconds: then one consistency report of the Api, the nodes compared with each other, and one
+// against the journal (the audit: every desired state read), with whether each found the cluster consistent.
+public sealed record BackfillPoint(
+    long Groups, double LoadSeconds, double? Seconds, double? GroupsPerSecond, long? Node3Groups, string Load,
+    double? CheckSeconds = null, double? AuditSeconds = null, bool? AuditConsistent = null);
 
 // The backfill phase (--backfill): one started cluster of 3 nodes; for each size, every node is wiped and bulk-loaded
 // (POST /admin/groups/bulk) with the same N groups, and the coordinator records each as desired present (as a
@@ -47,7 +51,8 @@ public static class BackfillRun
                 points.Add(p);
                 Console.WriteLine($"  {size,9:N0} groups: load {p.LoadSeconds:F1} s, node3 active after "
                                   + (p.Seconds is { } s ? $"{s:F1} s ({p.GroupsPerSecond:F0} groups/s)" : "(not within the limit)")
-                                  + $", node3 holds {p.Node3Groups:N0}, load average {p.Load}");
+                                  + $", node3 holds {p.Node3Groups:N0}, load average {p.Load}"
+                                  + (p.AuditSeconds is { } a ? $"; consistency {p.CheckSeconds:F2} s, audit {a:F2} s ({(p.AuditConsistent == true ? "consistent" : "NOT consistent")})" : ""));
                 if (p.Seconds is null)
                 {
                     break;
@@ -104,8 +109,22 @@ public static class BackfillRun
             held = total.GetInt64();
         }
 
+        // Once active, every node holds the N groups the journal records as desired: the audit reads N desired states
+        // and finds nothing to list.
+        double? checkSeconds = null, auditSeconds = null;
+        bool? auditConsistent = null;
+        if (seconds is not null)
+        {
+            var check = Stopwatch.StartNew();
+            await api.GetConsistencyAsync(ct);
+            checkSeconds = Math.Round(check.Elapsed.TotalSeconds, 2);
+            var audit = Stopwatch.StartNew();
+            auditConsistent = (await api.GetConsistencyAsync(againstJournal: true, ct)).Consistent;
+            auditSeconds = Math.Round(audit.Elapsed.TotalSeconds, 2);
+        }
+
         return new BackfillPoint(size, Math.Round(loadSeconds, 1), seconds is { } s ? Math.Round(s, 1) : null,
-            seconds is { } t ? Math.Round(size / t, 0) : null, held, loadAverage);
+            seconds is { } t ? Math.Round(size / t, 0) : null, held, loadAverage, checkSeconds, auditSeconds, auditConsistent);
     }
 
     // A store still settling answers 503 (both routes are safe to send again: a wipe, a bulk load that creates only
@@ -130,12 +149,12 @@ public static class BackfillRun
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# Backfill of a rejoining node: 3 nodes, node3 drained, wiped and rejoined (load average {loadBefore} before, {loadAfter} after)");
         md.AppendLine();
-        md.AppendLine("| groups | bulk load (s) | node3 active after (s) | groups/s | node3 holds | load average at rejoin |");
-        md.AppendLine("|---:|---:|---:|---:|---:|---|");
+        md.AppendLine("| groups | bulk load (s) | node3 active after (s) | groups/s | node3 holds | load average at rejoin | consistency (s) | audit against the journal (s) |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---|---:|---:|");
         foreach (var p in points)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {p.Groups:N0} | {p.LoadSeconds:F1} | {(p.Seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) : "not within the limit")} | {p.GroupsPerSecond:F0} | {p.Node3Groups:N0} | {p.Load} |");
+                $"| {p.Groups:N0} | {p.LoadSeconds:F1} | {(p.Seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) : "not within the limit")} | {p.GroupsPerSecond:F0} | {p.Node3Groups:N0} | {p.Load} | {p.CheckSeconds:F2} | {(p.AuditSeconds is { } a ? a.ToString("F2", CultureInfo.InvariantCulture) + (p.AuditConsistent == true ? "" : " (not consistent)") : "")} |");
         }
 
         return md.ToString();
