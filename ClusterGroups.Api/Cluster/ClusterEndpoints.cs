@@ -44,13 +44,13 @@ public static class ClusterEndpoints
             _ => null,
         };
         return parsed is { } p
-            ? TypedResults.Ok(await reconciler.RunAsync(p, ct, journal))
+            ? TypedResults.Ok(await reconciler.RunAsync(p, journal, ct))
             : TypedResults.Problem("policy must be report, presence-wins, absence-wins or majority.",
                 statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
     }
 
     private static async Task<Ok<ConsistencyReport>> Consistency(ConsistencyCheck check, CancellationToken ct, bool journal = false) =>
-        TypedResults.Ok(await check.RunAsync(ct, journal));
+        TypedResults.Ok(await check.RunAsync(journal, ct));
 
     private static async Task<Ok<ClusterView>> Status(ClusterScan scan, CancellationToken ct) =>
         TypedResults.Ok(await scan.StatusAsync(withCounts: true, ct));

@@ -40,7 +40,10 @@ public sealed class ConsistencyCheck(
     // How far another Api replica's clock may lag this one's when it stamps an operation's end (see ReadAgainAsync).
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(5);
 
-    public async Task<ConsistencyReport> RunAsync(CancellationToken ct, bool againstJournal = false)
+    // The nodes compared with each other only.
+    public Task<ConsistencyReport> RunAsync(CancellationToken ct) => RunAsync(againstJournal: false, ct);
+
+    public async Task<ConsistencyReport> RunAsync(bool againstJournal, CancellationToken ct)
     {
         var listedFrom = time.GetUtcNow();
         // The journal is read before the nodes: a decision recorded after this read belongs to an operation that ended

@@ -32,9 +32,13 @@ public sealed partial class Reconciler(
     private readonly Counter<long> _repairs = meters.Create(FanOutTelemetry.Name)
         .CreateCounter<long>("clustergroups.reconciler.repairs", "{repair}", "Divergent groups repaired by the reconciler");
 
-    public async Task<ReconcileReport> RunAsync(UnexplainedPolicy policy, CancellationToken ct, bool againstJournal = false)
+    // A round that compares the nodes with each other only.
+    public Task<ReconcileReport> RunAsync(UnexplainedPolicy policy, CancellationToken ct) => RunAsync(policy, againstJournal: false, ct);
+
+    // againstJournal: the audit as well (ConsistencyCheck), the nodes against the journal's desired state.
+    public async Task<ReconcileReport> RunAsync(UnexplainedPolicy policy, bool againstJournal, CancellationToken ct)
     {
-        var before = await check.RunAsync(ct, againstJournal);
+        var before = await check.RunAsync(againstJournal, ct);
         var repaired = new List<Repair>();
         var unexplained = new List<DivergentGroup>();
         var leftToRecovery = new List<DivergentGroup>();
@@ -65,7 +69,7 @@ public sealed partial class Reconciler(
             LogRepair(group.GroupId, kind.Value, string.Join(", ", nodes), reason, outcome);
         }
 
-        var after = repaired.Count > 0 ? await check.RunAsync(ct, againstJournal) : before;
+        var after = repaired.Count > 0 ? await check.RunAsync(againstJournal, ct) : before;
         return new ReconcileReport(repaired, unexplained, leftToRecovery, after.Consistent);
     }
 

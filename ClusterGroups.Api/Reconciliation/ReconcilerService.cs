@@ -33,7 +33,7 @@ public sealed partial class ReconcilerService(Reconciler reconciler, IOptions<Re
             try
             {
                 var audit = options.Value.AuditInterval > TimeSpan.Zero && time.GetUtcNow() - audited >= options.Value.AuditInterval;
-                var report = await reconciler.RunAsync(UnexplainedPolicy.Report, stoppingToken, audit);
+                var report = await reconciler.RunAsync(UnexplainedPolicy.Report, audit, stoppingToken);
                 if (audit)
                 {
                     audited = time.GetUtcNow();

@@ -126,7 +126,7 @@ public sealed class SimChaos(SimWorld world, Func<string, int, IReadOnlyList<str
             world.Trace.Add("chaos", $"{reconciling.Name} reconciles (report{(Settings.Audit ? ", against the journal" : "")})");
             reconciling.Actor.Start(async () =>
             {
-                var report = await reconciling.Reconciler.RunAsync(UnexplainedPolicy.Report, CancellationToken.None, Settings.Audit);
+                var report = await reconciling.Reconciler.RunAsync(UnexplainedPolicy.Report, Settings.Audit, CancellationToken.None);
                 world.Trace.Add(reconciling.Name, $"reconciled: {report.Repaired.Count} repaired, {report.Unexplained.Count} unexplained");
                 world.ReconcilerRounds++;
                 world.Repairs += report.Repaired.Count;

@@ -76,4 +76,28 @@ public sealed class ReconcilerTests(ChaosClusterFixture cluster)
         Assert.Equal(["node1", "node2", "node3"], await cluster.WhereAsync(lost));
         Assert.Empty(await cluster.WhereAsync(back));
     }
+
+    // The dashboard's buttons are the AppHost's HTTP commands on the api resource: "Reconcile now" compares the nodes
+    // with each other only, "Audit against the journal" (reconcile-journal) adds ?journal=true, so only the latter
+    // puts back a committed group every node lost.
+    [Fact]
+    public async Task The_dashboards_audit_command_repairs_what_every_node_lost_and_reconcile_now_does_not()
+    {
+        var api = cluster.Api();
+        var lost = $"rd-{Guid.NewGuid():N}";
+        Assert.Equal(HttpStatusCode.Created, (await api.PostGroupAsync(lost)).StatusCode);
+        foreach (var node in new[] { "node1", "node2", "node3" })
+        {
+            await cluster.Node(node).DeleteGroupAsync(lost);
+        }
+
+        using var cts = new CancellationTokenSource(Wait.Request);
+        var reconcile = await cluster.App.ResourceCommands.ExecuteCommandAsync("api", "reconcile", cts.Token);
+        Assert.True(reconcile.Success, reconcile.Message);
+        Assert.Empty(await cluster.WhereAsync(lost));
+
+        var audit = await cluster.App.ResourceCommands.ExecuteCommandAsync("api", "reconcile-journal", cts.Token);
+        Assert.True(audit.Success, audit.Message);
+        Assert.Equal(["node1", "node2", "node3"], await cluster.WhereAsync(lost));
+    }
 }

@@ -15,13 +15,13 @@ public sealed class JournalAuditTests
     private static async Task<ConsistencyReport> CheckAsync(FanOutHarness h, bool againstJournal)
     {
         using var cts = new CancellationTokenSource(FanOutHarness.OperationTimeout);
-        return await h.Get<ConsistencyCheck>().RunAsync(cts.Token, againstJournal).WaitAsync(FanOutHarness.OperationTimeout);
+        return await h.Get<ConsistencyCheck>().RunAsync(againstJournal, cts.Token).WaitAsync(FanOutHarness.OperationTimeout);
     }
 
     private static async Task<ReconcileReport> AuditAsync(FanOutHarness h)
     {
         using var cts = new CancellationTokenSource(FanOutHarness.OperationTimeout);
-        return await h.NewReconciler().RunAsync(UnexplainedPolicy.Report, cts.Token, againstJournal: true).WaitAsync(FanOutHarness.OperationTimeout);
+        return await h.NewReconciler().RunAsync(UnexplainedPolicy.Report, againstJournal: true, cts.Token).WaitAsync(FanOutHarness.OperationTimeout);
     }
 
     [Fact]
