@@ -1,7 +1,8 @@
 namespace ClusterGroups.Bench.Measurement;
 
 // One measured phase: which path (direct to a node, or through the Api), at what concurrency and fault rate, and
-// what it cost. CpuMsPerOp is CPU time per operation by role (api, nodes, stores, orchestration, bench); NetCpuMsPerOp
+// what it cost. CpuMsPerOp is CPU time per operation by role (api, nodes, stores: the nodes', journal: the coordinator's store,
+// orchestration, bench); NetCpuMsPerOp
 // the same less what those processes use at rest (health checks, telemetry, timers) over the phase's duration.
 // NoRetryAfter: the latency of the operations that met no node's Retry-After (MetRetryAfter: how many did; the
 // protocol honoured it, waiting up to Cluster:Resilience:MaxRetryAfter). Tail: where the time of the slowest

@@ -1,6 +1,8 @@
 namespace ClusterGroups.Bench.Measurement;
 
-public enum Role { Api, Nodes, Stores, Orchestration, Bench }
+// Stores: the nodes' stores; Journal: the coordinator's store (a Redis-protocol one), apart because it serves every
+// operation twice while each node store serves it once.
+public enum Role { Api, Nodes, Stores, Journal, Orchestration, Bench }
 
 // Which processes play which part, so CPU can be split by role. Fixed once the cluster is up (pids do not change
 // during a phase); a role with no pid found is simply absent.
@@ -16,8 +18,9 @@ public sealed class ProcessRoles(IReadOnlyDictionary<Role, IReadOnlyList<int>> p
 
     public long? ApiPeakRssBytes() => ApiPid is { } pid ? ProcFs.Read(pid)?.PeakRssBytes : null;
 
-    // Started mode: every process of the app descends from the dcp API server that monitors this process.
-    public static ProcessRoles FromOwnOrchestrator()
+    // Started mode: every process of the app descends from the dcp API server that monitors this process. The store
+    // listening on coordinatorPort, if any, is the journal's.
+    public static ProcessRoles FromOwnOrchestrator(int? coordinatorPort)
     {
         var all = ProcFs.All();
         var self = Environment.ProcessId;
@@ -41,12 +44,15 @@ public sealed class ProcessRoles(IReadOnlyDictionary<Role, IReadOnlyList<int>> p
             }
         }
 
+        List<int> stores = [.. Pick(ours, "ClusterGroups.Store"), .. ours.Where(p => p.CommandLine.StartsWith("redis-server", StringComparison.Ordinal)
+                                                                           || p.CommandLine.Contains("/redis-server ", StringComparison.Ordinal)).Select(p => p.Pid)];
+        var journal = coordinatorPort is { } port && ProcFs.PidListeningOn(port) is { } listening && stores.Remove(listening) ? new[] { listening } : [];
         var roles = new Dictionary<Role, IReadOnlyList<int>>
         {
             [Role.Api] = Pick(ours, "ClusterGroups.Api"),
             [Role.Nodes] = Pick(ours, "ClusterGroups.Node"),
-            [Role.Stores] = [.. Pick(ours, "ClusterGroups.Store"), .. ours.Where(p => p.CommandLine.StartsWith("redis-server", StringComparison.Ordinal)
-                                                                                      || p.CommandLine.Contains("/redis-server ", StringComparison.Ordinal)).Select(p => p.Pid)],
+            [Role.Stores] = stores,
+            [Role.Journal] = journal,
             // dcp (API server, controllers, the TCP proxies in front of proxied endpoints, process monitors) and the
             // "dotnet run" launchers.
             [Role.Orchestration] = [.. ours.Where(p => p.CommandLine.Contains("/dcp ", StringComparison.Ordinal) || IsLauncher(p)).Select(p => p.Pid)],

@@ -206,15 +206,15 @@ public static class MarkdownReport
     {
         md.AppendLine("Cost per operation at concurrency 64: node calls the Api reported, store commands (summed over the node stores; the journal's "
                       + "store apart), CPU ms per operation by process role less their CPU use at rest, TCP connections to the nodes at the end of the phase").AppendLine();
-        md.AppendLine("| path | N | node calls | node write requests | writes per request | store cmds | journal cmds | api | nodes | stores | dcp + launchers | bench | conns to nodes | TIME_WAIT |")
-            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| path | N | node calls | node write requests | writes per request | store cmds | journal cmds | api | nodes | node stores | journal store | dcp + launchers | bench | conns to nodes | TIME_WAIT |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var run in report.Runs)
         {
             foreach (var p in new[] { run.DirectAt(64), run.ApiAt(64) }.OfType<PhaseResult>())
             {
                 string Cpu(string role) => p.NetCpuMsPerOp.TryGetValue(role, out var v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "";
                 var label = p.Path == "api" && run.Variant != SizeRunVariants.Default ? $"api ({run.Variant})" : p.Path;
-                md.AppendLine(Invariant($"| {label} | {run.Nodes} | {p.NodeCallsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.NodeRequestsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.WritesPerNodeRequest?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.StoreCommandsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.CoordinatorCommandsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {Cpu("api")} | {Cpu("nodes")} | {Cpu("stores")} | {Cpu("orchestration")} | {Cpu("bench")} | {p.ConnectionsToNodes} | {p.TimeWaitToNodes} |"));
+                md.AppendLine(Invariant($"| {label} | {run.Nodes} | {p.NodeCallsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.NodeRequestsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.WritesPerNodeRequest?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.StoreCommandsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {p.CoordinatorCommandsPerOp?.ToString("F2", CultureInfo.InvariantCulture) ?? ""} | {Cpu("api")} | {Cpu("nodes")} | {Cpu("stores")} | {Cpu("journal")} | {Cpu("orchestration")} | {Cpu("bench")} | {p.ConnectionsToNodes} | {p.TimeWaitToNodes} |"));
             }
         }
 

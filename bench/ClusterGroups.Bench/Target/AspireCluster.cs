@@ -20,7 +20,8 @@ public sealed class AspireCluster : IBenchCluster
     private readonly DistributedApplication _app;
     private readonly string _dataDir;
 
-    private AspireCluster(DistributedApplication app, string dataDir, int nodes, bool hasCoordinator, bool postgres, double startSeconds)
+    private AspireCluster(
+        DistributedApplication app, string dataDir, int nodes, bool hasCoordinator, bool postgres, double startSeconds, string? coordinator)
     {
         _app = app;
         _dataDir = dataDir;
@@ -30,14 +31,16 @@ public sealed class AspireCluster : IBenchCluster
         StartSeconds = startSeconds;
         Api = Loopback.Require(app.GetEndpoint("api", "http"));
         Nodes = [.. Enumerable.Range(1, nodes).Select(i => Loopback.Require(app.GetEndpoint($"node{i}", "http")))];
-        Processes = ProcessRoles.FromOwnOrchestrator();
+        Coordinator = coordinator;
+        Processes = ProcessRoles.FromOwnOrchestrator(
+            coordinator is not null && int.TryParse(coordinator[(coordinator.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var port) ? port : null);
     }
 
     public int NodeCount { get; }
     public Uri Api { get; }
     public IReadOnlyList<Uri> Nodes { get; }
     public IReadOnlyList<string> Stores { get; private set; } = [];
-    public string? Coordinator { get; private set; }
+    public string? Coordinator { get; }
     public bool? HasCoordinator { get; }
     public string Journal { get; }
     public ProcessRoles Processes { get; }
@@ -107,10 +110,11 @@ public sealed class AspireCluster : IBenchCluster
             await app.StartAsync(startup.Token);
             await Task.WhenAll(Enumerable.Range(1, nodes).Select(i => $"node{i}").Append("api")
                 .Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, startup.Token)));
-            var cluster = new AspireCluster(app, dataDir, nodes, coordinator is not null, postgres, Math.Round(clock.Elapsed.TotalSeconds, 1));
+            // A Redis-protocol coordinator's command counter is read like a store's, and its CPU apart from the node
+            // stores'; PostgreSQL has none of that kind.
+            var journal = coordinator is not null && !postgres ? await HostAndPortAsync(app, JournalSwitch.CoordinatorResource, startup.Token) : null;
+            var cluster = new AspireCluster(app, dataDir, nodes, coordinator is not null, postgres, Math.Round(clock.Elapsed.TotalSeconds, 1), journal);
             cluster.Stores = await Task.WhenAll(Enumerable.Range(1, nodes).Select(i => HostAndPortAsync(app, $"store{i}", startup.Token)));
-            // A Redis-protocol coordinator's command counter is read like a store's; PostgreSQL has none of that kind.
-            cluster.Coordinator = coordinator is not null && !postgres ? await HostAndPortAsync(app, JournalSwitch.CoordinatorResource, startup.Token) : null;
             return cluster;
         }
         catch
