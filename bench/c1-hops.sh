@@ -4,12 +4,13 @@
 # builds with the AppHost's store arguments, no Aspire; one Python client creating groups one after another; tcpdump
 # on loopback records every packet that carries data between them, and c1-hops.py splits each operation into its
 # hops (the caller to the Api, the Api to the coordinator, to the nodes, each node to its store, and back). The
-# timeline needs no clock of ours in any process, so it measures the processes exactly as they run.
+# timeline needs no clock of ours in any process: they run as they always do (tcpdump's own CPU aside).
 # usage: bench/c1-hops.sh [N] [SECONDS] [EXTRA STORE ARGS]   e.g.  bench/c1-hops.sh 3 5
+# WARMUP=S (10): seconds of load before the capture; with N=9 (20 processes on 2 cores) the JIT needs about a minute.
 # Needs: dotnet build -c Release ClusterGroups.Store ClusterGroups.Node ClusterGroups.Api; tcpdump (apt-get install
 # tcpdump) run as root; python3.
 set -u
-n=${1:-3}; seconds=${2:-5}; extra=${3:-}
+n=${1:-3}; seconds=${2:-5}; extra=${3:-}; warmup=${WARMUP:-10}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin() { echo "$root/$1/bin/Release/net10.0"; }
 for p in ClusterGroups.Store ClusterGroups.Node ClusterGroups.Api; do
@@ -45,7 +46,7 @@ pids+=($!)
 for _ in $(seq 150); do curl -sf "http://127.0.0.1:$api_port/v1/groups" >/dev/null && break; sleep 0.2; done
 
 # The client: creates of fresh groups, one at a time, on one kept-alive connection, for the warm-up and the capture.
-python3 - "$api_port" $((seconds + 12)) > "$dir/client.out" 2>&1 <<'EOF' &
+python3 - "$api_port" $((warmup + seconds + 2)) > "$dir/client.out" 2>&1 <<'EOF' &
 import http.client, sys, time, uuid
 conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1])); run = uuid.uuid4().hex[:8]; until = time.time() + float(sys.argv[2]); i = 0
 while time.time() < until:
@@ -56,7 +57,7 @@ while time.time() < until:
 print("ops", i)
 EOF
 client=$!; pids+=($client)
-sleep 10 # warm-up: the JIT's tiers settle
+sleep "$warmup" # the JIT's tiers settle
 ports="port $api_port or port $coordinator_port$(printf ' or port %s' "${node_ports[@]}" "${store_ports[@]}")"
 timeout "$seconds" tcpdump -i lo -n -tt -q "tcp and ($ports) and (tcp[tcpflags] & tcp-push != 0)" > "$dir/packets.txt" 2>/dev/null
 wait $client
