@@ -23,11 +23,13 @@ stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null
 trap stop EXIT
 
 api_port=$base; coordinator_port=$((base + 99)); node_ports=(); store_ports=()
+# The store's arguments as README's "Running a node or the Api alone" gives them, which StoreArgumentsTests keeps equal
+# to the AppHost's (StoreArguments.Garnet); its data folder /tmp/store1 becomes each store's own.
+store_args=$(grep -m1 -o 'dotnet run --project ClusterGroups.Store -- --port 6390 .*' "$root/README.md" | sed 's/.*--port 6390 //')
+[[ -n $store_args ]] || { echo "README.md no longer shows the store's command line"; exit 2; }
 start_store() { # port
   mkdir -p "$dir/$1"
-  dotnet "$(bin ClusterGroups.Store)/ClusterGroups.Store.dll" --port "$1" --bind 127.0.0.1 --checkpointdir "$dir/$1" \
-    --logdir "$dir/$1" --aof --recover --storage-tier --memory 2g --index 16m --aof-memory 64m --lua \
-    --device-type RandomAccess --aof-commit-freq 1000 --lua-transaction-mode $extra > "$dir/$1.log" 2>&1 &
+  dotnet "$(bin ClusterGroups.Store)/ClusterGroups.Store.dll" --port "$1" ${store_args//\/tmp\/store1/$dir/$1} $extra > "$dir/$1.log" 2>&1 &
   pids+=($!)
 }
 start_store $coordinator_port
