@@ -2,7 +2,17 @@ using ClusterGroups.Bench.Measurement;
 
 namespace ClusterGroups.Bench.Output;
 
-public sealed record MachineInfo(int Cores, string Cpu, double MemoryGb, string Os, string Runtime, string LoadAverageAtStart, string LoadAverageAtEnd);
+// SpeedAtStart and SpeedAtEnd (MachineSpeed): absent in runs saved before the probe.
+public sealed record MachineInfo(
+    int Cores,
+    string Cpu,
+    double MemoryGb,
+    string Os,
+    string Runtime,
+    string LoadAverageAtStart,
+    string LoadAverageAtEnd,
+    SpeedProbe? SpeedAtStart = null,
+    SpeedProbe? SpeedAtEnd = null);
 
 // After the fault phases: operations the Api still had open, and its consistency report once they closed.
 public sealed record AfterFaults(int OpenOperations, string Consistency);

@@ -14,6 +14,11 @@ public static class MarkdownReport
         var m = report.Machine;
         md.AppendLine(Invariant($"Run `{report.Mode}` of {report.StartedAt:yyyy-MM-dd HH:mm zzz}, commit {report.Commit ?? "?"}, store {report.Store}, {report.TotalSeconds:F0} s in all."));
         md.AppendLine(Invariant($"Machine: {m.Cores} cores ({m.Cpu}), {m.MemoryGb} GB, {m.Runtime}; load average {m.LoadAverageAtStart} at the start, {m.LoadAverageAtEnd} at the end."));
+        if (m is { SpeedAtStart: { } start, SpeedAtEnd: { } end })
+        {
+            md.AppendLine(Invariant($"Hand-offs (medians, MachineSpeed): a system call (sched_yield) {start.SyscallMicros} µs at the start, {end.SyscallMicros} at the end; a loopback TCP round trip between two threads {start.LoopbackRoundTripMicros} µs at the start, {end.LoopbackRoundTripMicros} at the end."));
+        }
+
         md.AppendLine();
         Latency(md, report);
         Throughput(md, report);

@@ -15,6 +15,7 @@ public static class BenchRun
         var startedAt = DateTimeOffset.Now;
         var clock = Stopwatch.StartNew();
         var loadAtStart = Machine.LoadAverage();
+        var speedAtStart = MachineSpeed.Measure();
         var runs = new List<SizeResult>();
         var notes = new List<string>();
 
@@ -82,7 +83,7 @@ public static class BenchRun
             startedAt,
             Math.Round(clock.Elapsed.TotalSeconds, 1),
             GitCommit(),
-            Machine.Describe(loadAtStart),
+            Machine.Describe(loadAtStart, speedAtStart),
             runs,
             figures,
             Analysis.Targets(runs, figures, seed),
