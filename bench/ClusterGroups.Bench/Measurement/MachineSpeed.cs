@@ -6,7 +6,7 @@ namespace ClusterGroups.Bench.Measurement;
 
 // What a hand-off costs on this machine, measured at the start and the end of a run: every figure of ours is mostly
 // processes waking each other over loopback, and machines of one size differ there far more than in raw CPU (a
-// paravirtualized guest pays ~1 µs a system call where bare metal pays ~0.1). A system call: Thread.Yield
+// paravirtualized guest here paid 1.2-1.6 µs a system call). A system call: Thread.Yield
 // (sched_yield, what the thread pools' spinning calls). A round trip: one byte there and back over loopback TCP between
 // two threads blocked in recv, so each way is a wake-up. Both as medians of batches, so a slow spell shows as itself.
 public static class MachineSpeed
