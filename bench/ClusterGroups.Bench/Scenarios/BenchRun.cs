@@ -121,19 +121,29 @@ public static class BenchRun
     }
 
     // The batching A/B: the same node count once more, every write one request to the Api and the Api's writes to the
-    // nodes one request each.
+    // nodes one request each; then the default once more at c=1 (SizeRunVariants.BatchingOnAgain: on, off, on).
     private static async Task MeasureWithoutBatchingAsync(BenchOptions options, List<SizeResult> runs, CancellationToken ct)
     {
         var size = options.Sizes.Contains(3) ? 3 : options.Sizes[^1];
-        var cluster = await AspireCluster.StartAsync(size, options, [], ct,
+        var off = await AspireCluster.StartAsync(size, options, [], ct,
             new Dictionary<string, string> { ["Cluster__Batching__Enabled"] = "false" });
         try
         {
-            runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.NoBatching, withFaults: false, ct));
+            runs.Add(await SizeRun.RunAsync(off, options, SizeRunVariants.NoBatching, withFaults: false, ct));
         }
         finally
         {
-            await StopAsync(cluster);
+            await StopAsync(off);
+        }
+
+        var again = await AspireCluster.StartAsync(size, options, [], ct);
+        try
+        {
+            runs.Add(await SizeRun.RunAsync(again, options, SizeRunVariants.BatchingOnAgain, withFaults: false, ct));
+        }
+        finally
+        {
+            await StopAsync(again);
         }
     }
 

@@ -35,15 +35,19 @@ public static class SizeRun
         var idle = new Dictionary<Role, double>(await SettleAsync(cluster, profile, ct));
         var context = new PhaseContext(cluster, profile, idle, new NodeWrites(nodeHttp, cluster.Nodes));
 
+        // The batching A/B's second "on" start measures the Api at c=1 alone: the comparison it is for.
+        var latencyOnly = variant == SizeRunVariants.BatchingOnAgain;
+        IReadOnlyList<int> apiConcurrency = latencyOnly ? [1] : BenchProfile.Concurrency;
+        IReadOnlyList<int> directConcurrency = latencyOnly ? [] : BenchProfile.Concurrency;
         var directPhases = new List<PhaseResult>();
-        foreach (var c in BenchProfile.Concurrency)
+        foreach (var c in directConcurrency)
         {
             var spec = new PhaseSpec("direct", c, profile.Direct, CountStoreCommands: profile.CountStoreCommands && c == Analysis.Throughput);
             directPhases.Add(await Phase.RunAsync(spec, context, direct, ct));
         }
 
         var apiPhases = new List<PhaseResult>();
-        foreach (var c in BenchProfile.Concurrency)
+        foreach (var c in apiConcurrency)
         {
             // At c=1 each operation's own times are kept: the tail breakdown (one worker's samples, a few thousand).
             var spec = new PhaseSpec("api", c, c == 1 ? profile.ApiLatency : profile.ApiThroughput,
