@@ -33,14 +33,7 @@ public static class BenchRun
             foreach (var n in options.Sizes)
             {
                 var cluster = await AspireCluster.StartAsync(n, options, [], ct);
-                try
-                {
-                    runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.Default, n == options.FaultSize, ct));
-                }
-                finally
-                {
-                    await StopAsync(cluster);
-                }
+                runs.Add(await RunThenStopAsync(cluster, options, SizeRunVariants.Default, n == options.FaultSize, ct));
             }
 
             if (!options.SkipJournalRun)
@@ -104,20 +97,13 @@ public static class BenchRun
         }
 
         var cluster = await AspireCluster.StartAsync(size, options, JournalSwitch.InMemoryArgs, ct);
-        try
+        if (cluster.HasCoordinator == true)
         {
-            if (cluster.HasCoordinator == true)
-            {
-                notes.Add($"{string.Join(' ', JournalSwitch.InMemoryArgs)} did not remove the '{JournalSwitch.CoordinatorResource}' resource; "
-                          + "the journal comparison is of two runs with it.");
-            }
+            notes.Add($"{string.Join(' ', JournalSwitch.InMemoryArgs)} did not remove the '{JournalSwitch.CoordinatorResource}' resource; "
+                      + "the journal comparison is of two runs with it.");
+        }
 
-            runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.InMemoryJournal, withFaults: false, ct));
-        }
-        finally
-        {
-            await StopAsync(cluster);
-        }
+        runs.Add(await RunThenStopAsync(cluster, options, SizeRunVariants.InMemoryJournal, withFaults: false, ct));
     }
 
     // The batching A/B: the same node count once more, every write one request to the Api and the Api's writes to the
@@ -127,24 +113,9 @@ public static class BenchRun
         var size = options.Sizes.Contains(3) ? 3 : options.Sizes[^1];
         var off = await AspireCluster.StartAsync(size, options, [], ct,
             new Dictionary<string, string> { ["Cluster__Batching__Enabled"] = "false" });
-        try
-        {
-            runs.Add(await SizeRun.RunAsync(off, options, SizeRunVariants.NoBatching, withFaults: false, ct));
-        }
-        finally
-        {
-            await StopAsync(off);
-        }
-
+        runs.Add(await RunThenStopAsync(off, options, SizeRunVariants.NoBatching, withFaults: false, ct));
         var again = await AspireCluster.StartAsync(size, options, [], ct);
-        try
-        {
-            runs.Add(await SizeRun.RunAsync(again, options, SizeRunVariants.BatchingOnAgain, withFaults: false, ct));
-        }
-        finally
-        {
-            await StopAsync(again);
-        }
+        runs.Add(await RunThenStopAsync(again, options, SizeRunVariants.BatchingOnAgain, withFaults: false, ct));
     }
 
     // The Api as a client that does not batch calls it: the same node count once more, every write its own request.
@@ -152,14 +123,7 @@ public static class BenchRun
     {
         var size = options.Sizes.Contains(3) ? 3 : options.Sizes[^1];
         var cluster = await AspireCluster.StartAsync(size, options, [], ct);
-        try
-        {
-            runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.SingleCallClient, withFaults: false, ct));
-        }
-        finally
-        {
-            await StopAsync(cluster);
-        }
+        runs.Add(await RunThenStopAsync(cluster, options, SizeRunVariants.SingleCallClient, withFaults: false, ct));
     }
 
     // Loopback hides what a network costs: the same node count once more, every request to a node held for a round
@@ -170,10 +134,16 @@ public static class BenchRun
         var delay = options.NodeRoundTrip.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
         var cluster = await AspireCluster.StartAsync(size, options, [], ct,
             nodeEnvironment: new Dictionary<string, string> { ["Node__NetworkDelay"] = delay });
+        runs.Add(await RunThenStopAsync(cluster, options, SizeRunVariants.NodeRoundTrip, withFaults: false, ct));
+        notes.Add($"Round trip to the nodes: every request to a node waited {options.NodeRoundTrip.TotalMilliseconds:0.###} ms before it was served (Node:NetworkDelay; --rtt-ms).");
+    }
+
+    // One start measured as `variant`, then stopped whether or not its run completed.
+    private static async Task<SizeResult> RunThenStopAsync(AspireCluster cluster, BenchOptions options, string variant, bool withFaults, CancellationToken ct)
+    {
         try
         {
-            runs.Add(await SizeRun.RunAsync(cluster, options, SizeRunVariants.NodeRoundTrip, withFaults: false, ct));
-            notes.Add($"Round trip to the nodes: every request to a node waited {options.NodeRoundTrip.TotalMilliseconds:0.###} ms before it was served (Node:NetworkDelay; --rtt-ms).");
+            return await SizeRun.RunAsync(cluster, options, variant, withFaults, ct);
         }
         finally
         {
